@@ -1,0 +1,43 @@
+# The quick start: `make run` and `make test`. Both create .venv on first use.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+ARGS ?=
+
+.PHONY: run test lint typecheck pytest bench clean venv
+
+# Debian's python3 may lack ensurepip (package python3-venv); fall back to virtualenv from PyPI.
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); $(PYTHON) -m pip install --user --quiet virtualenv && $(PYTHON) -m virtualenv $(VENV); }
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.run-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(VENV)/.run-installed $@
+
+venv: $(VENV)/.run-installed
+
+run: $(VENV)/.run-installed
+	$(BIN)/coworkbot run $(ARGS)
+
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff check bot handlers storage tests $(wildcard bench)
+	$(BIN)/ruff format --check bot handlers storage tests $(wildcard bench)
+
+typecheck: $(VENV)/.test-installed
+	$(BIN)/mypy
+
+pytest: $(VENV)/.test-installed
+	$(BIN)/pytest $(ARGS)
+
+test: lint typecheck pytest
+
+bench: $(VENV)/.test-installed
+	$(BIN)/python -m bench.run $(ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

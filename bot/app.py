@@ -1,0 +1,193 @@
+"""The composition root: store, dispatcher, outbox, scheduler and transports, from config.
+
+Start order: open and migrate the database, apply `[[spaces]]`, start the transports
+(they learn their own names), then the outbox and the scheduler. Stop order is the
+reverse of what could lose work: stop taking input, let the handler in progress
+finish, stop the jobs, deliver what is queued for up to ten seconds, close the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Sequence
+from datetime import timedelta
+
+from bot.clock import Clock, SystemClock
+from bot.config import Config
+from bot.context import Runtime
+from bot.dispatcher import MESSAGES as DISPATCH_MESSAGES
+from bot.dispatcher import Dispatcher, Registry, Router
+from bot.events import ChatRef, IncomingMessage, UserRef
+from bot.i18n import Translator
+from bot.outbox import FailedHook, OutboxSender
+from bot.scheduler import Scheduler
+from bot.transports.base import Transport
+from handlers import all_routers
+from handlers.members import apply_config_spaces
+from storage import Store
+
+log = logging.getLogger(__name__)
+
+KEEP_UPDATES = timedelta(days=30)
+KEEP_SENT = timedelta(days=30)
+STOP_GRACE = 10.0
+
+engine = Router("engine", DISPATCH_MESSAGES)
+
+
+@engine.job("engine.housekeeping", every=timedelta(hours=6))
+async def housekeeping(rt: Runtime) -> None:
+    """Forget old dedupe ids (platforms redeliver for a day at most) and old sent rows."""
+    now = rt.clock.now()
+    async with rt.store.transaction() as session:
+        await session.updates.prune(now - KEEP_UPDATES)
+        await session.outbox.prune_sent(now - KEEP_SENT)
+
+
+class App:
+    def __init__(
+        self,
+        config: Config,
+        transports: Sequence[Transport],
+        *,
+        clock: Clock | None = None,
+        routers: Sequence[Router] | None = None,
+        background: bool = True,
+        on_failed: FailedHook | None = None,
+    ) -> None:
+        self.config = config
+        self.transports: dict[str, Transport] = {t.platform: t for t in transports}
+        self.clock = clock or SystemClock()
+        self.background = background
+        self.routers = [engine, *(routers if routers is not None else all_routers())]
+        self.translator = Translator(config.bot.default_language)
+        for router in self.routers:
+            self.translator.add(router.messages)
+        self.registry = Registry(self.routers)
+        self._on_failed = on_failed
+        self._inflight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._store: Store | None = None
+        self._rt: Runtime | None = None
+        self._outbox: OutboxSender | None = None
+        self._dispatcher: Dispatcher | None = None
+        self._scheduler: Scheduler | None = None
+
+    # The parts exist only between start() and stop(); these say so loudly if misused.
+    @property
+    def store(self) -> Store:
+        assert self._store is not None, "App.start() first"
+        return self._store
+
+    @property
+    def rt(self) -> Runtime:
+        assert self._rt is not None, "App.start() first"
+        return self._rt
+
+    @property
+    def outbox(self) -> OutboxSender:
+        assert self._outbox is not None, "App.start() first"
+        return self._outbox
+
+    @property
+    def dispatcher(self) -> Dispatcher:
+        assert self._dispatcher is not None, "App.start() first"
+        return self._dispatcher
+
+    @property
+    def scheduler(self) -> Scheduler:
+        assert self._scheduler is not None, "App.start() first"
+        return self._scheduler
+
+    async def start(self) -> None:
+        self._store = await Store.open(self.config.database_path)
+        self._rt = Runtime(
+            self._store,
+            self.clock,
+            self.translator,
+            self.registry,
+            self.config.bot.command_prefix_matrix,
+        )
+        await apply_config_spaces(self._rt, self.config.spaces)
+        self._outbox = OutboxSender(
+            self._store, self.transports, self.clock, on_failed=self._on_failed
+        )
+        bot_names: dict[str, str] = {}
+        self._dispatcher = Dispatcher(
+            self._rt,
+            bot_names=bot_names,
+            is_chat_admin=self._is_chat_admin,
+            on_commit=self._outbox.wake,
+        )
+        self._scheduler = Scheduler(self.registry.jobs, self._rt, on_done=self._outbox.wake)
+        for transport in self.transports.values():
+            await transport.start(self._sink)
+            bot_names[transport.platform] = transport.bot_name
+        if self.background:
+            self._outbox.start()
+            self._scheduler.start()
+        log.info(
+            "coworkbot started: %s; database %s",
+            ", ".join(self.transports) or "no transports",
+            self.config.database_path,
+        )
+
+    async def _sink(self, msg: IncomingMessage) -> None:
+        self._inflight += 1
+        self._idle.clear()
+        try:
+            await self.dispatcher.handle(msg)
+        finally:
+            self._inflight -= 1
+            if self._inflight == 0:
+                self._idle.set()
+
+    async def _is_chat_admin(self, chat: ChatRef, user: UserRef) -> bool:
+        transport = self.transports.get(chat.platform)
+        return bool(transport and await transport.is_chat_admin(chat, user))
+
+    async def run_jobs(self) -> None:
+        """Every scheduled job once, then deliver what they queued (tests, `coworkbot` tools)."""
+        await self.scheduler.run_all()
+        await self.outbox.flush()
+
+    async def stop(self) -> None:
+        for transport in self.transports.values():
+            try:
+                await transport.stop()
+            except Exception:
+                log.exception("stopping %s failed", transport.platform)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), STOP_GRACE)
+        if self._scheduler is not None:
+            self._scheduler.shutdown()
+        if self._outbox is not None:
+            await self._outbox.stop(STOP_GRACE)
+        if self._store is not None:
+            await self._store.close()
+        log.info("coworkbot stopped")
+
+    async def run(self) -> int:
+        """Run until SIGINT/SIGTERM, or until the console's input ends."""
+        await self.start()
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, stop.set)
+        waits = [asyncio.create_task(stop.wait())]
+        for transport in self.transports.values():
+            finished = getattr(transport, "finished", None)
+            if isinstance(finished, asyncio.Event):
+                waits.append(asyncio.create_task(finished.wait()))
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in waits:
+                task.cancel()
+            await self.stop()
+        return 0

@@ -1,0 +1,205 @@
+"""The `coworkbot` command: run, console, migrate, backup, check-config.
+
+Exit codes: 0 fine, 1 the bot failed while running, 2 a wrong config or database
+(refused before starting, with the file, the key and the reason; no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.config import (
+    CONFIG_ENV,
+    MATRIX_PASSWORD_ENV,
+    TOKEN_ENV,
+    Config,
+    ConfigError,
+    demo_config,
+    load_config,
+    resolve_config_path,
+)
+from bot.logs import setup_logging
+from bot.transports.base import Transport
+from bot.transports.console import ConsoleTransport
+from storage import DatabaseError, Store
+
+CONSOLE_USER = "local"
+
+NO_CONFIG_HINT = f"""\
+coworkbot: no config file, so here is the console on a local database with a space
+named "Demo" where you are the admin. Type /help, /checkin, /who; ':help' for console
+commands; Ctrl-D to leave.
+To run on Telegram or Matrix: copy config.example.toml to config.toml, fill in
+[telegram] (token from @BotFather, or env {TOKEN_ENV}) and/or [matrix]
+(password or env {MATRIX_PASSWORD_ENV}), then `make run` again. ${CONFIG_ENV} or
+--config PATH point to another file.
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except ConfigError as err:
+        print(f"coworkbot: {err}", file=sys.stderr)
+        return 2
+    except DatabaseError as err:
+        print(f"coworkbot: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="coworkbot", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def with_config(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--config", metavar="PATH", help=f"config file (else ${CONFIG_ENV}, else ./config.toml)"
+        )
+
+    run = sub.add_parser("run", help="run the bot (the console if there is no config file)")
+    with_config(run)
+    run.set_defaults(func=cmd_run)
+
+    console = sub.add_parser("console", help="try the bot in this terminal, on a local database")
+    console.add_argument("--data", metavar="DIR", default="data", help="data directory (./data)")
+    console.set_defaults(func=cmd_console)
+
+    migrate = sub.add_parser("migrate", help="bring the database schema up to date")
+    with_config(migrate)
+    migrate.set_defaults(func=cmd_migrate)
+
+    backup = sub.add_parser("backup", help="a consistent copy of the database, even while running")
+    with_config(backup)
+    backup.add_argument(
+        "--output", metavar="PATH", help="where to write (default data_dir/backups/)"
+    )
+    backup.set_defaults(func=cmd_backup)
+
+    check = sub.add_parser("check-config", help="validate the config file and exit")
+    with_config(check)
+    check.set_defaults(func=cmd_check_config)
+    return parser
+
+
+def _load(flag: str | None) -> Config | None:
+    """The config, or None when no file exists and none was asked for explicitly."""
+    path = resolve_config_path(flag)
+    if not path.exists() and flag is None and not os.environ.get(CONFIG_ENV):
+        return None
+    return load_config(path)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    config = _load(args.config)
+    if config is None:
+        print(NO_CONFIG_HINT, file=sys.stderr)
+        return run_console(Path("data"))
+    transports = build_transports(config)
+    if not transports:
+        raise ConfigError(
+            config.path, "telegram/matrix", "neither section is present: nothing to run"
+        )
+    return _run(config, transports)
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    return run_console(Path(args.data))
+
+
+def run_console(data_dir: Path) -> int:
+    # The demo speaks the terminal's language: Italian for it_* locales, else English.
+    language = "it" if os.environ.get("LANG", "").startswith("it") else "en"
+    config = demo_config(data_dir.resolve(), f"console:{CONSOLE_USER}", language)
+    name = (os.environ.get("USER") or getpass.getuser() or "You").capitalize()
+    console = ConsoleTransport(
+        user_id=CONSOLE_USER, display_name=name, exports_dir=data_dir / "exports"
+    )
+    return _run(config, [console], console=console)
+
+
+def build_transports(config: Config) -> list[Transport]:
+    transports: list[Transport] = []
+    return transports
+
+
+def _run(
+    config: Config, transports: list[Transport], console: ConsoleTransport | None = None
+) -> int:
+    from bot.app import App
+
+    secrets = []
+    if config.telegram:
+        secrets.append(config.telegram.token)
+        secrets.append(config.telegram.secret_token)
+    if config.matrix:
+        secrets += [config.matrix.password, config.matrix.access_token]
+    setup_logging("WARNING" if console else config.bot.log_level, secrets)
+    app = App(config, transports)
+    if console is not None:
+
+        async def deliver() -> object:
+            return await app.outbox.flush()
+
+        console.set_after_input(deliver)
+    return asyncio.run(app.run())
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    config = _load(args.config) or demo_config(Path("data").resolve(), f"console:{CONSOLE_USER}")
+
+    async def migrate() -> int:
+        store = await Store.open(config.database_path)
+        version = await store.db.schema_version()
+        await store.close()
+        print(f"{config.database_path}: schema version {version}")
+        return 0
+
+    return asyncio.run(migrate())
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    config = _load(args.config) or demo_config(Path("data").resolve(), f"console:{CONSOLE_USER}")
+    if not config.database_path.exists():
+        raise ConfigError(config.path, "bot.data_dir", f"no database at {config.database_path}")
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    dest = (
+        Path(args.output)
+        if args.output
+        else config.bot.data_dir / "backups" / f"coworkbot-{stamp}.db"
+    )
+
+    async def backup() -> int:
+        from storage.db import Database
+
+        db = await Database.open(config.database_path, migrate=False)
+        try:
+            await db.backup(dest)
+        finally:
+            await db.close()
+        print(dest)
+        return 0
+
+    return asyncio.run(backup())
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    path = resolve_config_path(args.config)
+    config = load_config(path)
+    parts = [f"{len(config.spaces)} space(s)"]
+    parts += [name for name, on in (("telegram", config.telegram), ("matrix", config.matrix)) if on]
+    print(f"{path}: ok ({', '.join(parts)})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

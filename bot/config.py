@@ -1,0 +1,391 @@
+"""`config.toml`: read with tomllib, checked key by key, secrets from the environment.
+
+A wrong config is refused before anything starts, with the file, the key and what is
+wrong, so an admin never has to read a traceback to fix a typo.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel.numbers import get_currency_name
+
+from bot.i18n import LANGUAGES
+
+TOKEN_ENV = "COWORKBOT_TELEGRAM_TOKEN"  # noqa: S105 (a variable name)
+MATRIX_PASSWORD_ENV = "COWORKBOT_MATRIX_PASSWORD"  # noqa: S105 (a variable name)
+CONFIG_ENV = "COWORKBOT_CONFIG"
+DEFAULT_CONFIG = Path("config.toml")
+
+T = TypeVar("T")
+
+
+class ConfigError(Exception):
+    def __init__(self, path: Path | None, key: str, problem: str) -> None:
+        self.path = path
+        self.key = key
+        self.problem = problem
+        where = str(path) if path else "<config>"
+        super().__init__(f"{where}: {key}: {problem}")
+
+
+@dataclass(frozen=True)
+class BotSection:
+    data_dir: Path = Path("data")
+    default_language: str = "it"
+    command_prefix_matrix: str = "!"
+    log_level: str = "INFO"
+
+
+@dataclass(frozen=True)
+class TelegramSection:
+    token: str
+    api_base_url: str = ""
+    mode: str = "polling"
+    webhook_url: str = ""
+    listen: str = "127.0.0.1"
+    port: int = 8443
+    secret_token: str = ""
+
+
+@dataclass(frozen=True)
+class MatrixSection:
+    homeserver: str
+    user_id: str
+    password: str = ""
+    access_token: str = ""
+    device_name: str = "coworkbot"
+
+
+@dataclass(frozen=True)
+class SpaceSection:
+    name: str
+    timezone: str = "Europe/Rome"
+    language: str = "it"
+    currency: str = "EUR"
+    capacity: int | None = None
+    closing_time: str | None = None
+    reminder_time: str = "09:00"
+    join: str = "approval"
+    escalate_after_hours: int = 4
+    expire_after_days: int = 7
+    remind_days_before: int = 3
+    nag_every_days: int = 7
+    chats: Mapping[str, str] = field(default_factory=dict)
+    admins: tuple[str, ...] = ()
+
+    def settings(self) -> dict[str, str | int | None]:
+        """The stored columns this section sets (see storage.spaces.SETTING_COLUMNS)."""
+        return {
+            "timezone": self.timezone,
+            "language": self.language,
+            "currency": self.currency,
+            "capacity": self.capacity,
+            "closing_time": self.closing_time,
+            "reminder_time": self.reminder_time,
+            "join_policy": self.join,
+            "escalate_after_minutes": self.escalate_after_hours * 60,
+            "expire_after_days": self.expire_after_days,
+            "remind_days_before": self.remind_days_before,
+            "nag_every_days": self.nag_every_days,
+        }
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path | None
+    bot: BotSection
+    telegram: TelegramSection | None = None
+    matrix: MatrixSection | None = None
+    spaces: tuple[SpaceSection, ...] = ()
+
+    @property
+    def database_path(self) -> Path:
+        return self.bot.data_dir / "coworkbot.db"
+
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_IDENTITY = re.compile(r"^(telegram:-?\d+|matrix:@[^:\s]+:\S+|console:\S+|memory:\S+)$")
+
+
+def valid_hhmm(text: str) -> bool:
+    return bool(_HHMM.match(text))
+
+
+def valid_timezone(name: str) -> bool:
+    if not name or name.startswith(("/", ".")) or ".." in name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def valid_currency(code: str) -> bool:
+    if not re.fullmatch(r"[A-Z]{3}", code):
+        return False
+    return bool(get_currency_name(code, locale="en") != code)
+
+
+class _Section:
+    """Typed reads from one TOML table, each failure naming the key."""
+
+    def __init__(self, path: Path | None, prefix: str, data: Mapping[str, Any]) -> None:
+        self.path = path
+        self.prefix = prefix
+        self.data = data
+        self.seen: set[str] = set()
+
+    def error(self, key: str, problem: str) -> ConfigError:
+        return ConfigError(self.path, f"{self.prefix}{key}", problem)
+
+    def get(self, key: str, kind: type[T], default: T) -> T:
+        self.seen.add(key)
+        if key not in self.data:
+            return default
+        value = self.data[key]
+        if kind is int and isinstance(value, bool):
+            raise self.error(key, f"expected an integer, got {value!r}")
+        if not isinstance(value, kind):
+            raise self.error(key, f"expected {_kind_name(kind)}, got {value!r}")
+        return value
+
+    def check(self, key: str, ok: Callable[[Any], bool], problem: str) -> None:
+        if key in self.data and not ok(self.data[key]):
+            raise self.error(key, problem.format(value=self.data[key]))
+
+    def finish(self) -> None:
+        unknown = sorted(set(self.data) - self.seen)
+        if unknown:
+            raise self.error(unknown[0], "unknown key (a typo?); config.example.toml lists them")
+
+
+def _kind_name(kind: type) -> str:
+    names: dict[type, str] = {str: "a string", int: "an integer", list: "a list"}
+    return names.get(kind, kind.__name__)
+
+
+def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
+    environ = os.environ if env is None else env
+    try:
+        raw = tomllib.loads(path.read_text("utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(path, "file", "not found") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, "syntax", str(exc)) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(path, "file", str(exc)) from exc
+    return parse_config(raw, path, environ)
+
+
+def parse_config(raw: Mapping[str, Any], path: Path | None, env: Mapping[str, str]) -> Config:
+    known = {"bot", "telegram", "matrix", "spaces"}
+    for key in raw:
+        if key not in known:
+            raise ConfigError(
+                path, key, "unknown section (a typo?); config.example.toml lists them"
+            )
+    base = path.parent if path else Path.cwd()
+    bot = _parse_bot(_table(raw, "bot", path), path, base)
+    telegram = _parse_telegram(raw["telegram"], path, env) if "telegram" in raw else None
+    matrix = _parse_matrix(raw["matrix"], path, env) if "matrix" in raw else None
+    spaces_raw = raw.get("spaces", [])
+    if not isinstance(spaces_raw, list):
+        raise ConfigError(path, "spaces", "must be written as [[spaces]] tables")
+    spaces = tuple(_parse_space(s, i, path) for i, s in enumerate(spaces_raw))
+    names = [s.name for s in spaces]
+    for i, name in enumerate(names):
+        if names.index(name) != i:
+            raise ConfigError(path, f"spaces[{i}].name", f"{name!r} is used by two spaces")
+    return Config(path=path, bot=bot, telegram=telegram, matrix=matrix, spaces=spaces)
+
+
+def _table(raw: Mapping[str, Any], name: str, path: Path | None) -> Mapping[str, Any]:
+    value = raw.get(name, {})
+    if not isinstance(value, dict):
+        raise ConfigError(path, name, "must be a table ([" + name + "])")
+    return value
+
+
+def _parse_bot(data: Mapping[str, Any], path: Path | None, base: Path) -> BotSection:
+    s = _Section(path, "bot.", data)
+    data_dir = Path(s.get("data_dir", str, "./data"))
+    language = s.get("default_language", str, "it")
+    s.check("default_language", lambda v: v in LANGUAGES, "must be one of it, en; got {value!r}")
+    prefix = s.get("command_prefix_matrix", str, "!")
+    s.check(
+        "command_prefix_matrix",
+        lambda v: len(v) == 1 and not v.isalnum() and not v.isspace(),
+        "must be one punctuation character, like !",
+    )
+    level = s.get("log_level", str, "INFO").upper()
+    s.check(
+        "log_level",
+        lambda v: str(v).upper() in {"DEBUG", "INFO", "WARNING", "ERROR"},
+        "must be DEBUG, INFO, WARNING or ERROR",
+    )
+    s.finish()
+    return BotSection(
+        data_dir=data_dir if data_dir.is_absolute() else base / data_dir,
+        default_language=language,
+        command_prefix_matrix=prefix,
+        log_level=level,
+    )
+
+
+def _parse_telegram(data: Any, path: Path | None, env: Mapping[str, str]) -> TelegramSection:
+    if not isinstance(data, dict):
+        raise ConfigError(path, "telegram", "must be a table ([telegram])")
+    s = _Section(path, "telegram.", data)
+    token = env.get(TOKEN_ENV) or s.get("token", str, "")
+    if not token:
+        raise s.error("token", f"missing: set it here or in the environment as {TOKEN_ENV}")
+    if not re.fullmatch(r"\d+:[A-Za-z0-9_-]+", token):
+        # Never echo the token itself: error messages end up in logs.
+        raise s.error("token", "does not look like a bot token (digits:letters from @BotFather)")
+    api = s.get("api_base_url", str, "")
+    s.check(
+        "api_base_url",
+        lambda v: v == "" or v.startswith(("http://", "https://")),
+        "must start with http:// or https://",
+    )
+    mode = s.get("mode", str, "polling")
+    s.check("mode", lambda v: v in {"polling", "webhook"}, "must be polling or webhook")
+    webhook_url = s.get("webhook_url", str, "")
+    if mode == "webhook" and not webhook_url.startswith("https://"):
+        raise s.error("webhook_url", "webhook mode needs an https:// URL Telegram can reach")
+    listen = s.get("listen", str, "127.0.0.1")
+    port = s.get("port", int, 8443)
+    s.check("port", lambda v: 0 < v < 65536, "must be a TCP port (1-65535)")
+    secret = s.get("secret_token", str, "")
+    s.check(
+        "secret_token",
+        lambda v: re.fullmatch(r"[A-Za-z0-9_-]{0,256}", v) is not None,
+        "may hold only letters, digits, _ and - (at most 256)",
+    )
+    s.finish()
+    return TelegramSection(token, api.rstrip("/"), mode, webhook_url, listen, port, secret)
+
+
+def _parse_matrix(data: Any, path: Path | None, env: Mapping[str, str]) -> MatrixSection:
+    if not isinstance(data, dict):
+        raise ConfigError(path, "matrix", "must be a table ([matrix])")
+    s = _Section(path, "matrix.", data)
+    homeserver = s.get("homeserver", str, "")
+    if not homeserver.startswith(("http://", "https://")):
+        raise s.error("homeserver", "missing or not an http(s):// URL")
+    user_id = s.get("user_id", str, "")
+    if not re.fullmatch(r"@[^:\s]+:\S+", user_id):
+        raise s.error("user_id", "missing or not a Matrix user id like @coworkbot:example.org")
+    password = env.get(MATRIX_PASSWORD_ENV) or s.get("password", str, "")
+    token = s.get("access_token", str, "")
+    if not password and not token:
+        raise s.error(
+            "password", f"set a password (or env {MATRIX_PASSWORD_ENV}) or an access_token"
+        )
+    device = s.get("device_name", str, "coworkbot")
+    s.finish()
+    return MatrixSection(homeserver.rstrip("/"), user_id, password, token, device)
+
+
+def _parse_space(data: Any, index: int, path: Path | None) -> SpaceSection:
+    if not isinstance(data, dict):
+        raise ConfigError(path, f"spaces[{index}]", "must be a table")
+    s = _Section(path, f"spaces[{index}].", data)
+    name = s.get("name", str, "").strip()
+    if not name or len(name) > 64:
+        raise s.error("name", "missing, or longer than 64 characters")
+    timezone = s.get("timezone", str, "Europe/Rome")
+    s.check(
+        "timezone", valid_timezone, "unknown time zone {value!r} (an IANA name like Europe/Rome)"
+    )
+    language = s.get("language", str, "it")
+    s.check("language", lambda v: v in LANGUAGES, "must be one of it, en; got {value!r}")
+    currency = s.get("currency", str, "EUR")
+    s.check("currency", valid_currency, "unknown currency {value!r} (an ISO code like EUR)")
+    capacity = s.get("capacity", int, 0) or None
+    s.check("capacity", lambda v: 0 <= v <= 100_000, "must be between 0 (no limit) and 100000")
+    closing = s.get("closing_time", str, "") or None
+    s.check("closing_time", lambda v: v == "" or valid_hhmm(v), "must be HH:MM, e.g. 20:00")
+    reminder = s.get("reminder_time", str, "09:00")
+    s.check("reminder_time", valid_hhmm, "must be HH:MM, e.g. 09:00")
+    join = s.get("join", str, "approval")
+    s.check("join", lambda v: v in {"open", "approval"}, "must be open or approval")
+    limits = {
+        "escalate_after_hours": (4, 1, 24 * 14),
+        "expire_after_days": (7, 1, 365),
+        "remind_days_before": (3, 0, 60),
+        "nag_every_days": (7, 1, 90),
+    }
+    numbers: dict[str, int] = {}
+    for key, (default, low, high) in limits.items():
+        numbers[key] = s.get(key, int, default)
+        if not low <= numbers[key] <= high:
+            raise s.error(key, f"must be from {low} to {high}")
+    chats: dict[str, str] = {}
+    chat_id = s.get("telegram_chat_id", int, 0)
+    if chat_id:
+        s.check("telegram_chat_id", lambda v: v < 0, "a group's id is negative, e.g. -100123")
+        chats["telegram"] = str(chat_id)
+    room = s.get("matrix_room", str, "")
+    if room:
+        s.check(
+            "matrix_room",
+            lambda v: re.fullmatch(r"!\S+:\S+", v) is not None,
+            "must be a room id like !abcdef:example.org",
+        )
+        chats["matrix"] = room
+    admins = s.get("admins", list, [])
+    for i, admin in enumerate(admins):
+        if not isinstance(admin, str) or not _IDENTITY.match(admin):
+            raise s.error(
+                f"admins[{i}]",
+                f"{admin!r} is not an identity like telegram:123456 or matrix:@anna:example.org",
+            )
+    s.finish()
+    return SpaceSection(
+        name=name,
+        timezone=timezone,
+        language=language,
+        currency=currency,
+        capacity=capacity,
+        closing_time=closing,
+        reminder_time=reminder,
+        join=join,
+        chats=chats,
+        admins=tuple(admins),
+        **numbers,
+    )
+
+
+def resolve_config_path(flag: str | None, env: Mapping[str, str] | None = None) -> Path:
+    """The flag, else `$COWORKBOT_CONFIG`, else `./config.toml`."""
+    environ = os.environ if env is None else env
+    if flag:
+        return Path(flag)
+    if environ.get(CONFIG_ENV):
+        return Path(environ[CONFIG_ENV])
+    return DEFAULT_CONFIG
+
+
+def demo_config(data_dir: Path, user_identity: str, language: str = "en") -> Config:
+    """What `coworkbot run` uses with no config file: the console, one space, you its admin."""
+    demo = SpaceSection(
+        name="Demo",
+        language=language,
+        join="open",
+        capacity=10,
+        closing_time="20:00",
+        chats={"console": "demo"},
+        admins=(user_identity,),
+    )
+    bot = BotSection(data_dir=data_dir, default_language=language)
+    return Config(path=None, bot=bot, spaces=(demo,))

@@ -1,0 +1,181 @@
+"""Delivering what handlers and jobs put in the outbox.
+
+Rows are read in id order. Different chats are served side by side; the rows of one
+chat go one after another, so replies keep their order. A row is marked sent only after
+the platform accepted it; a transient failure is retried later with backoff (or after
+the platform's own `retry_after`), and a permanent one is marked failed and reported to
+`on_failed`: nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import random
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import timedelta
+
+from bot.clock import Clock
+from bot.events import Button, ChatRef, Document, OutgoingMessage, Platform
+from bot.transports.base import DeliveryError, Transport
+from storage import Store
+from storage.outbox import OutboxRow
+
+log = logging.getLogger(__name__)
+
+FailedHook = Callable[[OutboxRow, DeliveryError], Awaitable[None]]
+
+MAX_BACKOFF = 300.0
+BATCH = 200
+IDLE_WAIT = 30.0
+
+
+def backoff(attempts: int) -> float:
+    """Seconds before retry number `attempts + 1`: 1, 2, 4 … up to five minutes, with jitter."""
+    base = min(MAX_BACKOFF, 2.0 ** min(attempts, 16))
+    return base * random.uniform(0.8, 1.2)
+
+
+def to_message(row: OutboxRow) -> OutgoingMessage:
+    document = None
+    if row.doc_name is not None and row.doc_content is not None:
+        document = Document(row.doc_name, row.doc_content, row.doc_mime or "text/csv")
+    return OutgoingMessage(
+        chat=ChatRef(Platform(row.platform), row.chat_id, row.private),
+        html=row.html,
+        buttons=tuple(Button(label, command) for label, command in row.buttons),
+        document=document,
+        reply_to=row.reply_to,
+        key=row.id,
+    )
+
+
+class OutboxSender:
+    def __init__(
+        self,
+        store: Store,
+        transports: Mapping[str, Transport],
+        clock: Clock,
+        *,
+        on_failed: FailedHook | None = None,
+        concurrency: int = 8,
+    ) -> None:
+        self.store = store
+        self.transports = dict(transports)
+        self.clock = clock
+        self.on_failed = on_failed
+        self._limit = asyncio.Semaphore(concurrency)
+        self._wake: dict[str, asyncio.Event] = {p: asyncio.Event() for p in self.transports}
+        # One delivery pass per platform at a time, or the loop and a flush could both
+        # pick the same pending row and send it twice.
+        self._busy: dict[str, asyncio.Lock] = {p: asyncio.Lock() for p in self.transports}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = False
+
+    def wake(self) -> None:
+        for event in self._wake.values():
+            event.set()
+
+    def start(self) -> None:
+        for platform in self.transports:
+            self._tasks.append(asyncio.create_task(self._loop(platform), name=f"outbox-{platform}"))
+
+    async def stop(self, grace: float = 10.0) -> None:
+        """Deliver what can go out within `grace` seconds, then stop; the rest stays queued."""
+        self._stopping = True
+        self.wake()
+        try:
+            await asyncio.wait_for(self.flush(), grace)
+        except TimeoutError:
+            log.warning("outbox not empty at shutdown; the rest goes out at the next start")
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+
+    async def flush(self) -> int:
+        """Deliver every row that is due now, on every platform; returns how many were sent."""
+        total = 0
+        for platform in self.transports:
+            while True:
+                sent, remaining = await self._deliver_due(platform)
+                total += sent
+                if not remaining:
+                    break
+        return total
+
+    async def _loop(self, platform: str) -> None:
+        wake = self._wake[platform]
+        while not self._stopping:
+            try:
+                await self._deliver_due(platform)
+                async with self.store.transaction() as session:
+                    upcoming = await session.outbox.next_attempt(platform)
+            except Exception:
+                log.exception("outbox loop error on %s; retrying shortly", platform)
+                upcoming = None
+            wait = IDLE_WAIT
+            if upcoming is not None:
+                wait = max(0.05, min(IDLE_WAIT, (upcoming - self.clock.now()).total_seconds()))
+            wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), wait)
+
+    async def _deliver_due(self, platform: str) -> tuple[int, bool]:
+        """One batch: returns (rows sent, whether a full batch suggests more are due)."""
+        async with self._busy[platform]:
+            return await self._deliver_batch(platform)
+
+    async def _deliver_batch(self, platform: str) -> tuple[int, bool]:
+        async with self.store.transaction() as session:
+            rows = await session.outbox.due(platform, self.clock.now(), BATCH)
+        if not rows:
+            return 0, False
+        by_chat: dict[str, list[OutboxRow]] = {}
+        for row in rows:
+            by_chat.setdefault(row.chat_id, []).append(row)
+        results = await asyncio.gather(*(self._deliver_chat(chat) for chat in by_chat.values()))
+        return sum(results), len(rows) == BATCH and sum(results) > 0
+
+    async def _deliver_chat(self, rows: list[OutboxRow]) -> int:
+        sent = 0
+        async with self._limit:
+            for row in rows:
+                if not await self._deliver(row):
+                    break  # keep this chat's order: later rows wait for this one
+                sent += 1
+        return sent
+
+    async def _deliver(self, row: OutboxRow) -> bool:
+        transport = self.transports[row.platform]
+        try:
+            delivery_id = await transport.send(to_message(row))
+        except DeliveryError as err:
+            await self._failed(row, err)
+            return False
+        except Exception as exc:
+            log.warning("sending outbox row %d failed: %r", row.id, exc)
+            await self._failed(row, DeliveryError(repr(exc)))
+            return False
+        async with self.store.transaction() as session:
+            await session.outbox.mark_sent(row.id, delivery_id, self.clock.now())
+        return True
+
+    async def _failed(self, row: OutboxRow, err: DeliveryError) -> None:
+        if err.permanent:
+            log.warning("outbox row %d failed for good: %s", row.id, err.reason)
+            async with self.store.transaction() as session:
+                await session.outbox.mark_failed(row.id, err.reason)
+            if self.on_failed is not None:
+                try:
+                    await self.on_failed(row, err)
+                except Exception:
+                    log.exception("on_failed hook broke for row %d", row.id)
+            return
+        delay = err.retry_after if err.retry_after is not None else backoff(row.attempts)
+        # Stored times have whole seconds: round up, so a retry never comes early.
+        retry_at = self.clock.now() + timedelta(seconds=math.ceil(delay) + 1)
+        async with self.store.transaction() as session:
+            await session.outbox.mark_retry(row.id, retry_at.replace(microsecond=0), err.reason)

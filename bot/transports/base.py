@@ -1,0 +1,47 @@
+"""The contract between the engine and a chat platform."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+from bot.events import ChatRef, IncomingMessage, OutgoingMessage, Platform, UserRef
+
+Sink = Callable[[IncomingMessage], Awaitable[None]]
+
+
+class DeliveryError(Exception):
+    """A send the platform did not accept.
+
+    `retry_after` is the platform's own wait (Telegram 429, Matrix M_LIMIT_EXCEEDED);
+    `permanent` means retrying cannot help (the user blocked the bot, the chat is gone).
+    """
+
+    def __init__(
+        self, reason: str, *, retry_after: float | None = None, permanent: bool = False
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+        self.permanent = permanent
+
+
+class Transport(Protocol):
+    platform: Platform
+
+    @property
+    def bot_name(self) -> str:
+        """The bot's own name on the platform, for `/cmd@BotName`; empty if none."""
+        ...
+
+    async def start(self, sink: Sink) -> None:
+        """Begin receiving; every update goes to `sink`, which returns once it is stored."""
+        ...
+
+    async def stop(self) -> None: ...
+
+    async def send(self, message: OutgoingMessage) -> str:
+        """Deliver one message; returns the platform's id for it or raises DeliveryError."""
+        ...
+
+    async def is_chat_admin(self, chat: ChatRef, user: UserRef) -> bool: ...

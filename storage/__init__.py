@@ -1,0 +1,85 @@
+"""The only door into the data: `Store.transaction()` yields a `Session` of repositories.
+
+Every read and write happens inside one exclusive transaction; repositories are plain
+classes over the transaction's connection, one module per capability.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import cached_property
+from pathlib import Path
+
+from storage.costs import CostsRepo
+from storage.db import Database, DatabaseError, Migration, Tx, load_migrations
+from storage.kv import KvRepo
+from storage.members import MembersRepo
+from storage.outbox import OutboxRepo
+from storage.presence import PresenceRepo
+from storage.privacy import PrivacyRepo
+from storage.skills import SkillsRepo
+from storage.spaces import SpacesRepo
+from storage.updates import UpdatesRepo
+
+__all__ = ["Database", "DatabaseError", "Migration", "Session", "Store", "load_migrations"]
+
+
+class Session:
+    """The repositories of one transaction."""
+
+    def __init__(self, tx: Tx) -> None:
+        self.tx = tx
+
+    @cached_property
+    def spaces(self) -> SpacesRepo:
+        return SpacesRepo(self.tx)
+
+    @cached_property
+    def members(self) -> MembersRepo:
+        return MembersRepo(self.tx)
+
+    @cached_property
+    def outbox(self) -> OutboxRepo:
+        return OutboxRepo(self.tx)
+
+    @cached_property
+    def updates(self) -> UpdatesRepo:
+        return UpdatesRepo(self.tx)
+
+    @cached_property
+    def kv(self) -> KvRepo:
+        return KvRepo(self.tx)
+
+    @cached_property
+    def presence(self) -> PresenceRepo:
+        return PresenceRepo(self.tx)
+
+    @cached_property
+    def skills(self) -> SkillsRepo:
+        return SkillsRepo(self.tx)
+
+    @cached_property
+    def costs(self) -> CostsRepo:
+        return CostsRepo(self.tx)
+
+    @cached_property
+    def privacy(self) -> PrivacyRepo:
+        return PrivacyRepo(self.tx)
+
+
+class Store:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @classmethod
+    async def open(cls, path: Path, *, migrations: list[Migration] | None = None) -> Store:
+        return cls(await Database.open(path, migrations=migrations))
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Session]:
+        async with self.db.transaction() as tx:
+            yield Session(tx)
+
+    async def close(self) -> None:
+        await self.db.close()

@@ -1,0 +1,229 @@
+"""Opening the database, migrating it, and handing out transactions.
+
+One aiosqlite connection serves the whole bot; an asyncio lock makes every transaction
+exclusive, so a handler's effects, its dedupe record and its replies commit together or
+not at all. SQLite-specific pragmas live here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+
+Param = str | int | float | bytes | None
+Row = sqlite3.Row
+
+
+class DatabaseError(Exception):
+    """The database cannot be used as it is (too new, unreadable)."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+    def statements(self) -> list[str]:
+        """Split the script into statements; `complete_statement` keeps triggers whole."""
+        out: list[str] = []
+        buf = ""
+        for line in self.sql.splitlines(keepends=True):
+            buf += line
+            if sqlite3.complete_statement(buf):
+                if buf.strip():
+                    out.append(buf.strip())
+                buf = ""
+        if buf.strip() and not buf.strip().startswith("--"):
+            out.append(buf.strip())
+        return out
+
+
+def load_migrations() -> list[Migration]:
+    """The ordered upgrade list: `storage/schema/NNNN_name.sql`, one step per file."""
+    steps: list[Migration] = []
+    for entry in resources.files("storage.schema").iterdir():
+        name = entry.name
+        if not name.endswith(".sql"):
+            continue
+        number, _, rest = name.partition("_")
+        steps.append(Migration(int(number), rest.removesuffix(".sql"), entry.read_text("utf-8")))
+    steps.sort(key=lambda m: m.version)
+    versions = [m.version for m in steps]
+    if versions != list(range(1, len(steps) + 1)):
+        raise DatabaseError(f"migration numbers must be 1..n without gaps, found {versions}")
+    return steps
+
+
+def to_db(moment: datetime) -> str:
+    """Every stored instant is UTC text of fixed width, so it sorts as it compares."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime cannot be stored")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def from_db(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+
+def opt_from_db(text: str | None) -> datetime | None:
+    return None if text is None else from_db(text)
+
+
+def date_to_db(day: date) -> str:
+    return day.isoformat()
+
+
+class Tx:
+    """The connection inside one transaction; repositories take it and nothing else."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def execute(self, sql: str, params: Sequence[Param] = ()) -> int:
+        """Run a statement; returns the last inserted row id."""
+        cursor = await self._conn.execute(sql, params)
+        rowid = cursor.lastrowid or 0
+        await cursor.close()
+        return rowid
+
+    async def execute_rowcount(self, sql: str, params: Sequence[Param] = ()) -> int:
+        cursor = await self._conn.execute(sql, params)
+        count = cursor.rowcount
+        await cursor.close()
+        return count
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Param]]) -> None:
+        await self._conn.executemany(sql, rows)
+
+    async def fetchone(self, sql: str, params: Sequence[Param] = ()) -> Row | None:
+        async with self._conn.execute(sql, params) as cursor:
+            row: Row | None = await cursor.fetchone()
+            return row
+
+    async def fetchall(self, sql: str, params: Sequence[Param] = ()) -> list[Row]:
+        async with self._conn.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    async def fetchval(self, sql: str, params: Sequence[Param] = ()) -> Any:
+        row = await self.fetchone(sql, params)
+        return None if row is None else row[0]
+
+
+class Database:
+    """The SQLite file: WAL, `synchronous=FULL`, foreign keys on, versioned schema."""
+
+    def __init__(self, path: Path, conn: aiosqlite.Connection) -> None:
+        self.path = path
+        self._conn = conn
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(
+        cls, path: Path, *, migrations: list[Migration] | None = None, migrate: bool = True
+    ) -> Database:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(path, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        for pragma in (
+            "PRAGMA journal_mode=WAL",
+            "PRAGMA synchronous=FULL",
+            "PRAGMA foreign_keys=ON",
+            "PRAGMA busy_timeout=5000",
+        ):
+            await conn.execute(pragma)
+        db = cls(path, conn)
+        try:
+            steps = load_migrations() if migrations is None else migrations
+            await db._check_version(steps)
+            if migrate:
+                await db._migrate(steps)
+        except BaseException:
+            await conn.close()
+            raise
+        return db
+
+    async def close(self) -> None:
+        async with self._lock:
+            await self._conn.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Tx]:
+        """An exclusive transaction: committed on success, rolled back on any exception."""
+        async with self._lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield Tx(self._conn)
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            await self._conn.execute("COMMIT")
+
+    async def schema_version(self) -> int:
+        async with self._lock:
+            return await self._read_version()
+
+    async def _read_version(self) -> int:
+        async with self._conn.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name='schema_version'"
+        ) as cursor:
+            if await cursor.fetchone() is None:
+                return 0
+        async with self._conn.execute("SELECT MAX(version) FROM schema_version") as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
+    async def _check_version(self, steps: list[Migration]) -> None:
+        current = await self._read_version()
+        known = steps[-1].version if steps else 0
+        if current > known:
+            raise DatabaseError(
+                f"{self.path}: database schema version {current} is newer than this "
+                f"coworkbot knows ({known}); upgrade coworkbot or restore a backup"
+            )
+
+    async def _migrate(self, steps: list[Migration]) -> None:
+        async with self._lock:
+            await self._conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version ("
+                " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+            )
+            current = await self._read_version()
+            for step in steps:
+                if step.version <= current:
+                    continue
+                log.info("migrating database to version %d (%s)", step.version, step.name)
+                await self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    for statement in step.statements():
+                        await self._conn.execute(statement)
+                    await self._conn.execute(
+                        "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
+                        (step.version, step.name, to_db(datetime.now(UTC))),
+                    )
+                except BaseException:
+                    await self._conn.execute("ROLLBACK")
+                    raise
+                await self._conn.execute("COMMIT")
+
+    async def backup(self, dest: Path) -> None:
+        """A consistent copy while the bot runs, with SQLite's online backup API."""
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        target = sqlite3.connect(dest, check_same_thread=False)
+        try:
+            async with self._lock:
+                await self._conn.backup(target)
+        finally:
+            target.close()

@@ -1,0 +1,271 @@
+"""Members of a space and the platform identities that speak for them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from storage.db import Row, Tx, from_db, opt_from_db, to_db
+
+
+class MemberRole(StrEnum):
+    MEMBER = "member"
+    ADMIN = "admin"
+
+
+class MemberStatus(StrEnum):
+    PENDING = "pending"
+    ACTIVE = "active"
+    LEFT = "left"
+
+
+@dataclass(frozen=True)
+class Member:
+    id: int
+    space_id: int
+    display_name: str
+    username: str
+    role: MemberRole
+    status: MemberStatus
+    language: str | None
+    visibility: str
+    shares: int
+    joined_at: datetime | None
+    left_at: datetime | None
+    created_at: datetime
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is MemberRole.ADMIN and self.status is MemberStatus.ACTIVE
+
+    @property
+    def is_active(self) -> bool:
+        return self.status is MemberStatus.ACTIVE
+
+    @classmethod
+    def from_row(cls, row: Row) -> Member:
+        return cls(
+            id=row["id"],
+            space_id=row["space_id"],
+            display_name=row["display_name"],
+            username=row["username"],
+            role=MemberRole(row["role"]),
+            status=MemberStatus(row["status"]),
+            language=row["language"],
+            visibility=row["visibility"],
+            shares=row["shares"],
+            joined_at=opt_from_db(row["joined_at"]),
+            left_at=opt_from_db(row["left_at"]),
+            created_at=from_db(row["created_at"]),
+        )
+
+
+@dataclass(frozen=True)
+class Identity:
+    identity: str
+    member_id: int
+    last_seen_at: datetime
+
+    @property
+    def platform(self) -> str:
+        return self.identity.partition(":")[0]
+
+    @property
+    def user_id(self) -> str:
+        return self.identity.partition(":")[2]
+
+
+class MembersRepo:
+    def __init__(self, tx: Tx) -> None:
+        self._tx = tx
+
+    async def get(self, member_id: int) -> Member | None:
+        row = await self._tx.fetchone("SELECT * FROM members WHERE id = ?", (member_id,))
+        return None if row is None else Member.from_row(row)
+
+    async def by_identity(self, space_id: int, identity: str) -> Member | None:
+        row = await self._tx.fetchone(
+            "SELECT m.* FROM members m JOIN identities i ON i.member_id = m.id"
+            " WHERE i.space_id = ? AND i.identity = ?",
+            (space_id, identity),
+        )
+        return None if row is None else Member.from_row(row)
+
+    async def memberships(self, identity: str) -> list[Member]:
+        """Every member this identity is, most recently used first (private chats pick it)."""
+        rows = await self._tx.fetchall(
+            "SELECT m.* FROM members m JOIN identities i ON i.member_id = m.id"
+            " WHERE i.identity = ? ORDER BY i.last_seen_at DESC, m.id DESC",
+            (identity,),
+        )
+        return [Member.from_row(r) for r in rows]
+
+    async def create(
+        self,
+        space_id: int,
+        identity: str,
+        display_name: str,
+        now: datetime,
+        *,
+        username: str = "",
+        role: MemberRole = MemberRole.MEMBER,
+        status: MemberStatus = MemberStatus.PENDING,
+        language: str | None = None,
+    ) -> Member:
+        joined = to_db(now) if status is MemberStatus.ACTIVE else None
+        member_id = await self._tx.execute(
+            "INSERT INTO members (space_id, display_name, username, role, status, language,"
+            " joined_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (space_id, display_name, username, role, status, language, joined, to_db(now)),
+        )
+        await self._tx.execute(
+            "INSERT INTO identities (space_id, identity, member_id, last_seen_at)"
+            " VALUES (?, ?, ?, ?)",
+            (space_id, identity, member_id, to_db(now)),
+        )
+        member = await self.get(member_id)
+        assert member is not None
+        return member
+
+    async def set_status(self, member_id: int, status: MemberStatus, now: datetime) -> None:
+        if status is MemberStatus.ACTIVE:
+            await self._tx.execute(
+                "UPDATE members SET status = ?, joined_at = ?, left_at = NULL WHERE id = ?",
+                (status, to_db(now), member_id),
+            )
+        elif status is MemberStatus.LEFT:
+            await self._tx.execute(
+                "UPDATE members SET status = ?, left_at = ? WHERE id = ?",
+                (status, to_db(now), member_id),
+            )
+        else:
+            await self._tx.execute(
+                "UPDATE members SET status = ? WHERE id = ?", (status, member_id)
+            )
+
+    async def delete_pending(self, member_id: int) -> None:
+        """Forget a refused request entirely (its identity goes with it)."""
+        await self._tx.execute(
+            "DELETE FROM members WHERE id = ? AND status = 'pending'", (member_id,)
+        )
+
+    async def set_role(self, member_id: int, role: MemberRole) -> None:
+        await self._tx.execute("UPDATE members SET role = ? WHERE id = ?", (role, member_id))
+
+    async def set_language(self, member_id: int, language: str) -> None:
+        await self._tx.execute(
+            "UPDATE members SET language = ? WHERE id = ?", (language, member_id)
+        )
+
+    async def set_visibility(self, member_id: int, visibility: str) -> None:
+        await self._tx.execute(
+            "UPDATE members SET visibility = ? WHERE id = ?", (visibility, member_id)
+        )
+
+    async def set_shares(self, member_id: int, shares: int) -> None:
+        await self._tx.execute("UPDATE members SET shares = ? WHERE id = ?", (shares, member_id))
+
+    async def touch(
+        self, member: Member, identity: str, display_name: str, username: str, now: datetime
+    ) -> Member:
+        """Record that this identity spoke now, and follow a changed name or username."""
+        await self._tx.execute(
+            "UPDATE identities SET last_seen_at = ? WHERE space_id = ? AND identity = ?",
+            (to_db(now), member.space_id, identity),
+        )
+        name = display_name or member.display_name
+        if (name, username) != (member.display_name, member.username):
+            await self._tx.execute(
+                "UPDATE members SET display_name = ?, username = ? WHERE id = ?",
+                (name, username, member.id),
+            )
+            updated = await self.get(member.id)
+            assert updated is not None
+            return updated
+        return member
+
+    async def of_space(self, space_id: int, *statuses: MemberStatus) -> list[Member]:
+        wanted = statuses or tuple(MemberStatus)
+        marks = ", ".join("?" for _ in wanted)
+        rows = await self._tx.fetchall(
+            f"SELECT * FROM members WHERE space_id = ? AND status IN ({marks})"
+            " ORDER BY display_name COLLATE NOCASE, id",
+            (space_id, *wanted),
+        )
+        return [Member.from_row(r) for r in rows]
+
+    async def admins(self, space_id: int) -> list[Member]:
+        rows = await self._tx.fetchall(
+            "SELECT * FROM members WHERE space_id = ? AND role = 'admin' AND status = 'active'"
+            " ORDER BY id",
+            (space_id,),
+        )
+        return [Member.from_row(r) for r in rows]
+
+    async def identities(self, member_id: int) -> list[Identity]:
+        """A member's identities, the one used most recently first (private messages go there)."""
+        rows = await self._tx.fetchall(
+            "SELECT identity, member_id, last_seen_at FROM identities WHERE member_id = ?"
+            " ORDER BY last_seen_at DESC, identity",
+            (member_id,),
+        )
+        return [Identity(r["identity"], r["member_id"], from_db(r["last_seen_at"])) for r in rows]
+
+    async def preferred_identities(self, member_ids: list[int]) -> dict[int, Identity]:
+        """For many members at once, the identity each was seen on last (no query per member)."""
+        if not member_ids:
+            return {}
+        marks = ", ".join("?" for _ in member_ids)
+        rows = await self._tx.fetchall(
+            f"SELECT identity, member_id, last_seen_at FROM identities WHERE member_id IN ({marks})"
+            " ORDER BY member_id, last_seen_at DESC, identity",
+            member_ids,
+        )
+        out: dict[int, Identity] = {}
+        for r in rows:
+            out.setdefault(
+                r["member_id"], Identity(r["identity"], r["member_id"], from_db(r["last_seen_at"]))
+            )
+        return out
+
+    async def add_identity(
+        self, space_id: int, member_id: int, identity: str, now: datetime
+    ) -> None:
+        await self._tx.execute(
+            "INSERT INTO identities (space_id, identity, member_id, last_seen_at)"
+            " VALUES (?, ?, ?, ?)",
+            (space_id, identity, member_id, to_db(now)),
+        )
+
+    async def find(self, space_id: int, query: str) -> list[Member]:
+        """Members a typed reference can mean: `#12`/`12`, `@username`, or a name.
+
+        An exact name wins over a prefix, so `Anna` finds Anna even when Annalisa exists.
+        """
+        text = query.strip()
+        number = text.removeprefix("#")
+        if number.isdigit() and number.isascii():
+            row = await self._tx.fetchone(
+                "SELECT * FROM members WHERE space_id = ? AND id = ?", (space_id, int(number))
+            )
+            return [] if row is None else [Member.from_row(row)]
+        if text.startswith("@") and ":" not in text:
+            rows = await self._tx.fetchall(
+                "SELECT * FROM members WHERE space_id = ? AND lower(username) = lower(?)",
+                (space_id, text[1:]),
+            )
+            return [Member.from_row(r) for r in rows]
+        if text.startswith("@"):  # a Matrix user id
+            rows = await self._tx.fetchall(
+                "SELECT m.* FROM members m JOIN identities i ON i.member_id = m.id"
+                " WHERE i.space_id = ? AND i.identity = ?",
+                (space_id, f"matrix:{text}"),
+            )
+            return [Member.from_row(r) for r in rows]
+        members = await self.of_space(space_id)
+        folded = text.casefold()
+        exact = [m for m in members if m.display_name.casefold() == folded]
+        if exact:
+            return exact
+        return [m for m in members if m.display_name.casefold().startswith(folded)]

@@ -1,0 +1,143 @@
+"""The outbox: every reply and notification, written in the transaction that caused it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from storage.db import Row, Tx, from_db, to_db
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    platform: str
+    chat_id: str
+    private: bool
+    html: str
+    buttons: list[tuple[str, str]]
+    reply_to: str
+    doc_name: str | None
+    doc_mime: str | None
+    doc_content: bytes | None
+    space_id: int | None
+    member_id: int | None
+    state: str
+    attempts: int
+    next_attempt_at: datetime
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Row) -> OutboxRow:
+        return cls(
+            id=row["id"],
+            platform=row["platform"],
+            chat_id=row["chat_id"],
+            private=bool(row["private"]),
+            html=row["html"],
+            buttons=[(label, command) for label, command in json.loads(row["buttons"])],
+            reply_to=row["reply_to"],
+            doc_name=row["doc_name"],
+            doc_mime=row["doc_mime"],
+            doc_content=row["doc_content"],
+            space_id=row["space_id"],
+            member_id=row["member_id"],
+            state=row["state"],
+            attempts=row["attempts"],
+            next_attempt_at=from_db(row["next_attempt_at"]),
+            created_at=from_db(row["created_at"]),
+        )
+
+
+@dataclass(frozen=True)
+class NewOutboxItem:
+    platform: str
+    chat_id: str
+    private: bool
+    html: str
+    buttons: tuple[tuple[str, str], ...] = ()
+    reply_to: str = ""
+    doc_name: str | None = None
+    doc_mime: str | None = None
+    doc_content: bytes | None = None
+    space_id: int | None = None
+    member_id: int | None = None
+
+
+class OutboxRepo:
+    def __init__(self, tx: Tx) -> None:
+        self._tx = tx
+
+    async def enqueue(self, item: NewOutboxItem, now: datetime) -> int:
+        return await self._tx.execute(
+            "INSERT INTO outbox (platform, chat_id, private, html, buttons, reply_to, doc_name,"
+            " doc_mime, doc_content, space_id, member_id, next_attempt_at, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                item.platform,
+                item.chat_id,
+                int(item.private),
+                item.html,
+                json.dumps([list(b) for b in item.buttons]),
+                item.reply_to,
+                item.doc_name,
+                item.doc_mime,
+                item.doc_content,
+                item.space_id,
+                item.member_id,
+                to_db(now),
+                to_db(now),
+            ),
+        )
+
+    async def due(self, platform: str, now: datetime, limit: int = 100) -> list[OutboxRow]:
+        rows = await self._tx.fetchall(
+            "SELECT * FROM outbox WHERE state = 'pending' AND platform = ?"
+            " AND next_attempt_at <= ? ORDER BY id LIMIT ?",
+            (platform, to_db(now), limit),
+        )
+        return [OutboxRow.from_row(r) for r in rows]
+
+    async def next_attempt(self, platform: str) -> datetime | None:
+        value = await self._tx.fetchval(
+            "SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending' AND platform = ?",
+            (platform,),
+        )
+        return None if value is None else from_db(value)
+
+    async def mark_sent(self, row_id: int, delivery_id: str, now: datetime) -> None:
+        await self._tx.execute(
+            "UPDATE outbox SET state = 'sent', sent_at = ?, delivery_id = ?, error = NULL,"
+            " attempts = attempts + 1, doc_content = NULL WHERE id = ?",
+            (to_db(now), delivery_id, row_id),
+        )
+
+    async def mark_retry(self, row_id: int, next_attempt_at: datetime, error: str) -> None:
+        await self._tx.execute(
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, error = ?"
+            " WHERE id = ?",
+            (to_db(next_attempt_at), error[:500], row_id),
+        )
+
+    async def mark_failed(self, row_id: int, error: str) -> None:
+        await self._tx.execute(
+            "UPDATE outbox SET state = 'failed', attempts = attempts + 1, error = ? WHERE id = ?",
+            (error[:500], row_id),
+        )
+
+    async def pending_count(self, platform: str | None = None) -> int:
+        if platform is None:
+            value = await self._tx.fetchval("SELECT COUNT(*) FROM outbox WHERE state = 'pending'")
+        else:
+            value = await self._tx.fetchval(
+                "SELECT COUNT(*) FROM outbox WHERE state = 'pending' AND platform = ?",
+                (platform,),
+            )
+        return int(value)
+
+    async def prune_sent(self, before: datetime) -> int:
+        """Delivered rows are kept a while for diagnosis, then dropped (they hold names)."""
+        return await self._tx.execute_rowcount(
+            "DELETE FROM outbox WHERE state <> 'pending' AND created_at < ?", (to_db(before),)
+        )

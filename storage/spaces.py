@@ -1,0 +1,139 @@
+"""Spaces (one community each) and the chats bound to them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+from storage.db import Row, Tx, from_db, to_db
+
+# The settings an admin may change with `set`, as stored columns.
+SETTING_COLUMNS = (
+    "name",
+    "timezone",
+    "language",
+    "currency",
+    "capacity",
+    "closing_time",
+    "reminder_time",
+    "join_policy",
+    "escalate_after_minutes",
+    "expire_after_days",
+    "remind_days_before",
+    "nag_every_days",
+)
+
+
+@dataclass(frozen=True)
+class Space:
+    id: int
+    name: str
+    timezone: str
+    language: str
+    currency: str
+    capacity: int | None
+    closing_time: str | None
+    reminder_time: str
+    join_policy: str
+    escalate_after_minutes: int
+    expire_after_days: int
+    remind_days_before: int
+    nag_every_days: int
+    config_json: str | None
+    created_at: datetime
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @classmethod
+    def from_row(cls, row: Row) -> Space:
+        return cls(
+            id=row["id"],
+            name=row["name"],
+            timezone=row["timezone"],
+            language=row["language"],
+            currency=row["currency"],
+            capacity=row["capacity"],
+            closing_time=row["closing_time"],
+            reminder_time=row["reminder_time"],
+            join_policy=row["join_policy"],
+            escalate_after_minutes=row["escalate_after_minutes"],
+            expire_after_days=row["expire_after_days"],
+            remind_days_before=row["remind_days_before"],
+            nag_every_days=row["nag_every_days"],
+            config_json=row["config_json"],
+            created_at=from_db(row["created_at"]),
+        )
+
+
+class SpacesRepo:
+    def __init__(self, tx: Tx) -> None:
+        self._tx = tx
+
+    async def create(self, name: str, now: datetime, **settings: str | int | None) -> Space:
+        columns = ["name", "created_at", *settings]
+        for column in settings:
+            if column not in SETTING_COLUMNS:
+                raise ValueError(f"unknown space setting {column}")
+        marks = ", ".join("?" for _ in columns)
+        space_id = await self._tx.execute(
+            f"INSERT INTO spaces ({', '.join(columns)}) VALUES ({marks})",
+            (name, to_db(now), *settings.values()),
+        )
+        space = await self.get(space_id)
+        assert space is not None
+        return space
+
+    async def get(self, space_id: int) -> Space | None:
+        row = await self._tx.fetchone("SELECT * FROM spaces WHERE id = ?", (space_id,))
+        return None if row is None else Space.from_row(row)
+
+    async def by_name(self, name: str) -> Space | None:
+        row = await self._tx.fetchone("SELECT * FROM spaces WHERE name = ?", (name,))
+        return None if row is None else Space.from_row(row)
+
+    async def by_chat(self, platform: str, chat_id: str) -> Space | None:
+        row = await self._tx.fetchone(
+            "SELECT s.* FROM spaces s JOIN space_chats c ON c.space_id = s.id"
+            " WHERE c.platform = ? AND c.chat_id = ?",
+            (platform, chat_id),
+        )
+        return None if row is None else Space.from_row(row)
+
+    async def all(self) -> list[Space]:
+        rows = await self._tx.fetchall("SELECT * FROM spaces ORDER BY id")
+        return [Space.from_row(r) for r in rows]
+
+    async def update(self, space_id: int, **settings: str | int | None) -> None:
+        for column in settings:
+            if column not in SETTING_COLUMNS and column != "config_json":
+                raise ValueError(f"unknown space setting {column}")
+        if settings:
+            assignments = ", ".join(f"{column} = ?" for column in settings)
+            await self._tx.execute(
+                f"UPDATE spaces SET {assignments} WHERE id = ?", (*settings.values(), space_id)
+            )
+
+    async def bind_chat(self, space_id: int, platform: str, chat_id: str) -> None:
+        """Bind a chat; a space has at most one chat per platform, so a new one replaces it."""
+        await self._tx.execute(
+            "DELETE FROM space_chats WHERE space_id = ? AND platform = ?", (space_id, platform)
+        )
+        await self._tx.execute(
+            "INSERT INTO space_chats (space_id, platform, chat_id) VALUES (?, ?, ?)",
+            (space_id, platform, chat_id),
+        )
+
+    async def chats(self, space_id: int) -> dict[str, str]:
+        rows = await self._tx.fetchall(
+            "SELECT platform, chat_id FROM space_chats WHERE space_id = ? ORDER BY platform",
+            (space_id,),
+        )
+        return {r["platform"]: r["chat_id"] for r in rows}
+
+    async def all_chats(self) -> list[tuple[int, str, str]]:
+        rows = await self._tx.fetchall("SELECT space_id, platform, chat_id FROM space_chats")
+        return [(r["space_id"], r["platform"], r["chat_id"]) for r in rows]
