@@ -1,0 +1,1 @@
+-- skills: tables of this capability (filled in by its issue).

@@ -1,0 +1,1 @@
+-- costs: tables of this capability (filled in by its issue).

@@ -1,0 +1,1 @@
+-- privacy: tables of this capability (filled in by its issue).

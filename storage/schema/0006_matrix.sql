@@ -1,0 +1,1 @@
+-- matrix: tables of this capability (filled in by its issue).

@@ -1,0 +1,1 @@
+-- telegram: tables of this capability (filled in by its issue).
