@@ -245,7 +245,8 @@ def _parse_telegram(data: Any, path: Path | None, env: Mapping[str, str]) -> Tel
     if not isinstance(data, dict):
         raise ConfigError(path, "telegram", "must be a table ([telegram])")
     s = _Section(path, "telegram.", data)
-    token = env.get(TOKEN_ENV) or s.get("token", str, "")
+    in_file = s.get("token", str, "")
+    token = env.get(TOKEN_ENV) or in_file
     if not token:
         raise s.error("token", f"missing: set it here or in the environment as {TOKEN_ENV}")
     if not re.fullmatch(r"\d+:[A-Za-z0-9_-]+", token):
@@ -285,7 +286,8 @@ def _parse_matrix(data: Any, path: Path | None, env: Mapping[str, str]) -> Matri
     user_id = s.get("user_id", str, "")
     if not re.fullmatch(r"@[^:\s]+:\S+", user_id):
         raise s.error("user_id", "missing or not a Matrix user id like @coworkbot:example.org")
-    password = env.get(MATRIX_PASSWORD_ENV) or s.get("password", str, "")
+    in_file = s.get("password", str, "")
+    password = env.get(MATRIX_PASSWORD_ENV) or in_file
     token = s.get("access_token", str, "")
     if not password and not token:
         raise s.error(

@@ -215,6 +215,15 @@ class ParsedLine:
     addressed: bool
 
 
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def without_controls(text: str) -> str:
+    """Control and direction-override characters become spaces: they carry no meaning in a
+    command and could hide what a stored text really says."""
+    return _CONTROLS.sub(" ", text)
+
+
 _COMMAND = re.compile(r"^(?P<word>[A-Za-z][A-Za-z0-9_]{0,31})(?:@(?P<bot>[A-Za-z0-9_]+))?$")
 
 
@@ -305,7 +314,7 @@ class Dispatcher:
             await self._event(msg)
             return
         bot_name = self.bot_names.get(msg.chat.platform, "")
-        parsed = parse_line(msg.text, self.prefixes(msg.chat.platform), bot_name)
+        parsed = parse_line(without_controls(msg.text), self.prefixes(msg.chat.platform), bot_name)
         if parsed is None and not (msg.chat.private and msg.text.strip()):
             return  # ordinary group chatter is none of our business
         verdict = self.flood.check(msg.sender.identity)

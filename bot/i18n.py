@@ -87,7 +87,7 @@ class Translator:
                 raise ValueError(f"message key {key!r} is defined twice")
             self._messages[key] = texts
 
-    def keys(self) -> list[str]:
+    def message_keys(self) -> list[str]:
         return sorted(self._messages)
 
     def texts(self, key: str) -> Mapping[str, Text]:

@@ -75,6 +75,7 @@ class BotHarness:
         self.transport = MemoryTransport()
         self.app = App(config, [self.transport], clock=clock, background=False)
         self._ids = itertools.count(1)
+        self._closed = False
 
     @classmethod
     async def start(
@@ -105,7 +106,10 @@ class BotHarness:
         await self.app.start()
 
     async def close(self) -> None:
-        await self.app.stop()
+        """Stop the app; closing twice is harmless (fixtures close what tests forgot)."""
+        if not self._closed:
+            self._closed = True
+            await self.app.stop()
 
     # -- people and chats -------------------------------------------------------------
 

@@ -507,10 +507,10 @@ async def reject(ctx: Context, who: MemberName) -> None:
     if target.status is not MemberStatus.PENDING:
         await ctx.say("approve.not_pending", name=target.display_name)
         return
+    await ctx.say("reject.done", name=target.display_name)
     await ctx.notify(target, message("reject.notice", space=ctx.space.name))
     # A refused request leaves no trace of the person; they may ask again.
     await ctx.session.members.delete_pending(target.id)
-    await ctx.say("reject.done", name=target.display_name)
 
 
 @router.command("members", role=Role.ADMIN)

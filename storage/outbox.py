@@ -92,10 +92,15 @@ class OutboxRepo:
         )
 
     async def due(self, platform: str, now: datetime, limit: int = 100) -> list[OutboxRow]:
+        """Rows to send now, oldest first; a row waits while an older one of its chat waits."""
+        stamp = to_db(now)
         rows = await self._tx.fetchall(
-            "SELECT * FROM outbox WHERE state = 'pending' AND platform = ?"
-            " AND next_attempt_at <= ? ORDER BY id LIMIT ?",
-            (platform, to_db(now), limit),
+            "SELECT * FROM outbox o WHERE o.state = 'pending' AND o.platform = ?"
+            " AND o.next_attempt_at <= ? AND NOT EXISTS ("
+            "  SELECT 1 FROM outbox p WHERE p.state = 'pending' AND p.platform = o.platform"
+            "  AND p.chat_id = o.chat_id AND p.id < o.id AND p.next_attempt_at > ?)"
+            " ORDER BY o.id LIMIT ?",
+            (platform, stamp, stamp, limit),
         )
         return [OutboxRow.from_row(r) for r in rows]
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,3 +16,19 @@ async def bot(tmp_path: Path) -> AsyncIterator[BotHarness]:
     harness = await BotHarness.start(tmp_path)
     yield harness
     await harness.close()
+
+
+@pytest.fixture
+async def make_bot(tmp_path: Path) -> AsyncIterator[Callable[..., Awaitable[BotHarness]]]:
+    """Start harnesses (e.g. with config spaces); every one still running is closed at the end,
+    even when the test fails, so no database thread outlives its test."""
+    started: list[BotHarness] = []
+
+    async def start(**kwargs: Any) -> BotHarness:
+        harness = await BotHarness.start(tmp_path, **kwargs)
+        started.append(harness)
+        return harness
+
+    yield start
+    for harness in started:
+        await harness.close()

@@ -82,6 +82,7 @@ CREATE TABLE outbox (
     error TEXT
 );
 CREATE INDEX outbox_pending ON outbox (state, platform, next_attempt_at);
+CREATE INDEX outbox_chat ON outbox (platform, chat_id, state, id);
 
 CREATE TABLE kv (
     key TEXT PRIMARY KEY,

@@ -1,0 +1,132 @@
+"""config.toml: every key checked, errors naming file, key and problem; the CLI exits 2."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, load_config, resolve_config_path
+
+GOOD = """
+[bot]
+data_dir = "./state"
+default_language = "en"
+
+[telegram]
+token = "123456:ABC-def_ghi"
+
+[[spaces]]
+name = "Coworking Veglio"
+timezone = "Europe/Rome"
+capacity = 10
+closing_time = "20:00"
+telegram_chat_id = -1001234567890
+matrix_room = "!abcdef:example.org"
+admins = ["telegram:123456789", "matrix:@anna:example.org"]
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text, "utf-8")
+    return path
+
+
+def test_a_good_config(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, GOOD), env={})
+    assert config.bot.data_dir == tmp_path / "state"
+    assert config.telegram is not None and config.telegram.token == "123456:ABC-def_ghi"
+    assert config.matrix is None
+    space = config.spaces[0]
+    assert space.chats == {"telegram": "-1001234567890", "matrix": "!abcdef:example.org"}
+    assert space.join == "approval" and space.capacity == 10
+    assert space.settings()["escalate_after_minutes"] == 240
+
+
+def test_the_example_config_is_valid(tmp_path: Path) -> None:
+    example = Path(__file__).parent.parent / "config.example.toml"
+    env = {"COWORKBOT_TELEGRAM_TOKEN": "1:x", "COWORKBOT_MATRIX_PASSWORD": "pw"}
+    config = load_config(example, env=env)
+    assert config.telegram is not None and config.matrix is not None and config.spaces
+
+
+def test_secrets_from_the_environment(tmp_path: Path) -> None:
+    text = GOOD.replace('token = "123456:ABC-def_ghi"', "") + (
+        '\n[matrix]\nhomeserver = "https://m.example.org"\nuser_id = "@bot:example.org"\n'
+    )
+    env = {"COWORKBOT_TELEGRAM_TOKEN": "42:envtoken", "COWORKBOT_MATRIX_PASSWORD": "pw"}
+    config = load_config(write(tmp_path, text), env=env)
+    assert config.telegram is not None and config.telegram.token == "42:envtoken"
+    assert config.matrix is not None and config.matrix.password == "pw"
+
+
+@pytest.mark.parametrize(
+    ("change", "key", "problem"),
+    [
+        (("Europe/Rome", "Europe/Rom"), "spaces[0].timezone", "unknown time zone"),
+        (("capacity = 10", "capacity = 'ten'"), "spaces[0].capacity", "expected an integer"),
+        (('"20:00"', '"8pm"'), "spaces[0].closing_time", "HH:MM"),
+        (("[telegram]", "[telegarm]"), "telegarm", "unknown section"),
+        (('default_language = "en"', 'default_language = "fr"'), "bot.default_language", "it, en"),
+        (('token = "123456:ABC-def_ghi"', 'token = ""'), "telegram.token", "missing"),
+        (('token = "123456:ABC-def_ghi"', 'token = "oops"'), "telegram.token", "bot token"),
+        (("capacity = 10", "capacity = 10\ncolour = 'red'"), "spaces[0].colour", "unknown key"),
+        (('"telegram:123456789"', '"tg:1"'), "spaces[0].admins[0]", "not an identity"),
+        (("-1001234567890", "1001234567890"), "spaces[0].telegram_chat_id", "negative"),
+        (("[[spaces]]", "[[spaces]\n"), "syntax", ""),
+    ],
+)
+def test_config_errors_name_file_key_and_problem(
+    tmp_path: Path, change: tuple[str, str], key: str, problem: str
+) -> None:
+    path = write(tmp_path, GOOD.replace(*change))
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, env={})
+    assert caught.value.key == key
+    assert problem in caught.value.problem
+    assert str(path) in str(caught.value)
+
+
+def test_error_messages_never_echo_the_token(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD.replace('token = "123456:ABC-def_ghi"', 'token = "secret value"'))
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, env={})
+    assert "secret value" not in str(caught.value)
+
+
+def test_config_path_resolution() -> None:
+    assert resolve_config_path("x.toml", env={"COWORKBOT_CONFIG": "y.toml"}) == Path("x.toml")
+    assert resolve_config_path(None, env={"COWORKBOT_CONFIG": "y.toml"}) == Path("y.toml")
+    assert resolve_config_path(None, env={}) == Path("config.toml")
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).parent.parent)},
+        check=False,
+    )
+
+
+def test_cli_refuses_a_wrong_config_with_exit_2_and_no_traceback(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD.replace("Europe/Rome", "Nowhere/Land"))
+    for command in ("check-config", "run"):
+        result = run_cli(command, "--config", str(path), cwd=tmp_path)
+        assert result.returncode == 2
+        assert f"{path}: spaces[0].timezone: unknown time zone 'Nowhere/Land'" in result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_cli_check_config_ok_and_missing_file(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD)
+    ok = run_cli("check-config", "--config", str(path), cwd=tmp_path)
+    assert ok.returncode == 0 and "ok (1 space(s), telegram)" in ok.stdout
+    missing = run_cli("check-config", "--config", str(tmp_path / "nope.toml"), cwd=tmp_path)
+    assert missing.returncode == 2 and "not found" in missing.stderr

@@ -1,0 +1,171 @@
+"""The one path every message takes: parsing, dedupe, refusals, hostile input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.context import Context
+from bot.dispatcher import FloodGuard, parse_line
+from bot.events import ChatRef, Kind, Platform
+from bot.testing import BotHarness
+
+
+@pytest.mark.parametrize(
+    ("text", "prefixes", "expected"),
+    [
+        ("/checkin", "/", ("checkin", "", False)),
+        ("/checkin  at the window ", "/", ("checkin", "at the window", False)),
+        ("/CheckIn@CoworkBot note", "/", ("checkin", "note", True)),
+        ("/checkin@coworkbot", "/", ("checkin", "", True)),
+        ("!who", "!", ("who", "", False)),
+        ("/ask\nexcel: how?", "/", ("ask", "excel: how?", False)),
+    ],
+)
+def test_parse_line(text: str, prefixes: str, expected: tuple[str, str, bool]) -> None:
+    parsed = parse_line(text, prefixes, "CoworkBot")
+    assert parsed is not None
+    assert (parsed.word, parsed.args, parsed.addressed) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["hello", "/", "!who", "/checkin@OtherBot", "/ünïcode", "/" + "x" * 40, "/ leading"]
+)
+def test_not_a_command_for_us(text: str) -> None:
+    assert parse_line(text, "/", "CoworkBot") is None
+
+
+async def test_same_update_twice_has_one_effect_and_one_reply(bot: BotHarness) -> None:
+    await bot.setup_space("Anna")
+    first = await bot.say("/join", as_="Bruno", update_id="u-77")
+    second = await bot.say("/join", as_="Bruno", update_id="u-77")
+    assert len(first) == 1 and "Welcome" in first[0].text
+    assert second == []
+    assert await bot.fetchval("SELECT COUNT(*) FROM members WHERE display_name='Bruno'") == 1
+    assert (
+        await bot.fetchval("SELECT COUNT(*) FROM processed_updates WHERE update_key='memory:u-77'")
+        == 1
+    )
+
+
+async def test_redelivery_after_restart_is_ignored(tmp_path: Path) -> None:
+    bot = await BotHarness.start(tmp_path)
+    await bot.setup_space("Anna")
+    await bot.say("/promote nobody", as_="Anna", update_id="u-1")
+    await bot.say("/join", as_="Bruno", update_id="u-2")
+    await bot.restart()
+    assert await bot.say("/join", as_="Bruno", update_id="u-2") == []
+    assert len(await bot.say("/members", as_="Anna", update_id="u-3")) == 1
+    await bot.close()
+
+
+async def test_unknown_commands(bot: BotHarness) -> None:
+    await bot.setup_space("Anna")
+    assert "Did you mean /members" in (await bot.say("/membrs", as_="Anna"))[0].text
+    # In a group an unknown command may be another bot's: no answer unless addressed.
+    assert await bot.say("/weather", as_="Anna") == []
+    addressed = await bot.say("/weather@coworkbot", as_="Anna")
+    assert "/help" in addressed[0].text
+    private = await bot.say("/weather", as_="Anna", chat="private")
+    assert "I don't know the command /weather" in private[0].text
+    chatter = await bot.say("good morning everyone", as_="Anna")
+    assert chatter == []
+    hint = await bot.say("hello bot", as_="Anna", chat="private")
+    assert "commands" in hint[0].text
+
+
+async def test_usage_on_bad_arguments_is_translated(bot: BotHarness) -> None:
+    await bot.setup_space("Anna", members=["Bruno"])
+    sent = await bot.say("/lang fr", as_="Bruno")
+    assert "is not one of: it, en" in sent[0].text and "Usage: /lang it|en" in sent[0].text
+    sent = await bot.say("/lang", as_="Bruno")
+    assert "Something is missing" in sent[0].text
+    sent = await bot.say("/lang it en", as_="Bruno")
+    assert "Too many words" in sent[0].text
+    await bot.say("/lang it", as_="Anna")
+    sent = await bot.say("/lang xx", as_="Anna")
+    assert "non è tra: it, en" in sent[0].text and "Uso: /lang it|en" in sent[0].text
+    assert await bot.fetchval("SELECT language FROM members WHERE display_name='Bruno'") is None
+
+
+async def test_wrong_place_and_wrong_role_change_nothing(bot: BotHarness) -> None:
+    await bot.setup_space("Anna", members=["Bruno"])
+    sent = await bot.say("/join", as_="Zoe", chat="private")
+    assert "works in the community's group" in sent[0].text
+    sent = await bot.say("/start", as_="Bruno")
+    assert "private" in sent[0].text and not sent[0].private
+    sent = await bot.say("/lang it", as_="Zoe")
+    assert "for members" in sent[0].text
+    assert await bot.fetchval("SELECT COUNT(*) FROM members WHERE display_name='Zoe'") == 0
+
+
+async def test_hostile_text_is_answered_safely(bot: BotHarness) -> None:
+    await bot.setup_space("Anna")
+    evil = bot.user("<b>Eve</b> & \x07co")
+    sent = await bot.say("/join", as_=evil)
+    assert "&lt;b&gt;Eve&lt;/b&gt; &amp;" in sent[0].html
+    assert "\x07" not in sent[0].html
+    stored = await bot.fetchval("SELECT display_name FROM members WHERE id = 2")
+    assert stored == "<b>Eve</b> & co"
+
+    huge = "/help " + "x" * 10_000
+    sent = await bot.say(huge, as_="Anna")
+    assert "Too long" in sent[0].text and len(sent[0].html) < 500
+    sent = await bot.say("/" + "y" * 10_000, as_="Anna", chat="private")
+    assert sent == [] or len(sent[0].html) < 500
+    sent = await bot.say("/members\x00\x1b[31m", as_="Anna")
+    assert sent and len(sent[0].html) < 2000
+
+
+async def test_edited_messages_are_not_commands(bot: BotHarness) -> None:
+    await bot.setup_space("Anna")
+    assert await bot.say("/join", as_="Bruno", kind=Kind.EDITED) == []
+    assert await bot.fetchval("SELECT COUNT(*) FROM members WHERE display_name='Bruno'") == 0
+
+
+async def test_member_left_event_marks_the_member_left(bot: BotHarness) -> None:
+    await bot.setup_space("Anna", members=["Bruno"])
+    sent = await bot.say("", as_="Bruno", kind=Kind.MEMBER_LEFT)
+    assert any(s.to == "anna" and "left the group" in s.text for s in sent)
+    assert await bot.fetchval("SELECT status FROM members WHERE display_name='Bruno'") == "left"
+    await bot.say("", as_="Anna", kind=Kind.MEMBER_LEFT)
+    assert await bot.fetchval("SELECT status FROM members WHERE display_name='Anna'") == "active"
+
+
+async def test_a_crashing_handler_changes_nothing_and_apologises_once(bot: BotHarness) -> None:
+    await bot.setup_space("Anna")
+    join = bot.app.registry.commands["join"]
+
+    async def broken(ctx: Context) -> None:
+        assert ctx.space is not None and ctx.msg is not None
+        await ctx.session.members.create(ctx.space.id, ctx.msg.sender.identity, "Half", ctx.now)
+        await ctx.say("join.welcome", space="x", name="y", help="z")
+        raise RuntimeError("boom")
+
+    original = join.func
+    object.__setattr__(join, "func", broken)  # routers are shared: put it back after
+    try:
+        sent = await bot.say("/join", as_="Bruno", update_id="crash-1")
+        assert len(sent) == 1 and "something went wrong" in sent[0].text
+        assert await bot.say("/join", as_="Bruno", update_id="crash-1") == []
+        assert await bot.fetchval("SELECT COUNT(*) FROM members") == 1
+    finally:
+        object.__setattr__(join, "func", original)
+
+
+async def test_commands_from_another_platform_chat_are_not_bound(bot: BotHarness) -> None:
+    await bot.setup_space("Anna")
+    other = ChatRef(Platform.MEMORY, "another-group", private=False)
+    sent = await bot.say("/members", as_="Anna", chat=other)
+    assert "not set up" in sent[0].text
+
+
+def test_flood_guard_warns_once_then_drops_until_the_window_passes() -> None:
+    moment = [0.0]
+    guard = FloodGuard(limit=20, window=10.0, now=lambda: moment[0])
+    verdicts = [guard.check("telegram:1") for _ in range(23)]
+    assert verdicts[:20] == ["ok"] * 20 and verdicts[20:] == ["warn", "drop", "drop"]
+    assert guard.check("telegram:2") == "ok"
+    moment[0] = 10.5
+    assert guard.check("telegram:1") == "ok"
