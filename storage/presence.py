@@ -153,7 +153,7 @@ class PresenceRepo:
         """Who said they are coming on `day`, in the order they said it."""
         rows = await self._tx.fetchall(
             "SELECT member_id, local_date FROM planned_visits"
-            " WHERE space_id = ? AND local_date = ? ORDER BY created_at, member_id",
+            " WHERE space_id = ? AND local_date = ? ORDER BY id",
             (space_id, date_to_db(day)),
         )
         return [PlannedVisit(r["member_id"], date.fromisoformat(r["local_date"])) for r in rows]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.testing import BotHarness
@@ -42,7 +42,9 @@ async def test_a_full_day_of_the_space(bot: BotHarness) -> None:
     await bot.setup_space("Anna", members=["Bruno", "Carla"])
     bot.clock.set(at(9))
     sent = await bot.say("/checkin writing a book", as_="Bruno")
-    assert [s.text for s in sent] == ["Welcome, Bruno: you are in since 09:00. You are the first one in."]
+    assert [s.text for s in sent] == [
+        "Welcome, Bruno: you are in since 09:00. You are the first one in."
+    ]
     bot.clock.set(at(9, 30))
     sent = await bot.say("/in", as_="Carla")
     assert sent[0].text.endswith("2 people are in now.")
@@ -70,7 +72,14 @@ async def test_a_full_day_of_the_space(bot: BotHarness) -> None:
     sent = await bot.say("/who", as_="Bruno")
     assert sent[0].text == "Nobody is in right now."
     assert await visits(bot) == [
-        ("Bruno", "2026-11-25", "2026-11-25T08:00:00Z", "2026-11-25T17:05:00Z", "member", "writing a book"),
+        (
+            "Bruno",
+            "2026-11-25",
+            "2026-11-25T08:00:00Z",
+            "2026-11-25T17:05:00Z",
+            "member",
+            "writing a book",
+        ),
         ("Carla", "2026-11-25", "2026-11-25T08:30:00Z", "2026-11-25T11:30:00Z", "member", ""),
         ("Anna", "2026-11-25", "2026-11-25T09:15:00Z", "2026-11-25T17:40:00Z", "member", ""),
     ]
@@ -157,7 +166,9 @@ async def test_capacity_counts_desks_and_still_records_when_full(bot: BotHarness
     sent = await bot.say("/in", as_="Bruno")
     assert sent[0].text.endswith("You are the first one in. 1 desk left.")
     sent = await bot.say("/in", as_="Carla")
-    assert sent[0].text.endswith("2 people are in now. You took the last desk: the space is now full.")
+    assert sent[0].text.endswith(
+        "2 people are in now. You took the last desk: the space is now full."
+    )
     sent = await bot.say("/in", as_="Anna")
     assert sent[0].text.endswith(
         "3 people are in now. The space is full: 3 people for 2 desks. Your visit is recorded."
@@ -169,7 +180,9 @@ async def test_capacity_counts_desks_and_still_records_when_full(bot: BotHarness
     await bot.say("/out", as_="Carla")
     await bot.say("/out", as_="Anna")
     sent = await bot.say("/in", as_="Carla")
-    assert sent[0].text.endswith("2 people are in now. You took the last desk: the space is now full.")
+    assert sent[0].text.endswith(
+        "2 people are in now. You took the last desk: the space is now full."
+    )
 
 
 async def test_hidden_members_are_counted_not_named(bot: BotHarness) -> None:
@@ -369,7 +382,14 @@ async def test_italian(bot: BotHarness) -> None:
 async def test_presence_commands_are_listed_in_help(bot: BotHarness) -> None:
     await bot.setup_space("Anna", members=["Bruno"])
     sent = await bot.say("/help", as_="Bruno")
-    for line in ("/checkin [note]", "/checkout", "/who", "/me", "/stats [YYYY-MM]", "/going [date]"):
+    for line in (
+        "/checkin [note]",
+        "/checkout",
+        "/who",
+        "/me",
+        "/stats [YYYY-MM]",
+        "/going [date]",
+    ):
         assert line in sent[0].text
     assert "/export attendance" not in sent[0].text
     sent = await bot.say("/help", as_="Anna", chat="private")

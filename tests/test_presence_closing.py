@@ -59,7 +59,11 @@ async def test_closing_time_on_a_normal_day(bot: BotHarness) -> None:
     bot.clock.set(rome(2026, 11, 25, 20, 7))
     sent = await bot.tick()
     assert [(s.to, s.private, s.text) for s in sent] == [
-        ("bruno", True, "It is closing time at Veglio: I checked you out at 20:00. You stayed 11 h."),
+        (
+            "bruno",
+            True,
+            "It is closing time at Veglio: I checked you out at 20:00. You stayed 11 h.",
+        ),
     ]
     assert await visit_rows(bot) == [
         ("Bruno", "2026-11-25", "2026-11-25T08:00:00Z", "2026-11-25T19:00:00Z", "closing"),
@@ -114,7 +118,10 @@ async def test_closing_on_the_spring_forward_day(bot: BotHarness) -> None:
     bot.clock.set(utc(2027, 3, 28, 18, 0))  # 20:00 CEST
     sent = await bot.tick()
     assert sorted((s.to, s.text) for s in sent) == [
-        ("bruno", "It is closing time at Veglio: I checked you out at 20:00. You stayed 18 h 30 min."),
+        (
+            "bruno",
+            "It is closing time at Veglio: I checked you out at 20:00. You stayed 18 h 30 min.",
+        ),
         ("carla", "It is closing time at Veglio: I checked you out at 20:00. You stayed 11 h."),
     ]
     assert await visit_rows(bot) == [
@@ -242,7 +249,8 @@ async def test_commands_see_closed_visits_before_any_tick(bot: BotHarness) -> No
     bot.clock.set(rome(2026, 11, 26, 8, 0))
     sent = await bot.say("/checkout", as_="Bruno", chat="private")
     assert sent[0].text == (
-        "Your visit of Wed 25 Nov 2026 was closed at 23:59, the end of that day: it counts 2 h 59 min."
+        "Your visit of Wed 25 Nov 2026 was closed at 23:59, the end of that day: "
+        "it counts 2 h 59 min."
     )
     assert len(bot.inbox("Bruno")) == 1  # that answer only
     # A stale visit does not block the next check-in; its owner is told once.
@@ -252,7 +260,9 @@ async def test_commands_see_closed_visits_before_any_tick(bot: BotHarness) -> No
     sent = await bot.say("/in", as_="Carla")
     notice, reply = sent
     assert notice.private and "I closed it at 23:59 (14 h 59 min)" in notice.text
-    assert reply.text.startswith("Welcome, Carla: you are in since 09:00. You are the first one in.")
+    assert reply.text.startswith(
+        "Welcome, Carla: you are in since 09:00. You are the first one in."
+    )
     assert await bot.tick() == []
 
 
@@ -266,7 +276,11 @@ async def test_the_job_closes_every_space(bot: BotHarness) -> None:
             "Lisbon", bot.clock.now(), timezone="Europe/Lisbon", closing_time="18:00"
         )
         member = await session.members.create(
-            other.id, "memory:carla", "Carla", bot.clock.now(), status="active"  # type: ignore[arg-type]
+            other.id,
+            "memory:carla",
+            "Carla",
+            bot.clock.now(),
+            status="active",  # type: ignore[arg-type]
         )
         await session.presence.check_in(
             other.id, member.id, bot.clock.now().date(), bot.clock.now(), ""
@@ -274,7 +288,10 @@ async def test_the_job_closes_every_space(bot: BotHarness) -> None:
     bot.clock.set(utc(2026, 11, 25, 18, 0))  # 18:00 in Lisbon, 19:00 in Rome
     await closing_job(bot.app.rt)
     rows = await bot.fetchall("SELECT space_id, checkout_at, closed_by FROM visits ORDER BY id")
-    assert [tuple(r) for r in rows] == [(1, None, None), (other.id, "2026-11-25T18:00:00Z", "closing")]
+    assert [tuple(r) for r in rows] == [
+        (1, None, None),
+        (other.id, "2026-11-25T18:00:00Z", "closing"),
+    ]
     bot.clock.set(utc(2026, 11, 25, 19, 0))
     await closing_job(bot.app.rt)
     rows = await bot.fetchall("SELECT checkout_at FROM visits ORDER BY id")
@@ -289,15 +306,20 @@ async def test_closing_job_through_the_real_apscheduler(bot: BotHarness) -> None
 
     registered = next(j for j in bot.app.registry.jobs if j.id == "presence.closing")
     assert registered.every == timedelta(minutes=1)
+    idle = asyncio.Event()
+    idle.set()
     running = 0
 
     async def counted(rt: Runtime) -> None:
         nonlocal running
         running += 1
+        idle.clear()
         try:
             await registered.func(rt)
         finally:
             running -= 1
+            if not running:
+                idle.set()
 
     runs = 0
     enough = asyncio.Event()
@@ -315,8 +337,7 @@ async def test_closing_job_through_the_real_apscheduler(bot: BotHarness) -> None
         await asyncio.wait_for(enough.wait(), 60)
     finally:
         scheduler.shutdown()
-    while running:  # a run already started when the scheduler stopped finishes first
-        await asyncio.sleep(0.01)
+    await idle.wait()  # a run already started when the scheduler stopped ends first
     await bot.app.outbox.flush()
 
     assert runs >= 4
