@@ -192,8 +192,8 @@ MESSAGES: Catalog = {
         "it": {"one": "Aperto {count} giorno", "other": "Aperto {count} giorni"},
     },
     "stats.average": {
-        "en": "On average {average} people a day",
-        "it": "In media {average} persone al giorno",
+        "en": "People per day: {average} on average",
+        "it": "Persone al giorno: {average} in media",
     },
     "stats.peak": {
         "en": {

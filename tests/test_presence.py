@@ -99,7 +99,7 @@ async def test_a_full_day_of_the_space(bot: BotHarness) -> None:
     assert sent[0].text.splitlines() == [
         "Veglio — November 2026",
         "Open on 2 days",
-        "On average 2 people a day",
+        "People per day: 2 on average",
         "Peak: 3 people on Wed 25 Nov 2026",
     ]
     # Per-member days: admins only, and only in private.
@@ -374,7 +374,7 @@ async def test_italian(bot: BotHarness) -> None:
     sent = await bot.say("/stats", as_="Bruno")
     assert sent[0].text.splitlines()[1:] == [
         "Aperto 1 giorno",
-        "In media 2 persone al giorno",
+        "Persone al giorno: 2 in media",
         "Massimo: 2 persone il mer 25 nov 2026",
     ]
 
