@@ -1,10 +1,159 @@
-"""Storage for the presence capability (see handlers/presence.py)."""
+"""Storage for the presence capability (see handlers/presence.py): visits and planned days.
+
+A visit's `local_date` is fixed at check-in in the space's timezone, so every count of
+days (`me`, `stats`, the attendance split of costs) is a plain comparison of dates.
+"""
 
 from __future__ import annotations
 
-from storage.db import Tx
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from storage.db import Row, Tx, date_to_db, from_db, opt_from_db, to_db
+
+
+class ClosedBy(StrEnum):
+    """Who ended a visit: the member, the closing-time job, or the end of the day."""
+
+    MEMBER = "member"
+    CLOSING = "closing"
+    MIDNIGHT = "midnight"
+
+
+@dataclass(frozen=True)
+class Visit:
+    id: int
+    space_id: int
+    member_id: int
+    local_date: date
+    checkin_at: datetime
+    checkout_at: datetime | None
+    closed_by: ClosedBy | None
+    note: str
+
+    @property
+    def is_open(self) -> bool:
+        return self.checkout_at is None
+
+    def length(self, now: datetime) -> timedelta:
+        """How long the visit lasted, or has lasted so far if it is still open."""
+        end = self.checkout_at or now
+        return max(timedelta(0), end - self.checkin_at)
+
+    @classmethod
+    def from_row(cls, row: Row) -> Visit:
+        return cls(
+            id=row["id"],
+            space_id=row["space_id"],
+            member_id=row["member_id"],
+            local_date=date.fromisoformat(row["local_date"]),
+            checkin_at=from_db(row["checkin_at"]),
+            checkout_at=opt_from_db(row["checkout_at"]),
+            closed_by=ClosedBy(row["closed_by"]) if row["closed_by"] else None,
+            note=row["note"],
+        )
+
+
+@dataclass(frozen=True)
+class Closing:
+    """An open visit to end at `at` (which may be earlier than now: closing time, midnight)."""
+
+    visit_id: int
+    at: datetime
+    closed_by: ClosedBy
+
+
+@dataclass(frozen=True)
+class PlannedVisit:
+    member_id: int
+    local_date: date
+
+
+_VISIT_COLUMNS = "id, space_id, member_id, local_date, checkin_at, checkout_at, closed_by, note"
 
 
 class PresenceRepo:
     def __init__(self, tx: Tx) -> None:
         self._tx = tx
+
+    # -- visits ------------------------------------------------------------------------
+
+    async def open_visit(self, member_id: int) -> Visit | None:
+        row = await self._tx.fetchone(
+            f"SELECT {_VISIT_COLUMNS} FROM visits WHERE member_id = ? AND checkout_at IS NULL",
+            (member_id,),
+        )
+        return None if row is None else Visit.from_row(row)
+
+    async def open_visits(self, space_id: int) -> list[Visit]:
+        """Everyone in now, first arrived first."""
+        rows = await self._tx.fetchall(
+            f"SELECT {_VISIT_COLUMNS} FROM visits WHERE space_id = ? AND checkout_at IS NULL"
+            " ORDER BY checkin_at, id",
+            (space_id,),
+        )
+        return [Visit.from_row(r) for r in rows]
+
+    async def check_in(
+        self, space_id: int, member_id: int, local_date: date, at: datetime, note: str
+    ) -> Visit:
+        visit_id = await self._tx.execute(
+            "INSERT INTO visits (space_id, member_id, local_date, checkin_at, note)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (space_id, member_id, date_to_db(local_date), to_db(at), note),
+        )
+        row = await self._tx.fetchone(
+            f"SELECT {_VISIT_COLUMNS} FROM visits WHERE id = ?", (visit_id,)
+        )
+        assert row is not None
+        return Visit.from_row(row)
+
+    async def close(self, closings: Sequence[Closing]) -> None:
+        """End open visits; one already closed is left alone, so closing twice is harmless."""
+        await self._tx.executemany(
+            "UPDATE visits SET checkout_at = ?, closed_by = ? WHERE id = ? AND checkout_at IS NULL",
+            [(to_db(c.at), c.closed_by.value, c.visit_id) for c in closings],
+        )
+
+    async def visits(
+        self, space_id: int, first: date, last: date, *, member_id: int | None = None
+    ) -> list[Visit]:
+        """Visits whose day is in [first, last], in order of day and arrival."""
+        sql = (
+            f"SELECT {_VISIT_COLUMNS} FROM visits WHERE space_id = ? AND local_date BETWEEN ? AND ?"
+        )
+        params: list[str | int] = [space_id, date_to_db(first), date_to_db(last)]
+        if member_id is not None:
+            sql += " AND member_id = ?"
+            params.append(member_id)
+        rows = await self._tx.fetchall(sql + " ORDER BY local_date, checkin_at, id", params)
+        return [Visit.from_row(r) for r in rows]
+
+    # -- planned days ------------------------------------------------------------------
+
+    async def plan(self, space_id: int, member_id: int, day: date, now: datetime) -> bool:
+        """Record a planned day; False if it was already planned."""
+        count = await self._tx.execute_rowcount(
+            "INSERT INTO planned_visits (space_id, member_id, local_date, created_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (member_id, local_date) DO NOTHING",
+            (space_id, member_id, date_to_db(day), to_db(now)),
+        )
+        return count > 0
+
+    async def unplan(self, member_id: int, day: date) -> bool:
+        count = await self._tx.execute_rowcount(
+            "DELETE FROM planned_visits WHERE member_id = ? AND local_date = ?",
+            (member_id, date_to_db(day)),
+        )
+        return count > 0
+
+    async def planned(self, space_id: int, day: date) -> list[PlannedVisit]:
+        """Who said they are coming on `day`, in the order they said it."""
+        rows = await self._tx.fetchall(
+            "SELECT member_id, local_date FROM planned_visits"
+            " WHERE space_id = ? AND local_date = ? ORDER BY id",
+            (space_id, date_to_db(day)),
+        )
+        return [PlannedVisit(r["member_id"], date.fromisoformat(r["local_date"])) for r in rows]

@@ -16,3 +16,14 @@ CREATE TABLE visits (
 CREATE UNIQUE INDEX visits_one_open ON visits (member_id) WHERE checkout_at IS NULL;
 CREATE INDEX visits_space_day ON visits (space_id, local_date);
 CREATE INDEX visits_member_day ON visits (member_id, local_date);
+
+-- A planned day in ("going"): one row per member and day; `who` lists today's.
+CREATE TABLE planned_visits (
+    id INTEGER PRIMARY KEY,
+    space_id INTEGER NOT NULL REFERENCES spaces(id) ON DELETE CASCADE,
+    member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,
+    local_date TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    UNIQUE (member_id, local_date)
+);
+CREATE INDEX planned_visits_space_day ON planned_visits (space_id, local_date);
