@@ -405,14 +405,26 @@ MESSAGES: Catalog = {
         ),
     },
     "skills.expired_requester": {
-        "en": (
-            "Your request #{number} ({skill}) expired after {days} days. "
-            "If you still need help, ask again with {ask}."
-        ),
-        "it": (
-            "La tua richiesta #{number} ({skill}) è scaduta dopo {days} giorni. "
-            "Se hai ancora bisogno, chiedi di nuovo con {ask}."
-        ),
+        "en": {
+            "one": (
+                "Your request #{number} ({skill}) expired after {count} day. "
+                "If you still need help, ask again with {ask}."
+            ),
+            "other": (
+                "Your request #{number} ({skill}) expired after {count} days. "
+                "If you still need help, ask again with {ask}."
+            ),
+        },
+        "it": {
+            "one": (
+                "La tua richiesta #{number} ({skill}) è scaduta dopo {count} giorno. "
+                "Se hai ancora bisogno, chiedi di nuovo con {ask}."
+            ),
+            "other": (
+                "La tua richiesta #{number} ({skill}) è scaduta dopo {count} giorni. "
+                "Se hai ancora bisogno, chiedi di nuovo con {ask}."
+            ),
+        },
     },
     "skills.expired_helper": {
         "en": "Request #{number} ({skill}), which you offered to help with, has expired.",
@@ -1177,7 +1189,7 @@ async def expire_due(ctx: Context) -> None:
         values = {
             "number": request.number,
             "skill": request.skill_label,
-            "days": days,
+            "count": days,
             "ask": Cmd("ask"),
         }
         requester = person(people, request.requester_id)
