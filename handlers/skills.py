@@ -78,14 +78,26 @@ MESSAGES: Catalog = {
     "button.thanks": {"en": "Say thanks", "it": "Ringrazia"},
     # -- skills ---------------------------------------------------------------------
     "skills.bad": {
-        "en": (
-            "I can't keep {skills} as a skill: a skill needs a letter or a digit and at "
-            "most {limit} characters."
-        ),
-        "it": (
-            "Non posso tenere {skills} come competenza: ci vuole almeno una lettera o una "
-            "cifra e al massimo {limit} caratteri."
-        ),
+        "en": {
+            "one": (
+                "{skills} is not a skill: a skill needs a letter or a digit and at most "
+                "{limit} characters."
+            ),
+            "other": (
+                "{skills} are not skills: a skill needs a letter or a digit and at most "
+                "{limit} characters."
+            ),
+        },
+        "it": {
+            "one": (
+                "{skills} non è una competenza: ci vuole almeno una lettera o una cifra e "
+                "al massimo {limit} caratteri."
+            ),
+            "other": (
+                "{skills} non sono competenze: ci vuole almeno una lettera o una cifra e "
+                "al massimo {limit} caratteri."
+            ),
+        },
     },
     "skills.none_given": {
         "en": "Which skill? Write it after the command.",
@@ -576,7 +588,7 @@ class SkillList:
         bad = [p for p in pieces if valid_skill(p) is None]
         if bad:
             shown = ", ".join(f"“{p[: MAX_SKILL_LEN + 5]}”" for p in bad[:5])
-            raise ArgError("skills.bad", skills=shown, limit=MAX_SKILL_LEN)
+            raise ArgError("skills.bad", skills=shown, limit=MAX_SKILL_LEN, count=len(bad))
         seen: dict[str, str] = {}
         for piece in pieces:
             found = valid_skill(piece)
@@ -602,7 +614,10 @@ class SkillQuery:
         found = valid_skill(text)
         if found is None:
             raise ArgError(
-                "skills.bad", skills=f"“{text[: MAX_SKILL_LEN + 5]}”", limit=MAX_SKILL_LEN
+                "skills.bad",
+                skills=f"“{text[: MAX_SKILL_LEN + 5]}”",
+                limit=MAX_SKILL_LEN,
+                count=1,
             )
         return cls(*found)
 
@@ -653,9 +668,16 @@ class Cmd:
 
 @dataclass(frozen=True)
 class Ago:
-    """How long ago, in the reader's language."""
+    """A length of time (`4 hours`), in the reader's language."""
 
     span: timedelta
+
+
+@dataclass(frozen=True)
+class Said:
+    """A catalog message without values, in the reader's language."""
+
+    key: str
 
 
 @dataclass(frozen=True)
@@ -670,7 +692,7 @@ class Reach:
 class Letter:
     """A private message to one member, delivered with others in one batch.
 
-    Values may be `Cmd`, `Ago` or `Reach`, resolved for each reader.
+    Values may be `Cmd`, `Ago`, `Reach` or `Said`, resolved for each reader.
     """
 
     member: Member
@@ -686,6 +708,8 @@ def resolve(value: object, loc: Localizer, prefix: str) -> object:
         return age(loc, value.span)
     if isinstance(value, Reach):
         return reach(loc, value.member, value.identity)
+    if isinstance(value, Said):
+        return loc.t(value.key)
     return value
 
 
@@ -901,7 +925,7 @@ def request_values(request: HelpRequest, requester: Member | None) -> dict[str, 
         "number": request.number,
         "skill": request.skill_label,
         "question": request.question,
-        "name": requester.display_name if requester else "…",
+        "name": requester.display_name if requester else Said("skills.someone"),
         "offer": Cmd(f"offer {request.number}"),
     }
 

@@ -111,8 +111,7 @@ class SkillsRepo:
     async def of_member(self, member_id: int) -> list[Skill]:
         """A member's skills in alphabetical order, accents and case aside."""
         rows = await self._tx.fetchall(
-            "SELECT member_id, tag, label FROM skills WHERE member_id = ?"
-            " ORDER BY tag",
+            "SELECT member_id, tag, label FROM skills WHERE member_id = ? ORDER BY tag",
             (member_id,),
         )
         return [Skill(r["member_id"], r["tag"], r["label"]) for r in rows]

@@ -60,14 +60,14 @@ async def test_symbol_only_and_too_long_skills_are_refused_and_nothing_is_stored
     await bot.say("/skills add Excel", as_="Bruno")
     before = await snapshot(bot)
     reply = only(await bot.say("/skills add Word, ★★★", as_="Bruno"))
-    assert "I can't keep “★★★” as a skill" in reply.text
+    assert "“★★★” is not a skill: a skill needs a letter or a digit" in reply.text
     assert "Usage: /skills add" in reply.text
     reply = only(await bot.say("/skills add " + "x" * 41, as_="Bruno"))
     assert "at most 40 characters" in reply.text
     reply = only(await bot.say("/skills add , ,", as_="Bruno"))
     assert "Which skill?" in reply.text
     reply = only(await bot.say("/skills remove !!", as_="Bruno"))
-    assert "I can't keep “!!”" in reply.text
+    assert "“!!” is not a skill" in reply.text
     assert await snapshot(bot) == before
 
 
@@ -152,7 +152,7 @@ async def test_whoknows_with_accents_nobody_and_bad_input(bot: BotHarness) -> No
     assert "Nobody here has declared Python yet" in reply.text
     assert "/ask Python: …" in reply.text
     reply = only(await bot.say("/whoknows ???", as_="Anna"))
-    assert "I can't keep “???”" in reply.text and "Usage: /whoknows <skill>" in reply.text
+    assert "“???” is not a skill" in reply.text and "Usage: /whoknows <skill>" in reply.text
     reply = only(await bot.say("/whoknows", as_="Anna"))
     assert "Something is missing." in reply.text
 
@@ -188,6 +188,8 @@ async def test_skills_in_italian(bot: BotHarness) -> None:
         "• Bruno — Excel",
     ]
     reply = only(await bot.say("/skills add ###", as_="Bruno"))
-    assert "Non posso tenere “###” come competenza" in reply.text
+    assert "“###” non è una competenza" in reply.text
+    reply = only(await bot.say("/skills add ###, !!", as_="Bruno"))
+    assert "“###”, “!!” non sono competenze" in reply.text
     reply = only(await bot.say("/help", as_="Bruno"))
     assert "Aiuto tra pari" in reply.text and "/whoknows" in reply.text

@@ -188,3 +188,19 @@ async def test_escalation_counts_real_hours_across_dst_nights(bot: BotHarness) -
     assert await member_id(bot, "Carla") not in [
         r["member_id"] for r in await bot.fetchall("SELECT member_id FROM help_notices")
     ]
+
+
+async def test_a_request_whose_requester_was_erased_still_escalates_and_expires(
+    bot: BotHarness,
+) -> None:
+    await community(bot)
+    await bot.say("/ask Python: and then I vanished", as_="Carla")
+    async with bot.app.store.transaction() as session:
+        await session.tx.execute("DELETE FROM members WHERE display_name = 'Carla'")
+    sent = await bot.tick(timedelta(hours=4))
+    assert private_to(sent) == ["anna", "bruno", "dario"]
+    assert "Still no helper after 4 hours: someone asks about Python" in sent[0].text
+    assert "qualcuno chiede di Python" in sent[1].text
+    sent = await bot.tick(timedelta(days=7))
+    assert sent == []  # nobody left to tell
+    assert (await request_row(bot, 1))["state"] == "expired"

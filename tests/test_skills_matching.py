@@ -8,18 +8,22 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.arguments import ArgError
+from bot.i18n import Formatter, Localizer, Translator
 from handlers.skills import (
     MAX_SKILL_LEN,
+    MESSAGES,
     HelpQuestion,
     SkillList,
     age_parts,
     expires_at,
     rank_matches,
+    reach,
     skill_matches,
     skill_tag,
     skill_words,
     valid_skill,
 )
+from storage.members import Identity, Member, MemberRole, MemberStatus
 from storage.skills import SkillHolder
 
 ROME = ZoneInfo("Europe/Rome")
@@ -189,3 +193,35 @@ def test_expiry_counts_calendar_days_across_autumn_dst() -> None:
 )
 def test_age_in_the_unit_people_say(span: timedelta, expected: tuple[str, int]) -> None:
     assert age_parts(span) == expected
+
+
+def person(username: str = "") -> Member:
+    moment = datetime(2026, 11, 25, tzinfo=UTC)
+    return Member(
+        id=7,
+        space_id=1,
+        display_name="Bruno <b>",
+        username=username,
+        role=MemberRole.MEMBER,
+        status=MemberStatus.ACTIVE,
+        language=None,
+        visibility="visible",
+        shares=1,
+        joined_at=moment,
+        left_at=None,
+        created_at=moment,
+    )
+
+
+def test_reach_tells_how_to_write_to_someone_on_their_platform() -> None:
+    loc = Localizer(Translator("en"), Formatter("en", ROME))
+    loc.translator.add(MESSAGES)
+    seen = datetime(2026, 11, 25, tzinfo=UTC)
+    matrix = Identity("matrix:@bruno:example.org", 7, seen)
+    telegram = Identity("telegram:123", 7, seen)
+    assert reach(loc, person("bruno"), matrix) == (
+        '<a href="https://matrix.to/#/@bruno:example.org">@bruno:example.org</a>'
+    )
+    assert reach(loc, person("bruno"), telegram) == "@bruno"
+    assert reach(loc, person(), telegram) == '<a href="tg://user?id=123">Bruno &lt;b&gt;</a>'
+    assert reach(loc, person(), None) == "write to them in the group"

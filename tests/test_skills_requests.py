@@ -163,7 +163,7 @@ async def test_refusals_on_an_open_request_change_nothing(bot: BotHarness) -> No
         ("Carla", "/ask Excel how do I pivot", "Put a colon between the skill and the question."),
         ("Carla", "/ask Excel:   ", "What is the question? Write it after the colon."),
         ("Carla", "/ask : pivot?", "Which skill does it need?"),
-        ("Carla", "/ask ★: pivot?", "I can't keep “★” as a skill"),
+        ("Carla", "/ask ★: pivot?", "“★” is not a skill"),
         ("Carla", "/ask", "Something is missing."),
     ]
     for who, line, expected in cases:
