@@ -268,56 +268,52 @@ async def due(ctx: Context) -> None:
 
 @router.command("paid")
 async def paid(ctx: Context, args: PaidArgs) -> None:
-    assert ctx.space is not None and ctx.member is not None
-    caller = ctx.member
-    repo = ctx.session.costs
-    payer = args.member or caller
-    recording = payer.id != caller.id
-    if recording and not caller.is_admin:
+    assert ctx.member is not None
+    payer = args.member or ctx.member
+    if payer.id != ctx.member.id and not ctx.member.is_admin:
         await ctx.say("paid.admins_only")
         return
-    charge = await repo.charge(ctx.space.id, args.charge_id)
-    lines = (
-        []
-        if charge is None
-        else await repo.shares(ctx.space.id, charge_id=args.charge_id, member_id=payer.id)
-    )
-    if charge is None or not lines:
-        if recording:
-            await ctx.say("paid.no_share_of", name=payer.display_name, id=args.charge_id)
-        else:
-            key = "paid.no_charge" if charge is None else "paid.not_yours"
-            await ctx.say(key, id=args.charge_id, due=f"{ctx.prefix}due")
-        return
-    line = lines[0]
-    if line.owed <= 0:
-        await ctx.say("paid.settled", name=payer.display_name, id=charge.id)
-        return
-    if line.to_pay <= 0:
-        pending = await _pending_ids(ctx, charge.id, payer.id)
-        await ctx.say(
-            "paid.all_declared",
-            id=charge.id,
-            name=payer.display_name,
-            confirm=", ".join(f"{ctx.prefix}confirm {p}" for p in pending),
-        )
+    line = await _share_to_pay(ctx, args.charge_id, payer)
+    if line is None:
         return
     amount = args.amount if args.amount is not None else line.to_pay
     if amount > line.to_pay:
-        await ctx.say(
-            "paid.too_much", id=charge.id, left=money(ctx.loc, line.to_pay, charge.currency)
-        )
-        return
-    if recording:
-        await _record_for(ctx, charge, payer, amount)
+        left = money(ctx.loc, line.to_pay, line.charge.currency)
+        await ctx.say("paid.too_much", id=line.charge.id, left=left)
+    elif payer.id != ctx.member.id:
+        await _record_for(ctx, line.charge, payer, amount)
     else:
-        await _declare(ctx, charge, amount, line.to_pay - amount)
+        await _declare(ctx, line.charge, amount, line.to_pay - amount)
 
 
-async def _pending_ids(ctx: Context, charge_id: int, member_id: int) -> list[int]:
-    assert ctx.space is not None
-    declared = await ctx.session.costs.payments(ctx.space.id, state=PaymentState.DECLARED)
-    return [p.id for p in declared if (p.charge_id, p.member_id) == (charge_id, member_id)]
+async def _share_to_pay(ctx: Context, charge_id: int, payer: Member) -> ShareLine | None:
+    """The payer's share of the charge if something is left to pay; otherwise say why not."""
+    assert ctx.space is not None and ctx.member is not None
+    repo = ctx.session.costs
+    charge = await repo.charge(ctx.space.id, charge_id)
+    lines = []
+    if charge is not None:
+        lines = await repo.shares(ctx.space.id, charge_id=charge_id, member_id=payer.id)
+    if payer.id != ctx.member.id and not lines:
+        await ctx.say("paid.no_share_of", name=payer.display_name, id=charge_id)
+    elif not lines:
+        key = "paid.no_charge" if charge is None else "paid.not_yours"
+        await ctx.say(key, id=charge_id, due=f"{ctx.prefix}due")
+    elif lines[0].owed <= 0:
+        await ctx.say("paid.settled", name=payer.display_name, id=charge_id)
+    elif lines[0].to_pay <= 0:
+        pending = await repo.payments(
+            ctx.space.id, state=PaymentState.DECLARED, share=(charge_id, payer.id)
+        )
+        await ctx.say(
+            "paid.all_declared",
+            id=charge_id,
+            name=payer.display_name,
+            confirm=", ".join(f"{ctx.prefix}confirm {p.id}" for p in pending),
+        )
+    else:
+        return lines[0]
+    return None
 
 
 async def _declare(ctx: Context, charge: Charge, amount: int, left: int) -> None:
@@ -435,8 +431,7 @@ async def balance(ctx: Context) -> None:
     if not open_lines:
         await ctx.say("balance.none")
         return
-    open_ids = {line.charge.id for line in open_lines}
-    every = [s for s in await repo.shares(ctx.space.id) if s.charge.id in open_ids]
+    every = await repo.shares(ctx.space.id, open_charges=True)
     pending: dict[tuple[int, int], list[int]] = defaultdict(list)
     for p in await repo.payments(ctx.space.id, state=PaymentState.DECLARED):
         pending[(p.charge_id, p.member_id)].append(p.id)

@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, time, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.context import ButtonSpec, Context, Runtime
 from bot.i18n import Localizer, Markup, join
@@ -67,16 +68,16 @@ async def make_charges(ctx: Context, day: date) -> None:
 
 
 def participants(
-    members: Sequence[Member], period: Period, ctx: Context, visits: dict[int, int]
+    members: Sequence[Member], period: Period, tz: ZoneInfo, visits: dict[int, int]
 ) -> list[Participant]:
     """Members active at some time in the period, with their days of membership in it."""
     people = []
     for m in members:
         if m.status is MemberStatus.PENDING or m.joined_at is None:
             continue
-        first = m.joined_at.astimezone(ctx.tz).date()
+        first = m.joined_at.astimezone(tz).date()
         left = m.left_at if m.status is MemberStatus.LEFT else None
-        last = left.astimezone(ctx.tz).date() if left else None
+        last = left.astimezone(tz).date() if left else None
         days = period.overlap(first, last)
         if days:
             people.append(Participant(m.id, days, m.shares, visits.get(m.id, 0)))
@@ -94,7 +95,7 @@ async def charge_once(
         if cost.split == Split.ATTENDANCE
         else {}
     )
-    people = participants(members, period, ctx, visits)
+    people = participants(members, period, ctx.tz, visits)
     if not people:
         # Nobody was a member in the period (a cost added in a brand-new space): those
         # who are members now share it equally rather than nobody paying.

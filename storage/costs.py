@@ -368,11 +368,13 @@ class CostsRepo:
         member_id: int | None = None,
         charge_id: int | None = None,
         unsettled: bool = False,
+        open_charges: bool = False,
         due_between: tuple[date, date] | None = None,
     ) -> list[ShareLine]:
         """Shares with what was paid against them, oldest charge first.
 
-        `unsettled` keeps those an admin has not confirmed in full.
+        `unsettled` keeps those an admin has not confirmed in full; `open_charges` keeps
+        every share of the charges that still have such a share.
         """
         sql = _SHARE_LINES
         params: list[Param] = [space_id]
@@ -384,6 +386,12 @@ class CostsRepo:
             params.append(charge_id)
         if unsettled:
             sql += " AND s.amount > COALESCE(p.confirmed, 0)"
+        if open_charges:
+            sql += (
+                " AND c.id IN (SELECT o.charge_id FROM charge_shares o WHERE o.amount >"
+                " (SELECT COALESCE(SUM(q.amount), 0) FROM payments q WHERE q.charge_id ="
+                " o.charge_id AND q.member_id = o.member_id AND q.state = 'confirmed'))"
+            )
         if due_between is not None:
             sql += " AND c.due_on BETWEEN ? AND ?"
             params += [date_to_db(due_between[0]), date_to_db(due_between[1])]
@@ -454,13 +462,18 @@ class CostsRepo:
         space_id: int,
         *,
         state: PaymentState | None = None,
+        share: tuple[int, int] | None = None,
         due_between: tuple[date, date] | None = None,
     ) -> list[Payment]:
+        """Payments of the space; `share` is (charge id, member id)."""
         sql = "SELECT p.* FROM payments p JOIN charges c ON c.id = p.charge_id WHERE c.space_id = ?"
         params: list[Param] = [space_id]
         if state is not None:
             sql += " AND p.state = ?"
             params.append(state)
+        if share is not None:
+            sql += " AND p.charge_id = ? AND p.member_id = ?"
+            params += list(share)
         if due_between is not None:
             sql += " AND c.due_on BETWEEN ? AND ?"
             params += [date_to_db(due_between[0]), date_to_db(due_between[1])]

@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 
+from bot.events import ChatRef, Platform
 from bot.i18n import placeholders
 from bot.testing import BotHarness
 from handlers.costs import router
@@ -503,3 +504,28 @@ async def test_help_lists_the_costs_commands(bot: BotHarness) -> None:
     member_text = (await bot.say("/help", as_="Bruno", chat="private"))[0].text
     assert "/paid <charge> [amount]" in member_text and "/balance" not in member_text
     assert await member_id(bot, "Bruno") == 2
+
+
+async def test_spaces_never_see_each_others_costs(bot: BotHarness) -> None:
+    bot.clock.set(at_rome(2026, 11, 1, 10, 0))
+    await start_space(bot)
+    await bot.say("/cost add Internet 30 monthly 25", as_="Anna")
+    other = ChatRef(Platform.MEMORY, "group2", private=False, title="Other")
+    bot.transport.chat_admins.add(("group2", "zeno"))
+    await bot.say("/setup Altrove", as_="Zeno", chat=other)
+    assert (await bot.say("/costs", as_="Zeno", chat=other))[0].text.startswith("No shared")
+    assert (await bot.say("/cost remove 1", as_="Zeno", chat=other))[0].text.startswith(
+        "There is no cost #1."
+    )
+    bot.clock.set(at_rome(2026, 11, 25))
+    sent = await bot.tick()
+    assert "zeno" not in {s.to for s in sent}
+    await bot.say("/paid 1", as_="Bruno")
+    assert (await bot.say("/paid 1", as_="Zeno", chat=other))[0].text.startswith(
+        "There is no charge #1."
+    )
+    assert (await bot.say("/confirm 1", as_="Zeno", chat=other))[0].text == (
+        "There is no payment #1."
+    )
+    assert await bot.fetchval("SELECT state FROM payments") == "declared"
+    assert await bot.fetchval("SELECT COUNT(*) FROM costs WHERE removed_at IS NULL") == 1
