@@ -205,9 +205,8 @@ MESSAGES: Catalog = {
             "other": "by attendance: you came {count} days of {total} days of presence in all",
         },
         "it": {
-            "one": "per presenze: sei venuto {count} giorno su {total} giorni di presenza in tutto",
-            "other": "per presenze: sei venuto {count} giorni su {total}"
-            " giorni di presenza in tutto",
+            "one": "per presenze: il tuo {count} giorno su {total} giorni di presenza in tutto",
+            "other": "per presenze: i tuoi {count} giorni su {total} giorni di presenza in tutto",
         },
     },
     "charge.how.shares": {
