@@ -1,10 +1,526 @@
-"""The costs capability (see ../shared/DESIGN.md)."""
+"""Shared running costs: recurring or one-off costs, fair splits, payments, reminders.
+
+Admins add costs (`cost add Heating 120 monthly 31 attendance`); on each due date, at
+the space's reminder time, the cost becomes a charge for the period before it, split
+among the members active in that period, and every member is told their share in
+private (handlers/costs_jobs.py). Members declare payments (`paid`), admins confirm
+them (`confirm`) or record money they received (`paid <charge> <amount> <member>`).
+
+The arithmetic lives in handlers/money.py (amounts, splits) and handlers/schedules.py
+(due dates, periods); the messages in handlers/costs_text.py.
+"""
 
 from __future__ import annotations
 
-from bot.dispatcher import Router
-from bot.i18n import Catalog
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import ClassVar
 
-MESSAGES: Catalog = {}
+from bot.arguments import ArgError, YearMonth
+from bot.context import ButtonSpec, Context
+from bot.dispatcher import Role, Router, Where
+from bot.events import Document
+from bot.i18n import Localizer, Markup, escape, join
+from handlers.costs_export import ledger_csv
+from handlers.costs_jobs import costs_tick
+from handlers.costs_text import MESSAGES
+from handlers.costs_views import money, period_text, schedule_of, schedule_text, send_private
+from handlers.members import MAX_NAME, MemberArg, clean_name
+from handlers.money import Split, currency_marks, looks_like_amount, parse_amount
+from handlers.schedules import Every, Schedule, parse_schedule
+from storage.costs import Charge, NewCost, PaymentState, ShareLine
+from storage.members import Member, MemberStatus
 
 router = Router("costs", MESSAGES)
+router.job("costs.tick", every=timedelta(minutes=1))(costs_tick)
+
+MAX_SHARES = 100
+_SHOWN = 32
+
+
+# -- arguments ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CostSpec:
+    """`<name> <amount> <schedule> [split]`, read from the right so names may have spaces."""
+
+    rest: ClassVar[bool] = True
+    name: str
+    amount: int
+    schedule: Schedule
+    split: Split
+
+    @classmethod
+    async def convert(cls, text: str, ctx: Context) -> CostSpec:
+        return cls.parse(text, ctx.space.currency if ctx.space else "EUR", ctx.today)
+
+    @classmethod
+    def parse(cls, text: str, currency: str, today: date) -> CostSpec:
+        words = text.split()
+        kinds = {e.value for e in Every}
+        at = next((i for i in range(len(words) - 1, -1, -1) if words[i].lower() in kinds), None)
+        if at is None or at + 1 >= len(words):
+            raise ArgError("cost.need_schedule")
+        after = words[at + 1 :]
+        if len(after) > 2:
+            raise ArgError("dispatch.too_many_arguments")
+        split = Split.EQUAL
+        if len(after) == 2:
+            if after[1].lower() not in {s.value for s in Split}:
+                raise ArgError("split.unknown", value=after[1][:_SHOWN])
+            split = Split(after[1].lower())
+        name_words, amount_text = _take_amount(words[:at], currency)
+        if not looks_like_amount(amount_text, currency):
+            raise ArgError("cost.need_amount")
+        amount = parse_amount(amount_text, currency)
+        schedule = parse_schedule(words[at], after[0], today)
+        name = clean_name(" ".join(name_words))
+        if not any(ch.isalnum() for ch in name) or len(" ".join(name_words)) > MAX_NAME:
+            raise ArgError("cost.bad_name", limit=MAX_NAME)
+        return cls(name, amount, schedule, split)
+
+
+def _take_amount(words: list[str], currency: str) -> tuple[list[str], str]:
+    """Split the words before the schedule into the name and the amount (`€ 120` too)."""
+    if not words:
+        return [], ""
+    marks = currency_marks(currency)
+    if len(words) >= 3 and words[-1].upper() in marks:
+        return words[:-2], words[-2] + words[-1]
+    if len(words) >= 3 and words[-2].upper() in marks:
+        return words[:-2], words[-2] + words[-1]
+    return words[:-1], words[-1]
+
+
+@dataclass(frozen=True)
+class PaidArgs:
+    """`<charge> [amount] [member]`; naming a member is for admins recording cash."""
+
+    rest: ClassVar[bool] = True
+    charge_id: int
+    amount: int | None
+    member: Member | None
+
+    @classmethod
+    async def convert(cls, text: str, ctx: Context) -> PaidArgs:
+        words = text.split()
+        head = words[0].removeprefix("#")
+        if not (head.isascii() and head.isdigit() and len(head) <= 12):
+            raise ArgError("dispatch.not_a_number", value=words[0][:_SHOWN])
+        currency = ctx.space.currency if ctx.space else "EUR"
+        rest = words[1:]
+        amount = None
+        if rest and looks_like_amount(rest[0], currency):
+            amount = parse_amount(rest[0], currency)
+            rest = rest[1:]
+        member = (await MemberArg.convert(" ".join(rest), ctx)).member if rest else None
+        return cls(int(head), amount, member)
+
+
+# -- commands: costs ------------------------------------------------------------------------
+
+
+@router.command("cost add", role=Role.ADMIN)
+async def cost_add(ctx: Context, spec: CostSpec) -> None:
+    assert ctx.space is not None and ctx.member is not None
+    repo = ctx.session.costs
+    for cost in await repo.active(ctx.space.id):
+        if cost.name.casefold() == spec.name.casefold():
+            await ctx.say("cost.duplicate", name=cost.name, id=cost.id)
+            return
+    first = spec.schedule.due_from(ctx.today)
+    assert first is not None  # parse_schedule refuses one-offs in the past
+    cost = await repo.add(
+        NewCost(
+            space_id=ctx.space.id,
+            name=spec.name,
+            amount=spec.amount,
+            currency=ctx.space.currency,
+            every=spec.schedule.every,
+            day=spec.schedule.day,
+            month=spec.schedule.month,
+            once_on=spec.schedule.on,
+            split=spec.split,
+            next_due=first,
+            created_by=ctx.member.id,
+        ),
+        ctx.now,
+    )
+    period = spec.schedule.period(first)
+    await ctx.say(
+        "cost.added",
+        id=cost.id,
+        name=cost.name,
+        amount=money(ctx.loc, cost.amount, cost.currency),
+        schedule=schedule_text(ctx.loc, spec.schedule),
+        split=ctx.t(f"split.{spec.split}"),
+        first=ctx.fmt.day(first),
+        period=period_text(ctx.loc, period.start, period.end),
+    )
+
+
+@router.command("costs")
+async def costs(ctx: Context) -> None:
+    assert ctx.space is not None
+    active = await ctx.session.costs.active(ctx.space.id)
+    if not active:
+        await ctx.say("costs.none", command=f"{ctx.prefix}cost add")
+        return
+    lines = [ctx.t("costs.title")]
+    for cost in active:
+        assert cost.next_due is not None
+        lines.append(
+            ctx.t(
+                "costs.line",
+                id=cost.id,
+                name=cost.name,
+                amount=money(ctx.loc, cost.amount, cost.currency),
+                schedule=schedule_text(ctx.loc, schedule_of(cost)),
+                split=ctx.t(f"split.{cost.split}"),
+                next=ctx.fmt.day(cost.next_due),
+            )
+        )
+    await ctx.reply(join(lines))
+
+
+@router.command("cost remove", role=Role.ADMIN)
+async def cost_remove(ctx: Context, cost_id: int) -> None:
+    assert ctx.space is not None
+    repo = ctx.session.costs
+    cost = await repo.get(ctx.space.id, cost_id)
+    if cost is None:
+        await ctx.say("cost.not_found", id=cost_id, costs=f"{ctx.prefix}costs")
+        return
+    if cost.removed_at is not None or cost.next_due is None:
+        await ctx.say("cost.already_stopped", id=cost.id, name=cost.name)
+        return
+    await repo.remove(cost.id, ctx.now)
+    await ctx.say(
+        "cost.removed", id=cost.id, name=cost.name, count=await repo.charge_count(cost.id)
+    )
+
+
+@router.command("shares", role=Role.ADMIN)
+async def shares(ctx: Context, who: MemberArg | None = None, n: int | None = None) -> None:
+    assert ctx.space is not None
+    if who is None:
+        members = await ctx.session.members.of_space(ctx.space.id, MemberStatus.ACTIVE)
+        lines = [ctx.t("shares.title", command=f"{ctx.prefix}shares <member> <n>")]
+        lines += [ctx.t("shares.line", name=m.display_name, count=m.shares) for m in members]
+        await ctx.reply(join(lines))
+        return
+    target = who.member
+    if n is None:
+        await ctx.say("shares.one", name=target.display_name, count=target.shares)
+        return
+    if not 0 <= n <= MAX_SHARES:
+        await ctx.say("shares.bad", limit=MAX_SHARES)
+        return
+    if target.status is not MemberStatus.ACTIVE:
+        await ctx.say("shares.not_active", name=target.display_name)
+        return
+    await ctx.session.members.set_shares(target.id, n)
+    await ctx.say("shares.set", name=target.display_name, count=n)
+
+
+# -- commands: paying -----------------------------------------------------------------------
+
+
+@router.command("due", where=Where.PRIVATE)
+async def due(ctx: Context) -> None:
+    assert ctx.space is not None and ctx.member is not None
+    lines = await ctx.session.costs.shares(ctx.space.id, member_id=ctx.member.id, unsettled=True)
+    if not lines:
+        await ctx.say("due.none")
+        return
+    out = [ctx.t("due.title")]
+    for line in lines:
+        charge = line.charge
+        text = ctx.t(
+            "due.line",
+            id=charge.id,
+            name=charge.name,
+            period=period_text(ctx.loc, charge.period_start, charge.period_end),
+            due=ctx.fmt.day(charge.due_on),
+            owed=money(ctx.loc, line.owed, charge.currency),
+        )
+        if line.declared:
+            text = ctx.t(
+                "due.declared", line=text, declared=money(ctx.loc, line.declared, charge.currency)
+            )
+        out.append(text)
+    to_pay = sum(line.to_pay for line in lines)
+    if to_pay:
+        out.append(
+            ctx.t(
+                "due.total",
+                total=money(ctx.loc, to_pay, ctx.space.currency),
+                paid=f"{ctx.prefix}paid",
+            )
+        )
+    else:
+        out.append(ctx.t("due.waiting"))
+    await ctx.reply(join(out))
+
+
+@router.command("paid")
+async def paid(ctx: Context, args: PaidArgs) -> None:
+    assert ctx.member is not None
+    payer = args.member or ctx.member
+    if payer.id != ctx.member.id and not ctx.member.is_admin:
+        await ctx.say("paid.admins_only")
+        return
+    line = await _share_to_pay(ctx, args.charge_id, payer)
+    if line is None:
+        return
+    amount = args.amount if args.amount is not None else line.to_pay
+    if amount > line.to_pay:
+        left = money(ctx.loc, line.to_pay, line.charge.currency)
+        await ctx.say("paid.too_much", id=line.charge.id, left=left)
+    elif payer.id != ctx.member.id:
+        await _record_for(ctx, line.charge, payer, amount)
+    else:
+        await _declare(ctx, line.charge, amount, line.to_pay - amount)
+
+
+async def _share_to_pay(ctx: Context, charge_id: int, payer: Member) -> ShareLine | None:
+    """The payer's share of the charge if something is left to pay; otherwise say why not."""
+    assert ctx.space is not None and ctx.member is not None
+    repo = ctx.session.costs
+    charge = await repo.charge(ctx.space.id, charge_id)
+    lines = []
+    if charge is not None:
+        lines = await repo.shares(ctx.space.id, charge_id=charge_id, member_id=payer.id)
+    if payer.id != ctx.member.id and not lines:
+        await ctx.say("paid.no_share_of", name=payer.display_name, id=charge_id)
+    elif not lines:
+        key = "paid.no_charge" if charge is None else "paid.not_yours"
+        await ctx.say(key, id=charge_id, due=f"{ctx.prefix}due")
+    elif lines[0].owed <= 0:
+        await ctx.say("paid.settled", name=payer.display_name, id=charge_id)
+    elif lines[0].to_pay <= 0:
+        pending = await repo.payments(
+            ctx.space.id, state=PaymentState.DECLARED, share=(charge_id, payer.id)
+        )
+        await ctx.say(
+            "paid.all_declared",
+            id=charge_id,
+            name=payer.display_name,
+            confirm=", ".join(f"{ctx.prefix}confirm {p.id}" for p in pending),
+        )
+    else:
+        return lines[0]
+    return None
+
+
+async def _declare(ctx: Context, charge: Charge, amount: int, left: int) -> None:
+    """A member says they paid: noted as declared, and the admins are asked to confirm."""
+    assert ctx.space is not None and ctx.member is not None
+    caller = ctx.member
+    payment = await ctx.session.costs.add_payment(charge.id, caller.id, amount, ctx.now)
+    parts = [
+        ctx.t(
+            "paid.done",
+            amount=money(ctx.loc, amount, charge.currency),
+            name=charge.name,
+            id=charge.id,
+            payment=payment.id,
+        )
+    ]
+    if left:
+        parts.append(ctx.t("paid.left", left=money(ctx.loc, left, charge.currency)))
+    if caller.is_admin:
+        parts.append(ctx.t("paid.confirm_yourself", confirm=f"{ctx.prefix}confirm {payment.id}"))
+    await ctx.reply(join(parts, " "))
+
+    def letter(loc: Localizer, prefix: str) -> Markup:
+        return loc.t(
+            "paid.to_admins",
+            member=caller.display_name,
+            amount=money(loc, amount, charge.currency),
+            name=charge.name,
+            id=charge.id,
+            payment=payment.id,
+            confirm=f"{prefix}confirm {payment.id}",
+        )
+
+    admins = [a for a in await ctx.session.members.admins(ctx.space.id) if a.id != caller.id]
+    buttons: list[ButtonSpec] = [("button.confirm", f"confirm {payment.id}")]
+    await send_private(ctx, [(a, letter, buttons) for a in admins])
+
+
+async def _record_for(ctx: Context, charge: Charge, payer: Member, amount: int) -> None:
+    """An admin records money received from someone: confirmed at once."""
+    assert ctx.member is not None
+    admin = ctx.member
+    payment = await ctx.session.costs.add_payment(
+        charge.id, payer.id, amount, ctx.now, recorded_by=admin.id, confirmed_by=admin.id
+    )
+    await ctx.say(
+        "paid.recorded",
+        member=payer.display_name,
+        amount=money(ctx.loc, amount, charge.currency),
+        name=charge.name,
+        id=charge.id,
+        payment=payment.id,
+    )
+
+    def letter(loc: Localizer, prefix: str) -> Markup:
+        return loc.t(
+            "paid.recorded_notice",
+            admin=admin.display_name,
+            amount=money(loc, amount, charge.currency),
+            name=charge.name,
+            id=charge.id,
+        )
+
+    await send_private(ctx, [(payer, letter, [])])
+
+
+@router.command("confirm", role=Role.ADMIN)
+async def confirm(ctx: Context, payment_id: int) -> None:
+    assert ctx.space is not None and ctx.member is not None
+    repo = ctx.session.costs
+    payment = await repo.payment(ctx.space.id, payment_id)
+    if payment is None:
+        await ctx.say("confirm.not_found", id=payment_id)
+        return
+    if payment.state is PaymentState.CONFIRMED or not await repo.confirm(
+        payment.id, ctx.member.id, ctx.now
+    ):
+        await ctx.say("confirm.already", id=payment_id)
+        return
+    line = (
+        await repo.shares(ctx.space.id, charge_id=payment.charge_id, member_id=payment.member_id)
+    )[0]
+    charge = line.charge
+    await ctx.say(
+        "confirm.done",
+        id=payment.id,
+        member=line.member_name,
+        amount=money(ctx.loc, payment.amount, charge.currency),
+        name=charge.name,
+        charge=charge.id,
+    )
+    payer = await ctx.session.members.get(payment.member_id)
+    if payer is None or payer.id == ctx.member.id:
+        return
+    admin = ctx.member
+
+    def letter(loc: Localizer, prefix: str) -> Markup:
+        text = loc.t(
+            "confirm.notice",
+            admin=admin.display_name,
+            amount=money(loc, payment.amount, charge.currency),
+            name=charge.name,
+            charge=charge.id,
+        )
+        return join([text, loc.t("confirm.settled")], " ") if line.owed <= 0 else text
+
+    await send_private(ctx, [(payer, letter, [])])
+
+
+@router.command("balance", role=Role.ADMIN, where=Where.PRIVATE)
+async def balance(ctx: Context) -> None:
+    assert ctx.space is not None
+    repo = ctx.session.costs
+    open_lines = await repo.shares(ctx.space.id, unsettled=True)
+    if not open_lines:
+        await ctx.say("balance.none")
+        return
+    every = await repo.shares(ctx.space.id, open_charges=True)
+    pending: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for p in await repo.payments(ctx.space.id, state=PaymentState.DECLARED):
+        pending[(p.charge_id, p.member_id)].append(p.id)
+    out = [ctx.t("balance.title")]
+    current: int | None = None
+    for line in every:
+        charge = line.charge
+        if charge.id != current:
+            current = charge.id
+            out.append(_charge_header(ctx.loc, charge))
+        out.append(_balance_line(ctx, line, pending[(charge.id, line.member_id)]))
+    out.append(ctx.t("balance.totals"))
+    out += _totals(ctx.loc, open_lines, ctx.space.currency)
+    hint = f"{ctx.prefix}paid {ctx.t('balance.hint_args')}"
+    out.append(ctx.t("balance.hint", paid=Markup(f"<code>{escape(hint)}</code>")))
+    await ctx.reply(join(out))
+
+
+def _charge_header(loc: Localizer, charge: Charge) -> Markup:
+    return loc.t(
+        "balance.charge",
+        id=charge.id,
+        name=charge.name,
+        period=period_text(loc, charge.period_start, charge.period_end),
+        amount=money(loc, charge.amount, charge.currency),
+        due=loc.fmt.day(charge.due_on),
+    )
+
+
+def _balance_line(ctx: Context, line: ShareLine, pending: list[int]) -> Markup:
+    currency = line.charge.currency
+    if line.owed <= 0:
+        return ctx.t(
+            "balance.paid", member=line.member_name, amount=money(ctx.loc, line.amount, currency)
+        )
+    text = ctx.t(
+        "balance.owes_rest" if line.confirmed else "balance.owes",
+        member=line.member_name,
+        owed=money(ctx.loc, line.owed, currency),
+        amount=money(ctx.loc, line.amount, currency),
+    )
+    if not line.declared:
+        return text
+    return ctx.t(
+        "balance.declared",
+        line=text,
+        declared=money(ctx.loc, line.declared, currency),
+        confirm=", ".join(f"{ctx.prefix}confirm {p}" for p in pending),
+    )
+
+
+def _totals(loc: Localizer, lines: Sequence[ShareLine], currency: str) -> list[Markup]:
+    owed: dict[tuple[str, int], int] = defaultdict(int)
+    for line in lines:
+        owed[(line.member_name, line.member_id)] += line.owed
+    ranked = sorted(owed.items(), key=lambda item: (-item[1], item[0][0].casefold(), item[0][1]))
+    return [
+        loc.t("balance.total_line", member=name, owed=money(loc, amount, currency))
+        for (name, _), amount in ranked
+    ]
+
+
+# -- export ---------------------------------------------------------------------------------
+
+
+@router.command("export costs", role=Role.ADMIN, where=Where.PRIVATE)
+async def export_costs(ctx: Context, month: YearMonth | None = None) -> None:
+    assert ctx.space is not None
+    repo = ctx.session.costs
+    space = ctx.space
+    window = None if month is None else (month.first_day, month.next.first_day - timedelta(days=1))
+    charges = await repo.charges_due_between(space.id, *(window or (date.min, date.max)))
+    if not charges:
+        if month is None:
+            await ctx.say("export.none")
+        else:
+            await ctx.say("export.none_month", month=ctx.fmt.month(month.year, month.month))
+        return
+    lines = await repo.shares(space.id, due_between=window)
+    payments = await repo.payments(space.id, due_between=window)
+    names = {m.id: m.display_name for m in await ctx.session.members.of_space(space.id)}
+    content = ledger_csv(charges, lines, payments, names, ctx.tz)
+    scope = (
+        ctx.t("export.all")
+        if month is None
+        else ctx.t("export.month", month=ctx.fmt.month(month.year, month.month))
+    )
+    filename = f"costs-{month if month else 'all'}.csv"
+    await ctx.reply(
+        ctx.t("export.done", count=len(charges), scope=scope),
+        document=Document(filename, content, "text/csv"),
+    )

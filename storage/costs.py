@@ -1,10 +1,514 @@
-"""Storage for the costs capability (see handlers/costs.py)."""
+"""Storage for the costs capability (see handlers/costs.py): costs, charges, shares,
+payments, and the record of reminders sent.
+
+Every "do it once" rule is a key in the database: a charge per (cost, due date), a
+before-due reminder per (cost, due date), a summary per (space, month), a payment
+reminder per share and reminder day. Callers claim the key in the same transaction as
+the messages they send, so a job that runs twice or after a restart cannot repeat itself.
+"""
 
 from __future__ import annotations
 
-from storage.db import Tx
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+from storage.db import Param, Row, Tx, date_to_db, from_db, opt_from_db, to_db
+
+
+def _date(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+def _opt_date(text: str | None) -> date | None:
+    return None if text is None else date.fromisoformat(text)
+
+
+class PaymentState(StrEnum):
+    DECLARED = "declared"
+    CONFIRMED = "confirmed"
+
+
+@dataclass(frozen=True)
+class NewCost:
+    space_id: int
+    name: str
+    amount: int
+    currency: str
+    every: str
+    day: int
+    month: int
+    once_on: date | None
+    split: str
+    next_due: date | None
+    created_by: int | None
+
+
+@dataclass(frozen=True)
+class Cost:
+    id: int
+    space_id: int
+    name: str
+    amount: int
+    currency: str
+    every: str
+    day: int
+    month: int
+    once_on: date | None
+    split: str
+    next_due: date | None
+    created_at: datetime
+    removed_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: Row) -> Cost:
+        return cls(
+            id=row["id"],
+            space_id=row["space_id"],
+            name=row["name"],
+            amount=row["amount"],
+            currency=row["currency"],
+            every=row["every"],
+            day=row["day"],
+            month=row["month"],
+            once_on=_opt_date(row["once_on"]),
+            split=row["split"],
+            next_due=_opt_date(row["next_due"]),
+            created_at=from_db(row["created_at"]),
+            removed_at=opt_from_db(row["removed_at"]),
+        )
+
+
+@dataclass(frozen=True)
+class Charge:
+    id: int
+    space_id: int
+    cost_id: int
+    name: str
+    due_on: date
+    period_start: date
+    period_end: date
+    amount: int
+    currency: str
+    split: str
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Row, prefix: str = "") -> Charge:
+        return cls(
+            id=row[f"{prefix}id"],
+            space_id=row[f"{prefix}space_id"],
+            cost_id=row[f"{prefix}cost_id"],
+            name=row[f"{prefix}name"],
+            due_on=_date(row[f"{prefix}due_on"]),
+            period_start=_date(row[f"{prefix}period_start"]),
+            period_end=_date(row[f"{prefix}period_end"]),
+            amount=row[f"{prefix}amount"],
+            currency=row[f"{prefix}currency"],
+            split=row[f"{prefix}split"],
+            created_at=from_db(row[f"{prefix}created_at"]),
+        )
+
+
+@dataclass(frozen=True)
+class NewShare:
+    member_id: int
+    amount: int
+    weight: int
+    days: int
+    units: int
+
+
+@dataclass(frozen=True)
+class ShareLine:
+    """One member's share of one charge, with what has been paid against it."""
+
+    charge: Charge
+    member_id: int
+    member_name: str
+    amount: int
+    weight: int
+    days: int
+    units: int
+    confirmed: int
+    declared: int
+    nagged_on: date | None
+
+    @property
+    def owed(self) -> int:
+        """Not yet confirmed by an admin."""
+        return self.amount - self.confirmed
+
+    @property
+    def to_pay(self) -> int:
+        """Not even declared: what the member still has to do something about."""
+        return self.amount - self.confirmed - self.declared
+
+
+@dataclass(frozen=True)
+class Payment:
+    id: int
+    charge_id: int
+    member_id: int
+    amount: int
+    state: PaymentState
+    declared_at: datetime
+    recorded_by: int | None
+    confirmed_at: datetime | None
+    confirmed_by: int | None
+
+    @classmethod
+    def from_row(cls, row: Row) -> Payment:
+        return cls(
+            id=row["id"],
+            charge_id=row["charge_id"],
+            member_id=row["member_id"],
+            amount=row["amount"],
+            state=PaymentState(row["state"]),
+            declared_at=from_db(row["declared_at"]),
+            recorded_by=row["recorded_by"],
+            confirmed_at=opt_from_db(row["confirmed_at"]),
+            confirmed_by=row["confirmed_by"],
+        )
+
+
+_CHARGE_COLUMNS = (
+    "id",
+    "space_id",
+    "cost_id",
+    "name",
+    "due_on",
+    "period_start",
+    "period_end",
+    "amount",
+    "currency",
+    "split",
+    "created_at",
+)
+
+# Shares with their charge and what was paid; payment sums come from a grouped
+# subquery so the outer query needs no GROUP BY (PostgreSQL-friendly).
+_SHARE_LINES = (
+    "SELECT s.member_id, s.amount, s.weight, s.days, s.units, s.nagged_on,"
+    " m.display_name AS member_name,"
+    " COALESCE(p.confirmed, 0) AS confirmed, COALESCE(p.declared, 0) AS declared, "
+    + ", ".join(f"c.{col} AS c_{col}" for col in _CHARGE_COLUMNS)
+    + " FROM charge_shares s"
+    " JOIN charges c ON c.id = s.charge_id"
+    " JOIN members m ON m.id = s.member_id"
+    " LEFT JOIN (SELECT charge_id, member_id,"
+    "   SUM(CASE WHEN state = 'confirmed' THEN amount ELSE 0 END) AS confirmed,"
+    "   SUM(CASE WHEN state = 'declared' THEN amount ELSE 0 END) AS declared"
+    "   FROM payments GROUP BY charge_id, member_id) p"
+    " ON p.charge_id = s.charge_id AND p.member_id = s.member_id"
+    " WHERE c.space_id = ?"
+)
+
+
+def _share_line(row: Row) -> ShareLine:
+    return ShareLine(
+        charge=Charge.from_row(row, "c_"),
+        member_id=row["member_id"],
+        member_name=row["member_name"],
+        amount=row["amount"],
+        weight=row["weight"],
+        days=row["days"],
+        units=row["units"],
+        confirmed=row["confirmed"],
+        declared=row["declared"],
+        nagged_on=_opt_date(row["nagged_on"]),
+    )
 
 
 class CostsRepo:
     def __init__(self, tx: Tx) -> None:
         self._tx = tx
+
+    # -- costs ------------------------------------------------------------------------
+
+    async def add(self, new: NewCost, now: datetime) -> Cost:
+        cost_id = await self._tx.execute(
+            "INSERT INTO costs (space_id, name, amount, currency, every, day, month, once_on,"
+            " split, next_due, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                new.space_id,
+                new.name,
+                new.amount,
+                new.currency,
+                new.every,
+                new.day,
+                new.month,
+                None if new.once_on is None else date_to_db(new.once_on),
+                new.split,
+                None if new.next_due is None else date_to_db(new.next_due),
+                new.created_by,
+                to_db(now),
+            ),
+        )
+        cost = await self.get(new.space_id, cost_id)
+        assert cost is not None
+        return cost
+
+    async def get(self, space_id: int, cost_id: int) -> Cost | None:
+        row = await self._tx.fetchone(
+            "SELECT * FROM costs WHERE space_id = ? AND id = ?", (space_id, cost_id)
+        )
+        return None if row is None else Cost.from_row(row)
+
+    async def active(self, space_id: int) -> list[Cost]:
+        """Costs still to be charged, soonest first."""
+        rows = await self._tx.fetchall(
+            "SELECT * FROM costs WHERE space_id = ? AND removed_at IS NULL"
+            " AND next_due IS NOT NULL ORDER BY next_due, id",
+            (space_id,),
+        )
+        return [Cost.from_row(r) for r in rows]
+
+    async def due_through(self, space_id: int, day: date) -> list[Cost]:
+        rows = await self._tx.fetchall(
+            "SELECT * FROM costs WHERE space_id = ? AND removed_at IS NULL"
+            " AND next_due IS NOT NULL AND next_due <= ? ORDER BY next_due, id",
+            (space_id, date_to_db(day)),
+        )
+        return [Cost.from_row(r) for r in rows]
+
+    async def first_created(self, space_id: int) -> datetime | None:
+        value = await self._tx.fetchval(
+            "SELECT MIN(created_at) FROM costs WHERE space_id = ?", (space_id,)
+        )
+        return None if value is None else from_db(value)
+
+    async def remove(self, cost_id: int, now: datetime) -> None:
+        await self._tx.execute(
+            "UPDATE costs SET removed_at = ?, next_due = NULL WHERE id = ?", (to_db(now), cost_id)
+        )
+
+    async def set_next_due(self, cost_id: int, next_due: date | None) -> None:
+        await self._tx.execute(
+            "UPDATE costs SET next_due = ? WHERE id = ?",
+            (None if next_due is None else date_to_db(next_due), cost_id),
+        )
+
+    async def charge_count(self, cost_id: int) -> int:
+        return int(
+            await self._tx.fetchval("SELECT COUNT(*) FROM charges WHERE cost_id = ?", (cost_id,))
+        )
+
+    # -- charges ----------------------------------------------------------------------
+
+    async def visit_days(self, space_id: int, first: date, last: date) -> dict[int, int]:
+        """Per member, the days with at least one visit between `first` and `last`."""
+        rows = await self._tx.fetchall(
+            "SELECT member_id, COUNT(DISTINCT local_date) AS days FROM visits"
+            " WHERE space_id = ? AND local_date BETWEEN ? AND ? GROUP BY member_id",
+            (space_id, date_to_db(first), date_to_db(last)),
+        )
+        return {r["member_id"]: r["days"] for r in rows}
+
+    async def create_charge(
+        self,
+        cost: Cost,
+        due: date,
+        period: tuple[date, date],
+        split: str,
+        shares: Sequence[NewShare],
+        now: datetime,
+    ) -> Charge | None:
+        """The charge of `cost` for `due` with its shares; None if it was already made."""
+        inserted = await self._tx.execute_rowcount(
+            "INSERT INTO charges (space_id, cost_id, name, due_on, period_start, period_end,"
+            " amount, currency, split, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (cost_id, due_on) DO NOTHING",
+            (
+                cost.space_id,
+                cost.id,
+                cost.name,
+                date_to_db(due),
+                date_to_db(period[0]),
+                date_to_db(period[1]),
+                cost.amount,
+                cost.currency,
+                split,
+                to_db(now),
+            ),
+        )
+        if inserted != 1:
+            return None
+        row = await self._tx.fetchone(
+            "SELECT * FROM charges WHERE cost_id = ? AND due_on = ?", (cost.id, date_to_db(due))
+        )
+        assert row is not None
+        charge = Charge.from_row(row)
+        await self._tx.executemany(
+            "INSERT INTO charge_shares (charge_id, member_id, amount, weight, days, units)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [(charge.id, s.member_id, s.amount, s.weight, s.days, s.units) for s in shares],
+        )
+        return charge
+
+    async def charge(self, space_id: int, charge_id: int) -> Charge | None:
+        row = await self._tx.fetchone(
+            "SELECT * FROM charges WHERE space_id = ? AND id = ?", (space_id, charge_id)
+        )
+        return None if row is None else Charge.from_row(row)
+
+    async def charges_due_between(self, space_id: int, first: date, last: date) -> list[Charge]:
+        rows = await self._tx.fetchall(
+            "SELECT * FROM charges WHERE space_id = ? AND due_on BETWEEN ? AND ?"
+            " ORDER BY due_on, id",
+            (space_id, date_to_db(first), date_to_db(last)),
+        )
+        return [Charge.from_row(r) for r in rows]
+
+    async def shares(
+        self,
+        space_id: int,
+        *,
+        member_id: int | None = None,
+        charge_id: int | None = None,
+        unsettled: bool = False,
+        open_charges: bool = False,
+        due_between: tuple[date, date] | None = None,
+    ) -> list[ShareLine]:
+        """Shares with what was paid against them, oldest charge first.
+
+        `unsettled` keeps those an admin has not confirmed in full; `open_charges` keeps
+        every share of the charges that still have such a share.
+        """
+        sql = _SHARE_LINES
+        params: list[Param] = [space_id]
+        if member_id is not None:
+            sql += " AND s.member_id = ?"
+            params.append(member_id)
+        if charge_id is not None:
+            sql += " AND s.charge_id = ?"
+            params.append(charge_id)
+        if unsettled:
+            sql += " AND s.amount > COALESCE(p.confirmed, 0)"
+        if open_charges:
+            sql += (
+                " AND c.id IN (SELECT o.charge_id FROM charge_shares o WHERE o.amount >"
+                " (SELECT COALESCE(SUM(q.amount), 0) FROM payments q WHERE q.charge_id ="
+                " o.charge_id AND q.member_id = o.member_id AND q.state = 'confirmed'))"
+            )
+        if due_between is not None:
+            sql += " AND c.due_on BETWEEN ? AND ?"
+            params += [date_to_db(due_between[0]), date_to_db(due_between[1])]
+        sql += " ORDER BY c.due_on, c.id, m.display_name, s.member_id"
+        return [_share_line(r) for r in await self._tx.fetchall(sql, params)]
+
+    async def mark_nagged(self, sent: Sequence[tuple[int, int, date]]) -> None:
+        """Record the reminder day of each (charge, member) reminded."""
+        await self._tx.executemany(
+            "UPDATE charge_shares SET nagged_on = ? WHERE charge_id = ? AND member_id = ?",
+            [(date_to_db(day), charge_id, member_id) for charge_id, member_id, day in sent],
+        )
+
+    # -- payments ---------------------------------------------------------------------
+
+    async def add_payment(
+        self,
+        charge_id: int,
+        member_id: int,
+        amount: int,
+        now: datetime,
+        *,
+        recorded_by: int | None = None,
+        confirmed_by: int | None = None,
+    ) -> Payment:
+        """A declared payment, or a confirmed one when an admin records it (`confirmed_by`)."""
+        state = PaymentState.DECLARED if confirmed_by is None else PaymentState.CONFIRMED
+        payment_id = await self._tx.execute(
+            "INSERT INTO payments (charge_id, member_id, amount, state, declared_at,"
+            " recorded_by, confirmed_at, confirmed_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                charge_id,
+                member_id,
+                amount,
+                state,
+                to_db(now),
+                recorded_by,
+                None if confirmed_by is None else to_db(now),
+                confirmed_by,
+            ),
+        )
+        payment = await self.payment_by_id(payment_id)
+        assert payment is not None
+        return payment
+
+    async def payment_by_id(self, payment_id: int) -> Payment | None:
+        row = await self._tx.fetchone("SELECT * FROM payments WHERE id = ?", (payment_id,))
+        return None if row is None else Payment.from_row(row)
+
+    async def payment(self, space_id: int, payment_id: int) -> Payment | None:
+        row = await self._tx.fetchone(
+            "SELECT p.* FROM payments p JOIN charges c ON c.id = p.charge_id"
+            " WHERE c.space_id = ? AND p.id = ?",
+            (space_id, payment_id),
+        )
+        return None if row is None else Payment.from_row(row)
+
+    async def confirm(self, payment_id: int, by: int, now: datetime) -> bool:
+        changed = await self._tx.execute_rowcount(
+            "UPDATE payments SET state = 'confirmed', confirmed_at = ?, confirmed_by = ?"
+            " WHERE id = ? AND state = 'declared'",
+            (to_db(now), by, payment_id),
+        )
+        return changed == 1
+
+    async def payments(
+        self,
+        space_id: int,
+        *,
+        state: PaymentState | None = None,
+        share: tuple[int, int] | None = None,
+        due_between: tuple[date, date] | None = None,
+    ) -> list[Payment]:
+        """Payments of the space; `share` is (charge id, member id)."""
+        sql = "SELECT p.* FROM payments p JOIN charges c ON c.id = p.charge_id WHERE c.space_id = ?"
+        params: list[Param] = [space_id]
+        if state is not None:
+            sql += " AND p.state = ?"
+            params.append(state)
+        if share is not None:
+            sql += " AND p.charge_id = ? AND p.member_id = ?"
+            params += list(share)
+        if due_between is not None:
+            sql += " AND c.due_on BETWEEN ? AND ?"
+            params += [date_to_db(due_between[0]), date_to_db(due_between[1])]
+        rows = await self._tx.fetchall(sql + " ORDER BY p.id", params)
+        return [Payment.from_row(r) for r in rows]
+
+    async def confirmed_total(self, space_id: int, since: datetime, until: datetime) -> int:
+        """Money confirmed as received in [since, until)."""
+        value = await self._tx.fetchval(
+            "SELECT COALESCE(SUM(p.amount), 0) FROM payments p JOIN charges c"
+            " ON c.id = p.charge_id WHERE c.space_id = ? AND p.state = 'confirmed'"
+            " AND p.confirmed_at >= ? AND p.confirmed_at < ?",
+            (space_id, to_db(since), to_db(until)),
+        )
+        return int(value)
+
+    # -- once-only records ------------------------------------------------------------
+
+    async def claim_reminder(self, cost_id: int, due: date, now: datetime) -> bool:
+        """True the first time only: the before-due reminder for this due date is ours."""
+        return (
+            await self._tx.execute_rowcount(
+                "INSERT INTO cost_reminders (cost_id, due_on, sent_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (cost_id, due_on) DO NOTHING",
+                (cost_id, date_to_db(due), to_db(now)),
+            )
+            == 1
+        )
+
+    async def claim_summary(self, space_id: int, month: str, now: datetime) -> bool:
+        return (
+            await self._tx.execute_rowcount(
+                "INSERT INTO cost_summaries (space_id, month, sent_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (space_id, month) DO NOTHING",
+                (space_id, month, to_db(now)),
+            )
+            == 1
+        )

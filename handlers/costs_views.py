@@ -1,0 +1,68 @@
+"""How the costs capability shows things, and how it writes to many members at once.
+
+Shared by the commands (handlers/costs.py) and the job (handlers/costs_jobs.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+
+from bot.context import ButtonSpec, Context
+from bot.events import ChatRef, Platform
+from bot.i18n import Localizer, Markup
+from handlers.schedules import Every, Schedule
+from storage.costs import Cost
+from storage.members import Member
+
+# A message for one member, given their localizer and their platform's command prefix
+# (`/` on Telegram, `!` on Matrix), so jobs can name commands the reader can type.
+Letter = Callable[[Localizer, str], Markup]
+Recipient = tuple[Member, Letter, Sequence[ButtonSpec]]
+
+
+def schedule_of(cost: Cost) -> Schedule:
+    return Schedule(Every(cost.every), day=cost.day, month=cost.month, on=cost.once_on)
+
+
+def schedule_text(loc: Localizer, schedule: Schedule) -> Markup:
+    if schedule.every is Every.MONTHLY:
+        key = "schedule.monthly_end" if schedule.day >= 29 else "schedule.monthly"
+        return loc.t(key, day=schedule.day)
+    if schedule.every is Every.YEARLY:
+        leap_day = date(2000, schedule.month, schedule.day)
+        return loc.t("schedule.yearly", day=loc.fmt.short_day(leap_day))
+    assert schedule.on is not None
+    return loc.t("schedule.once", day=loc.fmt.day(schedule.on))
+
+
+def period_text(loc: Localizer, start: date, end: date) -> str:
+    """`30 Nov – 30 Dec 2026`, or with both years when the period spans two."""
+    if start.year == end.year:
+        return f"{loc.fmt.short_day(start)} – {loc.fmt.short_day(end)} {end.year}"
+    return f"{loc.fmt.short_day(start)} {start.year} – {loc.fmt.short_day(end)} {end.year}"
+
+
+def money(loc: Localizer, minor: int, currency: str) -> str:
+    """In the currency the amount was charged in, even if the space changed it since."""
+    return loc.fmt.money(minor, currency)
+
+
+async def send_private(ctx: Context, recipients: Sequence[Recipient]) -> None:
+    """Write to many members at once, each in their language and with their prefix.
+
+    One query finds everyone's last used identity (no query per member); a member
+    with no identity left (erased) has nobody to tell and is skipped.
+    """
+    if not recipients:
+        return
+    ids = sorted({member.id for member, _, _ in recipients})
+    identities = await ctx.session.members.preferred_identities(ids)
+    for member, letter, buttons in recipients:
+        identity = identities.get(member.id)
+        if identity is None:
+            continue
+        chat = ChatRef(Platform(identity.platform), identity.user_id, private=True)
+        loc = ctx.loc_for(member)
+        text = letter(loc, ctx.rt.prefix(identity.platform))
+        await ctx.send(chat, text, loc, buttons=buttons, member_id=member.id)
