@@ -506,21 +506,21 @@ async def export_costs(ctx: Context, month: YearMonth | None = None) -> None:
     charges = await repo.charges_due_between(space.id, *(window or (date.min, date.max)))
     if not charges:
         if month is None:
-            await ctx.say("export.none")
+            await ctx.say("costs.export.none")
         else:
-            await ctx.say("export.none_month", month=ctx.fmt.month(month.year, month.month))
+            await ctx.say("costs.export.none_month", month=ctx.fmt.month(month.year, month.month))
         return
     lines = await repo.shares(space.id, due_between=window)
     payments = await repo.payments(space.id, due_between=window)
     names = {m.id: m.display_name for m in await ctx.session.members.of_space(space.id)}
     content = ledger_csv(charges, lines, payments, names, ctx.tz)
     scope = (
-        ctx.t("export.all")
+        ctx.t("costs.export.all")
         if month is None
-        else ctx.t("export.month", month=ctx.fmt.month(month.year, month.month))
+        else ctx.t("costs.export.month", month=ctx.fmt.month(month.year, month.month))
     )
     filename = f"costs-{month if month else 'all'}.csv"
     await ctx.reply(
-        ctx.t("export.done", count=len(charges), scope=scope),
+        ctx.t("costs.export.done", count=len(charges), scope=scope),
         document=Document(filename, content, "text/csv"),
     )

@@ -428,15 +428,15 @@ MESSAGES: Catalog = {
     },
     "summary.footer": {"en": "Details: {balance}.", "it": "Dettagli: {balance}."},
     # -- export ---------------------------------------------------------------------------
-    "export.none": {
+    "costs.export.none": {
         "en": "There are no charges to export yet.",
         "it": "Non ci sono ancora addebiti da esportare.",
     },
-    "export.none_month": {
+    "costs.export.none_month": {
         "en": "No charges fell due in {month}.",
         "it": "Nessun addebito è scaduto in {month}.",
     },
-    "export.done": {
+    "costs.export.done": {
         "en": {
             "one": "{count} charge, {scope}, with its shares and payments.",
             "other": "{count} charges, {scope}, with their shares and payments.",
@@ -446,6 +446,6 @@ MESSAGES: Catalog = {
             "other": "{count} addebiti, {scope}, con quote e pagamenti.",
         },
     },
-    "export.all": {"en": "all time", "it": "da sempre"},
-    "export.month": {"en": "due in {month}", "it": "in scadenza a {month}"},
+    "costs.export.all": {"en": "all time", "it": "da sempre"},
+    "costs.export.month": {"en": "due in {month}", "it": "in scadenza a {month}"},
 }
