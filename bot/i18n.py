@@ -21,7 +21,7 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_datetime, format_time, format_timedelta
 from babel.numbers import format_currency, format_decimal, get_currency_precision
 
 LANGUAGES: tuple[str, ...] = ("it", "en")
@@ -151,6 +151,14 @@ class Formatter:
 
     def month(self, year: int, month: int) -> str:
         return str(format_date(date(year, month, 1), format="LLLL y", locale=self.lang))
+
+    def ago(self, span: timedelta) -> str:
+        """How long ago, as people say it: `3 hours ago`, `3 ore fa`."""
+        return str(format_timedelta(-span, add_direction=True, locale=self.lang))
+
+    def span(self, span: timedelta) -> str:
+        """A rounded length of time: `3 hours`, `2 giorni`."""
+        return str(format_timedelta(span, locale=self.lang))
 
     def duration(self, span: timedelta) -> str:
         minutes = max(0, int(span.total_seconds() // 60))

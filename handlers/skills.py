@@ -373,32 +373,6 @@ MESSAGES: Catalog = {
         "it": " · aiuta {helper}",
     },
     "skills.someone": {"en": "someone", "it": "qualcuno"},
-    "skills.ago.now": {"en": "just now", "it": "proprio ora"},
-    "skills.ago.minutes": {
-        "en": {"one": "{count} minute ago", "other": "{count} minutes ago"},
-        "it": {"one": "{count} minuto fa", "other": "{count} minuti fa"},
-    },
-    "skills.ago.hours": {
-        "en": {"one": "{count} hour ago", "other": "{count} hours ago"},
-        "it": {"one": "{count} ora fa", "other": "{count} ore fa"},
-    },
-    "skills.ago.days": {
-        "en": {"one": "{count} day ago", "other": "{count} days ago"},
-        "it": {"one": "{count} giorno fa", "other": "{count} giorni fa"},
-    },
-    "skills.age.now": {"en": "a moment", "it": "un momento"},
-    "skills.age.minutes": {
-        "en": {"one": "{count} minute", "other": "{count} minutes"},
-        "it": {"one": "{count} minuto", "other": "{count} minuti"},
-    },
-    "skills.age.hours": {
-        "en": {"one": "{count} hour", "other": "{count} hours"},
-        "it": {"one": "{count} ora", "other": "{count} ore"},
-    },
-    "skills.age.days": {
-        "en": {"one": "{count} day", "other": "{count} days"},
-        "it": {"one": "{count} giorno", "other": "{count} giorni"},
-    },
     # -- jobs -------------------------------------------------------------------------
     "skills.escalation": {
         "en": (
@@ -556,18 +530,6 @@ def expires_at(created: datetime, days: int, tz: ZoneInfo) -> datetime:
     return wall.replace(tzinfo=tz).astimezone(UTC)
 
 
-def age_parts(span: timedelta) -> tuple[str, int]:
-    """How old something is, in the unit people would say: now, minutes, hours or days."""
-    minutes = max(0, int(span.total_seconds() // 60))
-    if minutes < 1:
-        return "now", 0
-    if minutes < 60:
-        return "minutes", minutes
-    if minutes < 48 * 60:
-        return "hours", minutes // 60
-    return "days", minutes // (24 * 60)
-
-
 # -- arguments ----------------------------------------------------------------------------
 
 
@@ -705,7 +667,7 @@ def resolve(value: object, loc: Localizer, prefix: str) -> object:
     if isinstance(value, Cmd):
         return f"{prefix}{value.line}"
     if isinstance(value, Ago):
-        return age(loc, value.span)
+        return loc.fmt.span(value.span)
     if isinstance(value, Reach):
         return reach(loc, value.member, value.identity)
     if isinstance(value, Said):
@@ -755,13 +717,6 @@ def reach(loc: Localizer, member: Member, identity: Identity | None) -> Markup:
             f'<a href="tg://user?id={escape(identity.user_id)}">{escape(member.display_name)}</a>'
         )
     return loc.t("skills.reach_group")
-
-
-def age(loc: Localizer, span: timedelta, *, ago: bool = False) -> Markup:
-    """`3 hours` (or `3 hours ago`), in the reader's language."""
-    unit, count = age_parts(span)
-    key = f"skills.{'ago' if ago else 'age'}.{unit}"
-    return loc.t(key, count=count) if unit != "now" else loc.t(key)
 
 
 def offer_button(number: int) -> list[ButtonSpec]:
@@ -1175,7 +1130,7 @@ async def requests(ctx: Context) -> None:
                 skill=request.skill_label,
                 question=preview(request.question),
                 name=name_of(ctx.loc, people, request.requester_id),
-                age=age(ctx.loc, ctx.now - request.created_at, ago=True),
+                age=ctx.fmt.ago(ctx.now - request.created_at),
                 taken=taken,
             )
         )

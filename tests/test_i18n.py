@@ -106,3 +106,12 @@ def test_times_are_shown_in_the_space_timezone() -> None:
     assert rome.month(2026, 11) == "novembre 2026"
     assert rome.duration(timedelta(hours=2, minutes=5)) == "2 h 05 min"
     assert rome.duration(timedelta(minutes=40)) == "40 min"
+
+
+def test_relative_times_come_from_babel() -> None:
+    en = Formatter("en", ZoneInfo("UTC"))
+    it = Formatter("it", ZoneInfo("UTC"))
+    assert en.ago(timedelta(hours=2)) == "2 hours ago"
+    assert it.ago(timedelta(days=3)) == "3 giorni fa"
+    assert en.span(timedelta(minutes=50)) == "50 minutes"
+    assert it.span(timedelta(hours=1)) == "1 ora"

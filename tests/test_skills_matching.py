@@ -14,7 +14,6 @@ from handlers.skills import (
     MESSAGES,
     HelpQuestion,
     SkillList,
-    age_parts,
     expires_at,
     rank_matches,
     reach,
@@ -178,21 +177,6 @@ def test_expiry_counts_calendar_days_across_autumn_dst() -> None:
     deadline = expires_at(created.astimezone(UTC), 1, ROME)
     assert deadline.astimezone(ROME) == datetime(2027, 10, 31, 10, 0, tzinfo=ROME)  # CET
     assert deadline - created == timedelta(hours=25)
-
-
-@pytest.mark.parametrize(
-    ("span", "expected"),
-    [
-        (timedelta(seconds=30), ("now", 0)),
-        (timedelta(minutes=59), ("minutes", 59)),
-        (timedelta(hours=1), ("hours", 1)),
-        (timedelta(hours=47, minutes=59), ("hours", 47)),
-        (timedelta(days=2), ("days", 2)),
-        (timedelta(seconds=-5), ("now", 0)),
-    ],
-)
-def test_age_in_the_unit_people_say(span: timedelta, expected: tuple[str, int]) -> None:
-    assert age_parts(span) == expected
 
 
 def person(username: str = "") -> Member:

@@ -263,7 +263,8 @@ async def test_requests_lists_open_and_claimed_with_age(bot: BotHarness) -> None
     assert reply.text.splitlines() == [
         "Requests waiting for help",
         "#1 Excel: first question",
-        "   Carla, 2 hours ago",
+        # 2 h 50 min: Babel rounds it the way people say it
+        "   Carla, 3 hours ago",
         "#2 Word: second question",
         "   Bruno, 2 hours ago · Carla is helping",
     ]
