@@ -306,10 +306,14 @@ class MemberName(MemberArg):
     rest: ClassVar[bool] = True
 
 
-def clean_name(text: str) -> str:
-    """A display name fit to show: control characters gone, whitespace collapsed, capped."""
+def clean_text(text: str, limit: int | None = None) -> str:
+    """Text fit to show and store: control characters gone, whitespace collapsed, capped."""
     printable = "".join(ch if ch.isprintable() else " " for ch in text)
-    return " ".join(printable.split())[:MAX_NAME]
+    return " ".join(printable.split())[:limit]
+
+
+def clean_name(text: str) -> str:
+    return clean_text(text, MAX_NAME)
 
 
 # -- start and help ---------------------------------------------------------------------

@@ -28,6 +28,7 @@ from bot.context import Context, Render, Runtime
 from bot.dispatcher import Role, Router, Where
 from bot.events import Document
 from bot.i18n import Catalog, Localizer, Markup, join
+from handlers.members import clean_text
 from storage.members import Member, MemberStatus
 from storage.presence import ClosedBy, Closing, Visit
 from storage.spaces import Space
@@ -404,11 +405,6 @@ def defuse_mentions(text: str) -> str:
     return text.replace("@", "@\u2060")
 
 
-def clean_note(text: str) -> str:
-    printable = "".join(ch if ch.isprintable() else " " for ch in text)
-    return " ".join(printable.split())
-
-
 # -- closing visits that are over ---------------------------------------------------------
 
 
@@ -475,7 +471,7 @@ async def checkin(ctx: Context, note: Annotated[str, Rest(MAX_NOTE)] = "") -> No
     if current is not None:
         await ctx.say("checkin.already", time=ctx.fmt.time(current.checkin_at))
         return
-    text = clean_note(note)
+    text = clean_text(note)
     visit = await ctx.session.presence.check_in(space.id, member.id, ctx.today, ctx.now, text)
     count = len(await ctx.session.presence.open_visits(space.id))
     lines = [
