@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.testing import BotHarness
+from tests.synapse.fixtures import matrix, synapse_server  # noqa: F401 (Matrix tests)
 
 
 @pytest.fixture

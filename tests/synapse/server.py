@@ -58,6 +58,17 @@ disable_existing_loggers: false
 """
 
 
+def _die_with_parent() -> None:
+    """Linux: the homeserver gets SIGTERM if the test run dies without stopping it."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -141,10 +152,17 @@ class SynapseServer:
             self.write_config()
         log = (self.base_dir / "stdout.log").open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "synapse.app.homeserver", "--config-path", str(self.config_path)],
+            [
+                sys.executable,
+                "-m",
+                "synapse.app.homeserver",
+                "--config-path",
+                str(self.config_path),
+            ],
             cwd=self.base_dir,
             stdout=log,
             stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,  # noqa: PLW1509
         )
         log.close()
         self._wait_ready()
@@ -154,7 +172,9 @@ class SynapseServer:
         while time.monotonic() < deadline:
             assert self.process is not None
             if self.process.poll() is not None:
-                raise RuntimeError(f"synapse exited with {self.process.returncode}:\n{self._tail()}")
+                raise RuntimeError(
+                    f"synapse exited with {self.process.returncode}:\n{self._tail()}"
+                )
             try:
                 with urllib.request.urlopen(f"{self.url}/health", timeout=2) as resp:
                     if resp.status == 200:
