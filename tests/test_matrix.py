@@ -46,3 +46,39 @@ async def test_membership_flow_end_to_end(matrix: MatrixWorld) -> None:
     await anna.next_private(lambda s: "now an admin" in s.body, world.room)
     rows = await world.bot.fetchall("SELECT role, status FROM members ORDER BY id")
     assert [(r["role"], r["status"]) for r in rows] == [("admin", "active"), ("admin", "active")]
+
+
+async def test_room_history_is_not_replayed_on_first_join(matrix: MatrixWorld) -> None:
+    world = matrix
+    await world.bot.start()
+    world.room = await world.open_room(before_bot=["!setup Old times", "!help"])
+
+    ready = await world.command(world.bruno, "!setup New times")
+    assert "New times" in ready[0].body
+    await world.command(world.anna, "!help lang")
+    assert all(not world.anna.replies_to(old) for old in world.history)
+    spaces = await world.bot.fetchall("SELECT name FROM spaces")
+    assert [s["name"] for s in spaces] == ["New times"]
+    processed = await world.bot.fetchall("SELECT update_key FROM processed_updates")
+    assert not {f"matrix:{old}" for old in world.history} & {p["update_key"] for p in processed}
+
+
+async def test_a_burst_of_50_commands_is_answered_50_times_once_each(
+    matrix: MatrixWorld,
+) -> None:
+    world = matrix
+    world.bot.timeline_limit = 10  # syncs come back `limited`: the gap is fetched
+    await world.bot.start()
+    world.room = await world.open_room()
+    await world.setup_space()
+    people = [world.anna, world.bruno, world.carla]
+    lines = [(people[i % 3], "!lang en") for i in range(50)]
+
+    sent = await world.burst(lines)
+
+    await world.answered_once(sent)
+    replies = [s for s in world.anna.in_room(world.room) if "English" in s.body]
+    assert len(replies) == 50  # everyone in the room sees the same 50
+    keys = {f"matrix:{event_id}" for _, event_id in sent}
+    processed = await world.bot.fetchall("SELECT update_key FROM processed_updates")
+    assert keys <= {p["update_key"] for p in processed}

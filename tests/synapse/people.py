@@ -131,16 +131,14 @@ class Person:
             await asyncio.sleep(0.2)
         raise AssertionError(f"{self.localpart} could not send {text!r}: {response}")
 
-    async def wait_for(
-        self, found: Callable[[list[Said]], bool], what: str, timeout: float = WAIT
-    ) -> list[Said]:
+    async def wait_for(self, found: Callable[[list[Said]], bool], what: str) -> list[Said]:
         async def waiting() -> list[Said]:
             async with self._changed:
                 await self._changed.wait_for(lambda: found(self.heard))
                 return list(self.heard)
 
         try:
-            return await asyncio.wait_for(waiting(), timeout)
+            return await asyncio.wait_for(waiting(), WAIT)
         except TimeoutError:
             bodies = [s.body[:80] for s in self.heard]
             raise AssertionError(f"{self.localpart} never got {what}; heard {bodies}") from None
@@ -225,6 +223,7 @@ class MatrixWorld:
     bruno: Person
     carla: Person
     room: str = ""
+    history: list[str] = field(default_factory=list)
 
     @property
     def people(self) -> list[Person]:
@@ -266,24 +265,29 @@ class MatrixWorld:
         assert isinstance(response, RoomCreateResponse), response
         room = str(response.room_id)
         for line in before_bot:
-            await self.anna.say(room, line)
+            self.history.append(await self.anna.say(room, line))
         await self.invite_bot(room)
         return room
 
     async def invite_bot(self, room: str, by: Person | None = None) -> None:
         inviter = by or self.anna
         await inviter.client.room_invite(room, self.bot.user_id)
-        await self.wait_until(lambda: room in self.bot.transport.client.rooms, "the bot joined")
+        await self.wait_for_membership(room, "join", inviter)
 
-    async def wait_until(self, ok: Callable[[], bool], what: str, timeout: float = WAIT) -> None:
-        async def polling() -> None:
-            while not ok():
-                await asyncio.sleep(0.05)
+    async def wait_for_membership(self, room: str, membership: str, seen_by: Person) -> None:
+        """Until the bot's membership in `room`, as `seen_by` reads it, is `membership`."""
 
-        try:
-            await asyncio.wait_for(polling(), timeout)
-        except TimeoutError:
-            raise AssertionError(f"timed out waiting until {what}") from None
+        async def current() -> str:
+            response = await seen_by.client.room_get_state_event(
+                room, "m.room.member", self.bot.user_id
+            )
+            return str(getattr(response, "content", {}).get("membership", ""))
+
+        deadline = asyncio.get_running_loop().time() + WAIT
+        while await current() != membership:
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"the bot's membership in {room} never became {membership}")
+            await asyncio.sleep(0.05)
 
     async def command(
         self, person: Person, text: str, *, replies: int = 1, room: str = ""
@@ -295,6 +299,30 @@ class MatrixWorld:
             lambda _: len(person.replies_to(event_id)) >= replies, f"a reply to {text!r}"
         )
         return person.replies_to(event_id)
+
+    async def burst(self, lines: Sequence[tuple[Person, str]]) -> list[tuple[Person, str]]:
+        """Send all the lines at once; returns (person, event id) in sending order."""
+        ids = await asyncio.gather(*(person.say(self.room, text) for person, text in lines))
+        return [(person, event_id) for (person, _), event_id in zip(lines, ids, strict=True)]
+
+    async def answered_once(self, sent: Sequence[tuple[Person, str]]) -> None:
+        """Every event got its reply; then a last command's reply proves no late duplicate
+        is still on its way (replies in a room go out in order), and each got exactly one."""
+        for person, event_id in sent:
+            await person.wait_for(
+                lambda _, p=person, e=event_id: bool(p.replies_to(e)), "every reply"
+            )
+        await self.command(self.anna, "!help lang")
+        counts = {event_id: len(person.replies_to(event_id)) for person, event_id in sent}
+        assert set(counts.values()) == {1}, counts
+
+    async def setup_space(self, *, open_join: bool = True) -> None:
+        """Bruno sets the room up, with open joining; Anna and Carla join."""
+        await self.command(self.bruno, "!setup Veglio")
+        if open_join:
+            await self.command(self.bruno, "!set join open")
+            await self.command(self.anna, "!join")
+            await self.command(self.carla, "!join")
 
     async def close(self) -> None:
         await self.bot.stop()

@@ -162,7 +162,7 @@ class SynapseServer:
             cwd=self.base_dir,
             stdout=log,
             stderr=subprocess.STDOUT,
-            preexec_fn=_die_with_parent if sys.platform == "linux" else None,  # noqa: PLW1509
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
         )
         log.close()
         self._wait_ready()

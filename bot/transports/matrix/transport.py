@@ -428,6 +428,7 @@ class MatrixTransport:
             else:
                 if info.timeline.limited and not initial and info.timeline.prev_batch:
                     gap = await self._fetch_gap(room_id, info.timeline.prev_batch)
+                    log.debug("matrix: %d missed events fetched in %s", len(gap), room_id)
                     events = merge_gap(gap, events)
                 new = not_history(events, room.history_before)
             arrivals += [_Arrival(room_id, e) for e in new]
