@@ -7,7 +7,14 @@ bot's replies to it, so a new flow is a few lines.
 
 from __future__ import annotations
 
-from tests.synapse.people import MatrixWorld
+import asyncio
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.synapse.people import PASSWORD, MatrixWorld
 
 
 async def test_membership_flow_end_to_end(matrix: MatrixWorld) -> None:
@@ -82,3 +89,108 @@ async def test_a_burst_of_50_commands_is_answered_50_times_once_each(
     keys = {f"matrix:{event_id}" for _, event_id in sent}
     processed = await world.bot.fetchall("SELECT update_key FROM processed_updates")
     assert keys <= {p["update_key"] for p in processed}
+
+
+def _rewind(database: Path, position: str) -> None:
+    """Put the saved sync position back, as if the bot died after handling the events
+    that came after it but before saving the next one."""
+    with sqlite3.connect(database) as db:
+        db.execute("UPDATE kv SET value = ? WHERE key LIKE 'matrix.next_batch:%'", (position,))
+
+
+async def _position(world: MatrixWorld) -> str:
+    rows = await world.bot.fetchall("SELECT value FROM kv WHERE key LIKE 'matrix.next_batch:%'")
+    return str(rows[0]["value"])
+
+
+async def test_killed_between_syncs_answers_nothing_twice_and_misses_nothing(
+    matrix: MatrixWorld,
+) -> None:
+    world = matrix
+    world.bot.timeline_limit = 3
+    await world.bot.start()
+    world.room = await world.open_room()
+    await world.setup_space()
+    before = await _position(world)
+    first = [(await world.anna.say(world.room, "!lang en")) for _ in range(5)]
+    for event_id in first:
+        await world.anna.wait_for(lambda _, e=event_id: bool(world.anna.replies_to(e)), "replies")
+    await world.bot.stop()
+    _rewind(world.bot.config.database_path, before)
+
+    while_down = [
+        (person, await person.say(world.room, "!lang en"))
+        for person in (world.anna, world.bruno, world.carla, world.anna, world.bruno, world.carla)
+    ]
+    await world.bot.start()
+
+    await world.answered_once([(world.anna, e) for e in first] + while_down)
+
+
+async def test_killed_process_restarts_without_duplicates_or_losses(
+    matrix: MatrixWorld, tmp_path: Path
+) -> None:
+    """The real `coworkbot run` killed with SIGKILL in the middle of a burst."""
+    world = matrix
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[bot]\ndata_dir = "{world.bot.data_dir}"\ndefault_language = "en"\n'
+        f'[matrix]\nhomeserver = "{world.server.url}"\nuser_id = "{world.bot.user_id}"\n'
+        f'password = "{PASSWORD}"\n'
+    )
+    log = tmp_path / "bot.log"
+
+    def run() -> subprocess.Popen[bytes]:
+        with log.open("ab") as out:
+            return subprocess.Popen(
+                [sys.executable, "-m", "bot.cli", "run", "--config", str(config)],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+
+    process = run()
+    try:
+        room = await world.anna.client.room_create(
+            invite=[world.bruno.user_id, world.carla.user_id, world.bot.user_id],
+            power_level_override={"users": {world.bruno.user_id: 50}},
+        )
+        world.room = room.room_id
+        await world.wait_for_membership(world.room, "join", world.anna)
+        await world.setup_space()
+        people = [world.anna, world.bruno, world.carla]
+        sent = await world.burst([(people[i % 3], "!lang en") for i in range(15)])
+        await world.anna.wait_for(
+            lambda heard: sum("English" in s.body for s in heard) >= 3, "some replies"
+        )
+        devices_before = _devices(world)
+        process.kill()
+        process.wait(10)
+        sent += [(p, await p.say(world.room, "!lang en")) for p in people]
+        process = run()
+        await world.answered_once(sent)
+    finally:
+        process.kill()
+        process.wait(10)
+    assert _devices(world) == devices_before  # the restart made no new device
+
+
+def _devices(world: MatrixWorld) -> list[str]:
+    saved = json.loads((world.bot.data_dir / "matrix-session.json").read_text())
+    found = world.server.admin_request(saved["access_token"], "GET", "/_matrix/client/v3/devices")
+    ids = sorted(d["device_id"] for d in found["devices"])
+    assert saved["device_id"] in ids
+    return ids
+
+
+async def test_a_synapse_restart_mid_run_is_survived(matrix: MatrixWorld) -> None:
+    world = matrix
+    await world.bot.start()
+    world.room = await world.open_room()
+    await world.setup_space()
+    sent = [(world.anna, await world.anna.say(world.room, "!lang en")) for _ in range(3)]
+
+    await asyncio.to_thread(world.server.restart)
+
+    sent += [(p, await p.say(world.room, "!lang en")) for p in (world.bruno, world.carla)]
+    await world.answered_once(sent)
+    assert world.bot.transport.synced.is_set()
