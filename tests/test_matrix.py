@@ -14,6 +14,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from bot.config import SpaceSection
+from bot.events import ChatRef, Document, OutgoingMessage, Platform
+from bot.transports.base import DeliveryError
 from tests.synapse.people import PASSWORD, MatrixWorld
 
 
@@ -194,3 +199,155 @@ async def test_a_synapse_restart_mid_run_is_survived(matrix: MatrixWorld) -> Non
     sent += [(p, await p.say(world.room, "!lang en")) for p in (world.bruno, world.carla)]
     await world.answered_once(sent)
     assert world.bot.transport.synced.is_set()
+
+
+async def test_a_retried_send_is_not_a_duplicate(matrix: MatrixWorld) -> None:
+    world = matrix
+    await world.bot.start()
+    world.room = await world.open_room()
+    message = OutgoingMessage(ChatRef(Platform.MATRIX, world.room, False), "<b>once</b>", key=7)
+
+    first = await world.bot.transport.send(message)
+    again = await world.bot.transport.send(message)  # the outbox retrying an unconfirmed row
+
+    assert first == again
+    await world.command(world.anna, "!help lang")
+    assert [s.event_id for s in world.anna.in_room(world.room) if s.body == "once"] == [first]
+
+
+async def test_rate_limited_sends_wait_for_retry_after(matrix: MatrixWorld) -> None:
+    world = matrix
+    await asyncio.to_thread(world.server.register, "ratelimiter", PASSWORD, admin=True)
+    token, _ = await asyncio.to_thread(world.server.login, "ratelimiter", PASSWORD)
+    await world.bot.start()
+    world.room = await world.open_room()
+    await world.setup_space(open_join=False)
+    await asyncio.to_thread(
+        world.server.admin_request,
+        token,
+        "POST",
+        f"/_synapse/admin/v1/users/{world.bot.user_id}/override_ratelimit",
+        {"messages_per_second": 1, "burst_count": 1},
+    )
+    chat = ChatRef(Platform.MATRIX, world.room, False)
+    for _ in range(20):  # the setup's replies may have used the allowance up
+        try:
+            await world.bot.transport.send(OutgoingMessage(chat, "one", key=1001))
+            break
+        except DeliveryError as err:
+            assert err.retry_after is not None
+            await asyncio.sleep(err.retry_after)
+    with pytest.raises(DeliveryError) as refused:
+        await world.bot.transport.send(OutgoingMessage(chat, "two", key=1002))
+    assert refused.value.retry_after is not None and refused.value.retry_after > 0
+    assert not refused.value.permanent and "M_LIMIT_EXCEEDED" in refused.value.reason
+
+    sent = [(world.bruno, await world.bruno.say(world.room, "!settings")) for _ in range(3)]
+
+    await world.answered_once(sent)
+    retried = await world.bot.fetchall(
+        "SELECT COUNT(*) AS n FROM outbox WHERE state = 'sent' AND attempts > 1"
+    )
+    assert retried[0]["n"] > 0  # refused first, delivered after the wait
+
+
+async def test_encrypted_room_is_reported_once(matrix: MatrixWorld) -> None:
+    world = matrix
+    room = await world.anna.client.room_create(
+        invite=[world.bruno.user_id],
+        initial_state=[
+            {
+                "type": "m.room.encryption",
+                "state_key": "",
+                "content": {"algorithm": "m.megolm.v1.aes-sha2"},
+            }
+        ],
+    )
+    world.room = room.room_id
+    world.bot.spaces = [
+        SpaceSection(
+            "Secret",
+            language="en",
+            chats={"matrix": world.room},
+            admins=(f"matrix:{world.bruno.user_id}",),
+        )
+    ]
+    await world.bot.start()
+    await world.invite_bot(world.room)  # accepted: the room is the space's
+    await _reported(world)
+
+    await world.bot.app.outbox.flush()  # what its loop does within half a minute
+
+    note = await world.bruno.next_private(lambda s: "encrypted" in s.body, world.room)
+    assert "Secret" in note.body
+    await world.anna.wait_for(
+        lambda heard: any(s.room_id == world.room and "encrypted" in s.body for s in heard),
+        "the notice in the room",
+    )
+    await world.bot.restart()
+    await world.bot.app.outbox.flush()
+    pending = await world.bot.fetchall("SELECT COUNT(*) AS n FROM outbox")
+    assert pending[0]["n"] == 2  # the room notice and Bruno's, not again after the restart
+
+
+async def _reported(world: MatrixWorld) -> None:
+    for _ in range(600):
+        rows = await world.bot.fetchall(
+            "SELECT encryption_reported FROM matrix_rooms WHERE room_id = ?", (world.room,)
+        )
+        if rows and rows[0]["encryption_reported"]:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the encrypted room was never reported")
+
+
+async def test_invites_accepted_only_where_the_bot_belongs(matrix: MatrixWorld) -> None:
+    world = matrix
+    await world.bot.start()
+    world.room = await world.open_room()  # no space yet: any room may be set up
+    await world.setup_space(open_join=False)
+
+    stranger_room = await world.carla.client.room_create(name="elsewhere")
+    await world.carla.client.room_invite(stranger_room.room_id, world.bot.user_id)
+    await world.wait_for_membership(stranger_room.room_id, "leave", world.carla)
+
+    admin_room = await world.bruno.client.room_create(name="second room")
+    await world.invite_bot(admin_room.room_id, by=world.bruno)
+
+    direct = await world.carla.client.room_create(is_direct=True, invite=[world.bot.user_id])
+    await world.wait_for_membership(direct.room_id, "join", world.carla)
+    hello = await world.command(world.carla, "!start", room=direct.room_id)
+    assert "To join" in hello[0].body
+    refused = await world.command(world.carla, "!setup", room=direct.room_id)
+    assert "works in the community's group" in refused[0].body
+    rows = await world.bot.fetchall("SELECT user_id, room_id FROM matrix_direct_rooms")
+    assert (world.carla.user_id, direct.room_id) in [(r["user_id"], r["room_id"]) for r in rows]
+
+
+async def test_private_messages_reuse_one_direct_room_and_carry_files(
+    matrix: MatrixWorld,
+) -> None:
+    world = matrix
+    await world.bot.start()
+    world.room = await world.open_room()
+    to_anna = ChatRef(Platform.MATRIX, world.anna.user_id, private=True)
+    csv = Document("days.csv", b"day,hours\n2026-11-25,8\n")
+
+    await world.bot.transport.send(
+        OutgoingMessage(to_anna, "Your <i>export</i>", key=1, document=csv)
+    )
+    await world.bot.restart()
+    await world.bot.transport.send(OutgoingMessage(to_anna, "second", key=2))
+
+    heard = await world.anna.wait_for(
+        lambda said: any(s.body == "second" for s in said), "the second message"
+    )
+    private = [s for s in heard if s.room_id != world.room]
+    assert [s.body for s in private] == ["Your export", "days.csv", "second"]
+    assert len({s.room_id for s in private}) == 1
+    file = private[1].content
+    assert file["msgtype"] == "m.file" and file["info"]["size"] == len(csv.content)
+    downloaded = await world.anna.client.download(mxc=file["url"])
+    assert getattr(downloaded, "body", None) == csv.content
+    saved = world.bot.data_dir / "matrix-session.json"
+    assert saved.stat().st_mode & 0o777 == 0o600

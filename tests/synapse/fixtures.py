@@ -3,6 +3,7 @@ and a fresh bot with three people for each test that asks for `matrix`."""
 
 from __future__ import annotations
 
+import atexit
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from tests.synapse.server import SynapseServer
 @pytest.fixture(scope="session")
 def synapse_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SynapseServer]:
     server = SynapseServer(tmp_path_factory.mktemp("synapse"))
+    atexit.register(server.stop)  # even if the run is interrupted
     server.start()
     try:
         yield server

@@ -58,17 +58,6 @@ disable_existing_loggers: false
 """
 
 
-def _die_with_parent() -> None:
-    """Linux: the homeserver gets SIGTERM if the test run dies without stopping it."""
-    try:
-        import ctypes
-        import signal
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -162,7 +151,6 @@ class SynapseServer:
             cwd=self.base_dir,
             stdout=log,
             stderr=subprocess.STDOUT,
-            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
         )
         log.close()
         self._wait_ready()

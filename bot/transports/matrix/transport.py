@@ -127,8 +127,15 @@ def _now_ms(clock: Clock) -> int:
 
 
 def _raw(event: object) -> RawEvent:
+    """The event as the server sent it. nio keeps that in `source`, except that for some
+    classes (invite state, account data) it moves `content` out into an attribute."""
     source = getattr(event, "source", None)
-    return source if isinstance(source, Mapping) else {}
+    source = source if isinstance(source, Mapping) else {}
+    content = getattr(event, "content", None)
+    if "content" not in source and isinstance(content, Mapping):
+        kind = source.get("type") or getattr(event, "type", None)
+        return {**source, "type": kind, "content": content}
+    return source
 
 
 def _errcode(response: object) -> str:
