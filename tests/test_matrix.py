@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 
 from bot.config import SpaceSection
-from bot.events import ChatRef, Document, OutgoingMessage, Platform
+from bot.events import ChatRef, Document, IncomingMessage, OutgoingMessage, Platform
 from bot.transports.base import DeliveryError
+from bot.transports.matrix import MatrixTransport
 from tests.synapse.people import PASSWORD, MatrixWorld
 
 
@@ -351,3 +352,42 @@ async def test_private_messages_reuse_one_direct_room_and_carry_files(
     assert getattr(downloaded, "body", None) == csv.content
     saved = world.bot.data_dir / "matrix-session.json"
     assert saved.stat().st_mode & 0o777 == 0o600
+
+
+async def test_a_failing_handler_is_retried_with_its_batch_then_skipped(
+    matrix: MatrixWorld,
+) -> None:
+    """The transport alone, with a sink that breaks: the loop survives, the batch is
+    fetched again (position not saved), and an event that always fails is given up."""
+    world = matrix
+    await world.bot.start()
+    world.room = await world.open_room()
+    config = world.bot.config
+    await world.bot.stop()
+    seen: list[str] = []
+    flaky_failed = False
+
+    async def sink(message: IncomingMessage) -> None:
+        nonlocal flaky_failed
+        seen.append(message.text)
+        if message.text == "!poison" or (message.text == "!flaky" and not flaky_failed):
+            flaky_failed = flaky_failed or message.text == "!flaky"
+            raise RuntimeError("handler broke")
+
+    assert config.matrix is not None
+    transport = MatrixTransport(
+        config.matrix, data_dir=world.bot.data_dir, database=config.database_path, max_backoff=0.3
+    )
+    await transport.start(sink)
+    try:
+        for text in ("!flaky", "!poison", "!after"):
+            await world.anna.say(world.room, text)
+        for _ in range(1200):
+            if "!after" in seen:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await transport.stop()
+        await transport.close()
+    assert seen.count("!poison") == 3  # tried with its batch three times, then skipped
+    assert seen.count("!flaky") >= 2 and "!after" in seen
