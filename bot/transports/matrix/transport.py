@@ -817,7 +817,9 @@ class MatrixTransport:
         room_id = str(response.room_id)
         async with self.store.transaction() as session:
             await session.matrix.set_direct_room(user_id, room_id, self.clock.now())
-            await session.matrix.add_room(room_id, _now_ms(self.clock), self.clock.now())
+            # A room the bot made has no history: every event in it is new (and no
+            # clock of ours must judge the server's timestamps).
+            await session.matrix.add_room(room_id, 0, self.clock.now())
         await self._record_m_direct(user_id, room_id)
         log.info("matrix: opened private room %s with %s", room_id, user_id)
         return room_id
