@@ -268,7 +268,7 @@ async def test_encrypted_room_is_reported_once(matrix: MatrixWorld) -> None:
     world.bot.spaces = [
         SpaceSection(
             "Secret",
-            language="en",
+            language="it",
             chats={"matrix": world.room},
             admins=(f"matrix:{world.bruno.user_id}",),
         )
@@ -279,10 +279,10 @@ async def test_encrypted_room_is_reported_once(matrix: MatrixWorld) -> None:
 
     await world.bot.app.outbox.flush()  # what its loop does within half a minute
 
-    note = await world.bruno.next_private(lambda s: "encrypted" in s.body, world.room)
-    assert "Secret" in note.body
+    note = await world.bruno.next_private(lambda s: "cifrata" in s.body, world.room)
+    assert "Secret" in note.body  # in the space's language, Italian here
     await world.anna.wait_for(
-        lambda heard: any(s.room_id == world.room and "encrypted" in s.body for s in heard),
+        lambda heard: any(s.room_id == world.room and "cifrata" in s.body for s in heard),
         "the notice in the room",
     )
     await world.bot.restart()
