@@ -129,6 +129,10 @@ def run_console(data_dir: Path) -> int:
 
 def build_transports(config: Config) -> list[Transport]:
     transports: list[Transport] = []
+    if config.matrix:
+        from bot.transports.matrix import MatrixTransport
+
+        transports.append(MatrixTransport.from_config(config))
     return transports
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from storage.costs import CostsRepo
 from storage.db import Database, DatabaseError, Migration, Tx, load_migrations
 from storage.kv import KvRepo
+from storage.matrix import MatrixRepo
 from storage.members import MembersRepo
 from storage.outbox import OutboxRepo
 from storage.presence import PresenceRepo
@@ -66,6 +67,10 @@ class Session:
     @cached_property
     def privacy(self) -> PrivacyRepo:
         return PrivacyRepo(self.tx)
+
+    @cached_property
+    def matrix(self) -> MatrixRepo:
+        return MatrixRepo(self.tx)
 
 
 class Store:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from bot.testing import BotHarness
+from tests.synapse.fixtures import matrix, synapse_server  # noqa: F401 (Matrix tests)
 
 
 @pytest.fixture
