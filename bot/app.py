@@ -25,6 +25,7 @@ from bot.i18n import Translator
 from bot.outbox import FailedHook, OutboxSender
 from bot.scheduler import Scheduler
 from bot.transports.base import Transport
+from bot.transports.telegram.undelivered import UndeliveredNotice
 from handlers import all_routers
 from handlers.members import apply_config_spaces
 from storage import Store
@@ -114,7 +115,10 @@ class App:
         )
         await apply_config_spaces(self._rt, self.config.spaces)
         self._outbox = OutboxSender(
-            self._store, self.transports, self.clock, on_failed=self._on_failed
+            self._store,
+            self.transports,
+            self.clock,
+            on_failed=self._on_failed or UndeliveredNotice(self._rt, lambda: self.outbox.wake()),
         )
         bot_names: dict[str, str] = {}
         self._dispatcher = Dispatcher(
