@@ -20,6 +20,7 @@ import contextlib
 import hashlib
 import hmac
 import logging
+import warnings
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -51,6 +52,7 @@ from telegram.error import (
     TimedOut,
 )
 from telegram.request import HTTPXRequest
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, TelegramSection
@@ -172,7 +174,11 @@ def plan(message: OutgoingMessage) -> list[Part]:
     return parts
 
 
-def seconds(value: int | timedelta) -> float:
+def retry_seconds(exc: RetryAfter) -> float:
+    """`retry_after` in seconds, whether PTB gives an int (22.x) or a timedelta (later)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value: int | timedelta = exc.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
@@ -235,6 +241,7 @@ class TelegramTransport:
         self._poller: asyncio.Task[None] | None = None
         self._web: web.AppRunner | None = None
         self._progress: dict[int, int] = {}  # outbox row -> parts already delivered
+        self._tasks: set[asyncio.Task[None]] = set()
 
     # -- the Transport protocol -------------------------------------------------------
 
@@ -270,6 +277,10 @@ class TelegramTransport:
         if self._web is not None:
             await self._web.cleanup()
             self._web = None
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=STOP_GRACE)
+            for task in self._tasks:
+                task.cancel()
         with contextlib.suppress(TelegramError, RuntimeError):
             await self.bot.shutdown()
         self._sink = None
@@ -354,7 +365,7 @@ class TelegramTransport:
             except asyncio.CancelledError:
                 raise
             except RetryAfter as exc:
-                await self._pause(seconds(exc.retry_after))
+                await self._pause(retry_seconds(exc))
                 continue
             except (Conflict, InvalidToken) as exc:
                 log.error("telegram polling refused: %s", self._scrub(exc))
@@ -363,6 +374,12 @@ class TelegramTransport:
                 continue
             except TelegramError as exc:
                 log.warning("telegram polling failed: %s; retrying", self._scrub(exc))
+                failures += 1
+                await self._pause(min(30.0, 2.0 ** min(failures, 5)))
+                continue
+            except Exception:
+                # Whatever it is, a polling loop that dies leaves the bot deaf: go on.
+                log.exception("telegram polling broke; retrying")
                 failures += 1
                 await self._pause(min(30.0, 2.0 ** min(failures, 5)))
                 continue
@@ -428,12 +445,20 @@ class TelegramTransport:
         if self._sink is None:
             raise RuntimeError("the transport is not started")
         incoming: IncomingMessage | AnonymousCommand | None
-        if update.callback_query is not None:
-            incoming = await self._press(update, update.callback_query)
-        else:
-            incoming = convert(update, self._bot_id, self._name)
+        try:
+            if update.callback_query is not None:
+                incoming = await self._press(update, update.callback_query)
+            else:
+                incoming = convert(update, self._bot_id, self._name)
+        except Exception:
+            # Malformed or of a shape we do not know: trying again cannot help.
+            log.exception("update %s not understood; skipped", update.update_id)
+            return
         if isinstance(incoming, AnonymousCommand):
-            await self._ask_who(incoming)
+            # In the background: a group at its 20-a-minute limit must not stall polling.
+            task = asyncio.create_task(self._ask_who(incoming), name="telegram-ask-who")
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         elif incoming is not None:
             await self._sink(incoming)
 
@@ -571,6 +596,8 @@ class TelegramTransport:
     async def _send_part(
         self, chat: ChatRef, part: Part, keyboard: InlineKeyboardMarkup | None
     ) -> str:
+        if not chat.chat_id.lstrip("-").isdigit():
+            raise DeliveryError(f"not a Telegram chat id: {chat.chat_id!r}", permanent=True)
         chat_id = int(chat.chat_id)
         html: str = part.html
         parse_mode: str | None = ParseMode.HTML
@@ -583,11 +610,11 @@ class TelegramTransport:
                         sent = await self._call(chat_id, part, html, parse_mode, markup)
                     except RetryAfter as exc:
                         # Inside the slot, so every waiting send sees the pause at once.
-                        self.limiter.pause(seconds(exc.retry_after))
+                        self.limiter.pause(retry_seconds(exc))
                         raise
                 return str(sent.message_id)
             except RetryAfter as exc:
-                wait = seconds(exc.retry_after)
+                wait = retry_seconds(exc)
                 log.warning("telegram flood control: waiting %.0f s", wait)
                 if last:
                     raise DeliveryError("flood control", retry_after=wait) from None
