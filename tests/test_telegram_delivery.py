@@ -20,6 +20,7 @@ import pytest
 from bot.context import Context, message
 from bot.dispatcher import Role, Router
 from bot.events import ChatRef, Document, OutgoingMessage, Platform
+from bot.testing import BotHarness
 from bot.transports.base import DeliveryError
 from bot.transports.telegram.transport import Timeouts
 from handlers import all_routers
@@ -373,3 +374,19 @@ async def test_webhook_mode_checks_the_secret_and_confirms_after_storing(
         assert server.calls["getUpdates"] == 0
     finally:
         await tg.stop()
+
+
+async def test_the_undelivered_notice_serves_any_platform(bot: BotHarness) -> None:
+    """The on_failed hook is the engine's: on the memory transport it tells admins once too."""
+    await bot.setup_space("Anna", members=["Bruno"])
+    for language in ("it", "en"):
+        bot.transport.failures.append(DeliveryError("blocked", permanent=True))
+        await bot.say(f"/lang {language}", as_="Bruno", chat="private")
+        await bot.app.outbox.flush()
+    notices = [s.text for s in bot.inbox("Anna") if "cannot write privately" in s.text]
+    assert notices == [
+        "I cannot write privately to Bruno: they blocked me or never opened a chat with me, so "
+        "they miss my messages. Ask them to open a private chat with me and press Start."
+    ]
+    assert await bot.fetchval("SELECT COUNT(*) FROM outbox WHERE state = 'failed'") == 2
+    assert await bot.fetchval("SELECT COUNT(*) FROM kv WHERE key LIKE 'undelivered:%'") == 1

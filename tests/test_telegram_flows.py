@@ -13,8 +13,20 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import App
+from bot.cli import build_transports
+from bot.config import ConfigError, TelegramSection, parse_config
+from bot.events import IncomingMessage
+from bot.transports.telegram.transport import TelegramTransport
 from storage.members import MemberStatus
-from tests.fake_telegram import FakeLimits, FakeTelegram, FakeUser, Sent, TelegramBot
+from tests.fake_telegram import (
+    FakeLimits,
+    FakeTelegram,
+    FakeUser,
+    Sent,
+    TelegramBot,
+    eventually,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
@@ -159,8 +171,9 @@ async def test_edited_commands_and_other_chatter_do_nothing(
     await set_up(tg, anna, group.id)
     original = server.say(bruno, group, "hello all")
     await server.wait_confirmed(original)
+    message_id = server.updates[-1]["message"]["message_id"]
     before = len(server.sent)
-    edit = server.say(bruno, group, "/join", edit_of=1)
+    edit = server.say(bruno, group, "/join", edit_of=message_id)
     await server.wait_confirmed(edit)
     await tg.deliver()
     assert server.sent[before:] == []
@@ -225,3 +238,46 @@ async def test_the_command_menu_is_published_in_both_languages(
         assert {"approve", "promote", "join"} <= set(admins)
     assert dict(server.commands[("default", "it")])["join"] == "diventa membro di questo spazio"
     assert dict(server.commands[("default", "")])["join"] == "become a member of this space"
+
+
+async def test_the_cli_wiring_answers_with_the_outbox_in_the_background(
+    server: FakeTelegram, tmp_path: Path
+) -> None:
+    """`coworkbot run`'s own pieces: config, build_transports, App with its outbox loop."""
+    raw = {
+        "bot": {"data_dir": str(tmp_path), "default_language": "it"},
+        "telegram": {"token": server.token, "api_base_url": server.base_url + "/"},
+    }
+    config = parse_config(raw, None, {})
+    (transport,) = build_transports(config)
+    assert isinstance(transport, TelegramTransport) and transport.menu is not None
+    app = App(config, [transport])
+    await app.start()
+    try:
+        assert transport.bot_name == "CoworkTestBot"
+        giulia = server.user("Giulia", language="it")
+        server.say(giulia, None, "/start")
+
+        async def answered() -> bool:
+            return bool(server.to(giulia))
+
+        await eventually(answered)
+        assert server.to(giulia)[0].text.startswith("Ciao! Gestisco spazi di coworking")
+    finally:
+        await app.stop()
+    assert server.calls["deleteWebhook"] == 1 and server.calls["setMyCommands"] == 6
+
+
+async def test_a_refused_token_stops_the_start_with_a_clear_error(server: FakeTelegram) -> None:
+    wrong = "7000001:AAwrong-token_0000000000000000000000000"
+    section = TelegramSection(token=wrong, api_base_url=server.base_url)
+    transport = TelegramTransport(section)
+
+    async def sink(msg: IncomingMessage) -> None:
+        raise AssertionError("nothing should arrive")
+
+    with pytest.raises(ConfigError) as caught:
+        await transport.start(sink)
+    assert caught.value.key == "telegram.token"
+    assert "refused this token" in str(caught.value) and "AAwrong" not in str(caught.value)
+    await transport.stop()
