@@ -25,6 +25,8 @@ from bot.i18n import Translator
 from bot.outbox import FailedHook, OutboxSender
 from bot.scheduler import Scheduler
 from bot.transports.base import Transport
+from bot.undelivered import MESSAGES as UNDELIVERED_MESSAGES
+from bot.undelivered import UndeliveredNotice
 from handlers import all_routers
 from handlers.members import apply_config_spaces
 from storage import Store
@@ -35,7 +37,7 @@ KEEP_UPDATES = timedelta(days=30)
 KEEP_SENT = timedelta(days=30)
 STOP_GRACE = 10.0
 
-engine = Router("engine", DISPATCH_MESSAGES)
+engine = Router("engine", {**DISPATCH_MESSAGES, **UNDELIVERED_MESSAGES})
 
 
 @engine.job("engine.housekeeping", every=timedelta(hours=6))
@@ -114,7 +116,10 @@ class App:
         )
         await apply_config_spaces(self._rt, self.config.spaces)
         self._outbox = OutboxSender(
-            self._store, self.transports, self.clock, on_failed=self._on_failed
+            self._store,
+            self.transports,
+            self.clock,
+            on_failed=self._on_failed or UndeliveredNotice(self._rt, lambda: self.outbox.wake()),
         )
         bot_names: dict[str, str] = {}
         self._dispatcher = Dispatcher(

@@ -129,7 +129,16 @@ def run_console(data_dir: Path) -> int:
 
 def build_transports(config: Config) -> list[Transport]:
     transports: list[Transport] = []
-    if config.matrix:
+    if config.telegram is not None:
+        from bot.app import engine
+        from bot.transports.telegram.menu import command_menu
+        from bot.transports.telegram.transport import TelegramTransport
+        from handlers import all_routers
+
+        language = config.bot.default_language
+        menu = command_menu([engine, *all_routers()], language)
+        transports.append(TelegramTransport(config.telegram, menu=menu, language=language))
+    if config.matrix is not None:
         from bot.transports.matrix import MatrixTransport
 
         transports.append(MatrixTransport.from_config(config))

@@ -1,0 +1,102 @@
+"""Telling a space's admins, once, that someone cannot be reached.
+
+The outbox marks a row failed when the platform refuses it for good (on Telegram: 403,
+the person blocked the bot or never opened a private chat with it; or the bot was
+removed from the group). Nobody would notice a member silently missing their reminders,
+so the admins are told — once per person or per group chat, remembered in `kv` in the
+same transaction as the notice, so neither a retry nor a restart repeats it.
+
+Nothing here is Telegram's own: it serves any platform whose sends can fail for good.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from bot.context import Runtime
+from bot.i18n import Catalog, Localizer, Markup
+from bot.transports.base import DeliveryError
+from storage.db import to_db
+from storage.outbox import OutboxRow
+
+log = logging.getLogger(__name__)
+
+MESSAGES: Catalog = {
+    "undelivered.member": {
+        "en": (
+            "I cannot write privately to {name}: they blocked me or never opened a chat with "
+            "me, so they miss my messages. Ask them to open a private chat with me and press "
+            "Start."
+        ),
+        "it": (
+            "Non riesco a scrivere in privato a {name}: mi ha bloccato o non ha mai aperto una "
+            "chat con me, quindi perde i miei messaggi. Chiedigli di aprire una chat privata "
+            "con me e premere Avvia."
+        ),
+    },
+    "undelivered.group": {
+        "en": (
+            "I cannot post in the group of {space} any more (was I removed?): messages for "
+            "the group are not delivered."
+        ),
+        "it": (
+            "Non riesco più a scrivere nel gruppo di {space} (sono stato rimosso?): i messaggi "
+            "per il gruppo non arrivano."
+        ),
+    },
+}
+
+
+def notice_key(row: OutboxRow) -> str | None:
+    """The `kv` key that remembers the notice about this row's recipient; None: nobody to tell."""
+    if row.space_id is None:
+        return None
+    if row.member_id is not None:
+        return f"undelivered:member:{row.member_id}"
+    if not row.private:
+        return f"undelivered:chat:{row.platform}:{row.chat_id}"
+    return None
+
+
+class UndeliveredNotice:
+    """The outbox's `on_failed` hook."""
+
+    def __init__(self, rt: Runtime, wake: Callable[[], None]) -> None:
+        self.rt = rt
+        self.wake = wake
+
+    async def __call__(self, row: OutboxRow, err: DeliveryError) -> None:
+        key = notice_key(row)
+        if key is None or row.space_id is None:
+            return
+        async with self.rt.store.transaction() as session:
+            if await session.kv.get(key) is not None:
+                return
+            space = await session.spaces.get(row.space_id)
+            if space is None:
+                return
+            ctx = self.rt.context(session, space)
+            if row.member_id is not None:
+                member = await session.members.get(row.member_id)
+                if member is None:
+                    return
+                name = member.display_name
+
+                def render(loc: Localizer) -> Markup:
+                    return loc.t("undelivered.member", name=name)
+            else:
+                space_name = space.name
+
+                def render(loc: Localizer) -> Markup:
+                    return loc.t("undelivered.group", space=space_name)
+
+            await session.kv.set(key, to_db(self.rt.clock.now()))
+            told = 0
+            for admin in await session.members.admins(space.id):
+                if admin.id != row.member_id:  # no use telling the one we cannot reach
+                    told += await ctx.notify(admin, render)
+        log.info(
+            "told %d admin(s) of space %d that %s failed: %s", told, row.space_id, key, err.reason
+        )
+        self.wake()
