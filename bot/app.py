@@ -173,14 +173,12 @@ class App:
         if self._outbox is not None:
             await self._outbox.stop(STOP_GRACE)
         for transport in self.transports.values():
-            # Transports that hold connections for sending release them only now, after
-            # the outbox's last deliveries (stop() only ends their input).
-            close = getattr(transport, "close", None)
-            if close is not None:
-                try:
-                    await close()
-                except Exception:
-                    log.exception("closing %s failed", transport.platform)
+            # Connections for sending are released only now, after the outbox's last
+            # deliveries (stop() only ended the input).
+            try:
+                await transport.close()
+            except Exception:
+                log.exception("closing %s failed", transport.platform)
         if self._store is not None:
             await self._store.close()
         log.info("coworkbot stopped")

@@ -38,7 +38,13 @@ class Transport(Protocol):
         """Begin receiving; every update goes to `sink`, which returns once it is stored."""
         ...
 
-    async def stop(self) -> None: ...
+    async def stop(self) -> None:
+        """Stop taking input; the update being handled finishes. Sending still works."""
+        ...
+
+    async def close(self) -> None:
+        """Release what sending needs, after the outbox's last deliveries."""
+        ...
 
     async def send(self, message: OutgoingMessage) -> str:
         """Deliver one message; returns the platform's id for it or raises DeliveryError."""

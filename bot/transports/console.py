@@ -91,6 +91,9 @@ class ConsoleTransport:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
+    async def close(self) -> None:
+        """Nothing to release: the terminal stays."""
+
     async def is_chat_admin(self, chat: ChatRef, user: UserRef) -> bool:
         return user.user_id == self.user_id  # it is your terminal
 

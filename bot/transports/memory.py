@@ -26,6 +26,9 @@ class MemoryTransport:
     async def stop(self) -> None:
         self._sink = None
 
+    async def close(self) -> None:
+        """Nothing to release."""
+
     async def receive(self, msg: IncomingMessage) -> None:
         if self._sink is None:
             raise RuntimeError("transport not started")

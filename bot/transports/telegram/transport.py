@@ -281,9 +281,11 @@ class TelegramTransport:
             await asyncio.wait(self._tasks, timeout=STOP_GRACE)
             for task in self._tasks:
                 task.cancel()
+        self._sink = None
+
+    async def close(self) -> None:
         with contextlib.suppress(TelegramError, RuntimeError):
             await self.bot.shutdown()
-        self._sink = None
         self._unwatch_logs()
 
     async def send(self, message: OutgoingMessage) -> str:
