@@ -369,3 +369,44 @@ async def test_a_cost_charged_paid_by_button_and_confirmed(tg: TelegramBot) -> N
         ("payment", "Carla", "4.50", "", "declared"),
     ]
     assert tg.server.errors == []
+
+
+# -- hostile text ---------------------------------------------------------------------------
+
+HOSTILE_NOTE = "@room @anna_v <b>&</b> &amp; </i> <a href='tg://user?id=1'>x</a>"
+
+
+@pytest.mark.parametrize("name", ["<b>&</b>", "@room"])
+async def test_hostile_names_and_notes_never_break_the_html_nor_ping(
+    tg: TelegramBot, name: str
+) -> None:
+    c = await community(tg, carla=name)
+    server, group = tg.server, c.group
+
+    reply = only(await tg.say(c.carla, f"/checkin {HOSTILE_NOTE}", group), group)
+    assert reply.text.startswith(f"Welcome, {name}: you are in since")
+    who = only(await tg.say(c.anna, "/who", group), group)
+    assert lines(who)[1].replace("\u2060", "") == f"{name} — since 09:00 — {HOSTILE_NOTE}"
+    await tg.say(c.carla, "/skills add Excel", group)
+    await tg.say(c.bruno, "/skills add Excel", group)
+    sent = await tg.say(c.carla, f"/ask Excel: {HOSTILE_NOTE}", group)
+    assert HOSTILE_NOTE in only(sent, group).text.replace("\u2060", "")
+    assert HOSTILE_NOTE in only(sent, c.bruno).text.replace("\u2060", "")
+    listing = only(await tg.say(c.anna, "/whoknows excel", group), group)
+    assert f"• {name} — Excel · here now" in lines(listing)
+    waiting = only(await tg.say(c.anna, "/requests", group), group)
+    assert lines(waiting)[1].replace("\u2060", "") == f"#1 Excel: {HOSTILE_NOTE}"
+
+    # As long as Telegram lets a message be (4096): refused with the limit, not echoed.
+    long_note = ("@anna_v <b>&</b> " * 250)[:3999] + "!"  # 4,000 characters
+    refused = only(await tg.say(c.bruno, f"/checkin {long_note}", group), group)
+    assert refused.text.startswith("Too long: at most 200 characters (you wrote 4000).")
+    assert len(refused.text) < 300
+    refused = only(await tg.say(c.bruno, f"/ask excel: {long_note}", group), group)
+    assert refused.text.startswith("The question is too long: at most 500 characters")
+    assert await rows(tg, "SELECT note FROM visits") == [(HOSTILE_NOTE,)]
+    assert await rows(tg, "SELECT question FROM help_requests") == [(HOSTILE_NOTE,)]
+
+    assert server.errors == []  # not one "can't parse entities"
+    pings = [(s.text[:40], s.mentions) for s in server.to(group) if s.mentions]
+    assert pings == [], "\n".join(map(repr, pings))  # user text in the group pings nobody
