@@ -339,10 +339,12 @@ def _parse_space(data: Any, index: int, path: Path | None) -> SpaceSection:
         chats["telegram"] = str(chat_id)
     room = s.get("matrix_room", str, "")
     if room:
+        # `!opaque:server` up to room version 11; from version 12 (Synapse's default
+        # since 1.136) a room id is `!` and a hash, with no server part.
         s.check(
             "matrix_room",
-            lambda v: re.fullmatch(r"!\S+:\S+", v) is not None,
-            "must be a room id like !abcdef:example.org",
+            lambda v: re.fullmatch(r"![^\s:]+(:\S+)?", v) is not None,
+            "must be a room id like !abcdef:example.org (not an alias like #room:example.org)",
         )
         chats["matrix"] = room
     admins = s.get("admins", list, [])

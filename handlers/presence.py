@@ -29,6 +29,7 @@ from bot.dispatcher import Role, Router, Where
 from bot.events import Document
 from bot.i18n import Catalog, Localizer, Markup, join
 from handlers.members import clean_text
+from handlers.mentions import defuse_mentions
 from storage.members import Member, MemberStatus
 from storage.presence import ClosedBy, Closing, Visit
 from storage.spaces import Space
@@ -400,11 +401,6 @@ def attendance_csv(visits: Iterable[Visit], names: Mapping[int, str], tz: ZoneIn
     return buffer.getvalue().encode("utf-8")
 
 
-def defuse_mentions(text: str) -> str:
-    """`@name` and `@room` shown as they are but pinging nobody (a word joiner after `@`)."""
-    return text.replace("@", "@\u2060")
-
-
 # -- closing visits that are over ---------------------------------------------------------
 
 
@@ -558,9 +554,9 @@ async def who(ctx: Context) -> None:
             lines.append(
                 ctx.t(
                     key,
-                    name=member.display_name,
+                    name=defuse_mentions(member.display_name),
                     time=ctx.fmt.time(visit.checkin_at),
-                    note=visit.note,
+                    note=defuse_mentions(visit.note),
                 )
             )
         if hidden:

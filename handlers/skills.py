@@ -23,6 +23,7 @@ from bot.dispatcher import Router
 from bot.events import ChatRef, Platform
 from bot.i18n import Catalog, Localizer, Markup, escape, join
 from handlers.members import MemberName
+from handlers.mentions import defuse_mentions
 from storage.members import Identity, Member, MemberStatus
 from storage.skills import HelpRequest, RequestState, SkillHolder
 
@@ -864,13 +865,14 @@ async def whoknows(ctx: Context, skill: SkillQuery) -> None:
 
 
 def request_post(request: HelpRequest, name: str) -> Render:
-    """The announcement in the group, in the space's language."""
+    """The announcement in the group, in the space's language; mentions written in the
+    question are shown but ping nobody (the group did not ask to be called)."""
     return lambda loc: loc.t(
         "skills.request_post",
         number=request.number,
-        name=name,
+        name=defuse_mentions(name),
         skill=request.skill_label,
-        question=request.question,
+        question=defuse_mentions(request.question),
     )
 
 
@@ -1128,8 +1130,8 @@ async def requests(ctx: Context) -> None:
                 "skills.requests_line",
                 number=request.number,
                 skill=request.skill_label,
-                question=preview(request.question),
-                name=name_of(ctx.loc, people, request.requester_id),
+                question=defuse_mentions(preview(request.question)),
+                name=defuse_mentions(name_of(ctx.loc, people, request.requester_id)),
                 age=ctx.fmt.ago(ctx.now - request.created_at),
                 taken=taken,
             )

@@ -45,6 +45,8 @@ BOT_USERNAME = "CoworkTestBot"
 ANONYMOUS_ADMIN_ID = 1087968824
 SEND_METHODS = frozenset({"sendMessage", "sendDocument"})
 
+_MENTION = re.compile(r"(?<![A-Za-z0-9_])@([A-Za-z0-9_]{5,32})(?![A-Za-z0-9_])")
+
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 CALLBACK_DATA_LIMIT = 64
@@ -326,6 +328,14 @@ class Sent:
             if text == label:
                 return data
         raise AssertionError(f"no button {label!r} in {self.buttons}")
+
+    @property
+    def mentions(self) -> list[str]:
+        """Whom this message pings, found as Telegram finds them: an `@username` in the
+        text (5 to 32 letters, digits or `_`, not inside a word) and links to `tg://user`."""
+        found = [f"@{m[1]}" for m in _MENTION.finditer(self.text)]
+        links = [e["url"] for e in self.entities if e.get("url", "").startswith("tg://user")]
+        return found + links
 
 
 @dataclass(frozen=True)

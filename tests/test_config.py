@@ -90,6 +90,27 @@ def test_config_errors_name_file_key_and_problem(
     assert str(path) in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    "room",
+    [
+        "!abcdef:example.org",
+        "!kqi3QvvBApuhKb11_eofA2OhIVgZnYG-QinoUBJ-yTc",  # room version 12: no server part
+    ],
+)
+def test_matrix_room_ids_of_every_room_version(tmp_path: Path, room: str) -> None:
+    config = load_config(write(tmp_path, GOOD.replace("!abcdef:example.org", room)), env={})
+    assert config.spaces[0].chats["matrix"] == room
+
+
+@pytest.mark.parametrize("room", ["#veglio:example.org", "abcdef:example.org", "!", "! x"])
+def test_a_matrix_room_must_be_a_room_id(tmp_path: Path, room: str) -> None:
+    path = write(tmp_path, GOOD.replace("!abcdef:example.org", room))
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, env={})
+    assert caught.value.key == "spaces[0].matrix_room"
+    assert "must be a room id" in caught.value.problem
+
+
 def test_error_messages_never_echo_the_token(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD.replace('token = "123456:ABC-def_ghi"', 'token = "secret value"'))
     with pytest.raises(ConfigError) as caught:

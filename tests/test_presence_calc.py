@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.i18n import LANGUAGES, placeholders
+from handlers.mentions import defuse_mentions
 from handlers.presence import (
     MESSAGES,
     attendance,
     attendance_csv,
     cutoff,
-    defuse_mentions,
     due_closings,
     local_instant,
     month_stats,

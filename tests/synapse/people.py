@@ -15,8 +15,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +33,30 @@ from nio import (
 
 from bot.app import App
 from bot.config import BotSection, Config, MatrixSection, SpaceSection
+from bot.transports.base import Transport
 from bot.transports.matrix import MatrixTransport
 from tests.synapse.server import SynapseServer
 
 WAIT = 60.0
 PASSWORD = "correct horse battery staple"
 _names = itertools.count(1)
+
+
+class RunningClock:
+    """The app's clock for flows that need a given day: it starts where it is set and runs
+    at real speed from there, so the outbox's and the scheduler's real waits still end.
+    `set()` only moves it forward (stored rows are due by it), like days passing."""
+
+    def __init__(self, start: datetime) -> None:
+        self._base = start
+        self._since = time.monotonic()
+
+    def now(self) -> datetime:
+        return self._base + timedelta(seconds=time.monotonic() - self._since)
+
+    def set(self, moment: datetime) -> None:
+        assert moment.tzinfo is not None and moment >= self.now(), "the clock only goes on"
+        self._base, self._since = moment, time.monotonic()
 
 
 @dataclass(frozen=True)
@@ -68,6 +88,7 @@ class Person:
     bot_id: str = ""
     client: AsyncClient = field(init=False)
     heard: list[Said] = field(default_factory=list)
+    sent: list[str] = field(default_factory=list)  # ids of the events this person sent
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
     _task: asyncio.Task[None] | None = None
 
@@ -127,6 +148,7 @@ class Person:
         for _ in range(20):
             response = await self.client.room_send(room_id, "m.room.message", content)
             if isinstance(response, RoomSendResponse):
+                self.sent.append(str(response.event_id))
                 return str(response.event_id)
             await asyncio.sleep(0.2)
         raise AssertionError(f"{self.localpart} could not send {text!r}: {response}")
@@ -167,6 +189,8 @@ class MatrixBot:
     user_id: str
     timeline_limit: int = 50
     spaces: Sequence[SpaceSection] = ()
+    clock: RunningClock | None = None  # the app's (the transport keeps the real one)
+    others: Sequence[Transport] = ()  # more platforms in the same app (Telegram)
     app: App | None = None
 
     @property
@@ -194,7 +218,7 @@ class MatrixBot:
             timeline_limit=self.timeline_limit,
             max_backoff=2.0,
         )
-        self.app = App(config, [transport])
+        self.app = App(config, [transport, *self.others], clock=self.clock)
         await self.app.start()
         await asyncio.wait_for(transport.synced.wait(), WAIT)
 
@@ -299,6 +323,13 @@ class MatrixWorld:
             lambda _: len(person.replies_to(event_id)) >= replies, f"a reply to {text!r}"
         )
         return person.replies_to(event_id)
+
+    async def private_room(self, person: Person) -> str:
+        """A direct room `person` opens with the bot: their private chat, like Telegram's."""
+        response = await person.client.room_create(is_direct=True, invite=[self.bot.user_id])
+        assert isinstance(response, RoomCreateResponse), response
+        await self.wait_for_membership(response.room_id, "join", person)
+        return str(response.room_id)
 
     async def burst(self, lines: Sequence[tuple[Person, str]]) -> list[tuple[Person, str]]:
         """Send all the lines at once; returns (person, event id) in sending order."""
