@@ -246,6 +246,8 @@ class MembersRepo:
         text = query.strip()
         number = text.removeprefix("#")
         if number.isdigit() and number.isascii():
+            if len(number) > 18:  # no such id, and SQLite integers stop at 2**63
+                return []
             row = await self._tx.fetchone(
                 "SELECT * FROM members WHERE space_id = ? AND id = ?", (space_id, int(number))
             )
