@@ -140,12 +140,6 @@ class PrivacyRepo:
             (member_id, space_id, to_db(now)),
         )
 
-    async def erased(self, space_id: int) -> set[int]:
-        rows = await self._tx.fetchall(
-            "SELECT member_id FROM erasures WHERE space_id = ?", (space_id,)
-        )
-        return {r["member_id"] for r in rows}
-
     # -- the outbox of a forgotten person ----------------------------------------------
 
     async def outbox_about(

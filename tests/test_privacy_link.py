@@ -4,11 +4,12 @@ what both accounts had done."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from bot.testing import ROME
 from handlers.privacy import CODE_ALPHABET, code_hash, normalize_code, show_code
 from tests.test_privacy_support import (
     TwoPlatforms,
@@ -88,6 +89,24 @@ async def test_code_works_once_and_for_ten_minutes(two: TwoPlatforms) -> None:
         sent = await two.say_console(f"/link {typo}", "Anna")
         assert "does not work" in sent[-1].text
     assert await member_of(two, "console:c-anna") is None
+    # Expired codes (they name the account that asked) are dropped by the privacy job.
+    assert await two.fetchval("SELECT COUNT(*) FROM link_codes") == 2
+    await two.tick()
+    assert await two.fetchval("SELECT COUNT(*) FROM link_codes") == 0
+
+
+async def test_code_lasts_ten_real_minutes_across_the_dst_jump(two: TwoPlatforms) -> None:
+    """On 2027-03-28 Rome jumps from 02:00 to 03:00: a code of 01:55 lasts until 03:05."""
+    await two.setup_space("Anna", members=["Bruno"])
+    two.clock.set(datetime(2027, 3, 28, 1, 55, tzinfo=ROME))
+    code = code_in(await two.say("/link", as_="Bruno", chat="private"))
+    two.clock.set(datetime(2027, 3, 28, 3, 4, 59, tzinfo=ROME))
+    sent = await two.say_console(f"/link {code}", "Bruno")
+    assert sent[-1].text.startswith("Linked:")
+    code = code_in(await two.say("/link", as_="Bruno", chat="private"))
+    two.clock.advance(timedelta(minutes=10))
+    sent = await two.say_console(f"/link {code}", "Bruno")
+    assert "does not work" in sent[-1].text
 
 
 async def test_code_refused_from_the_same_account_or_platform(two: TwoPlatforms) -> None:
@@ -195,3 +214,21 @@ async def test_link_in_italian(two: TwoPlatforms) -> None:
     code = code_in(sent)
     await two.say_console(f"/link {code}", "Bruno")
     assert two.inbox("Bruno")[-1].text.startswith("L'account console Bruno ora è collegato")
+
+
+async def test_forgetme_from_one_account_forgets_every_linked_one(two: TwoPlatforms) -> None:
+    await two.setup_space("Anna", members=["Bruno"])
+    code = code_in(await two.say("/link", as_="Bruno", chat="private"))
+    await two.say_console(f"/link {code}", "Bruno")
+    bruno = await member_of(two, "memory:bruno")
+    sent = await two.say_console("/forgetme confirm", "Bruno")
+    assert sent[-1].text.startswith("Done: I have forgotten you.")
+    assert sent[-1].chat.platform == "console"
+    assert await member_of(two, "memory:bruno") is None
+    assert await member_of(two, "console:c-bruno") is None
+    assert await two.fetchval("SELECT display_name FROM members WHERE id = ?", (bruno,)) == (
+        f"#{bruno}"
+    )
+    # Both accounts are strangers now: the other one too can only join again.
+    sent = await two.say("/myexport", as_="Bruno", chat="private")
+    assert sent[0].text.startswith("You are not a member of any space yet.")
