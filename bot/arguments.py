@@ -39,6 +39,8 @@ class Converter(Protocol):
     async def convert(cls, text: str, ctx: Context) -> Self: ...
 
 
+ECHO = 32  # how much of a bad value an answer repeats: enough to recognise it
+
 _DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _YMD = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _RELATIVE = {"yesterday": -1, "ieri": -1, "today": 0, "oggi": 0, "tomorrow": 1, "domani": 1}
@@ -54,11 +56,11 @@ def parse_date(text: str, today: date) -> date:
     elif m := _DMY.match(word):
         day, month, year = int(m[1]), int(m[2]), int(m[3])
     else:
-        raise ArgError("args.bad_date", value=text)
+        raise ArgError("args.bad_date", value=text[:ECHO])
     try:
         return date(year, month, day)
     except ValueError as exc:
-        raise ArgError("args.no_such_date", value=text) from exc
+        raise ArgError("args.no_such_date", value=text[:ECHO]) from exc
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,7 @@ class YearMonth:
     def parse(cls, text: str) -> YearMonth:
         m = re.fullmatch(r"(\d{4})-(\d{1,2})", text.strip())
         if not m or not 1 <= int(m[2]) <= 12 or int(m[1]) < 2000:
-            raise ArgError("args.bad_month", value=text)
+            raise ArgError("args.bad_month", value=text[:ECHO])
         return cls(int(m[1]), int(m[2]))
 
     @classmethod

@@ -123,7 +123,7 @@ class Tx:
 
 
 class Database:
-    """The SQLite file: WAL, `synchronous=FULL`, foreign keys on, versioned schema."""
+    """The SQLite file: WAL, `synchronous=FULL`, foreign keys, secure delete, versioned schema."""
 
     def __init__(self, path: Path, conn: aiosqlite.Connection) -> None:
         self.path = path
@@ -142,6 +142,9 @@ class Database:
             "PRAGMA synchronous=FULL",
             "PRAGMA foreign_keys=ON",
             "PRAGMA busy_timeout=5000",
+            # Deleted and overwritten content is zeroed, so erased personal data is not
+            # left in free pages, in the file or in a backup (`forgetme`).
+            "PRAGMA secure_delete=ON",
         ):
             await conn.execute(pragma)
         db = cls(path, conn)

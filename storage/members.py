@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -246,6 +246,8 @@ class MembersRepo:
         text = query.strip()
         number = text.removeprefix("#")
         if number.isdigit() and number.isascii():
+            if len(number) > 18:  # no such id, and SQLite integers stop at 2**63
+                return []
             row = await self._tx.fetchone(
                 "SELECT * FROM members WHERE space_id = ? AND id = ?", (space_id, int(number))
             )
@@ -269,3 +271,84 @@ class MembersRepo:
         if exact:
             return exact
         return [m for m in members if m.display_name.casefold().startswith(folded)]
+
+    # -- personal data (handlers/privacy.py) ----------------------------------------------
+
+    async def export_member(self, member_id: int) -> dict[str, object]:
+        member = await self.get(member_id)
+        if member is None:
+            return {}
+        return {
+            "id": member.id,
+            "name": member.display_name,
+            "username": member.username,
+            "role": member.role.value,
+            "status": member.status.value,
+            "language": member.language,
+            "presence_visibility": member.visibility,
+            "cost_shares": member.shares,
+            "joined_at": to_db(member.joined_at) if member.joined_at else None,
+            "left_at": to_db(member.left_at) if member.left_at else None,
+            "created_at": to_db(member.created_at),
+            "accounts": [
+                {"account": i.identity, "last_seen_at": to_db(i.last_seen_at)}
+                for i in await self.identities(member_id)
+            ],
+        }
+
+    async def erase_member(self, member_id: int, now: datetime) -> None:
+        """The row stays as an anonymous placeholder `#<id>`: no name, no account, gone."""
+        await self._tx.execute("DELETE FROM identities WHERE member_id = ?", (member_id,))
+        await self._tx.execute(
+            "UPDATE members SET display_name = '#' || CAST(id AS TEXT), username = '',"
+            " language = NULL, visibility = 'hidden', role = 'member', status = 'left',"
+            " left_at = COALESCE(left_at, ?) WHERE id = ?",
+            (to_db(now), member_id),
+        )
+
+    async def merge_member(self, source_id: int, target_id: int, now: datetime) -> None:
+        """The source's accounts join the target, which keeps the better of both standings."""
+        source, target = await self.get(source_id), await self.get(target_id)
+        if source is None or target is None or source.id == target.id:
+            return
+        await self._tx.execute(
+            "UPDATE identities SET member_id = ? WHERE member_id = ?", (target_id, source_id)
+        )
+        merged = merged_standing(target, source)
+        await self._tx.execute(
+            "UPDATE members SET role = ?, status = ?, language = ?, visibility = ?,"
+            " username = ?, joined_at = ?, left_at = ?, created_at = ? WHERE id = ?",
+            (
+                merged.role,
+                merged.status,
+                merged.language,
+                merged.visibility,
+                merged.username,
+                to_db(merged.joined_at) if merged.joined_at else None,
+                to_db(merged.left_at) if merged.left_at else None,
+                to_db(merged.created_at),
+                target_id,
+            ),
+        )
+        await self._tx.execute("DELETE FROM members WHERE id = ?", (source_id,))
+
+
+_STANDING = {MemberStatus.ACTIVE: 2, MemberStatus.PENDING: 1, MemberStatus.LEFT: 0}
+
+
+def merged_standing(target: Member, source: Member) -> Member:
+    """One member out of two accounts of the same person: the higher role and status,
+    the earlier dates, hidden if either was; the target's name and language win."""
+    status = max(target.status, source.status, key=lambda s: _STANDING[s])
+    joined = [d for d in (target.joined_at, source.joined_at) if d is not None]
+    return replace(
+        target,
+        role=MemberRole.ADMIN if MemberRole.ADMIN in (target.role, source.role) else target.role,
+        status=status,
+        language=target.language or source.language,
+        visibility="hidden" if "hidden" in (target.visibility, source.visibility) else "visible",
+        username=target.username or source.username,
+        joined_at=min(joined) if joined else None,
+        left_at=None if status is not MemberStatus.LEFT else target.left_at or source.left_at,
+        created_at=min(target.created_at, source.created_at),
+    )

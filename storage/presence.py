@@ -157,3 +157,61 @@ class PresenceRepo:
             (space_id, date_to_db(day)),
         )
         return [PlannedVisit(r["member_id"], date.fromisoformat(r["local_date"])) for r in rows]
+
+    # -- personal data (handlers/privacy.py) ----------------------------------------------
+
+    async def export_member(self, member_id: int) -> dict[str, object]:
+        visits = await self._tx.fetchall(
+            "SELECT local_date, checkin_at, checkout_at, closed_by, note FROM visits"
+            " WHERE member_id = ? ORDER BY checkin_at, id",
+            (member_id,),
+        )
+        planned = await self._tx.fetchall(
+            "SELECT local_date FROM planned_visits WHERE member_id = ? ORDER BY local_date",
+            (member_id,),
+        )
+        return {
+            "visits": [
+                {
+                    "day": r["local_date"],
+                    "checkin": r["checkin_at"],
+                    "checkout": r["checkout_at"],
+                    "closed_by": r["closed_by"],
+                    "note": r["note"],
+                }
+                for r in visits
+            ],
+            "planned_days": [r["local_date"] for r in planned],
+        }
+
+    async def erase_member(self, member_id: int, now: datetime) -> None:
+        """Notes and plans go; the visits stay (attendance splits of costs count them)."""
+        await self._tx.execute(
+            "UPDATE visits SET note = '' WHERE member_id = ? AND note <> ''", (member_id,)
+        )
+        await self._tx.execute(
+            "UPDATE visits SET checkout_at = ?, closed_by = ?"
+            " WHERE member_id = ? AND checkout_at IS NULL",
+            (to_db(now), ClosedBy.MEMBER.value, member_id),
+        )
+        await self._tx.execute("DELETE FROM planned_visits WHERE member_id = ?", (member_id,))
+
+    async def merge_member(self, source_id: int, target_id: int, now: datetime) -> None:
+        """Visits and plans move over; the one open visit allowed is the target's, if any."""
+        await self._tx.execute(
+            "UPDATE visits SET checkout_at = ?, closed_by = ?"
+            " WHERE member_id = ? AND checkout_at IS NULL"
+            " AND EXISTS (SELECT 1 FROM visits v WHERE v.member_id = ? AND v.checkout_at IS NULL)",
+            (to_db(now), ClosedBy.MEMBER.value, source_id, target_id),
+        )
+        await self._tx.execute(
+            "UPDATE visits SET member_id = ? WHERE member_id = ?", (target_id, source_id)
+        )
+        await self._tx.execute(
+            "DELETE FROM planned_visits WHERE member_id = ? AND local_date IN"
+            " (SELECT local_date FROM planned_visits WHERE member_id = ?)",
+            (source_id, target_id),
+        )
+        await self._tx.execute(
+            "UPDATE planned_visits SET member_id = ? WHERE member_id = ?", (target_id, source_id)
+        )

@@ -301,3 +301,100 @@ class SkillsRepo:
                 f" WHERE state IN (?, ?) AND id IN ({_marks(request_ids)})",
                 (to_db(now), *ACTIVE_STATES, *request_ids),
             )
+
+    # -- personal data (handlers/privacy.py) ----------------------------------------------
+
+    async def export_member(self, member_id: int) -> dict[str, object]:
+        skills = await self._tx.fetchall(
+            "SELECT label, created_at FROM skills WHERE member_id = ? ORDER BY tag", (member_id,)
+        )
+        asked = await self._tx.fetchall(
+            f"{_REQUEST} WHERE r.requester_id = ? ORDER BY r.number", (member_id,)
+        )
+        helped = await self._tx.fetchall(
+            f"{_REQUEST} WHERE r.helper_id = ? ORDER BY r.number", (member_id,)
+        )
+        kudos = await self._tx.fetchall(
+            "SELECT r.number, k.given_at, k.helper_id, k.given_by FROM kudos k"
+            " LEFT JOIN help_requests r ON r.id = k.request_id"
+            " WHERE k.helper_id = ? OR k.given_by = ? ORDER BY k.given_at, k.id",
+            (member_id, member_id),
+        )
+        return {
+            "skills": [{"skill": r["label"], "since": r["created_at"]} for r in skills],
+            "requests_asked": [_request_export(HelpRequest.from_row(r)) for r in asked],
+            "requests_helped": [_request_export(HelpRequest.from_row(r)) for r in helped],
+            "kudos_received": [
+                {"request": r["number"], "at": r["given_at"]}
+                for r in kudos
+                if r["helper_id"] == member_id
+            ],
+            "kudos_given": [
+                {"request": r["number"], "at": r["given_at"]}
+                for r in kudos
+                if r["given_by"] == member_id
+            ],
+        }
+
+    async def erase_member(self, member_id: int, now: datetime) -> None:
+        """Skills and question texts go; open requests are cancelled, claims given back.
+
+        Kudos stay as counts for the helpers who earned them.
+        """
+        stamp = to_db(now)
+        await self._tx.execute("DELETE FROM skills WHERE member_id = ?", (member_id,))
+        await self._tx.execute(
+            "UPDATE help_requests SET state = 'cancelled', closed_at = ?, closed_by = ?"
+            " WHERE requester_id = ? AND state IN (?, ?)",
+            (stamp, member_id, member_id, *ACTIVE_STATES),
+        )
+        await self._tx.execute(
+            "UPDATE help_requests SET question = '' WHERE requester_id = ?", (member_id,)
+        )
+        await self._tx.execute(
+            "UPDATE help_requests SET state = 'open', helper_id = NULL, claimed_at = NULL"
+            " WHERE helper_id = ? AND state = 'claimed'",
+            (member_id,),
+        )
+        await self._tx.execute("DELETE FROM help_notices WHERE member_id = ?", (member_id,))
+
+    async def merge_member(self, source_id: int, target_id: int, now: datetime) -> None:
+        moves = (source_id, target_id)
+        await self._tx.execute(
+            "DELETE FROM skills WHERE member_id = ? AND tag IN"
+            " (SELECT tag FROM skills WHERE member_id = ?)",
+            moves,
+        )
+        await self._tx.execute(
+            "UPDATE skills SET member_id = ? WHERE member_id = ?", (target_id, source_id)
+        )
+        for column in ("requester_id", "helper_id", "closed_by"):
+            await self._tx.execute(
+                f"UPDATE help_requests SET {column} = ? WHERE {column} = ?",
+                (target_id, source_id),
+            )
+        await self._tx.execute(
+            "DELETE FROM help_notices WHERE member_id = ? AND EXISTS (SELECT 1 FROM help_notices"
+            " n WHERE n.member_id = ? AND n.request_id = help_notices.request_id"
+            " AND n.reason = help_notices.reason)",
+            moves,
+        )
+        await self._tx.execute(
+            "UPDATE help_notices SET member_id = ? WHERE member_id = ?", (target_id, source_id)
+        )
+        for column in ("helper_id", "given_by"):
+            await self._tx.execute(
+                f"UPDATE kudos SET {column} = ? WHERE {column} = ?", (target_id, source_id)
+            )
+
+
+def _request_export(request: HelpRequest) -> dict[str, object]:
+    return {
+        "number": request.number,
+        "skill": request.skill_label,
+        "question": request.question,
+        "state": request.state.value,
+        "asked_at": to_db(request.created_at),
+        "closed_at": to_db(request.closed_at) if request.closed_at else None,
+        "thanked": request.thanked,
+    }

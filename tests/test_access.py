@@ -1,0 +1,173 @@
+"""Who may run what, where: every registered command × {non-member, pending, member,
+admin} × {group, private}, allowed or refused exactly as ../shared/DESIGN.md says.
+
+The command list comes from the registry, so a command added later is tested at once;
+it only needs its line in ACCESS (the test says so if it is missing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.app import engine
+from bot.dispatcher import Registry
+from bot.testing import BotHarness, Sent
+from handlers import all_routers
+
+# command -> (who may run it, where): as the DESIGN table says. Some are registered for
+# anyone and their handler says who: `link` (a new account must be able to redeem a
+# code; only active members get one), and the "known" ones, for people the bot keeps
+# data about, pending and departed members too (`myexport`, `forgetme`, `space`).
+ACCESS: dict[str, tuple[str, str]] = {
+    "start": ("anyone", "private"),
+    "help": ("anyone", "any"),
+    "setup": ("chat admin", "group"),
+    "join": ("anyone", "group"),
+    "leave": ("member", "any"),
+    "approve": ("admin", "any"),
+    "reject": ("admin", "any"),
+    "members": ("admin", "any"),
+    "promote": ("admin", "any"),
+    "demote": ("admin", "any"),
+    "set": ("admin", "any"),
+    "settings": ("admin", "any"),
+    "lang": ("member", "any"),
+    "space": ("known", "private"),
+    "link": ("member", "private"),
+    "checkin": ("member", "any"),
+    "checkout": ("member", "any"),
+    "who": ("member", "any"),
+    "me": ("member", "any"),
+    "stats": ("member", "any"),
+    "going": ("member", "any"),
+    "notgoing": ("member", "any"),
+    "privacy": ("member", "any"),
+    "export attendance": ("admin", "private"),
+    "skills": ("member", "any"),
+    "skills add": ("member", "any"),
+    "skills remove": ("member", "any"),
+    "whoknows": ("member", "any"),
+    "ask": ("member", "any"),
+    "offer": ("member", "any"),
+    "done": ("member", "any"),
+    "thanks": ("member", "any"),
+    "cancel": ("member", "any"),
+    "requests": ("member", "any"),
+    "cost add": ("admin", "any"),
+    "costs": ("member", "any"),
+    "cost remove": ("admin", "any"),
+    "shares": ("admin", "any"),
+    "due": ("member", "private"),
+    "paid": ("member", "any"),
+    "confirm": ("admin", "any"),
+    "balance": ("admin", "private"),
+    "export costs": ("admin", "private"),
+    "myexport": ("known", "private"),
+    "forgetme": ("known", "private"),
+}
+PRIVATE_DATA = {"due", "balance", "export attendance", "export costs", "myexport"}
+
+CALLERS = ("non-member", "pending", "member", "admin")
+# One person per caller and place, so what one does (leave, forgetme) touches no other.
+PEOPLE = {
+    ("non-member", "group"): "Nora",
+    ("non-member", "private"): "Nino",
+    ("pending", "group"): "Piero",
+    ("pending", "private"): "Pia",
+    ("member", "group"): "Bruno",
+    ("member", "private"): "Bice",
+    ("admin", "group"): "Anna",
+    ("admin", "private"): "Ada",
+}
+REFUSALS = (
+    "is private: send it to me in a private chat.",
+    "works in the community's group, not here.",
+    "Only an administrator of this chat can use",
+    "This chat is not set up yet.",
+    "You are not a member of any space yet.",
+    "This is for members.",
+    "Your request to join is waiting for an admin's approval.",
+    "Only the space's admins can use",
+    "I keep nothing about you",
+)
+
+REGISTERED = sorted(Registry([engine, *all_routers()]).commands)
+
+
+def allowed(who: str, where: str, caller: str, place: str) -> bool:
+    if where not in ("any", place):
+        return False
+    return {
+        "anyone": True,
+        "chat admin": caller == "admin",  # in the tests only the admin administers the chat
+        "member": caller in ("member", "admin"),
+        "admin": caller == "admin",
+        "known": caller != "non-member",
+    }[who]
+
+
+def refused(replies: list[Sent]) -> bool:
+    return any(r in s.text for s in replies for r in REFUSALS)
+
+
+@pytest.fixture
+async def community(tmp_path: Path) -> AsyncIterator[BotHarness]:
+    bot = await BotHarness.start(tmp_path)
+    await bot.setup_space("Anna", members=["Ada", "Bruno", "Bice"])
+    await bot.say("/promote Ada", as_="Anna")
+    await bot.say("/set join approval", as_="Anna")
+    await bot.say("/join", as_="Piero")
+    await bot.say("/join", as_="Pia")
+    yield bot
+    await bot.close()
+
+
+def test_every_registered_command_has_an_expected_access() -> None:
+    missing = [name for name in REGISTERED if name not in ACCESS]
+    assert missing == [], f"add these commands to ACCESS (who, where): {missing}"
+
+
+@pytest.mark.parametrize("command", REGISTERED)
+async def test_access_matrix(community: BotHarness, command: str) -> None:
+    bot = community
+    who, where = ACCESS[command]
+    outcomes: dict[tuple[str, str], bool] = {}
+    for caller in CALLERS:
+        for place in ("group", "private"):
+            name = PEOPLE[caller, place]
+            chat = bot.private_chat(name) if place == "private" else bot.group
+            sent = await bot.say(f"/{command}", as_=name, chat=place)
+            replies = [s for s in sent if (s.to, s.private) == (chat.chat_id, chat.private)]
+            assert replies, f"/{command} by {caller} in {place} got no answer"
+            outcomes[caller, place] = not refused(replies)
+            # Nothing private ever reaches a group.
+            assert all(s.private for s in sent if s.document is not None)
+            if command in PRIVATE_DATA:
+                assert all(s.private or refused([s]) for s in sent)
+    expected = {
+        (caller, place): allowed(who, where, caller, place)
+        for caller in CALLERS
+        for place in ("group", "private")
+    }
+    assert outcomes == expected
+
+
+async def test_private_data_is_answered_in_private_only(community: BotHarness) -> None:
+    """With real arguments, the exports and `myexport` send files only in private."""
+    bot = community
+    await bot.say("/checkin", as_="Bruno")
+    for line, who in (
+        ("/export attendance", "Anna"),
+        ("/export attendance 2026-11", "Anna"),
+        ("/myexport", "Bruno"),
+        ("/stats", "Anna"),
+    ):
+        sent = await bot.say(line, as_=who)
+        assert all(s.document is None for s in sent), line
+        assert "Bruno" not in " ".join(s.text for s in sent if not s.private), line
+        sent = await bot.say(line, as_=who, chat="private")
+        assert all(s.private for s in sent), line
+    assert any(s.document is not None for s in bot.sent)

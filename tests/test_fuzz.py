@@ -1,0 +1,366 @@
+"""Hostile input: tens of thousands of generated messages through the whole bot.
+
+Any unicode, control and direction characters, huge texts, HTML and Markdown, numbers
+and dates at the edges, wrong argument counts, hostile display names and user ids;
+from admins, members, pending members, strangers and new people; in the group, in
+private, in a chat nobody set up; now and then the clock moves and the jobs run.
+
+After every batch: no handler failed (no apology sent, nothing logged as an error),
+every message sent is valid Telegram/Matrix HTML of at most 4096 characters, nothing
+is left in the outbox, the database passes `PRAGMA integrity_check`, and the project's
+invariants hold (INVARIANTS: each query must find nothing).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.dispatcher import FloodGuard
+from bot.events import ChatRef, IncomingMessage, Kind, Platform, UserRef
+from bot.i18n import to_plain
+from bot.testing import BotHarness, Sent
+
+BATCHES = 420
+MIN_MESSAGES = 20_000
+TELEGRAM_LIMIT = 4096
+
+# Each query lists violations of a rule the data must always keep; costs will add
+# "shares sum to their charge" here.
+INVARIANTS = {
+    "at most one open visit per member": (
+        "SELECT member_id FROM visits WHERE checkout_at IS NULL"
+        " GROUP BY member_id HAVING COUNT(*) > 1"
+    ),
+    "a visit ends after it starts": (
+        "SELECT id FROM visits WHERE checkout_at IS NOT NULL AND checkout_at < checkin_at"
+    ),
+    "an erased member has no account": (
+        "SELECT e.member_id FROM erasures e JOIN identities i ON i.member_id = e.member_id"
+    ),
+    "an identity speaks for a member of its own space": (
+        "SELECT i.identity FROM identities i JOIN members m ON m.id = i.member_id"
+        " WHERE m.space_id <> i.space_id"
+    ),
+    "every space keeps an active admin": (
+        "SELECT s.id FROM spaces s WHERE NOT EXISTS (SELECT 1 FROM members m"
+        " WHERE m.space_id = s.id AND m.role = 'admin' AND m.status = 'active')"
+    ),
+    "a claimed request has a helper": (
+        "SELECT id FROM help_requests WHERE state = 'claimed' AND helper_id IS NULL"
+    ),
+    "one kudos per request": (
+        "SELECT request_id FROM kudos WHERE request_id IS NOT NULL"
+        " GROUP BY request_id HAVING COUNT(*) > 1"
+    ),
+}
+
+# -- what a valid message is -------------------------------------------------------------
+
+_TAG = re.compile(r'<(/?)([a-z]+)((?:\s+[a-z]+="[^"<>]*")*)\s*>')
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#x[0-9a-fA-F]{1,6}|lt|gt|amp|quot);")
+ALLOWED = {"b": (), "i": (), "code": (), "pre": (), "a": ("href",)}
+
+
+def html_problem(html: str) -> str | None:
+    """Why Telegram's (and Matrix's) HTML parser would refuse this, or None."""
+    stack: list[str] = []
+    pos = 0
+    for m in _TAG.finditer(html):
+        closing, name, attrs = m.group(1), m.group(2), m.group(3)
+        if _ENTITY.sub("", html[pos : m.start()]).count("&") or re.search(
+            "[<>]", html[pos : m.start()]
+        ):
+            return f"unescaped text before {m.group(0)!r}"
+        pos = m.end()
+        if name not in ALLOWED:
+            return f"tag {name!r} not allowed"
+        names = re.findall(r"([a-z]+)=", attrs)
+        if closing:
+            if attrs or not stack or stack.pop() != name:
+                return f"misnested {m.group(0)!r}"
+        else:
+            if any(a not in ALLOWED[name] for a in names):
+                return f"attribute in {m.group(0)!r}"
+            stack.append(name)
+    rest = _ENTITY.sub("", html[pos:])
+    if "&" in rest or re.search("[<>]", rest):
+        return "unescaped text at the end"
+    if stack:
+        return f"unclosed {stack}"
+    return None
+
+
+def utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+# -- what people send ------------------------------------------------------------------------
+
+KNOWN = ("Anna", "Bruno", "Carla", "Piero", "Nora")
+EDGE_NUMBERS = [
+    "0", "-0", "-1", "+1", "1e309", "NaN", "inf", "99999999999999999999", "#0", "#-1",
+    "#999999999999", "2147483648", "9223372036854775808", "0x10", "١٢٣", "½", "²", "１２",
+    "1.234,56", "€120", "120,50", "-€5", "1" * 400,
+]  # fmt: skip
+EDGE_DATES = [
+    "2027-02-29", "2028-02-29", "31/12/9999", "00/00/0000", "9999-12-31", "0001-01-01",
+    "today", "tomorrow", "yesterday", "2027-03-28", "2027-10-31", "2026-13", "2026-11",
+    "9999-12", "0000-01", "32/01/2027", "2027-W01",
+]  # fmt: skip
+MARKUP = [
+    "<b>", "</i>", "<a href='javascript:alert(1)'>x</a>", "&amp;", "&#0;", "&#x110000;",
+    "<script>", "*bold*", "_it_", "`code`", "[x](http://e.org)", "```", "<", ">", "&",
+    "<b><i>x</b></i>", '"', "'", "<!--", "]]>", "@room", "@everyone", "\\", "%s", "{name}",
+]  # fmt: skip
+CONTROLS = st.text(
+    alphabet=st.characters(max_codepoint=0x1F)
+    | st.sampled_from("\u202e\u202d\u200b\u200f\u2066\u2069\ufeff\x7f\x85\u2028\u2060"),
+    max_size=8,
+)
+
+
+def words(commands: list[str]) -> st.SearchStrategy[str]:
+    known = st.sampled_from(commands)
+    return st.one_of(
+        known,
+        known,
+        known,
+        known.map(str.upper),
+        st.text(min_size=1, max_size=12),
+        st.from_regex(r"[A-Za-z][A-Za-z0-9_]{0,40}", fullmatch=True),
+    )
+
+
+def tokens() -> st.SearchStrategy[str]:
+    return st.one_of(
+        st.text(max_size=30),
+        st.sampled_from(EDGE_NUMBERS),
+        st.sampled_from(EDGE_DATES),
+        st.sampled_from(MARKUP),
+        st.sampled_from(["Anna", "Bruno", "@bruno", "#1", "#2", "Excel: help?", "confirm"]),
+        st.sampled_from(["visible", "hidden", "it", "en", "open", "approval", "attendance"]),
+        st.sampled_from(["timezone", "language", "closing", "capacity", "join", "name"]),
+        CONTROLS,
+        st.text(max_size=4).map(lambda s: (s or "x") * 1500),
+    )
+
+
+def lines(commands: list[str]) -> st.SearchStrategy[str]:
+    prefix = st.sampled_from(["/"] * 6 + ["!", "", " /", "／", "//", "/@", "\n/"])
+    mention = st.sampled_from(["", "", "", "@coworkbot", "@OtherBot", "@"])
+    sep = st.sampled_from([" ", " ", "  ", "\n", "\t", ", ", ":"])
+    args = st.lists(st.tuples(sep, tokens()), max_size=6).map(
+        lambda parts: "".join(s + t for s, t in parts)
+    )
+    command = st.builds(lambda p, w, m, a: f"{p}{w}{m}{a}", prefix, words(commands), mention, args)
+    return st.one_of(command, command, command, command, command, st.text(max_size=200), CONTROLS)
+
+
+@dataclass(frozen=True)
+class Say:
+    sender: UserRef
+    where: str  # "group", "private", "elsewhere"
+    text: str
+    kind: Kind
+
+
+def strangers() -> st.SearchStrategy[UserRef]:
+    return st.builds(
+        UserRef,
+        st.just(Platform.MEMORY),
+        st.text(min_size=1, max_size=24),
+        st.one_of(st.text(max_size=80), st.sampled_from(MARKUP), st.text(max_size=3).map(
+            lambda s: (s or "y") * 400)),
+        st.text(max_size=40),
+        st.sampled_from(["", "it", "en", "xx", "it-IT"]),
+    )  # fmt: skip
+
+
+def messages(commands: list[str]) -> st.SearchStrategy[Say]:
+    known = st.sampled_from(KNOWN).map(BotHarness.user)
+    return st.builds(
+        Say,
+        st.one_of(known, known, known, strangers()),
+        st.sampled_from(["group", "group", "private", "private", "elsewhere"]),
+        lines(commands),
+        st.sampled_from([Kind.MESSAGE] * 8 + [Kind.BUTTON, Kind.EDITED]),
+    )
+
+
+# After a batch the clock may move (minutes), and the jobs run.
+CLOCK_MOVES = st.sampled_from([0] * 6 + [1, 30, 60 * 5, 60 * 24, 60 * 24 * 8])
+
+
+# -- the run ---------------------------------------------------------------------------------
+
+
+class Errors(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture
+def fast_dir(tmp_path: Path) -> Iterator[Path]:
+    """A directory in memory when the machine has one: fsync costs nothing there."""
+    shm = Path("/dev/shm")
+    if shm.is_dir():
+        path = Path(tempfile.mkdtemp(prefix="coworkbot-fuzz-", dir=shm))
+        yield path
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        yield tmp_path
+
+
+async def start_community(data_dir: Path) -> BotHarness:
+    bot = await BotHarness.start(data_dir)
+    await bot.setup_space("Anna", members=["Bruno", "Carla"], join="approval")
+    await bot.say("/join", as_="Piero")
+    await bot.say("/skills add Excel, Python", as_="Bruno")
+    # Anna may also set up the other group, so the fuzz can make a second space.
+    bot.transport.chat_admins.add(("elsewhere", bot.user("Anna").user_id))
+    bot.app.dispatcher.flood = FloodGuard(limit=10**9)  # flooding is tested elsewhere
+    return bot
+
+
+@dataclass
+class Counts:
+    messages: int = 0
+    replies: int = 0
+    ticks: int = 0
+
+
+COMMANDS = [
+    "start", "help", "setup", "join", "leave", "approve", "reject", "members", "promote",
+    "demote", "set", "settings", "lang", "space", "link", "checkin", "in", "checkout", "out",
+    "who", "me", "stats", "going", "notgoing", "privacy", "export", "skills", "whoknows",
+    "ask", "offer", "done", "thanks", "cancel", "requests", "cost", "costs", "shares", "due",
+    "paid", "confirm", "balance", "myexport", "forgetme",
+]  # fmt: skip
+
+
+def test_hostile_input_changes_nothing_it_should_not(fast_dir: Path) -> None:
+    """One bot lives through every batch, as a real one would; hypothesis drives it from
+    a plain function, the bot runs on its own event loop."""
+    loop = asyncio.new_event_loop()
+    bot = loop.run_until_complete(start_community(fast_dir))
+    counts = Counts()
+    errors = Errors()
+    logging.getLogger().addHandler(errors)
+    registered = sorted({w for c in bot.app.registry.commands for w in c.split()} | set(COMMANDS))
+    ids = iter(range(1, 10**9))
+    elsewhere = ChatRef(Platform.MEMORY, "elsewhere", private=False, title="Not set up")
+
+    async def feed(batch: list[Say], minutes: int) -> None:
+        before = len(bot.transport.sent)
+        for event in batch:
+            chat = {
+                "group": bot.group,
+                "private": ChatRef(Platform.MEMORY, event.sender.user_id, private=True),
+                "elsewhere": elsewhere,
+            }[event.where]
+            n = next(ids)
+            await bot.transport.receive(
+                IncomingMessage(
+                    update_id=str(n),
+                    chat=chat,
+                    sender=event.sender,
+                    text=event.text,
+                    timestamp=bot.clock.now(),
+                    kind=event.kind,
+                    message_id=f"m{n}",
+                )
+            )
+            counts.messages += 1
+        if minutes:
+            counts.ticks += 1
+            bot.clock.advance(timedelta(minutes=minutes))
+            await bot.app.run_jobs()
+        await bot.app.outbox.flush()
+        await check(bot, [Sent.of(m) for m in bot.transport.sent[before:]], errors)
+        counts.replies += len(bot.transport.sent) - before
+
+    @settings(
+        max_examples=BATCHES,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(batch=st.lists(messages(registered), min_size=45, max_size=55), minutes=CLOCK_MOVES)
+    def run(batch: list[Say], minutes: int) -> None:
+        loop.run_until_complete(feed(batch, minutes))
+
+    try:
+        run()
+    finally:
+        logging.getLogger().removeHandler(errors)
+        loop.run_until_complete(bot.close())
+        loop.close()
+    print(
+        f"\nfuzz: {counts.messages} messages, {counts.ticks} clock moves,"
+        f" {counts.replies} messages sent"
+    )
+    assert counts.messages >= MIN_MESSAGES
+
+
+async def check(bot: BotHarness, sent: list[Sent], errors: Errors) -> None:
+    assert errors.records == [], [r.getMessage() for r in errors.records]
+    for s in sent:
+        assert "something went wrong on my side" not in s.text, s.html
+        assert html_problem(s.html) is None, (html_problem(s.html), s.html[:500])
+        assert utf16_length(to_plain(s.html)) <= TELEGRAM_LIMIT, s.html[:200]
+        for button in s.buttons:
+            assert html_problem(button.label) is None and len(button.command) <= 64
+        if s.document is not None:
+            assert s.private
+    async with bot.app.store.transaction() as session:
+        assert await session.outbox.pending_count() == 0
+        assert await session.tx.fetchval("PRAGMA integrity_check") == "ok"
+        assert await session.tx.fetchval("SELECT COUNT(*) FROM outbox WHERE state = 'failed'") == 0
+        for rule, sql in INVARIANTS.items():
+            assert await session.tx.fetchall(sql) == [], rule
+
+
+def test_the_html_check_catches_what_telegram_refuses() -> None:
+    assert html_problem("<b>Bruno</b> &amp; <i>Carla</i> &#x27;") is None
+    assert html_problem('<a href="https://matrix.to/#/@a:b">@a:b</a>') is None
+    assert html_problem("a < b") is not None
+    assert html_problem("Tom & Jerry") is not None
+    assert html_problem("<b>x") is not None
+    assert html_problem("<b><i>x</b></i>") is not None
+    assert html_problem("<u>x</u>") is not None
+    assert html_problem('<b onclick="x">x</b>') is not None
+    assert utf16_length("😀") == 2
+
+
+# -- what the fuzz test found, kept as plain regressions ------------------------------------
+
+
+async def test_a_member_number_too_big_for_sqlite_is_nobody(bot: BotHarness) -> None:
+    await bot.setup_space("Anna", members=["Bruno"])
+    sent = await bot.say("/promote #99999999999999999999", as_="Anna")
+    assert sent[0].text.startswith("Nobody matches “#99999999999999999999”.")
+
+
+async def test_a_bad_date_or_month_is_echoed_short(bot: BotHarness) -> None:
+    await bot.setup_space("Anna")
+    sent = await bot.say("/going " + "0𐀀" * 3000, as_="Anna")
+    assert sent[0].text.startswith("“" + "0𐀀" * 16 + "” is not a date")
+    assert len(sent[0].text) < 300
+    sent = await bot.say("/stats " + "9" * 5000, as_="Anna")
+    assert sent[0].text.startswith("“" + "9" * 32 + "” is not a month")
