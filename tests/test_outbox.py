@@ -79,3 +79,12 @@ async def test_housekeeping_prunes_old_rows(bot: BotHarness) -> None:
     await bot.tick(timedelta(days=31))
     assert await bot.fetchval("SELECT COUNT(*) FROM outbox") == 0
     assert await bot.fetchval("SELECT COUNT(*) FROM processed_updates") == 0
+
+
+async def test_outbox_ids_are_never_reused_after_pruning(bot: BotHarness) -> None:
+    await bot.setup_space("Anna")
+    newest = await bot.fetchval("SELECT MAX(id) FROM outbox")
+    await bot.tick(timedelta(days=31))  # housekeeping deletes every delivered row
+    assert await bot.fetchval("SELECT COUNT(*) FROM outbox") == 0
+    await bot.say("/settings", as_="Anna")
+    assert await bot.fetchval("SELECT MIN(id) FROM outbox") > newest

@@ -60,8 +60,10 @@ CREATE TABLE processed_updates (
 );
 CREATE INDEX processed_updates_at ON processed_updates (processed_at);
 
+-- AUTOINCREMENT: an id is never reused, even after housekeeping deleted the newest
+-- rows, because transports derive idempotency keys from it (Matrix transaction ids).
 CREATE TABLE outbox (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     platform TEXT NOT NULL,
     chat_id TEXT NOT NULL,
     private INTEGER NOT NULL,
