@@ -190,6 +190,7 @@ def personal_data(session: Session) -> list[tuple[str, PersonalData]]:
     return [
         ("presence", session.presence),
         ("skills", session.skills),
+        ("costs", session.costs),
         ("privacy", session.privacy),
         ("member", session.members),
     ]
