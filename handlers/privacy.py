@@ -127,11 +127,13 @@ MESSAGES: Catalog = {
     "myexport.done": {
         "en": (
             "Here is everything I keep about you, as JSON: your membership in {spaces}, "
-            "your accounts, visits, planned days, skills, help requests and kudos."
+            "your accounts, visits, planned days, skills, help requests, kudos, cost shares "
+            "and payments."
         ),
         "it": (
             "Ecco tutto quello che so di te, in JSON: la tua iscrizione a {spaces}, "
-            "i tuoi account, visite, giorni previsti, competenze, richieste di aiuto e kudos."
+            "i tuoi account, visite, giorni previsti, competenze, richieste di aiuto, kudos, "
+            "quote delle spese e pagamenti."
         ),
     },
     "forgetme.nothing": {
