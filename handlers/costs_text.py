@@ -72,8 +72,14 @@ MESSAGES: Catalog = {
         "it": "“{value}” ha più decimali di quanti ne preveda {currency}.",
     },
     "cost.need_schedule": {
-        "en": "Say when it falls due: monthly <day>, yearly <dd-mm> or once <YYYY-MM-DD>.",
-        "it": "Di' quando scade: monthly <giorno>, yearly <gg-mm> oppure once <AAAA-MM-GG>.",
+        "en": (
+            "Say when it falls due: monthly &lt;day&gt;, yearly &lt;dd-mm&gt; or"
+            " once &lt;YYYY-MM-DD&gt;."
+        ),
+        "it": (
+            "Di' quando scade: monthly &lt;giorno&gt;, yearly &lt;gg-mm&gt; oppure"
+            " once &lt;AAAA-MM-GG&gt;."
+        ),
     },
     "cost.need_amount": {
         "en": "Write the amount after the name, e.g. Heating 120,50 monthly 31.",
