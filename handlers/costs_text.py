@@ -137,6 +137,10 @@ MESSAGES: Catalog = {
         "en": "#{id} <b>{name}</b>: {amount}, {schedule}, {split}. Next: {next}.",
         "it": "#{id} <b>{name}</b>: {amount}, {schedule}, {split}. Prossima: {next}.",
     },
+    "costs.more": {
+        "en": {"one": "… and {count} more.", "other": "… and {count} more."},
+        "it": {"one": "… e un'altra.", "other": "… e altre {count}."},
+    },
     "cost.not_found": {
         "en": "There is no cost #{id}. {costs} lists them.",
         "it": "Non c'è nessuna spesa #{id}. {costs} le elenca.",
@@ -342,6 +346,16 @@ MESSAGES: Catalog = {
         "en": "{line}, of which {declared} declared and waiting for an admin",
         "it": "{line}, di cui {declared} dichiarati in attesa di un amministratore",
     },
+    "due.more": {
+        "en": {
+            "one": "… and {count} more charge, counted in the total.",
+            "other": "… and {count} more charges, counted in the total.",
+        },
+        "it": {
+            "one": "… e un altro addebito, contato nel totale.",
+            "other": "… e altri {count} addebiti, contati nel totale.",
+        },
+    },
     "due.total": {
         "en": "Still to pay: <b>{total}</b>. When you have paid, send {paid} with the number.",
         "it": "Ancora da pagare: <b>{total}</b>. Quando hai pagato, scrivi {paid} con il numero.",
@@ -369,6 +383,20 @@ MESSAGES: Catalog = {
     "balance.declared": {
         "en": "{line} ({declared} declared, to confirm: {confirm})",
         "it": "{line} ({declared} dichiarati, da confermare: {confirm})",
+    },
+    "balance.more": {
+        "en": {
+            "one": "\n… and {count} more open charge: {export} lists them all.",
+            "other": "\n… and {count} more open charges: {export} lists them all.",
+        },
+        "it": {
+            "one": "\n… e un altro addebito aperto: {export} li elenca tutti.",
+            "other": "\n… e altri {count} addebiti aperti: {export} li elenca tutti.",
+        },
+    },
+    "balance.more_people": {
+        "en": {"one": "… and {count} more.", "other": "… and {count} more."},
+        "it": {"one": "… e un altro.", "other": "… e altri {count}."},
     },
     "balance.totals": {"en": "\n<b>Who owes what</b>", "it": "\n<b>Chi deve quanto</b>"},
     "balance.total_line": {"en": "{member}: {owed}", "it": "{member}: {owed}"},
