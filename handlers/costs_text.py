@@ -238,6 +238,16 @@ MESSAGES: Catalog = {
         "en": "#{id} <b>{name}</b>, due {due}: {amount}",
         "it": "#{id} <b>{name}</b>, scaduta il {due}: {amount}",
     },
+    "nag.more": {
+        "en": {
+            "one": "… and {count} more: {due} lists everything you owe.",
+            "other": "… and {count} more: {due} lists everything you owe.",
+        },
+        "it": {
+            "one": "… e un'altra: {due} elenca tutto quello che devi.",
+            "other": "… e altre {count}: {due} elenca tutto quello che devi.",
+        },
+    },
     "nag.footer_one": {
         "en": "When you have paid, press the button or send {paid}.",
         "it": "Quando hai pagato, premi il pulsante o scrivi {paid}.",
@@ -455,6 +465,10 @@ MESSAGES: Catalog = {
     "summary.upcoming": {
         "en": "Due this month: {costs}.",
         "it": "In scadenza questo mese: {costs}.",
+    },
+    "summary.upcoming_more": {
+        "en": {"one": "{count} more", "other": "{count} more"},
+        "it": {"one": "un'altra", "other": "altre {count}"},
     },
     "summary.upcoming_item": {
         "en": "{name} on {day} ({amount})",

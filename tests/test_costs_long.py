@@ -6,15 +6,15 @@ from __future__ import annotations
 
 from bot.i18n import to_plain
 from bot.testing import BotHarness
-from tests.test_costs_support import start_space
+from tests.test_costs_support import at_rome, start_space
 from tests.test_fuzz import html_problem, utf16_length
 
 TELEGRAM_LIMIT = 4096
-MANY = 45
+MANY = 70
 
 
 async def many_charges(bot: BotHarness) -> None:
-    """45 one-off costs of €10 with long names, all due now: 45 open charges for three."""
+    """70 one-off costs of €10 with long names, all due now: 70 open charges for three."""
     await start_space(bot)
     for i in range(1, MANY + 1):
         sent = await bot.say(
@@ -79,3 +79,24 @@ async def test_due_and_costs_of_many_fit_one_message(bot: BotHarness) -> None:
     sent = await bot.say("/due", as_="Bruno", chat="private")
     fits(sent[0].html)
     assert any(line.endswith("addebiti, contati nel totale.") for line in sent[0].text.splitlines())
+
+
+async def test_reminders_of_many_charges_fit_one_message(bot: BotHarness) -> None:
+    await many_charges(bot)
+    for i in range(1, MANY + 1):
+        await bot.say(f"/cost add Monthly running cost number {i:02} 10 monthly 5", as_="Anna")
+    # A week after the due date, Bruno is reminded of all 70 in one message…
+    bot.clock.set(at_rome(2026, 12, 2, 9, 30))
+    sent = await bot.tick()
+    [nag] = [s for s in sent if s.private and s.to == "bruno"]
+    fits(nag.html)
+    lines = nag.text.splitlines()
+    shown = sum(1 for line in lines if line.startswith("#"))
+    assert 0 < shown < MANY
+    assert f"… and {MANY - shown} more: /due lists everything you owe." in lines
+    # …and on the 1st the admins' summary names the costs due this month, as many as fit.
+    [summary] = [s for s in sent if s.private and s.to == "anna" and "Due this month" in s.text]
+    fits(summary.html)
+    assert "Monthly running cost number 01 on 5 Dec" in summary.text
+    assert summary.text.count("Monthly running cost") < MANY
+    assert " more." in summary.text
