@@ -26,7 +26,16 @@ from bot.i18n import Localizer, Markup, escape, join
 from handlers.costs_export import ledger_csv
 from handlers.costs_jobs import costs_tick
 from handlers.costs_text import MESSAGES
-from handlers.costs_views import money, period_text, schedule_of, schedule_text, send_private
+from handlers.costs_views import (
+    LISTING_BUDGET,
+    fit,
+    money,
+    period_text,
+    schedule_of,
+    schedule_text,
+    send_private,
+    visible_length,
+)
 from handlers.members import MAX_NAME, MemberArg, clean_name
 from handlers.money import Split, currency_marks, looks_like_amount, parse_amount
 from handlers.schedules import Every, Schedule, parse_schedule
@@ -169,7 +178,7 @@ async def costs(ctx: Context) -> None:
     if not active:
         await ctx.say("costs.none", command=f"{ctx.prefix}cost add")
         return
-    lines = [ctx.t("costs.title")]
+    lines = []
     for cost in active:
         assert cost.next_due is not None
         lines.append(
@@ -183,7 +192,9 @@ async def costs(ctx: Context) -> None:
                 next=ctx.fmt.day(cost.next_due),
             )
         )
-    await ctx.reply(join(lines))
+    shown, left = fit(lines, LISTING_BUDGET)
+    more = [ctx.t("costs.more", count=left)] if left else []
+    await ctx.reply(join([ctx.t("costs.title"), *shown, *more]))
 
 
 @router.command("cost remove", role=Role.ADMIN)
@@ -236,7 +247,7 @@ async def due(ctx: Context) -> None:
     if not lines:
         await ctx.say("due.none")
         return
-    out = [ctx.t("due.title")]
+    out = []
     for line in lines:
         charge = line.charge
         text = ctx.t(
@@ -252,6 +263,10 @@ async def due(ctx: Context) -> None:
                 "due.declared", line=text, declared=money(ctx.loc, line.declared, charge.currency)
             )
         out.append(text)
+    out, left = fit(out, LISTING_BUDGET)
+    out.insert(0, ctx.t("due.title"))
+    if left:
+        out.append(ctx.t("due.more", count=left))
     to_pay = sum(line.to_pay for line in lines)
     if to_pay:
         out.append(
@@ -435,17 +450,25 @@ async def balance(ctx: Context) -> None:
     pending: dict[tuple[int, int], list[int]] = defaultdict(list)
     for p in await repo.payments(ctx.space.id, state=PaymentState.DECLARED):
         pending[(p.charge_id, p.member_id)].append(p.id)
-    out = [ctx.t("balance.title")]
+    blocks: list[list[Markup]] = []
     current: int | None = None
     for line in every:
         charge = line.charge
         if charge.id != current:
             current = charge.id
-            out.append(_charge_header(ctx.loc, charge))
-        out.append(_balance_line(ctx, line, pending[(charge.id, line.member_id)]))
-    out.append(ctx.t("balance.totals"))
-    out += _totals(ctx.loc, open_lines, ctx.space.currency)
+            blocks.append([_charge_header(ctx.loc, charge)])
+        blocks[-1].append(_balance_line(ctx, line, pending[(charge.id, line.member_id)]))
+    # Who owes what comes first in the budget: it is what the admin acts on.
+    totals, people_left = fit(_totals(ctx.loc, open_lines, ctx.space.currency), 1200)
+    if people_left:
+        totals.append(ctx.t("balance.more_people", count=people_left))
+    room = LISTING_BUDGET - sum(visible_length(t) + 1 for t in totals)
+    charges, charges_left = fit([join(b) for b in blocks], room)
+    if charges_left:
+        export = f"{ctx.prefix}export costs"
+        charges.append(ctx.t("balance.more", count=charges_left, export=export))
     hint = f"{ctx.prefix}paid {ctx.t('balance.hint_args')}"
+    out = [ctx.t("balance.title"), *charges, ctx.t("balance.totals"), *totals]
     out.append(ctx.t("balance.hint", paid=Markup(f"<code>{escape(hint)}</code>")))
     await ctx.reply(join(out))
 

@@ -18,7 +18,16 @@ from zoneinfo import ZoneInfo
 
 from bot.context import ButtonSpec, Context, Runtime
 from bot.i18n import Localizer, Markup, join
-from handlers.costs_views import Letter, Recipient, money, period_text, schedule_of, send_private
+from handlers.costs_views import (
+    LISTING_BUDGET,
+    Letter,
+    Recipient,
+    fit,
+    money,
+    period_text,
+    schedule_of,
+    send_private,
+)
 from handlers.money import Participant, Split, allocate, split_amount
 from handlers.schedules import Period, add_months, moment, parse_hhmm, reached_day
 from storage.costs import Charge, Cost, NewShare, PaymentState, ShareLine
@@ -257,7 +266,7 @@ async def remind_debtors(ctx: Context, day: date) -> None:
 
 def _nag_letter(lines: Sequence[ShareLine]) -> Letter:
     def letter(loc: Localizer, prefix: str) -> Markup:
-        out = [loc.t("nag.title")]
+        out = []
         for line in lines:
             charge = line.charge
             out.append(
@@ -269,6 +278,10 @@ def _nag_letter(lines: Sequence[ShareLine]) -> Letter:
                     amount=money(loc, line.to_pay, charge.currency),
                 )
             )
+        out, left = fit(out, LISTING_BUDGET)
+        out.insert(0, loc.t("nag.title"))
+        if left:
+            out.append(loc.t("nag.more", count=left, due=f"{prefix}due"))
         if len(lines) == 1:
             out.append(loc.t("nag.footer_one", paid=f"{prefix}paid {lines[0].charge.id}"))
         else:
@@ -359,17 +372,18 @@ def _summary_letter(f: MonthFigures, currency: str) -> Letter:
             out.append(loc.t("summary.to_confirm", count=f.to_confirm))
         if f.upcoming:
             items = [
-                str(
-                    loc.t(
-                        "summary.upcoming_item",
-                        name=c.name,
-                        day=loc.fmt.short_day(c.next_due or f.month),
-                        amount=money(loc, c.amount, c.currency),
-                    )
+                loc.t(
+                    "summary.upcoming_item",
+                    name=c.name,
+                    day=loc.fmt.short_day(c.next_due or f.month),
+                    amount=money(loc, c.amount, c.currency),
                 )
                 for c in f.upcoming
             ]
-            out.append(loc.t("summary.upcoming", costs=Markup("; ".join(items))))
+            shown, left = fit(items, LISTING_BUDGET // 2)
+            if left:
+                shown.append(loc.t("summary.upcoming_more", count=left))
+            out.append(loc.t("summary.upcoming", costs=Markup("; ".join(shown))))
         out.append(loc.t("summary.footer", balance=f"{prefix}balance"))
         return join(out)
 

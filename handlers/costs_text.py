@@ -72,8 +72,14 @@ MESSAGES: Catalog = {
         "it": "“{value}” ha più decimali di quanti ne preveda {currency}.",
     },
     "cost.need_schedule": {
-        "en": "Say when it falls due: monthly <day>, yearly <dd-mm> or once <YYYY-MM-DD>.",
-        "it": "Di' quando scade: monthly <giorno>, yearly <gg-mm> oppure once <AAAA-MM-GG>.",
+        "en": (
+            "Say when it falls due: monthly &lt;day&gt;, yearly &lt;dd-mm&gt; or"
+            " once &lt;YYYY-MM-DD&gt;."
+        ),
+        "it": (
+            "Di' quando scade: monthly &lt;giorno&gt;, yearly &lt;gg-mm&gt; oppure"
+            " once &lt;AAAA-MM-GG&gt;."
+        ),
     },
     "cost.need_amount": {
         "en": "Write the amount after the name, e.g. Heating 120,50 monthly 31.",
@@ -130,6 +136,10 @@ MESSAGES: Catalog = {
     "costs.line": {
         "en": "#{id} <b>{name}</b>: {amount}, {schedule}, {split}. Next: {next}.",
         "it": "#{id} <b>{name}</b>: {amount}, {schedule}, {split}. Prossima: {next}.",
+    },
+    "costs.more": {
+        "en": {"one": "… and {count} more.", "other": "… and {count} more."},
+        "it": {"one": "… e un'altra.", "other": "… e altre {count}."},
     },
     "cost.not_found": {
         "en": "There is no cost #{id}. {costs} lists them.",
@@ -227,6 +237,16 @@ MESSAGES: Catalog = {
     "nag.line": {
         "en": "#{id} <b>{name}</b>, due {due}: {amount}",
         "it": "#{id} <b>{name}</b>, scaduta il {due}: {amount}",
+    },
+    "nag.more": {
+        "en": {
+            "one": "… and {count} more: {due} lists everything you owe.",
+            "other": "… and {count} more: {due} lists everything you owe.",
+        },
+        "it": {
+            "one": "… e un'altra: {due} elenca tutto quello che devi.",
+            "other": "… e altre {count}: {due} elenca tutto quello che devi.",
+        },
     },
     "nag.footer_one": {
         "en": "When you have paid, press the button or send {paid}.",
@@ -336,6 +356,16 @@ MESSAGES: Catalog = {
         "en": "{line}, of which {declared} declared and waiting for an admin",
         "it": "{line}, di cui {declared} dichiarati in attesa di un amministratore",
     },
+    "due.more": {
+        "en": {
+            "one": "… and {count} more charge, counted in the total.",
+            "other": "… and {count} more charges, counted in the total.",
+        },
+        "it": {
+            "one": "… e un altro addebito, contato nel totale.",
+            "other": "… e altri {count} addebiti, contati nel totale.",
+        },
+    },
     "due.total": {
         "en": "Still to pay: <b>{total}</b>. When you have paid, send {paid} with the number.",
         "it": "Ancora da pagare: <b>{total}</b>. Quando hai pagato, scrivi {paid} con il numero.",
@@ -363,6 +393,20 @@ MESSAGES: Catalog = {
     "balance.declared": {
         "en": "{line} ({declared} declared, to confirm: {confirm})",
         "it": "{line} ({declared} dichiarati, da confermare: {confirm})",
+    },
+    "balance.more": {
+        "en": {
+            "one": "\n… and {count} more open charge: {export} lists them all.",
+            "other": "\n… and {count} more open charges: {export} lists them all.",
+        },
+        "it": {
+            "one": "\n… e un altro addebito aperto: {export} li elenca tutti.",
+            "other": "\n… e altri {count} addebiti aperti: {export} li elenca tutti.",
+        },
+    },
+    "balance.more_people": {
+        "en": {"one": "… and {count} more.", "other": "… and {count} more."},
+        "it": {"one": "… e un altro.", "other": "… e altri {count}."},
     },
     "balance.totals": {"en": "\n<b>Who owes what</b>", "it": "\n<b>Chi deve quanto</b>"},
     "balance.total_line": {"en": "{member}: {owed}", "it": "{member}: {owed}"},
@@ -421,6 +465,10 @@ MESSAGES: Catalog = {
     "summary.upcoming": {
         "en": "Due this month: {costs}.",
         "it": "In scadenza questo mese: {costs}.",
+    },
+    "summary.upcoming_more": {
+        "en": {"one": "{count} more", "other": "{count} more"},
+        "it": {"one": "un'altra", "other": "altre {count}"},
     },
     "summary.upcoming_item": {
         "en": "{name} on {day} ({amount})",

@@ -10,10 +10,33 @@ from datetime import date
 
 from bot.context import ButtonSpec, Context
 from bot.events import ChatRef, Platform
-from bot.i18n import Localizer, Markup
+from bot.i18n import Localizer, Markup, to_plain
 from handlers.schedules import Every, Schedule
 from storage.costs import Cost
 from storage.members import Member
+
+# How much of one message a listing may fill: Telegram takes 4096 characters, and the
+# lines around a listing (title, totals, hints) need the rest. A listing that grows with
+# the community (charges, costs, debtors) stops there and says how many more there are;
+# `export costs` has everything.
+LISTING_BUDGET = 3400
+
+
+def visible_length(markup: str) -> int:
+    """Characters as Telegram counts them (UTF-16), of the text a reader sees."""
+    return len(to_plain(markup).encode("utf-16-le")) // 2
+
+
+def fit(items: Sequence[Markup], budget: int) -> tuple[list[Markup], int]:
+    """The first items that fit in `budget` characters (one line break each), and how
+    many did not."""
+    used = 0
+    for count, item in enumerate(items):
+        used += visible_length(item) + 1
+        if used > budget:
+            return list(items[:count]), len(items) - count
+    return list(items), 0
+
 
 # A message for one member, given their localizer and their platform's command prefix
 # (`/` on Telegram, `!` on Matrix), so jobs can name commands the reader can type.

@@ -6,9 +6,10 @@ member rows adds one line there.
 
 `forgetme` keeps the ledger whole: the member row stays as an anonymous placeholder
 (`#<id>`, no name, no account), so visits counted for attendance splits, kudos and
-cost shares still add up, while the name, the accounts, skills, notes, planned days
-and help request texts are gone, also from the outbox (messages that named the person
-are blanked; the goodbye is blanked once delivered).
+cost shares and payments still add up, while the name, the accounts, skills, notes,
+planned days, help request texts and the private rooms kept for Matrix accounts are
+gone, also from the outbox (messages that named the person are blanked; the goodbye is
+blanked once delivered, and on Matrix its room is forgotten then).
 
 The three commands are registered for anyone, in private: `link <code>` must work
 from an account the bot does not know yet, and `myexport`/`forgetme` must work for
@@ -127,11 +128,13 @@ MESSAGES: Catalog = {
     "myexport.done": {
         "en": (
             "Here is everything I keep about you, as JSON: your membership in {spaces}, "
-            "your accounts, visits, planned days, skills, help requests and kudos."
+            "your accounts, visits, planned days, skills, help requests, kudos, cost shares "
+            "and payments."
         ),
         "it": (
             "Ecco tutto quello che so di te, in JSON: la tua iscrizione a {spaces}, "
-            "i tuoi account, visite, giorni previsti, competenze, richieste di aiuto e kudos."
+            "i tuoi account, visite, giorni previsti, competenze, richieste di aiuto, kudos, "
+            "quote delle spese e pagamenti."
         ),
     },
     "forgetme.nothing": {
@@ -190,6 +193,8 @@ def personal_data(session: Session) -> list[tuple[str, PersonalData]]:
     return [
         ("presence", session.presence),
         ("skills", session.skills),
+        ("costs", session.costs),
+        ("matrix", session.matrix),
         ("privacy", session.privacy),
         ("member", session.members),
     ]
@@ -404,11 +409,26 @@ async def forgetme(ctx: Context, confirm: Literal["confirm", "conferma"] | None 
             buttons=[("button.forgetme", "forgetme confirm")],
         )
         return
+    room = await goodbye_room(ctx)
     await erase(ctx, memberships)
     await ctx.say("forgetme.done", join=f"{ctx.prefix}join")
     # The goodbye goes to the erased account: blank it as soon as it is delivered.
     ids = await ctx.session.privacy.pending_for_members([m.id for m in memberships])
     await ctx.session.privacy.wipe_after_delivery(ids, ctx.now)
+    if room is not None:
+        # On Matrix the goodbye must go to the room the person asked in, not to a new
+        # one the bot would open and record: the erasure forgot the room, so it is kept
+        # until the goodbye is delivered; then the wipe job forgets it.
+        assert ctx.msg is not None
+        await ctx.session.matrix.set_direct_room(ctx.msg.sender.user_id, room, ctx.now)
+
+
+async def goodbye_room(ctx: Context) -> str | None:
+    """The Matrix private room of the account asking, if it speaks from Matrix."""
+    assert ctx.msg is not None
+    if ctx.msg.sender.platform != Platform.MATRIX:
+        return None
+    return await ctx.session.matrix.direct_room(ctx.msg.sender.user_id)
 
 
 async def is_sole_admin(ctx: Context, member: Member) -> bool:
@@ -529,7 +549,9 @@ def outbox_plan(rows: Sequence[OutboxText], found: Traces, member_ids: set[int])
 
 @router.job("privacy.wipe", every=timedelta(minutes=1))
 async def wipe_job(rt: Runtime) -> None:
-    """Blank delivered messages marked for it; drop expired link codes."""
+    """Blank delivered messages marked for it (forgetting the Matrix room a goodbye went
+    to first: the row's chat says whose it was); drop expired link codes."""
     async with rt.store.transaction() as session:
+        await session.matrix.forget_rooms_of_the_forgotten()
         await session.privacy.wipe_delivered()
         await session.privacy.prune_link_codes(rt.clock.now())

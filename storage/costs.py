@@ -512,3 +512,99 @@ class CostsRepo:
             )
             == 1
         )
+
+    # -- personal data (handlers/privacy.py) --------------------------------------------
+
+    async def export_member(self, member_id: int) -> dict[str, object]:
+        """My shares (with what is paid and declared against each) and my payments."""
+        shares = await self._tx.fetchall(
+            "SELECT s.charge_id, s.amount, s.weight, s.days, s.units, c.name, c.due_on,"
+            " c.period_start, c.period_end, c.amount AS charge_amount, c.currency, c.split"
+            " FROM charge_shares s JOIN charges c ON c.id = s.charge_id"
+            " WHERE s.member_id = ? ORDER BY c.due_on, c.id",
+            (member_id,),
+        )
+        payments = await self._tx.fetchall(
+            "SELECT p.id, p.charge_id, p.amount, p.state, p.declared_at, p.confirmed_at,"
+            " p.recorded_by, c.name, c.currency FROM payments p"
+            " JOIN charges c ON c.id = p.charge_id WHERE p.member_id = ? ORDER BY p.id",
+            (member_id,),
+        )
+        paid: dict[tuple[int, str], int] = {}
+        for p in payments:
+            key = (p["charge_id"], p["state"])
+            paid[key] = paid.get(key, 0) + p["amount"]
+        return {
+            "amounts_are": "minor units of the currency (cents)",
+            "shares": [
+                {
+                    "charge": r["charge_id"],
+                    "name": r["name"],
+                    "due_on": r["due_on"],
+                    "period": [r["period_start"], r["period_end"]],
+                    "charge_amount": r["charge_amount"],
+                    "split": r["split"],
+                    "amount": r["amount"],
+                    "currency": r["currency"],
+                    "days_as_member": r["days"],
+                    "units": r["units"],
+                    "confirmed": paid.get((r["charge_id"], PaymentState.CONFIRMED), 0),
+                    "declared": paid.get((r["charge_id"], PaymentState.DECLARED), 0),
+                }
+                for r in shares
+            ],
+            "payments": [
+                {
+                    "id": r["id"],
+                    "charge": r["charge_id"],
+                    "name": r["name"],
+                    "amount": r["amount"],
+                    "currency": r["currency"],
+                    "state": r["state"],
+                    "declared_at": r["declared_at"],
+                    "confirmed_at": r["confirmed_at"],
+                    "recorded_by_admin": r["recorded_by"] is not None,
+                }
+                for r in payments
+            ],
+        }
+
+    async def erase_member(self, member_id: int, now: datetime) -> None:
+        """Nothing goes: shares and payments are the ledger and hold no text of the
+        member's (amounts, dates, charge names given by admins). They stay with the
+        anonymous placeholder, so every charge still adds up to its amount and the
+        admins still see what is owed and paid; declared payments can still be confirmed.
+        """
+
+    async def merge_member(self, source_id: int, target_id: int, now: datetime) -> None:
+        """The source's shares become the target's, added up where both had a share of
+        the same charge (one share per charge and member); the payments follow them.
+
+        Shares are upserted onto the target before the payments move (a payment refers to
+        its share) and the source's are deleted last, so every charge keeps adding up.
+        """
+        moves = (target_id, source_id)
+        await self._tx.execute(
+            "INSERT INTO charge_shares (charge_id, member_id, amount, weight, days, units,"
+            " nagged_on) SELECT charge_id, ?, amount, weight, days, units, nagged_on"
+            " FROM charge_shares WHERE member_id = ?"
+            " ON CONFLICT (charge_id, member_id) DO UPDATE SET"
+            " amount = charge_shares.amount + excluded.amount,"
+            " weight = charge_shares.weight + excluded.weight,"
+            " units = charge_shares.units + excluded.units,"
+            " days = CASE WHEN excluded.days > charge_shares.days"
+            "   THEN excluded.days ELSE charge_shares.days END,"
+            # The later reminder day wins: the merged share is not reminded twice.
+            " nagged_on = CASE WHEN charge_shares.nagged_on IS NULL"
+            "   OR excluded.nagged_on > charge_shares.nagged_on"
+            "   THEN excluded.nagged_on ELSE charge_shares.nagged_on END",
+            moves,
+        )
+        await self._tx.execute("UPDATE payments SET member_id = ? WHERE member_id = ?", moves)
+        await self._tx.execute("DELETE FROM charge_shares WHERE member_id = ?", (source_id,))
+        for table, column in (
+            ("payments", "recorded_by"),
+            ("payments", "confirmed_by"),
+            ("costs", "created_by"),
+        ):
+            await self._tx.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ?", moves)

@@ -84,3 +84,46 @@ class MatrixRepo:
 
     async def forget_direct_room(self, room_id: str) -> None:
         await self._tx.execute("DELETE FROM matrix_direct_rooms WHERE room_id = ?", (room_id,))
+
+    # -- personal data (handlers/privacy.py) ----------------------------------------------
+    # A direct room belongs to a Matrix account, not to a member: the member's accounts
+    # are read from `identities`, which the members repository erases after this one.
+
+    async def export_member(self, member_id: int) -> dict[str, object]:
+        rows = await self._tx.fetchall(
+            "SELECT user_id, room_id, updated_at FROM matrix_direct_rooms"
+            " WHERE 'matrix:' || user_id IN (SELECT identity FROM identities WHERE member_id = ?)"
+            " ORDER BY user_id",
+            (member_id,),
+        )
+        return {
+            "private_rooms": [
+                {"account": r["user_id"], "room": r["room_id"], "since": r["updated_at"]}
+                for r in rows
+            ]
+        }
+
+    async def erase_member(self, member_id: int, now: datetime) -> None:
+        """The private room of each of the member's Matrix accounts is forgotten, unless
+        the account is still a member of another space (it still needs its room)."""
+        await self._tx.execute(
+            "DELETE FROM matrix_direct_rooms WHERE 'matrix:' || user_id IN"
+            " (SELECT i.identity FROM identities i WHERE i.member_id = ? AND NOT EXISTS"
+            " (SELECT 1 FROM identities j WHERE j.identity = i.identity"
+            " AND j.member_id <> i.member_id))",
+            (member_id,),
+        )
+
+    async def merge_member(self, source_id: int, target_id: int, now: datetime) -> None:
+        """Nothing moves: the accounts move to the target and keep their own rooms."""
+
+    async def forget_rooms_of_the_forgotten(self) -> int:
+        """Forget the private room kept for a forgotten account's goodbye, once it is
+        delivered (or failed for good): the account is nobody's any more. The goodbye is
+        in `outbox_wipe`; other rows there go to people who still have an account."""
+        return await self._tx.execute_rowcount(
+            "DELETE FROM matrix_direct_rooms WHERE user_id IN (SELECT o.chat_id FROM outbox o"
+            " JOIN outbox_wipe w ON w.outbox_id = o.id WHERE o.platform = 'matrix'"
+            " AND o.private = 1 AND o.state <> 'pending') AND NOT EXISTS (SELECT 1"
+            " FROM identities i WHERE i.identity = 'matrix:' || matrix_direct_rooms.user_id)"
+        )

@@ -132,42 +132,92 @@ def test_every_registered_command_has_an_expected_access() -> None:
 
 @pytest.mark.parametrize("command", REGISTERED)
 async def test_access_matrix(community: BotHarness, command: str) -> None:
+    assert await outcomes(community, command, f"/{command}") == expected(command)
+
+
+# The costs commands again, with real arguments and a real charge to pay (#1, €40 shared
+# by the four active members): refusals still come first, and what the allowed get is
+# what the DESIGN table says, private data in private only.
+COSTS_LINES = {
+    "cost add": "/cost add Water 20 monthly 5",
+    "costs": "/costs",
+    "cost remove": "/cost remove 1",
+    "shares": "/shares Bruno 2",
+    "due": "/due",
+    "paid": "/paid 1 1",
+    "confirm": "/confirm 1",
+    "balance": "/balance",
+    "export costs": "/export costs 2026-11",
+}
+
+
+@pytest.mark.parametrize("command", sorted(COSTS_LINES))
+async def test_access_matrix_of_costs_with_arguments(community: BotHarness, command: str) -> None:
     bot = community
-    who, where = ACCESS[command]
-    outcomes: dict[tuple[str, str], bool] = {}
+    await bot.say("/cost add Internet 40 once 2026-11-25", as_="Anna")
+    await bot.tick()
+    await bot.say("/paid 1 2", as_="Bice")  # payment #1, for /confirm
+    assert await bot.fetchval("SELECT COUNT(*) FROM charge_shares") == 4
+    assert await outcomes(bot, command, COSTS_LINES[command]) == expected(command)
+    # Every charge still adds up, whatever was allowed.
+    assert (
+        await bot.fetchall(
+            "SELECT c.id FROM charges c JOIN charge_shares s ON s.charge_id = c.id"
+            " GROUP BY c.id, c.amount HAVING SUM(s.amount) <> c.amount"
+        )
+        == []
+    )
+
+
+async def outcomes(bot: BotHarness, command: str, line: str) -> dict[tuple[str, str], bool]:
+    """Whether each caller in each place was let through (True) or refused."""
+    found: dict[tuple[str, str], bool] = {}
     for caller in CALLERS:
         for place in ("group", "private"):
             name = PEOPLE[caller, place]
             chat = bot.private_chat(name) if place == "private" else bot.group
-            sent = await bot.say(f"/{command}", as_=name, chat=place)
+            sent = await bot.say(line, as_=name, chat=place)
             replies = [s for s in sent if (s.to, s.private) == (chat.chat_id, chat.private)]
-            assert replies, f"/{command} by {caller} in {place} got no answer"
-            outcomes[caller, place] = not refused(replies)
+            assert replies, f"{line} by {caller} in {place} got no answer"
+            found[caller, place] = not refused(replies)
             # Nothing private ever reaches a group.
             assert all(s.private for s in sent if s.document is not None)
             if command in PRIVATE_DATA:
                 assert all(s.private or refused([s]) for s in sent)
-    expected = {
+    return found
+
+
+def expected(command: str) -> dict[tuple[str, str], bool]:
+    who, where = ACCESS[command]
+    return {
         (caller, place): allowed(who, where, caller, place)
         for caller in CALLERS
         for place in ("group", "private")
     }
-    assert outcomes == expected
 
 
 async def test_private_data_is_answered_in_private_only(community: BotHarness) -> None:
     """With real arguments, the exports and `myexport` send files only in private."""
     bot = community
     await bot.say("/checkin", as_="Bruno")
+    await bot.say("/cost add Internet 40,40 once 2026-11-25", as_="Anna")
+    await bot.tick()  # €10.10 each for Anna, Ada, Bruno and Bice
+    await bot.say("/paid 1 3", as_="Bruno")
     for line, who in (
         ("/export attendance", "Anna"),
         ("/export attendance 2026-11", "Anna"),
         ("/myexport", "Bruno"),
         ("/stats", "Anna"),
+        ("/due", "Bruno"),
+        ("/balance", "Anna"),
+        ("/export costs", "Anna"),
+        ("/export costs 2026-11", "Anna"),
     ):
         sent = await bot.say(line, as_=who)
         assert all(s.document is None for s in sent), line
-        assert "Bruno" not in " ".join(s.text for s in sent if not s.private), line
+        in_group = " ".join(s.text for s in sent if not s.private)
+        assert "Bruno" not in in_group and "€" not in in_group, line
         sent = await bot.say(line, as_=who, chat="private")
         assert all(s.private for s in sent), line
     assert any(s.document is not None for s in bot.sent)
+    assert any("€7.10" in s.text for s in bot.inbox("Bruno"))  # /due, privately

@@ -26,12 +26,15 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock_time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+
+from handlers.schedules import Every, Schedule, moment, reached_day
 
 REPO = Path(__file__).resolve().parent.parent
 ROME = ZoneInfo("Europe/Rome")
@@ -57,6 +60,26 @@ PEOPLE = {
 # -- the script -----------------------------------------------------------------------------
 
 
+# Shared costs, added by Anna right after everyone joined: their reminders (3 days
+# before), due dates and charges, and a payment reminder a week after the first, fall
+# inside the two weeks the script covers, at the space's reminder time (09:00 in Rome),
+# which the ticks cross.
+REMINDER_AT = clock_time(9, 0)
+REMIND_DAYS_BEFORE = 3
+COSTS = {
+    "Internet": ("/cost add Internet 30 monthly 5", Schedule(Every.MONTHLY, day=5)),
+    "Pulizie": (
+        "/cost add Pulizie 45 once 2026-11-08 shares",
+        Schedule(Every.ONCE, on=date(2026, 11, 8)),
+    ),
+    "Heating": (
+        "/cost add Heating 120,50 monthly 11 attendance",
+        Schedule(Every.MONTHLY, day=11),
+    ),
+    "Caldaia": ("/cost add Caldaia 200 yearly 14-11", Schedule(Every.YEARLY, day=14, month=11)),
+}
+
+
 @dataclass
 class Scripter:
     """Writes a plausible month of a small community, deterministically from a seed."""
@@ -68,6 +91,12 @@ class Scripter:
     asks: int = 0
     tag: int = 0
     requesters: dict[int, str] = field(default_factory=dict)
+    due_moments: list[datetime] = field(default_factory=list)
+    payments: int = 0
+
+    def charges(self) -> int:
+        """How many charges the bot has made by now (ids follow due dates)."""
+        return sum(1 for moment in self.due_moments if moment <= self.now)
 
     def tick(self) -> None:
         local = self.now.astimezone(ROME)
@@ -94,6 +123,9 @@ class Scripter:
         return self.rng.randint(1, max(1, self.asks))
 
     def random_command(self) -> None:
+        if self.payments and self.rng.random() < 0.05:  # Anna goes through the payments
+            self.say("anna", f"/confirm {self.rng.randint(1, self.payments)}")
+            return
         who = self.rng.choice(list(PEOPLE))
         mine = self.number()
         if self.rng.random() < 0.7:
@@ -123,13 +155,31 @@ class Scripter:
             (1, ("/myexport", "private")),
             (2, (self.rng.choice(["/offer abc", "/checkin " + "x" * 300, "/nonsense"]), "group")),
         ]
+        charge = self.rng.randint(1, max(1, self.charges()))
+        amount = self.rng.choice(["", "", " 5", " 2,50", " 1000"])
+        choices += [
+            (4, (f"/paid {charge}{amount}", self.rng.choice(["group", "private"]))),
+            (2, ("/due", "private")),
+            (1, ("/costs", "group")),
+        ]
         if who == "anna":
-            choices += [(2, ("/members", "group")), (1, ("/export attendance", "private"))]
+            payment = self.rng.randint(1, max(1, self.payments))
+            payer = self.rng.choice([p for p in PEOPLE if p != "anna"])
+            choices += [
+                (2, ("/members", "group")),
+                (1, ("/export attendance", "private")),
+                (8, (f"/confirm {payment}", "group")),
+                (1, ("/balance", "private")),
+                (1, (f"/paid {charge} 1 @{payer}", "group")),  # cash received
+                (1, ("/export costs", "private")),
+            ]
         weights = [w for w, _ in choices]
         text, chat = self.rng.choices([c for _, c in choices], weights)[0]
         if text.startswith("/ask"):
             self.asks += 1
             self.requesters[self.asks] = who
+        if text.startswith("/paid"):
+            self.payments += 1
         self.say(who, text, chat)
 
 
@@ -143,6 +193,11 @@ def make_script(path: Path) -> list[dict[str, Any]]:
     for user in PEOPLE:
         if user != "anna":
             s.say(user, "/join")
+    s.say("anna", "/shares dario 2")
+    end = start + timedelta(days=60)
+    for line, schedule in COSTS.values():
+        s.say("anna", line)
+        s.due_moments += [moment(due, REMINDER_AT, ROME) for due in due_dates(schedule, s.now, end)]
     while s.commands < COMMANDS:
         if s.commands == COMMANDS // 2:
             s.say("hugo", "/forgetme confirm", "private")  # erasure under crashes too
@@ -155,6 +210,45 @@ def make_script(path: Path) -> list[dict[str, Any]]:
     s.tick()  # a last tick, so the jobs see everything the script did
     path.write_text("".join(json.dumps(line) + "\n" for line in s.lines), "utf-8")
     return s.lines
+
+
+def due_dates(schedule: Schedule, created: datetime, until: datetime) -> list[date]:
+    """The due dates of a cost added at `created` whose reminder time comes by `until`."""
+    out: list[date] = []
+    due = schedule.due_from(created.astimezone(ROME).date())
+    while due is not None and moment(due, REMINDER_AT, ROME) <= until:
+        out.append(due)
+        due = schedule.due_after(due)
+    return out
+
+
+@dataclass(frozen=True)
+class CostsDue:
+    """What the costs job must have done by the end of the script, worked out from the
+    script alone: (cost, due date) of every charge and every before-due reminder."""
+
+    charges: Counter[tuple[str, str]]
+    reminders: Counter[tuple[str, str]]
+
+
+def costs_due(lines: list[dict[str, Any]]) -> CostsDue:
+    ticks = [datetime.fromisoformat(line["at"]) for line in lines if line.get("tick")]
+    end = ticks[-1]
+    charges: Counter[tuple[str, str]] = Counter()
+    reminders: Counter[tuple[str, str]] = Counter()
+    for name, (text, schedule) in COSTS.items():
+        created = next(datetime.fromisoformat(x["at"]) for x in lines if x.get("text") == text)
+        # A charge for every due date whose reminder time a tick reached…
+        for due in due_dates(schedule, created, end):
+            charges[name, due.isoformat()] += 1
+        # …and a reminder for every due date, reminder time ahead, that a tick saw in
+        # the days before it (a cost added after that time gets none).
+        for due in due_dates(schedule, created, end + timedelta(days=REMIND_DAYS_BEFORE)):
+            slot = due - timedelta(days=REMIND_DAYS_BEFORE)
+            seen = any(slot <= reached_day(t, ROME, REMINDER_AT) < due for t in ticks)
+            if seen and moment(slot, REMINDER_AT, ROME) >= created:
+                reminders[name, due.isoformat()] += 1
+    return CostsDue(charges, reminders)
 
 
 # -- running it -----------------------------------------------------------------------------
@@ -269,6 +363,34 @@ def count_like(db: Path, sql: str, value: str) -> int:
         conn.close()
 
 
+CHARGES = "SELECT k.name, c.due_on FROM charges c JOIN costs k ON k.id = c.cost_id"
+REMINDERS = "SELECT k.name, r.due_on FROM cost_reminders r JOIN costs k ON k.id = r.cost_id"
+# The messages, by what only they carry: a charge's notice has its `paid <id>` button
+# and starts with the cost's name; a reminder names the cost after "Reminder:" (in
+# either language); a payment reminder starts with its title. Erased Hugo's are blank.
+CHARGE_NOTICES = (
+    "SELECT c.id, o.chat_id FROM outbox o JOIN charges c"
+    " ON o.buttons LIKE '%\"paid ' || c.id || '\"%' AND o.html LIKE '<b>' || c.name || '</b>,%'"
+)
+REMINDER_NOTICES = (
+    "SELECT k.name, o.chat_id FROM outbox o JOIN costs k"
+    " ON o.html LIKE 'Reminder: <b>' || k.name || '</b>%'"
+    " OR o.html LIKE 'Promemoria: <b>' || k.name || '</b>%'"
+)
+NAGS = (
+    "SELECT o.chat_id, o.html FROM outbox o"
+    " WHERE o.html LIKE '<b>Still to pay</b>%' OR o.html LIKE '<b>Ancora da pagare</b>%'"
+)
+
+
+def costs_done(db: Path, sql: str) -> Counter[tuple[Any, ...]]:
+    conn = sqlite3.connect(db)
+    try:
+        return Counter(tuple(r) for r in conn.execute(sql))
+    finally:
+        conn.close()
+
+
 @pytest.mark.timeout(400)
 def test_killed_twenty_times_ends_exactly_like_never_killed(tmp_path: Path) -> None:
     reference, crashed = tmp_path / "reference", tmp_path / "crashed"
@@ -305,6 +427,30 @@ def test_killed_twenty_times_ends_exactly_like_never_killed(tmp_path: Path) -> N
                 n = count_like(crashed / db, sql, value)
                 assert n == count_like(reference / db, sql, value) and n <= 1, text
 
+    # Costs: every charge and every before-due reminder the schedules call for by the
+    # last tick is there exactly once, none skipped, in both runs; and the messages that
+    # tell them (a charge to each member with a share, a reminder to the admin) are in
+    # the outbox as often as in the run never killed.
+    due = costs_due(lines)
+    assert len(due.charges) >= 3 and len(due.reminders) >= 4
+    for workdir in (reference, crashed):
+        assert costs_done(workdir / db, CHARGES) == due.charges, workdir.name
+        assert costs_done(workdir / db, REMINDERS) == due.reminders, workdir.name
+    reminded = costs_done(crashed / db, REMINDER_NOTICES)
+    assert Counter(name for name, _ in reminded.elements()) == Counter(
+        name for name, _ in due.reminders.elements()
+    )  # one admin, Anna: one message per reminder
+    for sql in (CHARGE_NOTICES, REMINDER_NOTICES, NAGS):
+        told = costs_done(crashed / db, sql)
+        assert told == costs_done(reference / db, sql) and told, sql
+    assert sum(want["payments"].values()) > 0 and sum(want["charge_shares"].values()) > 0
+    confirmed = count_like(
+        crashed / db, "SELECT COUNT(*) FROM payments WHERE state = ?", "confirmed"
+    )
+    assert confirmed == count_like(
+        reference / db, "SELECT COUNT(*) FROM payments WHERE state = ?", "confirmed"
+    )
+
     # Every message in the outbox is sent and reached the platform; nothing else did.
     rows = outbox_rows(crashed / db)
     assert {state for state, _, _ in rows.values()} == {"sent"}
@@ -327,8 +473,21 @@ def test_killed_twenty_times_ends_exactly_like_never_killed(tmp_path: Path) -> N
     )
     again = sum(1 for n in received.values() if n > 1)
     notices = len({s["key"] for s in sends if not s["reply_to"]})
+    ledger = {
+        what: sum(costs_done(crashed / db, sql).values())
+        for what, sql in (
+            ("charge notices", CHARGE_NOTICES),
+            ("payment reminders", NAGS),
+            ("payments", "SELECT id FROM payments"),
+        )
+    }
     print(
-        f"\ncrash: {len(messages)} commands and {len(lines) - len(messages)} ticks fed,"
+        f"\ncosts: {len(due.charges)} charges and {len(due.reminders)} before-due reminders"
+        f" exactly once, {confirmed} payments confirmed; "
+        + ", ".join(f"{n} {what}" for what, n in ledger.items())
+    )
+    print(
+        f"crash: {len(messages)} commands and {len(lines) - len(messages)} ticks fed,"
         f" {kills} kills, {again} lines delivered again after a kill,"
         f" {len(rows)} messages ({notices} not replies: notices, posts, jobs) all sent,"
         f" {duplicates} sent twice"

@@ -36,6 +36,13 @@ async def history(bot: BotHarness) -> int:
     await bot.say("/done 2", as_="Carla")
     await bot.say("/thanks 2", as_="Carla")
     await bot.say(f"/ask Falegnameria: {QUESTION} again", as_=NAME)  # stays open
+    await bot.say("/cost add Internet 30 once 2026-11-25", as_="Anna")
+    await bot.tick()  # charge #1 at once: €10 for each of the three
+    await bot.say("/paid 1 4", as_=NAME)
+    await bot.say("/confirm 1", as_="Anna")
+    await bot.say("/paid 1", as_=NAME)  # the €6 left, declared
+    await bot.say("/due", as_=NAME, chat="private")
+    await bot.say("/balance", as_="Anna", chat="private")
     await bot.say("/requests", as_="Anna")
     await bot.say("/myexport", as_=NAME, chat="private")
     await bot.say("/link", as_=NAME, chat="private")
@@ -43,6 +50,14 @@ async def history(bot: BotHarness) -> int:
     await bot.say("/members", as_="Anna")
     bruno = await member_of_name(bot)
     return bruno
+
+
+async def costs_ledger(bot: BotHarness) -> dict[str, list[tuple[object, ...]]]:
+    shares = await bot.fetchall("SELECT charge_id, member_id, amount FROM charge_shares")
+    payments = await bot.fetchall(
+        "SELECT charge_id, member_id, amount, state FROM payments ORDER BY id"
+    )
+    return {"shares": [tuple(r) for r in shares], "payments": [tuple(r) for r in payments]}
 
 
 async def member_of_name(bot: BotHarness) -> int:
@@ -80,6 +95,10 @@ async def test_forgetme_erases_everything_personal_and_keeps_the_ledger(
         "SELECT id, local_date, checkin_at, checkout_at FROM visits WHERE member_id = ?", (bruno,)
     )
     assert len(visits_before) == 1
+    ledger = await costs_ledger(bot)
+    anna = await member_of(bot, "memory:anna")
+    assert sorted(ledger["shares"]) == sorted([(1, m, 1000) for m in (anna, bruno, carla)])
+    assert ledger["payments"] == [(1, bruno, 400, "confirmed"), (1, bruno, 600, "declared")]
     assert await find_everywhere(bot, SECRETS)  # there is something to erase
 
     ask = (await bot.say("/forgetme", as_=NAME, chat="private"))[0]
@@ -116,6 +135,16 @@ async def test_forgetme_erases_everything_personal_and_keeps_the_ledger(
     ]
     kudos = await bot.fetchall("SELECT helper_id, given_by FROM kudos ORDER BY id")
     assert [tuple(k) for k in kudos] == [(carla, bruno), (bruno, carla)]
+    # The ledger is untouched: his share and payments stay with the placeholder, the
+    # charge still adds up, and admins can still settle what he declared.
+    assert await costs_ledger(bot) == ledger
+    sent = await bot.say("/balance", as_="Anna", chat="private")
+    assert f"• #{bruno} owes €6.00 of €10.00 (€6.00 declared" in sent[0].text
+    assert NAME not in sent[0].text
+    sent = await bot.say("/confirm 2", as_="Anna")
+    assert sent[0].text.startswith(f"Payment #2 confirmed: #{bruno} paid €6.00")
+    assert len(sent) == 1  # nobody to tell: the placeholder has no account
+    assert await bot.fetchval("SELECT state FROM payments WHERE id = 2") == "confirmed"
 
     # After a restart (jobs run at start), nothing of him is left in any table…
     await bot.restart()
@@ -216,6 +245,18 @@ async def test_myexport_holds_all_my_data(bot: BotHarness) -> None:
     assert mine["skills"]["kudos_received"][0]["request"] == 2
     assert mine["skills"]["kudos_given"][0]["request"] == 1
     assert mine["privacy"] == {"unused_link_codes": 1}
+    costs = mine["costs"]
+    assert [
+        (s["charge"], s["name"], s["due_on"], s["amount"], s["currency"]) for s in costs["shares"]
+    ] == [(1, "Internet", "2026-11-25", 1000, "EUR")]
+    assert (costs["shares"][0]["confirmed"], costs["shares"][0]["declared"]) == (400, 600)
+    assert costs["shares"][0]["charge_amount"] == 3000
+    assert [
+        (p["id"], p["charge"], p["name"], p["amount"], p["state"]) for p in costs["payments"]
+    ] == [(1, 1, "Internet", 400, "confirmed"), (2, 1, "Internet", 600, "declared")]
+    assert costs["payments"][0]["declared_at"] == "2026-11-25T08:00:00Z"
+    assert costs["payments"][0]["confirmed_at"] == "2026-11-25T08:00:00Z"
+    assert costs["payments"][1]["confirmed_at"] is None
     # Nothing about anyone else.
     assert "Carla" not in sent[0].document.content.decode()
 

@@ -11,6 +11,7 @@ import pytest
 
 from bot.testing import ROME
 from handlers.privacy import CODE_ALPHABET, code_hash, normalize_code, show_code
+from tests.test_costs_support import lift_flood_guard
 from tests.test_privacy_support import (
     TwoPlatforms,
     code_in,
@@ -232,3 +233,76 @@ async def test_forgetme_from_one_account_forgets_every_linked_one(two: TwoPlatfo
     # Both accounts are strangers now: the other one too can only join again.
     sent = await two.say("/myexport", as_="Bruno", chat="private")
     assert sent[0].text.startswith("You are not a member of any space yet.")
+
+
+async def test_link_merges_cost_shares_and_payments(two: TwoPlatforms) -> None:
+    """Bruno's console account had a share of one charge alone and, with his other
+    account, two shares of a second: after `link` he has one share of each, the second
+    the sum of both, with every payment; every charge still adds up to its amount."""
+    lift_flood_guard(two)
+    await two.setup_space("Anna", members=["Carla"])
+    await two.bind_console_room()
+    await two.say_console("/join", "Bruno", room="room")
+    await two.say("/cost add Internet 30 monthly 28", as_="Anna")
+    await two.say("/cost add Heating 100,01 monthly 1", as_="Anna")
+    two.clock.set(datetime(2026, 11, 28, 9, 30, tzinfo=ROME))
+    await two.tick()  # charge #1 (Internet): Anna, Carla, console Bruno
+    await two.say("/join", as_="Bruno")
+    two.clock.set(datetime(2026, 12, 1, 9, 30, tzinfo=ROME))
+    await two.tick()  # charge #2 (Heating): Anna, Carla and both Bruno accounts
+    a = await member_of(two, "memory:bruno")
+    b = await member_of(two, "console:c-bruno")
+    assert a is not None and b is not None and a != b
+    owed = await two.fetchall(
+        "SELECT charge_id, member_id, amount, weight, days, units FROM charge_shares"
+        " WHERE member_id IN (?, ?) ORDER BY charge_id, member_id",
+        (a, b),
+    )
+    assert [(s["charge_id"], s["member_id"]) for s in owed] == sorted([(1, b), (2, a), (2, b)])
+    heating = {s["member_id"]: tuple(s)[2:] for s in owed if s["charge_id"] == 2}
+    await two.say_console("/paid 1 4", "Bruno")
+    await two.say_console("/paid 2 10", "Bruno")
+    await two.say("/paid 2 5", as_="Bruno")
+    await two.say("/confirm 2", as_="Anna")
+    await two.say("/paid 1 1 #" + str(b), as_="Anna")  # cash, recorded by an admin
+    payments_before = await two.fetchall("SELECT id, charge_id, amount, state FROM payments")
+
+    sent = await two.say("/link", as_="Bruno", chat="private")
+    sent = await two.say_console(f"/link {code_in(sent)}", "Bruno")
+    assert any(s.text.startswith("Linked:") for s in sent)
+
+    assert await two.fetchval("SELECT COUNT(*) FROM members WHERE id = ?", (b,)) == 0
+    for table, column in [*await member_references(two), ("payments", "member_id")]:
+        count = await two.fetchval(f"SELECT COUNT(*) FROM {table} WHERE {column} = ?", (b,))
+        assert count == 0, f"{table}.{column} still refers to the merged-away member"
+    shares = await two.fetchall(
+        "SELECT charge_id, amount, weight, days, units FROM charge_shares WHERE member_id = ?"
+        " ORDER BY charge_id",
+        (a,),
+    )
+    merged = (
+        heating[a][0] + heating[b][0],
+        heating[a][1] + heating[b][1],
+        max(heating[a][2], heating[b][2]),
+        heating[a][3] + heating[b][3],
+    )
+    assert [tuple(s) for s in shares] == [(1, *tuple(owed[0])[2:]), (2, *merged)]
+    payments = await two.fetchall("SELECT id, charge_id, member_id, amount, state FROM payments")
+    assert [(p["id"], p["charge_id"], p["amount"], p["state"]) for p in payments] == [
+        tuple(p) for p in payments_before
+    ]
+    assert {p["member_id"] for p in payments} == {a}
+    sums = await two.fetchall(
+        "SELECT c.id, c.amount, SUM(s.amount) AS shared, COUNT(*) AS n FROM charges c"
+        " JOIN charge_shares s ON s.charge_id = c.id GROUP BY c.id, c.amount ORDER BY c.id"
+    )
+    assert [tuple(r) for r in sums] == [(1, 3000, 3000, 3), (2, 10001, 10001, 3)]
+
+    # What he owes is one line per charge, whichever account asks.
+    sent = await two.say_console("/due", "Bruno")
+    lines = [s for s in sent if s.chat.platform == "console"][-1].text.splitlines()
+    assert lines[1].startswith("#1 Internet")
+    assert lines[1].endswith(": €9.00, of which €4.00 declared and waiting for an admin")
+    assert lines[2].startswith("#2 Heating")
+    owes = f"€{(merged[0] - 1000) / 100:.2f}"  # the €10 payment was confirmed
+    assert lines[2].endswith(f": {owes}, of which €5.00 declared and waiting for an admin")

@@ -25,6 +25,13 @@ class ConsoleMemoryTransport(MemoryTransport):
     platform = Platform.CONSOLE
 
 
+class MatrixMemoryTransport(MemoryTransport):
+    """Matrix as the engine sees it; the rooms the real transport records are written
+    by the tests through `session.matrix`, as the transport writes them."""
+
+    platform = Platform.MATRIX
+
+
 class TwoPlatforms(BotHarness):
     """The whole bot on two platforms: `memory` (the group lives there) and `console`."""
 
@@ -59,6 +66,30 @@ class TwoPlatforms(BotHarness):
         async with self.app.store.transaction() as session:
             space = (await session.spaces.all())[0]
             await session.spaces.bind_chat(space.id, Platform.CONSOLE, room)
+
+
+class WithMatrix(BotHarness):
+    """The whole bot on `memory` (the group lives there) and on Matrix."""
+
+    def __init__(self, config: Config, clock: FakeClock) -> None:
+        super().__init__(config, clock)
+        self.matrix = MatrixMemoryTransport()
+        self.app = App(config, [self.transport, self.matrix], clock=clock, background=False)
+
+    @staticmethod
+    def matrix_user(name: str) -> UserRef:
+        local = "".join(ch for ch in name.lower() if ch.isalnum())
+        return UserRef(Platform.MATRIX, f"@{local}:example.org", name, username=local)
+
+    async def say_matrix(self, text: str, name: str) -> list[Sent]:
+        """Say something privately from `name`'s Matrix account; returns what was sent
+        on either platform."""
+        user = self.matrix_user(name)
+        before = len(self.matrix.sent)
+        sent = await self.say(
+            text, as_=user, chat=ChatRef(Platform.MATRIX, user.user_id, private=True)
+        )
+        return sent + [Sent.of(m) for m in self.matrix.sent[before:]]
 
 
 def code_in(sent: list[Sent]) -> str:
