@@ -2,12 +2,36 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from bot.events import ChatRef, IncomingMessage, OutgoingMessage, Platform, UserRef
 
 Sink = Callable[[IncomingMessage], Awaitable[None]]
+T = TypeVar("T")
+
+
+async def unless_stopped(work: Awaitable[T], stopping: asyncio.Event) -> T | None:
+    """The result of `work`, or None if `stopping` is set first (`work` is then cancelled).
+
+    Long polls (Telegram getUpdates, Matrix /sync) wait up to a minute for news; a stop
+    must not wait that long.
+    """
+    request = asyncio.ensure_future(work)
+    stop = asyncio.ensure_future(stopping.wait())
+    try:
+        await asyncio.wait({request, stop}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stop.cancel()
+        if not request.done():
+            request.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await request
+    if request.cancelled():
+        return None
+    return request.result()
 
 
 class DeliveryError(Exception):

@@ -45,7 +45,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config, ConfigError, MatrixSection
 from bot.events import ChatRef, IncomingMessage, Kind, OutgoingMessage, Platform, UserRef
 from bot.i18n import escape
-from bot.transports.base import DeliveryError, Sink
+from bot.transports.base import DeliveryError, Sink, unless_stopped
 from bot.transports.matrix.content import (
     command_text,
     file_content,
@@ -375,25 +375,17 @@ class MatrixTransport:
         # After a restart nio knows no room state: ask for all of it once (members,
         # encryption, power levels), with the timeline still from the saved position.
         full_state = self._fresh_start and self._since is not None
-        request = asyncio.ensure_future(
+        response = await unless_stopped(
             self.client.sync(
                 timeout=int(self.poll_timeout * 1000),
                 sync_filter=self._sync_filter(),
                 since=self._since,
                 full_state=full_state or None,
-            )
+            ),
+            self._stopping,
         )
-        stopping = asyncio.ensure_future(self._stopping.wait())
-        try:
-            await asyncio.wait({request, stopping}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            stopping.cancel()
-        if not request.done():
-            request.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await request
+        if response is None:
             return None
-        response = request.result()
         if isinstance(response, SyncResponse):
             return response
         code = _errcode(response)

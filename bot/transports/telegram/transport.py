@@ -68,7 +68,7 @@ from bot.events import (
 )
 from bot.i18n import escape
 from bot.logs import Redactor
-from bot.transports.base import DeliveryError, Sink
+from bot.transports.base import DeliveryError, Sink, unless_stopped
 from bot.transports.telegram.buttons import ButtonSigner
 from bot.transports.telegram.limits import TELEGRAM_LIMITS, RateLimits, SendLimiter
 from bot.transports.telegram.menu import CommandMenu
@@ -395,25 +395,14 @@ class TelegramTransport:
 
     async def _fetch(self) -> tuple[Update, ...] | None:
         """The next updates (confirming those before the offset); None when stopping."""
-        request = asyncio.ensure_future(
+        return await unless_stopped(
             self.bot.get_updates(
                 offset=self._offset,
                 timeout=self.timeouts.poll,
                 allowed_updates=list(ALLOWED_UPDATES),
-            )
+            ),
+            self._stopping,
         )
-        stopping = asyncio.ensure_future(self._stopping.wait())
-        try:
-            await asyncio.wait({request, stopping}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            stopping.cancel()
-            if not request.done():
-                request.cancel()
-                with contextlib.suppress(asyncio.CancelledError, TelegramError):
-                    await request
-        if request.cancelled():
-            return None
-        return request.result()
 
     async def _pause(self, delay: float) -> None:
         """Sleep, unless the transport is stopping."""
