@@ -6,9 +6,14 @@ ARGS ?=
 
 .PHONY: run test lint typecheck pytest bench clean venv
 
-# Debian's python3 may lack ensurepip (package python3-venv); fall back to virtualenv from PyPI.
+# Debian's python3 may lack ensurepip (package python3-venv): then make the venv without
+# pip and let the system's pip put pip into it; last resort, virtualenv from PyPI.
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); $(PYTHON) -m pip install --user --quiet virtualenv && $(PYTHON) -m virtualenv $(VENV); }
+	$(PYTHON) -m venv $(VENV) \
+	  || { rm -rf $(VENV) && $(PYTHON) -m venv --without-pip $(VENV) \
+	       && $(PYTHON) -m pip --python $(BIN)/python install --quiet pip; } \
+	  || { rm -rf $(VENV) && $(PYTHON) -m pip install --user --quiet --break-system-packages virtualenv \
+	       && $(PYTHON) -m virtualenv $(VENV); }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.run-installed: pyproject.toml | $(BIN)/python
