@@ -1,0 +1,221 @@
+"""Figure group 3: the scale of the store.
+
+The commands `who`, `me`, `stats`, `whoknows` and `balance`, and the monthly attendance
+split of a 50-member space, timed through the full stack (dispatcher, handler, SQLite,
+reply into the outbox) on the big store: 1,000 spaces, 50,000 members, 2,000,000
+visits, 200,000 help requests, 36 months of charges (bench/dataset.py).
+
+The baseline is the same measurement on a store of one space with exactly the same
+data as each of the thousand (space 1 of the big store is that space): a ratio of 1
+means the command does not notice the other 999 spaces; more is the cost of scale
+(a missing index, a query over everyone). One tick of every scheduled job is timed
+the same way, per space.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from bench.dataset import MEMBERS, SKILLS, TODAY, Size, cached, counts
+from bench.report import Figure, Group, percentile
+from bench.world import BENCH_NOW, Options, Speaker, TimedTransport, person, start_app
+from bot.app import App
+from bot.events import ChatRef, Platform
+from handlers.costs_jobs import make_charges
+from storage.costs import NewCost
+
+COMMANDS = ("who", "me", "stats", "whoknows", "balance")
+SPLIT = "attendance split"
+
+
+@dataclass(frozen=True)
+class Budget:
+    samples: int
+    seconds: float  # at most, per command and store
+
+    @classmethod
+    def of(cls, quick: bool) -> Budget:
+        return cls(60, 8.0) if quick else cls(200, 25.0)
+
+
+class StoreUnderTest:
+    """The App on a copy of a cached store (the cached file stays as it was made)."""
+
+    def __init__(self, source: Path, work: Path, spaces: int) -> None:
+        self.source = source
+        self.work = work
+        self.spaces = spaces
+        self.transport = TimedTransport()
+        self.speaker = Speaker(f"x{spaces}-")
+        self.rng = random.Random(spaces)
+        self._app: App | None = None
+
+    @property
+    def app(self) -> App:
+        assert self._app is not None
+        return self._app
+
+    async def start(self) -> None:
+        shutil.rmtree(self.work, ignore_errors=True)
+        self.work.mkdir(parents=True)
+        shutil.copyfile(self.source, self.work / "coworkbot.db")
+        # No background tasks: the jobs are timed on their own, not behind the commands.
+        self._app = await start_app(self.work, self.transport, background=False)
+
+    async def stop(self) -> None:
+        if self._app is not None:
+            await self._app.stop()
+
+    def pick(self) -> tuple[int, int]:
+        """A space and one of its ordinary active members (not the admin, not those who left)."""
+        space = self.rng.randrange(1, self.spaces + 1)
+        return space, (space - 1) * MEMBERS + 1 + self.rng.randrange(1, MEMBERS - 2)
+
+    async def command(self, name: str) -> None:
+        space, member = self.pick()
+        user = person(f"u{member}", "")
+        chat = ChatRef(Platform.MEMORY, f"g{space}", private=False)
+        text = f"/{name}"
+        if name == "whoknows":
+            text += f" {self.rng.choice(SKILLS)}"
+        elif name == "balance":
+            admin = (space - 1) * MEMBERS + 1
+            user = person(f"u{admin}", "")
+            chat = ChatRef(Platform.MEMORY, user.user_id, private=True)
+        before = self.transport.count
+        await self.transport.receive(self.speaker.message(text, user, chat))
+        await self.app.outbox.flush()
+        if self.transport.count == before:
+            raise RuntimeError(f"{text} got no reply")
+
+    async def attendance_split(self) -> None:
+        """What the costs job does on a due date for an attendance-split cost."""
+        space_id, _ = self.pick()
+        async with self.app.store.transaction() as session:
+            space = await session.spaces.get(space_id)
+            assert space is not None
+            ctx = self.app.rt.context(session, space)
+            await session.costs.add(
+                NewCost(
+                    space_id,
+                    "Bench heating",
+                    45_000,
+                    "EUR",
+                    "monthly",
+                    TODAY.day,
+                    0,
+                    None,
+                    "attendance",
+                    TODAY,
+                    None,
+                ),
+                BENCH_NOW - timedelta(days=40),
+            )
+            await make_charges(ctx, TODAY)
+
+    async def timed(self, work: Callable[[], Awaitable[None]], budget: Budget) -> list[float]:
+        for _ in range(3):  # warm up: first reads of a page come from the disk
+            await work()
+        samples: list[float] = []
+        start = time.perf_counter()
+        while len(samples) < budget.samples and (
+            len(samples) < 10 or time.perf_counter() - start < budget.seconds
+        ):
+            begin = time.perf_counter()
+            await work()
+            samples.append(time.perf_counter() - begin)
+        return samples
+
+    async def tick(self) -> float:
+        """Seconds for one run of every scheduled job over every space."""
+        begin = time.perf_counter()
+        await self.app.scheduler.run_all()
+        return time.perf_counter() - begin
+
+
+def megabytes(path: Path) -> float:
+    total = sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
+    return total / 2**20
+
+
+async def measure(
+    source: Path, work: Path, spaces: int, budget: Budget
+) -> tuple[dict[str, list[float]], float]:
+    store = StoreUnderTest(source, work, spaces)
+    await store.start()
+    try:
+        out: dict[str, list[float]] = {}
+        for name in COMMANDS:
+
+            async def one(name: str = name) -> None:
+                await store.command(name)
+
+            out[name] = await store.timed(one, budget)
+        out[SPLIT] = await store.timed(store.attendance_split, budget)
+        tick = await store.tick()
+        return out, tick
+    finally:
+        await store.stop()
+
+
+async def run(options: Options) -> Group:
+    group = Group("scale", "3. Scale of the store")
+    big_size = Size(100 if options.quick else 1000)
+    budget = Budget.of(options.quick)
+    stores: dict[int, Path] = {}
+    for size in (Size(1), big_size):
+        path, made = await cached(options.data_dir, size)
+        stores[size.spaces] = path
+        if made is not None:
+            group.note(f"generated {size.label} in {made:.0f} s → {path.name}")
+    n = counts(stores[big_size.spaces])
+    group.note(
+        "big store: "
+        + ", ".join(f"{count:,} {table}" for table, count in n.items())
+        + "; baseline store: 1 space with the same data as each of them"
+    )
+    work = options.data_dir / "scale"
+    big, big_tick = await measure(stores[big_size.spaces], work / "big", big_size.spaces, budget)
+    small, small_tick = await measure(stores[1], work / "small", 1, budget)
+    for name in (*COMMANDS, SPLIT):
+        group.add(
+            Figure(
+                f"p99 {name}",
+                percentile(big[name], 99) * 1000,
+                "ms",
+                percentile(small[name], 99) * 1000,
+                "same space in a 1-space store",
+                note=f"p50 {percentile(big[name], 50) * 1000:.1f} ms, {len(big[name])} samples",
+            )
+        )
+    per_space = big_tick / big_size.spaces
+    group.add(
+        Figure(
+            "every job once, per space",
+            per_space * 1000,
+            "ms",
+            small_tick * 1000,
+            "1-space store",
+            note=f"{big_tick:.1f} s for all {big_size.spaces} spaces; presence runs every 60 s",
+        )
+    )
+    size_mb = megabytes(stores[big_size.spaces])
+    small_mb = megabytes(stores[1])
+    group.add(
+        Figure(
+            "database size on disk",
+            size_mb,
+            "MiB",
+            small_mb * big_size.spaces,
+            f"{big_size.spaces} × the 1-space store",
+            note=f"{size_mb * 2**20 / (big_size.spaces * MEMBERS) / 1024:.1f} KiB per member",
+        )
+    )
+    shutil.rmtree(work, ignore_errors=True)
+    return group
