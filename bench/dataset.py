@@ -372,7 +372,8 @@ class SpaceMaker:
                 state = "resolved" if roll < 0.6 else "expired" if roll < 0.85 else "cancelled"
             claimed = at + timedelta(hours=rng.randrange(1, 30))
             closed = claimed + timedelta(hours=rng.randrange(1, 48))
-            escalated = stamp(at + timedelta(hours=4)) if not recent or n < REQUESTS - 1 else None
+            late = at + timedelta(hours=4)
+            escalated = stamp(late) if late <= BENCH_NOW and state != "claimed" else None
             rows.add(
                 "help_requests",
                 (

@@ -225,6 +225,11 @@ async def run(options: Options) -> Group:
             f"{commands / (last['seconds'] or 1):.0f} commands/s",
         )
     )
+    tenth = points[1] if len(points) > 2 else first
+    group.note(
+        f"after the first tenth ({int(tenth['commands']):,} commands) to the end: "
+        f"{mib(last['rss_kib'] - tenth['rss_kib']):+.1f} MiB"
+    )
     curve = ", ".join(f"{int(p['commands']) // 1000}k: {mib(p['rss_kib']):.0f}" for p in points)
     group.note(f"RSS MiB along the way: {curve}")
     shutil.rmtree(work, ignore_errors=True)
