@@ -27,7 +27,7 @@ from bench.report import Figure, Group, percentile
 from bench.world import BENCH_NOW, Options, Speaker, TimedTransport, person, start_app
 from bot.app import App
 from bot.events import ChatRef, Platform
-from handlers.costs_jobs import make_charges
+from handlers.costs_jobs import make_charges, run_costs
 from storage.costs import NewCost
 
 COMMANDS = ("who", "me", "stats", "whoknows", "balance")
@@ -122,12 +122,14 @@ class StoreUnderTest:
             await make_charges(ctx, TODAY)
 
     async def timed(self, work: Callable[[], Awaitable[None]], budget: Budget) -> list[float]:
-        for _ in range(3):  # warm up: first reads of a page come from the disk
+        begin = time.perf_counter()
+        await work()  # warm up: first reads of a page come from the disk
+        if time.perf_counter() - begin < 0.5:
             await work()
         samples: list[float] = []
         start = time.perf_counter()
         while len(samples) < budget.samples and (
-            len(samples) < 10 or time.perf_counter() - start < budget.seconds
+            len(samples) < 5 or time.perf_counter() - start < budget.seconds
         ):
             begin = time.perf_counter()
             await work()
@@ -135,20 +137,31 @@ class StoreUnderTest:
         return samples
 
     async def ticks(self) -> dict[str, float]:
-        """Seconds for one tick of each every-minute job over every space, and for the
-        costs job's first tick of a day (reminders and debts are looked at once a day)."""
+        """Seconds for one tick of each every-minute job over every space."""
         jobs = {job.id: job for job in self.app.registry.jobs}
         out: dict[str, float] = {}
         for job_id in MINUTE_JOBS:
             begin = time.perf_counter()
             await self.app.scheduler.run_one(jobs[job_id])
             out[job_id] = time.perf_counter() - begin
-        async with self.app.store.transaction() as session:
-            await session.tx.execute("DELETE FROM kv WHERE key LIKE 'costs.day_done:%'")
-        begin = time.perf_counter()
-        await self.app.scheduler.run_one(jobs["costs.tick"])
-        out[NEW_DAY] = time.perf_counter() - begin
         return out
+
+    async def new_day(self, sample: int) -> float:
+        """Mean seconds of the costs job's first tick of a day (when reminders and debts
+        are looked at) for one space, over a sample of spaces: what the job does for
+        each space, as `each_space` does it."""
+        total = 0.0
+        spaces = self.rng.sample(range(1, self.spaces + 1), min(sample, self.spaces))
+        for space_id in spaces:
+            async with self.app.store.transaction() as session:
+                await session.kv.delete(f"costs.day_done:{space_id}")
+            begin = time.perf_counter()
+            async with self.app.store.transaction() as session:
+                space = await session.spaces.get(space_id)
+                assert space is not None
+                await run_costs(self.app.rt.context(session, space))
+            total += time.perf_counter() - begin
+        return total / len(spaces)
 
 
 def megabytes(path: Path) -> float:
@@ -170,7 +183,9 @@ async def measure(
 
             out[name] = await store.timed(one, budget)
         out[SPLIT] = await store.timed(store.attendance_split, budget)
-        return out, await store.ticks()
+        ticks = await store.ticks()
+        ticks[NEW_DAY] = await store.new_day(5 if budget.samples < 100 else 10)
+        return out, ticks
     finally:
         await store.stop()
 
@@ -221,11 +236,12 @@ async def run(options: Options) -> Group:
     group.add(
         Figure(
             "costs job, first tick of a day, per space",
-            big_tick[NEW_DAY] / big_size.spaces * 1000,
+            big_tick[NEW_DAY] * 1000,
             "ms",
             small_tick[NEW_DAY] * 1000,
             "1-space store",
-            note=f"{big_tick[NEW_DAY]:.1f} s for all {big_size.spaces} spaces",
+            note=f"mean of a sample of spaces; × {big_size.spaces} = "
+            f"{big_tick[NEW_DAY] * big_size.spaces:.0f} s a day",
         )
     )
     size_mb = megabytes(stores[big_size.spaces])
