@@ -217,7 +217,8 @@ async def run(options: Options) -> Group:
                 "ms",
                 percentile(small[name], 99) * 1000,
                 "same space in a 1-space store",
-                note=f"p50 {percentile(big[name], 50) * 1000:.1f} ms, {len(big[name])} samples",
+                note=f"p50 {percentile(big[name], 50) * 1000:.1f} ms vs "
+                f"{percentile(small[name], 50) * 1000:.1f} ms, {len(big[name])} samples",
             )
         )
     minute = sum(big_tick[j] for j in MINUTE_JOBS)
