@@ -51,7 +51,7 @@ class StoreUnderTest:
 
     def __init__(self, source: Path, work: Path, spaces: int) -> None:
         self.source = source
-        self.work = work
+        self.directory = work
         self.spaces = spaces
         self.transport = TimedTransport()
         self.speaker = Speaker(f"x{spaces}-")
@@ -64,11 +64,11 @@ class StoreUnderTest:
         return self._app
 
     async def start(self) -> None:
-        shutil.rmtree(self.work, ignore_errors=True)
-        self.work.mkdir(parents=True)
-        shutil.copyfile(self.source, self.work / "coworkbot.db")
+        shutil.rmtree(self.directory, ignore_errors=True)
+        self.directory.mkdir(parents=True)
+        shutil.copyfile(self.source, self.directory / "coworkbot.db")
         # No background tasks: the jobs are timed on their own, not behind the commands.
-        self._app = await start_app(self.work, self.transport, background=False)
+        self._app = await start_app(self.directory, self.transport, background=False)
 
     async def stop(self) -> None:
         if self._app is not None:
@@ -121,20 +121,15 @@ class StoreUnderTest:
             )
             await make_charges(ctx, TODAY)
 
-    async def timed(self, work: Callable[[], Awaitable[None]], budget: Budget) -> list[float]:
-        begin = time.perf_counter()
-        await work()  # warm up: first reads of a page come from the disk
-        if time.perf_counter() - begin < 0.5:
-            await work()
-        samples: list[float] = []
-        start = time.perf_counter()
-        while len(samples) < budget.samples and (
-            len(samples) < 5 or time.perf_counter() - start < budget.seconds
-        ):
-            begin = time.perf_counter()
-            await work()
-            samples.append(time.perf_counter() - begin)
-        return samples
+    def work(self, name: str) -> Callable[[], Awaitable[None]]:
+        """The measured unit of work called `name` (a command, or the split)."""
+        if name == SPLIT:
+            return self.attendance_split
+
+        async def command() -> None:
+            await self.command(name)
+
+        return command
 
     async def ticks(self) -> dict[str, float]:
         """Seconds for one tick of each every-minute job over every space."""
@@ -149,10 +144,10 @@ class StoreUnderTest:
     async def new_day(self, sample: int) -> float:
         """Mean seconds of the costs job's first tick of a day (when reminders and debts
         are looked at) for one space, over a sample of spaces: what the job does for
-        each space, as `each_space` does it."""
+        each space, as `each_space` does it. The first run only warms up."""
         total = 0.0
-        spaces = self.rng.sample(range(1, self.spaces + 1), min(sample, self.spaces))
-        for space_id in spaces:
+        spaces = [self.rng.randrange(1, self.spaces + 1) for _ in range(sample + 1)]
+        for index, space_id in enumerate(spaces):
             async with self.app.store.transaction() as session:
                 await session.kv.delete(f"costs.day_done:{space_id}")
             begin = time.perf_counter()
@@ -160,8 +155,31 @@ class StoreUnderTest:
                 space = await session.spaces.get(space_id)
                 assert space is not None
                 await run_costs(self.app.rt.context(session, space))
-            total += time.perf_counter() - begin
-        return total / len(spaces)
+            if index:
+                total += time.perf_counter() - begin
+        return total / sample
+
+
+async def paired(
+    big: Callable[[], Awaitable[None]], small: Callable[[], Awaitable[None]], budget: Budget
+) -> tuple[list[float], list[float]]:
+    """Samples of the same work on both stores, taken in turn, so a pause of the (shared)
+    machine falls on both alike; each warmed up first (pages come from the disk)."""
+    for work in (big, small):
+        begin = time.perf_counter()
+        await work()
+        if time.perf_counter() - begin < 0.5:
+            await work()
+    out: tuple[list[float], list[float]] = ([], [])
+    start = time.perf_counter()
+    while len(out[0]) < budget.samples and (
+        len(out[0]) < 5 or time.perf_counter() - start < budget.seconds
+    ):
+        for work, samples in ((big, out[0]), (small, out[1])):
+            begin = time.perf_counter()
+            await work()
+            samples.append(time.perf_counter() - begin)
+    return out
 
 
 def megabytes(path: Path) -> float:
@@ -169,25 +187,27 @@ def megabytes(path: Path) -> float:
     return total / 2**20
 
 
+@dataclass
+class Measured:
+    samples: dict[str, list[float]]
+    ticks: dict[str, float]
+
+
 async def measure(
-    source: Path, work: Path, spaces: int, budget: Budget
-) -> tuple[dict[str, list[float]], dict[str, float]]:
-    store = StoreUnderTest(source, work, spaces)
-    await store.start()
-    try:
-        out: dict[str, list[float]] = {}
-        for name in COMMANDS:
-
-            async def one(name: str = name) -> None:
-                await store.command(name)
-
-            out[name] = await store.timed(one, budget)
-        out[SPLIT] = await store.timed(store.attendance_split, budget)
-        ticks = await store.ticks()
-        ticks[NEW_DAY] = await store.new_day(5 if budget.samples < 100 else 10)
-        return out, ticks
-    finally:
-        await store.stop()
+    stores: tuple[StoreUnderTest, StoreUnderTest], budget: Budget
+) -> tuple[Measured, Measured]:
+    big, small = stores
+    out = Measured({}, {}), Measured({}, {})
+    # The jobs first: the attendance splits below add a cost and a charge each time,
+    # to the one space of the small store far more often than to any of the big one's.
+    for store, measured in zip(stores, out, strict=True):
+        measured.ticks = await store.ticks()
+        measured.ticks[NEW_DAY] = await store.new_day(5 if budget.samples < 100 else 10)
+    for name in (*COMMANDS, SPLIT):
+        out[0].samples[name], out[1].samples[name] = await paired(
+            big.work(name), small.work(name), budget
+        )
+    return out
 
 
 async def run(options: Options) -> Group:
@@ -207,8 +227,19 @@ async def run(options: Options) -> Group:
         + "; baseline store: 1 space with the same data as each of them"
     )
     work = options.data_dir / "scale"
-    big, big_tick = await measure(stores[big_size.spaces], work / "big", big_size.spaces, budget)
-    small, small_tick = await measure(stores[1], work / "small", 1, budget)
+    under = (
+        StoreUnderTest(stores[big_size.spaces], work / "big", big_size.spaces),
+        StoreUnderTest(stores[1], work / "small", 1),
+    )
+    try:
+        for store in under:
+            await store.start()
+        measured = await measure(under, budget)
+    finally:
+        for store in under:
+            await store.stop()
+    big, small = measured[0].samples, measured[1].samples
+    big_tick, small_tick = measured[0].ticks, measured[1].ticks
     for name in (*COMMANDS, SPLIT):
         group.add(
             Figure(
