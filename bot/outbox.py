@@ -15,6 +15,7 @@ import logging
 import math
 import random
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.clock import Clock
@@ -52,6 +53,15 @@ def to_message(row: OutboxRow) -> OutgoingMessage:
     )
 
 
+@dataclass(frozen=True)
+class _Mark:
+    """A delivery waiting for its row to be marked sent."""
+
+    row_id: int
+    delivery_id: str
+    done: asyncio.Future[None]
+
+
 class OutboxSender:
     def __init__(
         self,
@@ -73,6 +83,8 @@ class OutboxSender:
         self._busy: dict[str, asyncio.Lock] = {p: asyncio.Lock() for p in self.transports}
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
+        self._marks: list[_Mark] = []
+        self._marking = asyncio.Lock()
 
     def wake(self) -> None:
         for event in self._wake.values():
@@ -159,9 +171,41 @@ class OutboxSender:
             log.warning("sending outbox row %d failed: %r", row.id, exc)
             await self._failed(row, DeliveryError(repr(exc)))
             return False
-        async with self.store.transaction() as session:
-            await session.outbox.mark_sent(row.id, delivery_id, self.clock.now())
+        await self._mark_sent(row.id, delivery_id)
         return True
+
+    async def _mark_sent(self, row_id: int, delivery_id: str) -> None:
+        """Record that the platform accepted a row; return once that is committed.
+
+        Deliveries that finish while another's record is being committed wait, then
+        share one transaction (group commit): with `synchronous=FULL` every commit is a
+        flush to disk, and a burst of replies needs one, not one each. A row is still
+        marked only after its platform accepted it, and only a transaction's length
+        later than alone.
+        """
+        mark = _Mark(row_id, delivery_id, asyncio.get_running_loop().create_future())
+        self._marks.append(mark)
+        async with self._marking:
+            if not mark.done.done():  # nobody took it into their transaction
+                batch, self._marks = self._marks, []
+                await self._commit_marks(batch, mark)
+        await mark.done
+
+    async def _commit_marks(self, batch: list[_Mark], own: _Mark) -> None:
+        try:
+            async with self.store.transaction() as session:
+                await session.outbox.mark_sent_many(
+                    [(m.row_id, m.delivery_id) for m in batch], self.clock.now()
+                )
+        except BaseException as exc:
+            # The others fail as they would have failed alone: their rows stay pending.
+            failure = exc if isinstance(exc, Exception) else RuntimeError("outbox: interrupted")
+            for m in batch:
+                if m is not own:
+                    m.done.set_exception(failure)
+            raise
+        for m in batch:
+            m.done.set_result(None)
 
     async def _failed(self, row: OutboxRow, err: DeliveryError) -> None:
         if err.permanent:
