@@ -363,18 +363,34 @@ async def run(options: Options) -> Group:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
 
-    raw = raw_rate(work / "raw.db", sizes.raw, sizes.cap)
-    group.note(f"raw sqlite3: {raw:.0f} durable one-row transactions/s on {work}")
-
+    # The three rates are measured in alternating rounds and the best round of each is
+    # kept: other work on a shared machine only ever slows a round down, and taking
+    # turns makes a busy minute fall on all three alike.
+    rounds = 2 if options.quick else 3
     bot = BotUnderLoad(work / "bot")
+    ptb = MinimalPtbBot(work)
     await bot.start()
+    await ptb.start()
     try:
-        delivered, committed = await bot.peak(sizes.peak, sizes.cap)
+        raws: list[float] = []
+        bots: list[tuple[float, float]] = []
+        ptbs: list[float] = []
+        for n in range(rounds):
+            raws.append(raw_rate(work / f"raw{n}.db", sizes.raw // rounds, sizes.cap / rounds))
+            bots.append(await bot.peak(sizes.peak // rounds, sizes.cap / rounds))
+            ptbs.append(await ptb.peak(sizes.peak // rounds, sizes.cap / rounds))
+        raw = max(raws)
+        delivered, committed = max(bots)
+        ptb_peak = max(ptbs)
         group.note(
-            f"bot: {committed:.0f} commands/s committed, {delivered:.0f}/s with every reply "
-            "delivered (the outbox sender runs beside the commands)"
+            f"best of {rounds} alternating rounds: raw sqlite3 {raw:.0f} durable one-row "
+            f"transactions/s on {work} ({', '.join(f'{r:.0f}' for r in raws)}); "
+            f"bot {delivered:.0f} commands/s with every reply delivered, {committed:.0f}/s "
+            f"committed ({', '.join(f'{b[0]:.0f}' for b in bots)}); minimal PTB bot "
+            f"{ptb_peak:.0f}/s ({', '.join(f'{r:.0f}' for r in ptbs)})"
         )
         bot_load = await bot.under_load(sizes.load, delivered / 2)
+        ptb_load = await ptb.under_load(sizes.load, ptb_peak / 2)
         statements, transactions = await bot.per_command(400)
         group.note(
             f"bot per command: {statements:.1f} SQL statements, {transactions:.2f} transactions"
@@ -382,15 +398,7 @@ async def run(options: Options) -> Group:
         )
     finally:
         await bot.stop()
-
-    ptb = MinimalPtbBot(work)
-    await ptb.start()
-    try:
-        ptb_peak = await ptb.peak(sizes.peak, sizes.cap)
-        ptb_load = await ptb.under_load(sizes.load, ptb_peak / 2)
-    finally:
         await ptb.stop()
-    group.note(f"minimal PTB bot: {ptb_peak:.0f} commands/s")
 
     group.add(
         Figure(
