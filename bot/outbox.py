@@ -16,7 +16,7 @@ import math
 import random
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.events import Button, ChatRef, Document, OutgoingMessage, Platform
@@ -85,6 +85,9 @@ class OutboxSender:
         self._stopping = False
         self._marks: list[_Mark] = []
         self._marking = asyncio.Lock()
+        # Platforms that may have a row waiting for a retry (all of them at start).
+        self._retrying: set[str] = set(self.transports)
+        self._failures = 0
 
     def wake(self) -> None:
         for event in self._wake.values():
@@ -121,19 +124,38 @@ class OutboxSender:
     async def _loop(self, platform: str) -> None:
         wake = self._wake[platform]
         while not self._stopping:
+            # Cleared before the pass: a row committed while it runs wakes the next one.
+            wake.clear()
             try:
-                await self._deliver_due(platform)
-                async with self.store.transaction() as session:
-                    upcoming = await session.outbox.next_attempt(platform)
+                _, more = await self._deliver_due(platform)
+                upcoming = None if more else await self._upcoming(platform)
             except Exception:
                 log.exception("outbox loop error on %s; retrying shortly", platform)
-                upcoming = None
+                more, upcoming = False, None
+            if more:
+                continue  # a full batch went out: the next one is due already
             wait = IDLE_WAIT
             if upcoming is not None:
                 wait = max(0.05, min(IDLE_WAIT, (upcoming - self.clock.now()).total_seconds()))
-            wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), wait)
+
+    async def _upcoming(self, platform: str) -> datetime | None:
+        """When the next retry of `platform` is due, if any.
+
+        Only retries wait in the outbox with a time in the future (a new row is due at
+        once and its commit wakes the loop), and only this sender schedules them, so
+        the database is asked only when one may be waiting: at start, and after a
+        failure. Asking after every pass cost a transaction per reply.
+        """
+        if platform not in self._retrying:
+            return None
+        failures = self._failures
+        async with self.store.transaction() as session:
+            upcoming = await session.outbox.next_attempt(platform)
+        if upcoming is None and failures == self._failures:  # none scheduled meanwhile
+            self._retrying.discard(platform)
+        return upcoming
 
     async def _deliver_due(self, platform: str) -> tuple[int, bool]:
         """One batch: returns (rows sent, whether a full batch suggests more are due)."""
@@ -218,6 +240,8 @@ class OutboxSender:
                 except Exception:
                     log.exception("on_failed hook broke for row %d", row.id)
             return
+        self._retrying.add(row.platform)
+        self._failures += 1
         delay = err.retry_after if err.retry_after is not None else backoff(row.attempts)
         # Stored times have whole seconds: round up, so a retry never comes early.
         retry_at = self.clock.now() + timedelta(seconds=math.ceil(delay) + 1)
