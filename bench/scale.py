@@ -163,19 +163,24 @@ class StoreUnderTest:
 async def paired(
     big: Callable[[], Awaitable[None]], small: Callable[[], Awaitable[None]], budget: Budget
 ) -> tuple[list[float], list[float]]:
-    """Samples of the same work on both stores, taken in turn, so a pause of the (shared)
-    machine falls on both alike; each warmed up first (pages come from the disk)."""
-    for work in (big, small):
+    """Samples of the same work on the big store, then at once on the small one, each
+    warmed up first (its pages come back from the disk).
+
+    One after the other, not in turn: alternating the two databases sample by sample
+    made the big store about 1 ms slower and the small one about 1 ms faster per
+    command than either is alone (400 `me` in a row: 2.65 vs 2.69 ms), a figure of
+    the benchmark, not of the bot.
+    """
+    out: tuple[list[float], list[float]] = ([], [])
+    for work, samples in ((big, out[0]), (small, out[1])):
         begin = time.perf_counter()
         await work()
         if time.perf_counter() - begin < 0.5:
             await work()
-    out: tuple[list[float], list[float]] = ([], [])
-    start = time.perf_counter()
-    while len(out[0]) < budget.samples and (
-        len(out[0]) < 5 or time.perf_counter() - start < budget.seconds
-    ):
-        for work, samples in ((big, out[0]), (small, out[1])):
+        start = time.perf_counter()
+        while len(samples) < budget.samples and (
+            len(samples) < 5 or time.perf_counter() - start < budget.seconds
+        ):
             begin = time.perf_counter()
             await work()
             samples.append(time.perf_counter() - begin)
