@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -116,10 +115,6 @@ def group_chat(name: str) -> ChatRef:
     return ChatRef(Platform.MEMORY, name, private=False, title=name)
 
 
-def private_chat(user: UserRef) -> ChatRef:
-    return ChatRef(Platform.MEMORY, user.user_id, private=True)
-
-
 def person(user_id: str, name: str) -> UserRef:
     return UserRef(Platform.MEMORY, user_id, name, username=user_id, language="en")
 
@@ -142,11 +137,6 @@ class Speaker:
             timestamp=datetime.now(UTC),
             message_id=ident,
         )
-
-
-async def say_all(transport: MemoryTransport, messages: Sequence[IncomingMessage]) -> None:
-    for msg in messages:
-        await transport.receive(msg)
 
 
 def quiet() -> None:
