@@ -15,7 +15,8 @@ import logging
 import math
 import random
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.events import Button, ChatRef, Document, OutgoingMessage, Platform
@@ -52,6 +53,15 @@ def to_message(row: OutboxRow) -> OutgoingMessage:
     )
 
 
+@dataclass(frozen=True)
+class _Mark:
+    """A delivery waiting for its row to be marked sent."""
+
+    row_id: int
+    delivery_id: str
+    done: asyncio.Future[None]
+
+
 class OutboxSender:
     def __init__(
         self,
@@ -73,6 +83,11 @@ class OutboxSender:
         self._busy: dict[str, asyncio.Lock] = {p: asyncio.Lock() for p in self.transports}
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
+        self._marks: list[_Mark] = []
+        self._marking = asyncio.Lock()
+        # Platforms that may have a row waiting for a retry (all of them at start).
+        self._retrying: set[str] = set(self.transports)
+        self._failures = 0
 
     def wake(self) -> None:
         for event in self._wake.values():
@@ -109,19 +124,38 @@ class OutboxSender:
     async def _loop(self, platform: str) -> None:
         wake = self._wake[platform]
         while not self._stopping:
+            # Cleared before the pass: a row committed while it runs wakes the next one.
+            wake.clear()
             try:
-                await self._deliver_due(platform)
-                async with self.store.transaction() as session:
-                    upcoming = await session.outbox.next_attempt(platform)
+                _, more = await self._deliver_due(platform)
+                upcoming = None if more else await self._upcoming(platform)
             except Exception:
                 log.exception("outbox loop error on %s; retrying shortly", platform)
-                upcoming = None
+                more, upcoming = False, None
+            if more:
+                continue  # a full batch went out: the next one is due already
             wait = IDLE_WAIT
             if upcoming is not None:
                 wait = max(0.05, min(IDLE_WAIT, (upcoming - self.clock.now()).total_seconds()))
-            wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), wait)
+
+    async def _upcoming(self, platform: str) -> datetime | None:
+        """When the next retry of `platform` is due, if any.
+
+        Only retries wait in the outbox with a time in the future (a new row is due at
+        once and its commit wakes the loop), and only this sender schedules them, so
+        the database is asked only when one may be waiting: at start, and after a
+        failure. Asking after every pass cost a transaction per reply.
+        """
+        if platform not in self._retrying:
+            return None
+        failures = self._failures
+        async with self.store.transaction() as session:
+            upcoming = await session.outbox.next_attempt(platform)
+        if upcoming is None and failures == self._failures:  # none scheduled meanwhile
+            self._retrying.discard(platform)
+        return upcoming
 
     async def _deliver_due(self, platform: str) -> tuple[int, bool]:
         """One batch: returns (rows sent, whether a full batch suggests more are due)."""
@@ -159,9 +193,41 @@ class OutboxSender:
             log.warning("sending outbox row %d failed: %r", row.id, exc)
             await self._failed(row, DeliveryError(repr(exc)))
             return False
-        async with self.store.transaction() as session:
-            await session.outbox.mark_sent(row.id, delivery_id, self.clock.now())
+        await self._mark_sent(row.id, delivery_id)
         return True
+
+    async def _mark_sent(self, row_id: int, delivery_id: str) -> None:
+        """Record that the platform accepted a row; return once that is committed.
+
+        Deliveries that finish while another's record is being committed wait, then
+        share one transaction (group commit): with `synchronous=FULL` every commit is a
+        flush to disk, and a burst of replies needs one, not one each. A row is still
+        marked only after its platform accepted it, and only a transaction's length
+        later than alone.
+        """
+        mark = _Mark(row_id, delivery_id, asyncio.get_running_loop().create_future())
+        self._marks.append(mark)
+        async with self._marking:
+            if not mark.done.done():  # nobody took it into their transaction
+                batch, self._marks = self._marks, []
+                await self._commit_marks(batch, mark)
+        await mark.done
+
+    async def _commit_marks(self, batch: list[_Mark], own: _Mark) -> None:
+        try:
+            async with self.store.transaction() as session:
+                await session.outbox.mark_sent_many(
+                    [(m.row_id, m.delivery_id) for m in batch], self.clock.now()
+                )
+        except BaseException as exc:
+            # The others fail as they would have failed alone: their rows stay pending.
+            failure = exc if isinstance(exc, Exception) else RuntimeError("outbox: interrupted")
+            for m in batch:
+                if m is not own:
+                    m.done.set_exception(failure)
+            raise
+        for m in batch:
+            m.done.set_result(None)
 
     async def _failed(self, row: OutboxRow, err: DeliveryError) -> None:
         if err.permanent:
@@ -174,6 +240,8 @@ class OutboxSender:
                 except Exception:
                     log.exception("on_failed hook broke for row %d", row.id)
             return
+        self._retrying.add(row.platform)
+        self._failures += 1
         delay = err.retry_after if err.retry_after is not None else backoff(row.attempts)
         # Stored times have whole seconds: round up, so a retry never comes early.
         retry_at = self.clock.now() + timedelta(seconds=math.ceil(delay) + 1)

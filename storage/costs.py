@@ -187,22 +187,42 @@ _CHARGE_COLUMNS = (
     "created_at",
 )
 
-# Shares with their charge and what was paid; payment sums come from a grouped
-# subquery so the outer query needs no GROUP BY (PostgreSQL-friendly).
+
+def _paid(state: str, share: str = "s") -> str:
+    """What was paid against one share in one state, read through payments_share.
+
+    A correlated sum per share, not a join to payments grouped over the whole table:
+    the grouped subquery summed every payment of every space for each call (millions
+    of rows on a big instance) to keep a few dozen.
+    """
+    return (
+        "(SELECT COALESCE(SUM(p.amount), 0) FROM payments p"
+        f" WHERE p.charge_id = {share}.charge_id AND p.member_id = {share}.member_id"
+        f" AND p.state = '{state}')"
+    )
+
+
+_CONFIRMED = _paid("confirmed")
+
+# Shares with their charge and what was paid against them; no GROUP BY, so PostgreSQL
+# runs it as it is.
 _SHARE_LINES = (
     "SELECT s.member_id, s.amount, s.weight, s.days, s.units, s.nagged_on,"
     " m.display_name AS member_name,"
-    " COALESCE(p.confirmed, 0) AS confirmed, COALESCE(p.declared, 0) AS declared, "
+    f" {_CONFIRMED} AS confirmed, {_paid('declared')} AS declared, "
     + ", ".join(f"c.{col} AS c_{col}" for col in _CHARGE_COLUMNS)
-    + " FROM charge_shares s"
-    " JOIN charges c ON c.id = s.charge_id"
+    + " FROM charges c"
+    " JOIN charge_shares s ON s.charge_id = c.id"
     " JOIN members m ON m.id = s.member_id"
-    " LEFT JOIN (SELECT charge_id, member_id,"
-    "   SUM(CASE WHEN state = 'confirmed' THEN amount ELSE 0 END) AS confirmed,"
-    "   SUM(CASE WHEN state = 'declared' THEN amount ELSE 0 END) AS declared"
-    "   FROM payments GROUP BY charge_id, member_id) p"
-    " ON p.charge_id = s.charge_id AND p.member_id = s.member_id"
     " WHERE c.space_id = ?"
+)
+
+# The charges of a space with a share not confirmed in full: computed once per query
+# (an uncorrelated IN), over that space's shares only.
+_OPEN_CHARGES = (
+    " AND c.id IN (SELECT o.charge_id FROM charges oc"
+    " JOIN charge_shares o ON o.charge_id = oc.id"
+    f" WHERE oc.space_id = ? AND o.amount > {_paid('confirmed', 'o')})"
 )
 
 
@@ -385,13 +405,10 @@ class CostsRepo:
             sql += " AND s.charge_id = ?"
             params.append(charge_id)
         if unsettled:
-            sql += " AND s.amount > COALESCE(p.confirmed, 0)"
+            sql += f" AND s.amount > {_CONFIRMED}"
         if open_charges:
-            sql += (
-                " AND c.id IN (SELECT o.charge_id FROM charge_shares o WHERE o.amount >"
-                " (SELECT COALESCE(SUM(q.amount), 0) FROM payments q WHERE q.charge_id ="
-                " o.charge_id AND q.member_id = o.member_id AND q.state = 'confirmed'))"
-            )
+            sql += _OPEN_CHARGES
+            params.append(space_id)
         if due_between is not None:
             sql += " AND c.due_on BETWEEN ? AND ?"
             params += [date_to_db(due_between[0]), date_to_db(due_between[1])]
@@ -465,27 +482,32 @@ class CostsRepo:
         share: tuple[int, int] | None = None,
         due_between: tuple[date, date] | None = None,
     ) -> list[Payment]:
-        """Payments of the space; `share` is (charge id, member id)."""
-        sql = "SELECT p.* FROM payments p JOIN charges c ON c.id = p.charge_id WHERE c.space_id = ?"
+        """Payments of the space; `share` is (charge id, member id).
+
+        The space's charges are listed first (`IN`), so the payments are looked up by
+        charge: a join let SQLite start from every payment in that state, of all spaces.
+        """
+        charges = "SELECT c.id FROM charges c WHERE c.space_id = ?"
         params: list[Param] = [space_id]
+        if due_between is not None:
+            charges += " AND c.due_on BETWEEN ? AND ?"
+            params += [date_to_db(due_between[0]), date_to_db(due_between[1])]
+        sql = f"SELECT p.* FROM payments p WHERE p.charge_id IN ({charges})"
         if state is not None:
             sql += " AND p.state = ?"
             params.append(state)
         if share is not None:
             sql += " AND p.charge_id = ? AND p.member_id = ?"
             params += list(share)
-        if due_between is not None:
-            sql += " AND c.due_on BETWEEN ? AND ?"
-            params += [date_to_db(due_between[0]), date_to_db(due_between[1])]
         rows = await self._tx.fetchall(sql + " ORDER BY p.id", params)
         return [Payment.from_row(r) for r in rows]
 
     async def confirmed_total(self, space_id: int, since: datetime, until: datetime) -> int:
         """Money confirmed as received in [since, until)."""
         value = await self._tx.fetchval(
-            "SELECT COALESCE(SUM(p.amount), 0) FROM payments p JOIN charges c"
-            " ON c.id = p.charge_id WHERE c.space_id = ? AND p.state = 'confirmed'"
-            " AND p.confirmed_at >= ? AND p.confirmed_at < ?",
+            "SELECT COALESCE(SUM(p.amount), 0) FROM payments p"
+            " WHERE p.charge_id IN (SELECT c.id FROM charges c WHERE c.space_id = ?)"
+            " AND p.state = 'confirmed' AND p.confirmed_at >= ? AND p.confirmed_at < ?",
             (space_id, to_db(since), to_db(until)),
         )
         return int(value)

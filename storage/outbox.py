@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -112,10 +113,14 @@ class OutboxRepo:
         return None if value is None else from_db(value)
 
     async def mark_sent(self, row_id: int, delivery_id: str, now: datetime) -> None:
-        await self._tx.execute(
+        await self.mark_sent_many([(row_id, delivery_id)], now)
+
+    async def mark_sent_many(self, sent: Sequence[tuple[int, str]], now: datetime) -> None:
+        """Rows the platforms accepted: (row id, delivery id) pairs."""
+        await self._tx.executemany(
             "UPDATE outbox SET state = 'sent', sent_at = ?, delivery_id = ?, error = NULL,"
             " attempts = attempts + 1, doc_content = NULL WHERE id = ?",
-            (to_db(now), delivery_id, row_id),
+            [(to_db(now), delivery_id, row_id) for row_id, delivery_id in sent],
         )
 
     async def mark_retry(self, row_id: int, next_attempt_at: datetime, error: str) -> None:
