@@ -21,7 +21,7 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_time, format_timedelta
+from babel.dates import format_date, format_time, format_timedelta
 from babel.numbers import format_currency, format_decimal, get_currency_precision
 
 LANGUAGES: tuple[str, ...] = ("it", "en")
@@ -145,9 +145,6 @@ class Formatter:
 
     def time(self, moment: datetime) -> str:
         return str(format_time(self.local(moment), format="HH:mm", locale=self.lang))
-
-    def moment(self, moment: datetime) -> str:
-        return str(format_datetime(self.local(moment), format="d MMM y HH:mm", locale=self.lang))
 
     def month(self, year: int, month: int) -> str:
         return str(format_date(date(year, month, 1), format="LLLL y", locale=self.lang))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -215,6 +215,3 @@ class BotHarness:
             await self.say(f"/set join {join}", as_=admin)
         return sent
 
-
-def with_chat(section: SpaceSection, chat: ChatRef) -> SpaceSection:
-    return replace(section, chats={chat.platform: chat.chat_id})
