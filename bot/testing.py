@@ -214,4 +214,3 @@ class BotHarness:
         if join != "open":
             await self.say(f"/set join {join}", as_=admin)
         return sent
-
