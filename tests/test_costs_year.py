@@ -229,6 +229,8 @@ async def test_a_year_of_shared_costs(bot: BotHarness) -> None:
     await check_shares(year)
     await check_reminders_and_summaries(year)
     await check_payments_and_what_is_owed(year)
+    expected = len(HEATING_DUES) + len(INTERNET_DUES) + len(CLEANING_DUES)
+    assert await year.bot.fetchval("SELECT COUNT(*) FROM charges") == expected
 
 
 async def check_charges(year: Year) -> None:

@@ -131,6 +131,9 @@ async def test_killed_between_syncs_answers_nothing_twice_and_misses_nothing(
     await world.bot.start()
 
     await world.answered_once([(world.anna, e) for e in first] + while_down)
+    processed = await world.bot.fetchall("SELECT update_key FROM processed_updates")
+    keys = {p["update_key"] for p in processed}
+    assert {f"matrix:{e}" for e in first} | {f"matrix:{e}" for _, e in while_down} <= keys
 
 
 async def test_killed_process_restarts_without_duplicates_or_losses(
