@@ -1,36 +1,49 @@
 """Delivering what handlers and jobs put in the outbox.
 
-Rows are read in id order. Different chats are served side by side; the rows of one
-chat go one after another, so replies keep their order. A row is marked sent only after
-the platform accepted it; a transient failure is retried later with backoff (or after
-the platform's own `retry_after`), and a permanent one is marked failed and reported to
-`on_failed`: nothing is dropped silently.
+Every chat has its own lane: the rows of one chat go one after another, in id order,
+so replies keep their order; different chats never wait for each other. A lane that
+must wait for its chat's own limit (Telegram: 20 messages a minute in a group) waits
+alone, holding nothing the others need, and the loop keeps reading new rows for every
+other chat meanwhile: a private reply committed while a group is 150 messages behind
+goes out at once.
+
+When a chat is backlogged, the rows waiting for it that say the same kind of thing
+(check-ins, welcomes: their `merge_kind`) go out as one message instead of a stream.
+
+A row is marked sent only after the platform accepted it; a transient failure is
+retried later with backoff (or after the platform's own `retry_after`), and a permanent
+one is marked failed and reported to `on_failed`: nothing is dropped silently.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import math
 import random
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from bot.clock import Clock
 from bot.events import Button, ChatRef, Document, OutgoingMessage, Platform
 from bot.transports.base import DeliveryError, Transport
-from storage import Store
+from storage import Session, Store
 from storage.outbox import OutboxRow
 
 log = logging.getLogger(__name__)
 
 FailedHook = Callable[[OutboxRow, DeliveryError], Awaitable[None]]
+T = TypeVar("T")
 
 MAX_BACKOFF = 300.0
-BATCH = 200
+BATCH = 200  # rows read at once, over every chat that is not busy
+PER_CHAT = 50  # rows of one chat a lane takes at once
 IDLE_WAIT = 30.0
+MERGE_LIMIT = 3000  # characters of HTML in one merged message: one Telegram message
 
 
 def backoff(attempts: int) -> float:
@@ -39,27 +52,79 @@ def backoff(attempts: int) -> float:
     return base * random.uniform(0.8, 1.2)
 
 
+def chat_of(row: OutboxRow) -> ChatRef:
+    return ChatRef(Platform(row.platform), row.chat_id, row.private)
+
+
 def to_message(row: OutboxRow) -> OutgoingMessage:
     document = None
     if row.doc_name is not None and row.doc_content is not None:
         document = Document(row.doc_name, row.doc_content, row.doc_mime or "text/csv")
     return OutgoingMessage(
-        chat=ChatRef(Platform(row.platform), row.chat_id, row.private),
+        chat=chat_of(row),
         html=row.html,
         buttons=tuple(Button(label, command) for label, command in row.buttons),
         document=document,
         reply_to=row.reply_to,
         key=row.id,
+        thread_id=row.thread_id,
+    )
+
+
+def mergeable(row: OutboxRow) -> bool:
+    return row.merge_kind is not None and not row.buttons and row.doc_name is None
+
+
+def merge_run(rows: Sequence[OutboxRow]) -> list[OutboxRow]:
+    """The rows at the head of a chat's queue that go out as one message: the first
+    row, and the rows after it of the same kind, to the same thread, that fit."""
+    head = rows[0]
+    run = [head]
+    if not mergeable(head):
+        return run
+    size = len(head.html)
+    for row in rows[1:]:
+        size += len(row.html) + 1
+        fits = size <= MERGE_LIMIT
+        if not (fits and mergeable(row) and row.merge_kind == head.merge_kind):
+            break
+        if row.thread_id != head.thread_id:
+            break
+        run.append(row)
+    return run
+
+
+def merged_message(run: Sequence[OutboxRow]) -> OutgoingMessage:
+    """One message for a run: a single row as it is; several as their lines, replying
+    to none of them (one message cannot answer many)."""
+    if len(run) == 1:
+        return to_message(run[0])
+    head = run[0]
+    return OutgoingMessage(
+        chat=chat_of(head),
+        html="\n".join(row.html for row in run),
+        key=head.id,
+        thread_id=head.thread_id,
     )
 
 
 @dataclass(frozen=True)
 class _Mark:
-    """A delivery waiting for its row to be marked sent."""
+    """A delivery waiting for its rows to be marked sent."""
 
-    row_id: int
+    row_ids: tuple[int, ...]
     delivery_id: str
     done: asyncio.Future[None]
+
+
+@dataclass
+class _Platform:
+    """One platform's delivery state: the chats with a lane, and the rows they hold."""
+
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    reading: asyncio.Lock = field(default_factory=asyncio.Lock)
+    lanes: dict[str, asyncio.Task[int]] = field(default_factory=dict)
+    held: set[int] = field(default_factory=set)
 
 
 class OutboxSender:
@@ -76,11 +141,9 @@ class OutboxSender:
         self.transports = dict(transports)
         self.clock = clock
         self.on_failed = on_failed
+        # Sends in flight at once; a lane waiting for its chat's own limit holds no place.
         self._limit = asyncio.Semaphore(concurrency)
-        self._wake: dict[str, asyncio.Event] = {p: asyncio.Event() for p in self.transports}
-        # One delivery pass per platform at a time, or the loop and a flush could both
-        # pick the same pending row and send it twice.
-        self._busy: dict[str, asyncio.Lock] = {p: asyncio.Lock() for p in self.transports}
+        self._platforms = {p: _Platform() for p in self.transports}
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
         self._marks: list[_Mark] = []
@@ -88,57 +151,141 @@ class OutboxSender:
         # Platforms that may have a row waiting for a retry (all of them at start).
         self._retrying: set[str] = set(self.transports)
         self._failures = 0
+        self._sent = 0
 
     def wake(self) -> None:
-        for event in self._wake.values():
-            event.set()
+        for state in self._platforms.values():
+            state.wake.set()
 
     def start(self) -> None:
         for platform in self.transports:
             self._tasks.append(asyncio.create_task(self._loop(platform), name=f"outbox-{platform}"))
 
     async def stop(self, grace: float = 10.0) -> None:
-        """Deliver what can go out within `grace` seconds, then stop; the rest stays queued."""
+        """Deliver what can go out within `grace` seconds, then stop; the rest stays queued.
+
+        A lane still waiting for its chat's limit at the end of the grace is abandoned
+        where it waits; a send in flight then may or may not have arrived, and its row
+        stays pending: at the next start it goes again (at least once, never lost).
+        Nothing is cut in the middle of a transaction (see `_db`).
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace
         self._stopping = True
         self.wake()
-        try:
-            await asyncio.wait_for(self.flush(), grace)
-        except TimeoutError:
-            log.warning("outbox not empty at shutdown; the rest goes out at the next start")
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=grace)
         for task in self._tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+        try:
+            for platform in self.transports:
+                state = self._platforms[platform]
+                while loop.time() < deadline:
+                    await self._read(platform)
+                    if not state.lanes:
+                        break
+                    await asyncio.wait(
+                        list(state.lanes.values()), timeout=max(0.0, deadline - loop.time())
+                    )
+        except Exception:
+            log.exception("outbox: the last deliveries failed; what is left stays queued")
+        lanes = [t for state in self._platforms.values() for t in state.lanes.values()]
+        if lanes:
+            log.warning("outbox not empty at shutdown; the rest goes out at the next start")
+        for lane in lanes:
+            lane.cancel()
+        await asyncio.gather(*lanes, return_exceptions=True)
 
     async def flush(self) -> int:
-        """Deliver every row that is due now, on every platform; returns how many were sent."""
-        total = 0
+        """Deliver every row that is due now, on every platform; returns how many were sent.
+
+        Lanes the background loop started are waited for too; an error a lane met is
+        raised here (after every lane ended), as it would be in a direct delivery.
+        """
+        before = self._sent
         for platform in self.transports:
+            state = self._platforms[platform]
             while True:
-                sent, remaining = await self._deliver_due(platform)
-                total += sent
-                if not remaining:
+                await self._read(platform)
+                lanes = list(state.lanes.values())
+                if not lanes:
                     break
-        return total
+                try:
+                    await asyncio.wait(lanes)
+                except asyncio.CancelledError:
+                    for lane in lanes:  # cancelled as a whole, as one gather would be
+                        lane.cancel()
+                    raise
+                for lane in lanes:
+                    error = None if lane.cancelled() else lane.exception()
+                    if error is not None:
+                        raise error
+        return self._sent - before
+
+    async def _db(self, work: Callable[[Session], Awaitable[T]]) -> T:
+        """One transaction that a cancelled lane (a stop past its grace) cannot cut in
+        half: it runs to its end on its own, and the store closes only after it."""
+
+        async def run() -> T:
+            async with self.store.transaction() as session:
+                return await work(session)
+
+        return await asyncio.shield(run())
+
+    # -- the loop: read what is due, hand it to the lanes -------------------------------
 
     async def _loop(self, platform: str) -> None:
-        wake = self._wake[platform]
+        state = self._platforms[platform]
         while not self._stopping:
-            # Cleared before the pass: a row committed while it runs wakes the next one.
-            wake.clear()
+            # Cleared before the read: a row committed meanwhile wakes the next one.
+            state.wake.clear()
             try:
-                _, more = await self._deliver_due(platform)
+                more = await self._read(platform)
                 upcoming = None if more else await self._upcoming(platform)
             except Exception:
                 log.exception("outbox loop error on %s; retrying shortly", platform)
                 more, upcoming = False, None
             if more:
-                continue  # a full batch went out: the next one is due already
+                continue  # a full batch was handed out: more may be due already
             wait = IDLE_WAIT
             if upcoming is not None:
                 wait = max(0.05, min(IDLE_WAIT, (upcoming - self.clock.now()).total_seconds()))
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), wait)
+                await asyncio.wait_for(state.wake.wait(), wait)
+
+    async def _read(self, platform: str) -> bool:
+        """Start a lane for every chat with rows due and no lane yet; True if the read
+        was full (more rows may be due)."""
+        state = self._platforms[platform]
+        async with state.reading:
+            busy = list(state.lanes)
+            now = self.clock.now()
+            rows = await self._db(
+                lambda session: session.outbox.due(
+                    platform, now, BATCH, exclude=busy, per_chat=PER_CHAT
+                )
+            )
+            by_chat: dict[str, list[OutboxRow]] = {}
+            for row in rows:
+                if row.id not in state.held:  # a row that moved to another chat mid-lane
+                    by_chat.setdefault(row.chat_id, []).append(row)
+            for chat_id, chat_rows in by_chat.items():
+                state.held.update(r.id for r in chat_rows)
+                lane = asyncio.create_task(
+                    self._lane(platform, chat_id, chat_rows), name=f"outbox-{platform}-lane"
+                )
+                state.lanes[chat_id] = lane
+                lane.add_done_callback(functools.partial(self._lane_done, platform, chat_id))
+            return len(rows) == BATCH and bool(by_chat)
+
+    def _lane_done(self, platform: str, chat_id: str, task: asyncio.Task[int]) -> None:
+        state = self._platforms[platform]
+        if state.lanes.get(chat_id) is task:
+            del state.lanes[chat_id]
+        if not task.cancelled() and task.exception() is not None:
+            log.error("outbox lane of %s failed", platform, exc_info=task.exception())
+        state.wake.set()  # its chat may have rows that came while it was busy
 
     async def _upcoming(self, platform: str) -> datetime | None:
         """When the next retry of `platform` is due, if any.
@@ -151,53 +298,65 @@ class OutboxSender:
         if platform not in self._retrying:
             return None
         failures = self._failures
-        async with self.store.transaction() as session:
-            upcoming = await session.outbox.next_attempt(platform)
+        upcoming = await self._db(lambda session: session.outbox.next_attempt(platform))
         if upcoming is None and failures == self._failures:  # none scheduled meanwhile
             self._retrying.discard(platform)
         return upcoming
 
-    async def _deliver_due(self, platform: str) -> tuple[int, bool]:
-        """One batch: returns (rows sent, whether a full batch suggests more are due)."""
-        async with self._busy[platform]:
-            return await self._deliver_batch(platform)
+    # -- a lane: one chat's rows, in order ----------------------------------------------
 
-    async def _deliver_batch(self, platform: str) -> tuple[int, bool]:
-        async with self.store.transaction() as session:
-            rows = await session.outbox.due(platform, self.clock.now(), BATCH)
-        if not rows:
-            return 0, False
-        by_chat: dict[str, list[OutboxRow]] = {}
-        for row in rows:
-            by_chat.setdefault(row.chat_id, []).append(row)
-        results = await asyncio.gather(*(self._deliver_chat(chat) for chat in by_chat.values()))
-        return sum(results), len(rows) == BATCH and sum(results) > 0
-
-    async def _deliver_chat(self, rows: list[OutboxRow]) -> int:
+    async def _lane(self, platform: str, chat_id: str, rows: list[OutboxRow]) -> int:
+        state = self._platforms[platform]
+        transport = self.transports[platform]
+        ready_in: Callable[[ChatRef], float] | None = getattr(transport, "ready_in", None)
         sent = 0
-        async with self._limit:
-            for row in rows:
-                if not await self._deliver(row):
-                    break  # keep this chat's order: later rows wait for this one
-                sent += 1
+        try:
+            while rows:
+                wait = ready_in(chat_of(rows[0])) if ready_in is not None else 0.0
+                if wait > 0:
+                    # Waiting for this chat's own limit: alone, holding no place. What
+                    # came for the chat meanwhile is read again after the wait, so a
+                    # backlog of announcements goes out merged.
+                    await asyncio.sleep(wait)
+                    state.held.difference_update(r.id for r in rows)
+                    rows = await self._chat_rows(platform, chat_id)
+                    state.held.update(r.id for r in rows)
+                    if not rows:
+                        break
+                run = merge_run(rows)
+                async with self._limit:
+                    if not await self._deliver(run):
+                        break  # keep this chat's order: later rows wait for this one
+                sent += len(run)
+                rows = rows[len(run) :]
+                state.held.difference_update(r.id for r in run)
+        finally:
+            state.held.difference_update(r.id for r in rows)
         return sent
 
-    async def _deliver(self, row: OutboxRow) -> bool:
-        transport = self.transports[row.platform]
+    async def _chat_rows(self, platform: str, chat_id: str) -> list[OutboxRow]:
+        now = self.clock.now()
+        return await self._db(
+            lambda session: session.outbox.due_in_chat(platform, chat_id, now, PER_CHAT)
+        )
+
+    async def _deliver(self, run: list[OutboxRow]) -> bool:
+        head = run[0]
+        transport = self.transports[head.platform]
         try:
-            delivery_id = await transport.send(to_message(row))
+            delivery_id = await transport.send(merged_message(run))
         except DeliveryError as err:
-            await self._failed(row, err)
+            await self._failed(run, err)
             return False
         except Exception as exc:
-            log.warning("sending outbox row %d failed: %r", row.id, exc)
-            await self._failed(row, DeliveryError(repr(exc)))
+            log.warning("sending outbox row %d failed: %r", head.id, exc)
+            await self._failed(run, DeliveryError(repr(exc)))
             return False
-        await self._mark_sent(row.id, delivery_id)
+        await self._mark_sent(tuple(r.id for r in run), delivery_id)
         return True
 
-    async def _mark_sent(self, row_id: int, delivery_id: str) -> None:
-        """Record that the platform accepted a row; return once that is committed.
+    async def _mark_sent(self, row_ids: tuple[int, ...], delivery_id: str) -> None:
+        """Record that the platform accepted rows; return once that is committed.
 
         Deliveries that finish while another's record is being committed wait, then
         share one transaction (group commit): with `synchronous=FULL` every commit is a
@@ -205,20 +364,20 @@ class OutboxSender:
         marked only after its platform accepted it, and only a transaction's length
         later than alone.
         """
-        mark = _Mark(row_id, delivery_id, asyncio.get_running_loop().create_future())
+        mark = _Mark(row_ids, delivery_id, asyncio.get_running_loop().create_future())
         self._marks.append(mark)
         async with self._marking:
             if not mark.done.done():  # nobody took it into their transaction
                 batch, self._marks = self._marks, []
                 await self._commit_marks(batch, mark)
         await mark.done
+        self._sent += len(row_ids)
 
     async def _commit_marks(self, batch: list[_Mark], own: _Mark) -> None:
+        sent = [(row_id, m.delivery_id) for m in batch for row_id in m.row_ids]
+        now = self.clock.now()
         try:
-            async with self.store.transaction() as session:
-                await session.outbox.mark_sent_many(
-                    [(m.row_id, m.delivery_id) for m in batch], self.clock.now()
-                )
+            await self._db(lambda session: session.outbox.mark_sent_many(sent, now))
         except BaseException as exc:
             # The others fail as they would have failed alone: their rows stay pending.
             failure = exc if isinstance(exc, Exception) else RuntimeError("outbox: interrupted")
@@ -229,21 +388,23 @@ class OutboxSender:
         for m in batch:
             m.done.set_result(None)
 
-    async def _failed(self, row: OutboxRow, err: DeliveryError) -> None:
+    async def _failed(self, run: list[OutboxRow], err: DeliveryError) -> None:
+        head = run[0]
         if err.permanent:
-            log.warning("outbox row %d failed for good: %s", row.id, err.reason)
-            async with self.store.transaction() as session:
-                await session.outbox.mark_failed(row.id, err.reason)
+            log.warning("outbox row %d failed for good: %s", head.id, err.reason)
+            ids = [row.id for row in run]
+            await self._db(lambda session: session.outbox.mark_failed_many(ids, err.reason))
             if self.on_failed is not None:
                 try:
-                    await self.on_failed(row, err)
+                    await self.on_failed(head, err)
                 except Exception:
-                    log.exception("on_failed hook broke for row %d", row.id)
+                    log.exception("on_failed hook broke for row %d", head.id)
             return
-        self._retrying.add(row.platform)
+        self._retrying.add(head.platform)
         self._failures += 1
-        delay = err.retry_after if err.retry_after is not None else backoff(row.attempts)
+        delay = err.retry_after if err.retry_after is not None else backoff(head.attempts)
         # Stored times have whole seconds: round up, so a retry never comes early.
         retry_at = self.clock.now() + timedelta(seconds=math.ceil(delay) + 1)
-        async with self.store.transaction() as session:
-            await session.outbox.mark_retry(row.id, retry_at.replace(microsecond=0), err.reason)
+        # Only the head waits: the rows after it wait behind it (a chat keeps its order).
+        at = retry_at.replace(microsecond=0)
+        await self._db(lambda session: session.outbox.mark_retry(head.id, at, err.reason))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -28,6 +28,8 @@ class OutboxRow:
     attempts: int
     next_attempt_at: datetime
     created_at: datetime
+    thread_id: str = ""
+    merge_kind: str | None = None
 
     @classmethod
     def from_row(cls, row: Row) -> OutboxRow:
@@ -48,6 +50,8 @@ class OutboxRow:
             attempts=row["attempts"],
             next_attempt_at=from_db(row["next_attempt_at"]),
             created_at=from_db(row["created_at"]),
+            thread_id=row["thread_id"],
+            merge_kind=row["merge_kind"],
         )
 
 
@@ -64,6 +68,8 @@ class NewOutboxItem:
     doc_content: bytes | None = None
     space_id: int | None = None
     member_id: int | None = None
+    thread_id: str = ""
+    merge_kind: str | None = None
 
 
 class OutboxRepo:
@@ -73,8 +79,8 @@ class OutboxRepo:
     async def enqueue(self, item: NewOutboxItem, now: datetime) -> int:
         return await self._tx.execute(
             "INSERT INTO outbox (platform, chat_id, private, html, buttons, reply_to, doc_name,"
-            " doc_mime, doc_content, space_id, member_id, next_attempt_at, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " doc_mime, doc_content, space_id, member_id, thread_id, merge_kind,"
+            " next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 item.platform,
                 item.chat_id,
@@ -87,23 +93,62 @@ class OutboxRepo:
                 item.doc_content,
                 item.space_id,
                 item.member_id,
+                item.thread_id,
+                item.merge_kind,
                 to_db(now),
                 to_db(now),
             ),
         )
 
-    async def due(self, platform: str, now: datetime, limit: int = 100) -> list[OutboxRow]:
-        """Rows to send now, oldest first; a row waits while an older one of its chat waits."""
+    async def due(
+        self,
+        platform: str,
+        now: datetime,
+        limit: int = 100,
+        *,
+        exclude: Collection[str] = (),
+        per_chat: int | None = None,
+    ) -> list[OutboxRow]:
+        """Rows to send now, oldest first; a row waits while an older one of its chat waits.
+
+        `exclude` leaves out chats (those being served already); `per_chat` takes at
+        most that many rows of each chat, so one chat's backlog cannot fill the read.
+        """
         stamp = to_db(now)
         rows = await self._tx.fetchall(
-            "SELECT * FROM outbox o WHERE o.state = 'pending' AND o.platform = ?"
-            " AND o.next_attempt_at <= ? AND NOT EXISTS ("
+            "SELECT * FROM (SELECT o.*, ROW_NUMBER() OVER"
+            " (PARTITION BY o.chat_id ORDER BY o.id) AS place FROM outbox o"
+            " WHERE o.state = 'pending' AND o.platform = ? AND o.next_attempt_at <= ?"
+            " AND o.chat_id NOT IN (SELECT value FROM json_each(?)) AND NOT EXISTS ("
             "  SELECT 1 FROM outbox p WHERE p.state = 'pending' AND p.platform = o.platform"
-            "  AND p.chat_id = o.chat_id AND p.id < o.id AND p.next_attempt_at > ?)"
-            " ORDER BY o.id LIMIT ?",
-            (platform, stamp, stamp, limit),
+            "  AND p.chat_id = o.chat_id AND p.id < o.id AND p.next_attempt_at > ?))"
+            " WHERE place <= ? ORDER BY id LIMIT ?",
+            (platform, stamp, json.dumps(list(exclude)), stamp, per_chat or limit, limit),
         )
         return [OutboxRow.from_row(r) for r in rows]
+
+    async def due_in_chat(
+        self, platform: str, chat_id: str, now: datetime, limit: int
+    ) -> list[OutboxRow]:
+        """One chat's rows to send now, oldest first (none while an older one waits)."""
+        stamp = to_db(now)
+        rows = await self._tx.fetchall(
+            "SELECT * FROM outbox o WHERE o.platform = ? AND o.chat_id = ?"
+            " AND o.state = 'pending' AND o.next_attempt_at <= ? AND NOT EXISTS ("
+            "  SELECT 1 FROM outbox p WHERE p.platform = o.platform AND p.chat_id = o.chat_id"
+            "  AND p.state = 'pending' AND p.id < o.id AND p.next_attempt_at > ?)"
+            " ORDER BY o.id LIMIT ?",
+            (platform, chat_id, stamp, stamp, limit),
+        )
+        return [OutboxRow.from_row(r) for r in rows]
+
+    async def redirect(self, platform: str, old_chat_id: str, new_chat_id: str) -> int:
+        """What waits for a chat that moved goes to its new id (once: it is the same row)."""
+        return await self._tx.execute_rowcount(
+            "UPDATE outbox SET chat_id = ? WHERE platform = ? AND chat_id = ?"
+            " AND state = 'pending'",
+            (new_chat_id, platform, old_chat_id),
+        )
 
     async def next_attempt(self, platform: str) -> datetime | None:
         value = await self._tx.fetchval(
@@ -131,9 +176,12 @@ class OutboxRepo:
         )
 
     async def mark_failed(self, row_id: int, error: str) -> None:
-        await self._tx.execute(
+        await self.mark_failed_many([row_id], error)
+
+    async def mark_failed_many(self, row_ids: Sequence[int], error: str) -> None:
+        await self._tx.executemany(
             "UPDATE outbox SET state = 'failed', attempts = attempts + 1, error = ? WHERE id = ?",
-            (error[:500], row_id),
+            [(error[:500], row_id) for row_id in row_ids],
         )
 
     async def pending_count(self, platform: str | None = None) -> int:

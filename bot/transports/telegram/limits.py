@@ -120,8 +120,11 @@ class SendLimiter:
                 wait = self._wait(chat)
                 if wait == 0.0:
                     break
+                # asyncio.timeout, not wait_for: on 3.11 a wait_for around a Condition's
+                # wait, cancelled as its timeout fires, can leave the lock to nobody.
                 with suppress(TimeoutError):
-                    await asyncio.wait_for(self._changed.wait(), wait)
+                    async with asyncio.timeout(wait):
+                        await self._changed.wait()
             chat.take()
             self._overall.take()
         try:
