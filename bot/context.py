@@ -9,12 +9,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
-from bot.events import ChatRef, Document, IncomingMessage, Platform
+from bot.events import ChatRef, Document, IncomingMessage, Kind, Platform
 from bot.i18n import Formatter, Localizer, Markup, Translator
 from storage import Session, Store
 from storage.members import Member
@@ -32,6 +32,9 @@ Render = Callable[[Localizer], Markup]
 ButtonSpec = tuple[str, str]
 
 DEFAULT_TZ = ZoneInfo("Europe/Rome")
+# A command older than this when it is handled (sent while the bot was down) is
+# answered with a note that the answer comes late.
+LATE_AFTER = timedelta(minutes=15)
 
 
 def message(key: str, /, **values: object) -> Render:
@@ -98,6 +101,7 @@ class Context:
             lang or (member.language if member else None) or (space.language if space else None)
         )
         self.loc = self.localizer(rt.translator.language(wanted))
+        self._late_noted = False
 
     # -- reading -------------------------------------------------------------------
 
@@ -117,6 +121,19 @@ class Context:
     def today(self) -> date:
         """Today in the space's timezone (not the server's, not UTC)."""
         return self.now.astimezone(self.tz).date()
+
+    @property
+    def sent_at(self) -> datetime:
+        """When the command was sent, by the platform's word (never later than now): a
+        command that waited while the bot was down takes effect at that time."""
+        if self.msg is None:
+            return self.now
+        return self.now - max(self.msg.age, timedelta(0))
+
+    @property
+    def late(self) -> bool:
+        """Whether the command waited so long (the bot was down) that its answer is late."""
+        return self.msg is not None and self.msg.kind is Kind.MESSAGE and self.msg.age > LATE_AFTER
 
     @property
     def prefix(self) -> str:
@@ -141,10 +158,20 @@ class Context:
         *,
         buttons: Sequence[ButtonSpec] = (),
         document: Document | None = None,
+        merge: str | None = None,
     ) -> None:
-        """Answer in the chat the command came from."""
+        """Answer in the chat (and the thread or topic) the command came from.
+
+        The first answer to a late command (sent while the bot was down) says when it
+        was sent. `merge` names what the answer says, for a group's backlog to go out
+        merged (see `bot.outbox`).
+        """
         if self.msg is None:
             raise RuntimeError("reply() needs an incoming message; jobs use notify() or post()")
+        if self.late and not self._late_noted:
+            self._late_noted = True
+            text = Markup(f"{text}\n<i>{self._late_note()}</i>")
+            merge = None  # its note is its own: it does not go into a merged message
         await self.send(
             self.msg.chat,
             text,
@@ -153,7 +180,16 @@ class Context:
             document=document,
             member_id=self.member.id if self.member and self.msg.chat.private else None,
             reply_to=self.msg.message_id,
+            thread_id=self.msg.thread_id,
+            merge=merge,
         )
+
+    def _late_note(self) -> Markup:
+        sent = self.sent_at
+        if sent.astimezone(self.tz).date() == self.today:
+            return self.t("dispatch.answered_late", time=self.fmt.time(sent))
+        day = self.fmt.day(sent.astimezone(self.tz).date())
+        return self.t("dispatch.answered_late_day", day=day, time=self.fmt.time(sent))
 
     async def say(self, key: str, /, **values: object) -> None:
         await self.reply(self.t(key, **values))
@@ -191,17 +227,24 @@ class Context:
         *,
         exclude: ChatRef | None = None,
         buttons: Sequence[ButtonSpec] = (),
+        merge: str | None = None,
     ) -> int:
-        """Write to the space's group chats (Telegram group, Matrix room) in its language."""
+        """Write to the space's group chats (Telegram group, Matrix room) in its language;
+        in a forum, to the topic the admins chose for posts (General by default)."""
         if self.space is None:
             return 0
         loc = self.localizer(self.space.language)
         posted = 0
-        for platform, chat_id in (await self.session.spaces.chats(self.space.id)).items():
-            chat = ChatRef(Platform(platform), chat_id, private=False)
-            if exclude is not None and (exclude.platform, exclude.chat_id) == (platform, chat_id):
+        for bound in await self.session.spaces.chats(self.space.id):
+            chat = ChatRef(Platform(bound.platform), bound.chat_id, private=False)
+            if exclude is not None and (exclude.platform, exclude.chat_id) == (
+                bound.platform,
+                bound.chat_id,
+            ):
                 continue
-            await self.send(chat, render(loc), loc, buttons=buttons)
+            await self.send(
+                chat, render(loc), loc, buttons=buttons, thread_id=bound.topic, merge=merge
+            )
             posted += 1
         return posted
 
@@ -215,6 +258,8 @@ class Context:
         document: Document | None = None,
         member_id: int | None = None,
         reply_to: str = "",
+        thread_id: str = "",
+        merge: str | None = None,
     ) -> None:
         item = NewOutboxItem(
             platform=chat.platform,
@@ -228,5 +273,7 @@ class Context:
             doc_content=document.content if document else None,
             space_id=self.space.id if self.space else None,
             member_id=member_id,
+            thread_id=thread_id,
+            merge_kind=merge,
         )
         await self.session.outbox.enqueue(item, self.now)

@@ -310,8 +310,8 @@ class Dispatcher:
         """Process one update exactly once; never raises for anything a user can send."""
         if msg.kind is Kind.EDITED:
             return  # an edited command would run twice; people expect edits to be ignored
-        if msg.kind is Kind.MEMBER_LEFT:
-            await self._event(msg)
+        if msg.kind not in (Kind.MESSAGE, Kind.BUTTON):
+            await self._event(msg)  # something happened to a chat or a member
             return
         bot_name = self.bot_names.get(msg.chat.platform, "")
         parsed = parse_line(without_controls(msg.text), self.prefixes(msg.chat.platform), bot_name)
@@ -390,8 +390,15 @@ class Dispatcher:
             if space:
                 member = await session.members.by_identity(space.id, identity)
         if member is not None:
+            # Only what someone says shows their current name: a departure or a block
+            # keeps the name they had (a platform may not know it any more).
+            speaking = msg.kind in (Kind.MESSAGE, Kind.BUTTON)
             member = await session.members.touch(
-                member, identity, msg.sender.display_name, msg.sender.username, self.rt.clock.now()
+                member,
+                identity,
+                msg.sender.display_name if speaking else "",
+                msg.sender.username if speaking else member.username,
+                self.rt.clock.now(),
             )
         lang = member.language if member and member.language else None
         if lang is None and msg.sender.language in ("it", "en") and member is None:
@@ -592,6 +599,16 @@ MESSAGES: Catalog = {
     "dispatch.not_a_choice": {
         "en": "“{value}” is not one of: {choices}.",
         "it": "“{value}” non è tra: {choices}.",
+    },
+    "dispatch.answered_late": {
+        "en": "You sent this at {time}, while I was offline: I could only answer now.",
+        "it": "L'hai inviato alle {time}, mentre ero offline: ho potuto rispondere solo ora.",
+    },
+    "dispatch.answered_late_day": {
+        "en": "You sent this on {day} at {time}, while I was offline: I could only answer now.",
+        "it": (
+            "L'hai inviato il {day} alle {time}, mentre ero offline: ho potuto rispondere solo ora."
+        ),
     },
     "dispatch.internal_error": {
         "en": "Sorry, something went wrong on my side and nothing was changed. Please try again.",

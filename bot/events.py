@@ -8,7 +8,7 @@ and in tests.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 
@@ -20,12 +20,24 @@ class Platform(StrEnum):
 
 
 class Kind(StrEnum):
-    """What an incoming update is; only `MESSAGE` and `BUTTON` can carry commands."""
+    """What an incoming update is; only `MESSAGE` and `BUTTON` can carry commands.
+
+    The others are events about a chat, handled by the routers' event hooks:
+    `CHAT_MOVED` (the chat now lives at `moved_to`: a Telegram group upgraded to a
+    supergroup, a Matrix room upgraded to a new version), `BOT_ADDED` / `BOT_REMOVED`
+    (the bot was added to or removed from a group; in a private chat, the person
+    unblocked or blocked it), `CANNOT_READ` (the bot is in the group but cannot see
+    its messages: Telegram's privacy mode, and no admin rights).
+    """
 
     MESSAGE = "message"
     EDITED = "edited"
     BUTTON = "button"
     MEMBER_LEFT = "member_left"
+    CHAT_MOVED = "chat_moved"
+    BOT_ADDED = "bot_added"
+    BOT_REMOVED = "bot_removed"
+    CANNOT_READ = "cannot_read"
 
 
 @dataclass(frozen=True)
@@ -42,6 +54,7 @@ class ChatRef:
     chat_id: str
     private: bool
     title: str = ""
+    forum: bool = False  # a Telegram supergroup with topics
 
 
 @dataclass(frozen=True)
@@ -80,6 +93,13 @@ class IncomingMessage:
     `update_id` is the platform's own id (Telegram `update_id`, Matrix `event_id`): the
     dispatcher records it with the command's effects so a redelivered update does nothing.
     `message_id` is what a reply should point at (Matrix `m.in_reply_to`).
+
+    `timestamp` is when the platform says it was sent, and `age` how long before the
+    transport handed it over that was, by the transport's own clock (never negative: a
+    time in the future is not trusted). A command sent while the bot was down comes
+    late; its effects happen at the time it was sent (`Context.sent_at`).
+    `thread_id` is the thread or topic the message belongs to (Telegram forum topic,
+    Matrix `m.thread` root), where the reply goes too; empty for the main timeline.
     """
 
     update_id: str
@@ -90,6 +110,9 @@ class IncomingMessage:
     kind: Kind = Kind.MESSAGE
     message_id: str = ""
     sender_is_chat_admin: bool | None = None
+    age: timedelta = timedelta(0)
+    thread_id: str = ""
+    moved_to: str = ""  # for CHAT_MOVED: the chat's new id
     raw: object = field(default=None, compare=False, repr=False)
 
     @property
@@ -104,6 +127,8 @@ class OutgoingMessage:
     `html` is the small HTML subset Telegram and Matrix both understand (`b`, `i`, `code`,
     `pre`, `a`); every piece of user text in it was escaped when it was rendered.
     `key` is the outbox row id: transports derive idempotency keys from it.
+    `thread_id` is the thread or topic it goes to (empty: the chat's main timeline, on
+    Telegram the General topic).
     """
 
     chat: ChatRef
@@ -112,3 +137,4 @@ class OutgoingMessage:
     document: Document | None = None
     reply_to: str = ""
     key: int = 0
+    thread_id: str = ""

@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import re
 import string
+import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -40,6 +41,23 @@ def escape(value: object) -> Markup:
     if isinstance(value, Markup):
         return value
     return Markup(html.escape(str(value), quote=True))
+
+
+FSI, PDI = "\u2068", "\u2069"  # first strong isolate … pop directional isolate
+_RIGHT_TO_LEFT = frozenset({"R", "AL", "AN"})
+
+
+def isolate(text: str) -> str:
+    """Text someone wrote (a name, a note), kept from turning the line around it.
+
+    Text with right-to-left letters or Arabic digits is put between FSI and PDI, so it
+    is laid out on its own and the sentence around it keeps its order. Other text
+    cannot turn a left-to-right line and stays as it is (no invisible characters in
+    every line people copy).
+    """
+    if FSI in text or not any(unicodedata.bidirectional(ch) in _RIGHT_TO_LEFT for ch in text):
+        return text
+    return f"{FSI}{text}{PDI}"
 
 
 def join(parts: list[Markup], separator: str = "\n") -> Markup:
@@ -107,7 +125,14 @@ class Translator:
             if not isinstance(count, int):
                 raise TypeError(f"message {key!r} has plural forms and needs an int count")
             text = text.get(plural_category(lang, count)) or text["other"]
-        return Markup(text.format_map({k: escape(v) for k, v in values.items()}))
+        return Markup(text.format_map({k: _value(v) for k, v in values.items()}))
+
+
+def _value(value: object) -> Markup:
+    """A value as it goes into a message: escaped, and isolated if someone wrote it."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return escape(isolate(value))
+    return escape(value)
 
 
 class Formatter:

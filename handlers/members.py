@@ -22,6 +22,7 @@ from bot.dispatcher import Command, Role, Router, Where
 from bot.events import Kind
 from bot.i18n import LANGUAGES, Catalog, Localizer, Markup, escape, join
 from storage.members import Member, MemberRole, MembersRepo, MemberStatus
+from storage.names import clean_name as stored_name
 from storage.spaces import Space
 
 log = logging.getLogger(__name__)
@@ -307,9 +308,9 @@ class MemberName(MemberArg):
 
 
 def clean_text(text: str, limit: int | None = None) -> str:
-    """Text fit to show and store: control characters gone, whitespace collapsed, capped."""
-    printable = "".join(ch if ch.isprintable() else " " for ch in text)
-    return " ".join(printable.split())[:limit]
+    """Text fit to show and store: control and invisible characters gone (direction
+    overrides too), whitespace collapsed, capped."""
+    return stored_name(text, limit)
 
 
 def clean_name(text: str) -> str:

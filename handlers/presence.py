@@ -27,7 +27,7 @@ from bot.arguments import Rest, YearMonth
 from bot.context import Context, Render, Runtime
 from bot.dispatcher import Role, Router, Where
 from bot.events import Document
-from bot.i18n import Catalog, Localizer, Markup, join
+from bot.i18n import Catalog, Localizer, Markup, escape, isolate, join
 from handlers.members import clean_text
 from handlers.mentions import defuse_mentions
 from storage.members import Member, MemberStatus
@@ -520,13 +520,14 @@ async def checkout(ctx: Context) -> None:
 # -- who is in, who is coming -----------------------------------------------------------
 
 
-def named_list(loc: Localizer, members: Sequence[Member]) -> str:
-    """Visible members by name, hidden ones only counted."""
-    names = [m.display_name for m in members if not is_hidden(m)]
+def named_list(loc: Localizer, members: Sequence[Member]) -> Markup:
+    """Visible members by name (each escaped and kept to its own direction), hidden ones
+    only counted."""
+    names = [escape(isolate(m.display_name)) for m in members if not is_hidden(m)]
     hidden = len(members) - len(names)
     if hidden:
-        names.append(str(loc.t("presence.others", count=hidden)))
-    return ", ".join(names)
+        names.append(loc.t("presence.others", count=hidden))
+    return Markup(", ".join(names))
 
 
 @router.command("who", role=Role.MEMBER, where=Where.ANY)
@@ -573,7 +574,7 @@ async def who(ctx: Context) -> None:
     ]
     if coming:
         lines.append(Markup(f"\n{ctx.t('who.planned_title')}"))
-        lines.append(Markup(named_list(ctx.loc, coming)))
+        lines.append(named_list(ctx.loc, coming))
     await ctx.reply(join(lines))
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from storage.db import Row, Tx, from_db, opt_from_db, to_db
+from storage.names import clean_name
 
 
 class MemberRole(StrEnum):
@@ -114,6 +115,7 @@ class MembersRepo:
         language: str | None = None,
     ) -> Member:
         joined = to_db(now) if status is MemberStatus.ACTIVE else None
+        display_name = clean_name(display_name) or identity.partition(":")[2]
         member_id = await self._tx.execute(
             "INSERT INTO members (space_id, display_name, username, role, status, language,"
             " joined_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -169,12 +171,13 @@ class MembersRepo:
     async def touch(
         self, member: Member, identity: str, display_name: str, username: str, now: datetime
     ) -> Member:
-        """Record that this identity spoke now, and follow a changed name or username."""
+        """Record that this identity spoke now, and follow a changed name or username
+        (cleaned as every stored name is; an empty one keeps the name the member has)."""
         await self._tx.execute(
             "UPDATE identities SET last_seen_at = ? WHERE space_id = ? AND identity = ?",
             (to_db(now), member.space_id, identity),
         )
-        name = display_name or member.display_name
+        name = clean_name(display_name) or member.display_name
         if (name, username) != (member.display_name, member.username):
             await self._tx.execute(
                 "UPDATE members SET display_name = ?, username = ? WHERE id = ?",

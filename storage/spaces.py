@@ -69,6 +69,15 @@ class Space:
         )
 
 
+@dataclass(frozen=True)
+class BoundChat:
+    """A group chat of a space; `topic` is where its posts go in a forum ('' = General)."""
+
+    platform: str
+    chat_id: str
+    topic: str = ""
+
+
 class SpacesRepo:
     def __init__(self, tx: Tx) -> None:
         self._tx = tx
@@ -127,12 +136,54 @@ class SpacesRepo:
             (space_id, platform, chat_id),
         )
 
-    async def chats(self, space_id: int) -> dict[str, str]:
+    async def chats(self, space_id: int) -> list[BoundChat]:
         rows = await self._tx.fetchall(
-            "SELECT platform, chat_id FROM space_chats WHERE space_id = ? ORDER BY platform",
+            "SELECT platform, chat_id, topic FROM space_chats WHERE space_id = ? ORDER BY platform",
             (space_id,),
         )
-        return {r["platform"]: r["chat_id"] for r in rows}
+        return [BoundChat(r["platform"], r["chat_id"], r["topic"]) for r in rows]
+
+    async def set_topic(self, space_id: int, platform: str, topic: str) -> None:
+        await self._tx.execute(
+            "UPDATE space_chats SET topic = ? WHERE space_id = ? AND platform = ?",
+            (topic, space_id, platform),
+        )
+
+    async def move_chat(self, platform: str, old: str, new: str, now: datetime) -> Space | None:
+        """The chat `old` now lives at `new`: its space follows it, and the move is kept
+        (buttons shown in the old chat stay valid). Returns the space that moved, or None
+        if `old` belonged to no space or `new` already belongs to another one."""
+        space = await self.by_chat(platform, old)
+        if space is not None:
+            owner = await self.by_chat(platform, new)
+            if owner is not None and owner.id != space.id:
+                return None
+            await self._tx.execute(
+                "DELETE FROM space_chats WHERE platform = ? AND chat_id = ?", (platform, new)
+            )
+            await self._tx.execute(
+                "UPDATE space_chats SET chat_id = ? WHERE platform = ? AND chat_id = ?",
+                (new, platform, old),
+            )
+        # A chat that moved twice: the first move's buttons are good in the last chat too.
+        await self._tx.execute(
+            "UPDATE chat_moves SET new_chat_id = ? WHERE platform = ? AND new_chat_id = ?",
+            (new, platform, old),
+        )
+        await self._tx.execute(
+            "INSERT INTO chat_moves (platform, old_chat_id, new_chat_id, moved_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (platform, old_chat_id) DO UPDATE SET"
+            " new_chat_id = excluded.new_chat_id, moved_at = excluded.moved_at",
+            (platform, old, new, to_db(now)),
+        )
+        return space
+
+    async def moves(self, platform: str) -> list[tuple[str, str]]:
+        """Every (old chat, chat it moved to) of a platform."""
+        rows = await self._tx.fetchall(
+            "SELECT old_chat_id, new_chat_id FROM chat_moves WHERE platform = ?", (platform,)
+        )
+        return [(r["old_chat_id"], r["new_chat_id"]) for r in rows]
 
     async def all_chats(self) -> list[tuple[int, str, str]]:
         rows = await self._tx.fetchall("SELECT space_id, platform, chat_id FROM space_chats")

@@ -747,17 +747,20 @@ class FakeTelegram:
                 u for u in self.updates if u["update_id"] >= self.confirmed and self._allowed(u)
             ]
             remaining = deadline - time.monotonic()
-            if pending or remaining <= 0:
-                break
+            # A newer getUpdates ends this one: a long poll its client gave up on (a bot
+            # that stopped) answers nobody, and delivers nothing.
             if generation != self._poll_generation:
                 raise ApiError(
                     409,
                     "Conflict: terminated by other getUpdates request; make sure that only "
                     "one bot instance is running",
                 )
+            if pending or remaining <= 0:
+                break
             async with self._changed:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._changed.wait(), min(remaining, 0.5))
+                    async with asyncio.timeout(min(remaining, 0.5)):
+                        await self._changed.wait()
         batch = pending[:limit]
         for update in batch:
             self.deliveries[update["update_id"]] += 1
