@@ -3,7 +3,8 @@
 Start order: open and migrate the database, apply `[[spaces]]`, start the transports
 (they learn their own names), then the outbox and the scheduler. Stop order is the
 reverse of what could lose work: stop taking input, let the handler in progress
-finish, stop the jobs, deliver what is queued for up to ten seconds, close the database.
+finish, stop the jobs, deliver what is queued in the time left, close the database:
+eight seconds in all, so a SIGTERM ends the process before a container's SIGKILL.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ log = logging.getLogger(__name__)
 
 KEEP_UPDATES = timedelta(days=30)
 KEEP_SENT = timedelta(days=30)
-STOP_GRACE = 10.0
+STOP_GRACE = 8.0  # the whole stop, with room left before a container's SIGKILL at 10 s
+MIN_DELIVERY = 0.5  # what the outbox gets at least to deliver at stop
 
 engine = Router("engine", {**DISPATCH_MESSAGES, **UNDELIVERED_MESSAGES})
 
@@ -129,6 +131,7 @@ class App:
             on_commit=self._outbox.wake,
         )
         self._scheduler = Scheduler(self.registry.jobs, self._rt, on_done=self._outbox.wake)
+        await self._prepare_transports()
         for transport in self.transports.values():
             await transport.start(self._sink)
             bot_names[transport.platform] = transport.bot_name
@@ -140,6 +143,17 @@ class App:
             ", ".join(self.transports) or "no transports",
             self.config.database_path,
         )
+
+    async def _prepare_transports(self) -> None:
+        """Tell each transport that wants it which of its chats belong to spaces, and
+        which chats moved (a transport looks at them once started; see `prepare`)."""
+        async with self.store.transaction() as session:
+            chats = await session.spaces.all_chats()
+            moves = {p: await session.spaces.moves(p) for p in self.transports}
+        for platform, transport in self.transports.items():
+            prepare = getattr(transport, "prepare", None)
+            if prepare is not None:
+                prepare([c for _, p, c in chats if p == platform], moves[platform])
 
     async def _sink(self, msg: IncomingMessage) -> None:
         self._inflight += 1
@@ -161,17 +175,22 @@ class App:
         await self.outbox.flush()
 
     async def stop(self) -> None:
+        """Everything within STOP_GRACE seconds in all (a container's SIGKILL follows ten
+        seconds after SIGTERM): input stops, the handler in progress finishes, the outbox
+        delivers what it can in the time left; the rest stays queued for the next start."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + STOP_GRACE
         for transport in self.transports.values():
             try:
                 await transport.stop()
             except Exception:
                 log.exception("stopping %s failed", transport.platform)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._idle.wait(), STOP_GRACE)
+            await asyncio.wait_for(self._idle.wait(), max(0.0, deadline - loop.time()))
         if self._scheduler is not None:
             self._scheduler.shutdown()
         if self._outbox is not None:
-            await self._outbox.stop(STOP_GRACE)
+            await self._outbox.stop(max(MIN_DELIVERY, deadline - loop.time()))
         for transport in self.transports.values():
             # Connections for sending are released only now, after the outbox's last
             # deliveries (stop() only ended the input).

@@ -27,7 +27,7 @@ class Kind(StrEnum):
     supergroup, a Matrix room upgraded to a new version), `BOT_ADDED` / `BOT_REMOVED`
     (the bot was added to or removed from a group; in a private chat, the person
     unblocked or blocked it), `CANNOT_READ` (the bot is in the group but cannot see
-    its messages: Telegram's privacy mode, and no admin rights).
+    its messages: Telegram's privacy mode, and no admin rights) and `CAN_READ` (it can).
     """
 
     MESSAGE = "message"
@@ -38,6 +38,7 @@ class Kind(StrEnum):
     BOT_ADDED = "bot_added"
     BOT_REMOVED = "bot_removed"
     CANNOT_READ = "cannot_read"
+    CAN_READ = "can_read"
 
 
 @dataclass(frozen=True)

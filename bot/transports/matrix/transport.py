@@ -74,7 +74,7 @@ MAX_GAP_EVENTS = 2000
 GAP_PAGE = 100
 REPEATED_FAILURES = 3
 REPLY_SENDERS_KEPT = 2000
-STOP_GRACE = 15.0
+STOP_GRACE = 5.0  # for the batch in progress; the app stops in eight seconds in all
 
 # Errors after which sending the same thing again cannot succeed.
 PERMANENT_ERRORS = {"M_BAD_JSON", "M_NOT_JSON", "M_TOO_LARGE", "M_INVALID_PARAM", "M_UNKNOWN"}

@@ -103,6 +103,14 @@ class SendLimiter:
         for chat_id in [c for c, w in self._chats.items() if w.idle(now)]:
             del self._chats[chat_id]
 
+    def ready_in(self, chat_id: str, private: bool) -> float:
+        """Seconds until `chat_id`'s own window has a free place (0 if it has one now, or
+        if only an answer in flight can free one) and no 429 pause holds every send."""
+        now = self._now()
+        window = self._chats.get(chat_id)
+        wait = window.wait(now) if window is not None else 0.0
+        return max(wait or 0.0, self._paused_until - now, 0.0)
+
     def _wait(self, chat: Window) -> float | None:
         now = self._now()
         waits = [chat.wait(now), self._overall.wait(now), max(0.0, self._paused_until - now)]

@@ -20,18 +20,22 @@ import contextlib
 import hashlib
 import hmac
 import logging
+import secrets
 import warnings
+from collections.abc import Coroutine, Iterable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+import httpx
 from telegram import (
     Bot,
     BotCommand,
     BotCommandScopeAllChatAdministrators,
     BotCommandScopeDefault,
     CallbackQuery,
+    Chat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
@@ -40,7 +44,7 @@ from telegram import (
     ReplyParameters,
     Update,
 )
-from telegram.constants import ChatMemberStatus, ParseMode
+from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -76,9 +80,13 @@ from bot.transports.telegram.split import CAPTION_LIMIT, TEXT_LIMIT, split_html,
 from bot.transports.telegram.split import visible_text as plain_text
 from bot.transports.telegram.updates import (
     ALLOWED_UPDATES,
+    GENERAL_TOPIC,
     AnonymousCommand,
+    can_read,
     chat_ref,
     convert,
+    moved,
+    thread_of,
     user_ref,
 )
 
@@ -88,11 +96,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_API = "https://api.telegram.org"
+THREAD_GONE = "message thread not found"  # a topic deleted since it was chosen
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
 SEND_ATTEMPTS = 4  # a 429 or a migrated group is retried at once, this many times in all
 SINK_ATTEMPTS = 5  # an update the bot could not store is tried again before it is skipped
 START_ATTEMPTS = 6  # getMe at start, with 1, 2, 4, 8, 16 s between tries
-STOP_GRACE = 10.0
+STOP_GRACE = 5.0  # for the update in progress; the app stops in eight seconds in all
 # Loggers that may see the token: PTB logs its API URL and call parameters at DEBUG,
 # httpx logs every request URL at INFO. Filters on them scrub each record at birth,
 # whatever handlers are attached later.
@@ -182,6 +191,13 @@ def retry_seconds(exc: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
+def api_root(configured: str) -> str:
+    """The Bot API server's root, whether the config names it with or without `/bot`
+    (requests go to `<root>/bot<token>/<method>`, https://core.telegram.org/bots/api#making-requests)."""
+    root = (configured or DEFAULT_API).strip().rstrip("/")
+    return root.removesuffix("/bot").rstrip("/") or DEFAULT_API
+
+
 def derived_secret(token: str, purpose: str) -> str:
     """A secret only this bot can compute, for when the config does not give one."""
     return hmac.new(token.encode(), purpose.encode(), hashlib.sha256).hexdigest()[:48]
@@ -209,7 +225,7 @@ class TelegramTransport:
         self.redactor = Redactor([section.token, section.token.partition(":")[2]])
         self.redactor.add(self.webhook_secret)
         self._watch_logs()
-        base = (section.api_base_url or DEFAULT_API).rstrip("/")
+        base = api_root(section.api_base_url)
         t = self.timeouts
         self.bot = Bot(
             section.token,
@@ -242,6 +258,11 @@ class TelegramTransport:
         self._web: web.AppRunner | None = None
         self._progress: dict[int, int] = {}  # outbox row -> parts already delivered
         self._tasks: set[asyncio.Task[None]] = set()
+        # Groups that became supergroups: old chat id -> new one (sends go there at once,
+        # and buttons signed in the old chat are good in the new one).
+        self._moved: dict[str, str] = {}
+        self._bound: list[str] = []  # the spaces' groups, examined at start
+        self._reads_all = False  # privacy mode off (getMe can_read_all_group_messages)
 
     # -- the Transport protocol -------------------------------------------------------
 
@@ -249,12 +270,25 @@ class TelegramTransport:
     def bot_name(self) -> str:
         return self._name
 
+    def prepare(self, bound: Iterable[str], moves: Iterable[tuple[str, str]]) -> None:
+        """What the store knows, before start: the groups bound to spaces (looked at once
+        started) and the groups that moved (their old buttons stay good)."""
+        self._bound = list(bound)
+        for old, new in moves:
+            self._moved[old] = new
+
+    def ready_in(self, chat: ChatRef) -> float:
+        """Seconds until a send to `chat` fits its own limit (the outbox's lanes wait
+        for that without holding a sending place)."""
+        return self.limiter.ready_in(self._target(chat.chat_id), chat.private)
+
     async def start(self, sink: Sink) -> None:
         self._sink = sink
         self._stopping.clear()
         self._watch_logs()
         await self._initialize()
         await self._publish_menu()
+        self._background(self._examine(self._bound), "telegram-examine")
         if self.section.mode == "webhook":
             await self._start_webhook()
             return
@@ -278,7 +312,8 @@ class TelegramTransport:
             await self._web.cleanup()
             self._web = None
         if self._tasks:
-            await asyncio.wait(self._tasks, timeout=STOP_GRACE)
+            # An answer to an anonymous admin, the look at the groups: a second, no more.
+            await asyncio.wait(self._tasks, timeout=1.0)
             for task in self._tasks:
                 task.cancel()
         self._sink = None
@@ -292,6 +327,9 @@ class TelegramTransport:
         parts = plan(message)
         if not parts:
             raise DeliveryError("empty message: nothing to send", permanent=True)
+        target = self._target(message.chat.chat_id)
+        if target != message.chat.chat_id:
+            message = replace(message, chat=replace(message.chat, chat_id=target))
         keyboard = self._keyboard(message)
         done = self._progress.get(message.key, 0) if message.key else 0
         ids: list[str] = []
@@ -299,7 +337,7 @@ class TelegramTransport:
             for index, part in enumerate(parts):
                 if index < done:
                     continue  # delivered by an earlier try of this row
-                ids.append(await self._send_part(message.chat, part, keyboard))
+                ids.append(await self._send_part(message.chat, part, keyboard, message.thread_id))
                 if message.key:
                     self._progress[message.key] = index + 1
         except DeliveryError as err:
@@ -324,9 +362,7 @@ class TelegramTransport:
                 await self.bot.initialize()
                 break
             except InvalidToken:
-                raise ConfigError(
-                    None, "telegram.token", "Telegram refused this token (revoked or mistyped?)"
-                ) from None
+                raise await self._refused() from None
             except TelegramError as exc:
                 if attempt + 1 == START_ATTEMPTS:
                     raise ConfigError(
@@ -338,7 +374,31 @@ class TelegramTransport:
                 await asyncio.sleep(2.0**attempt)
         self._name = self.bot.username
         self._bot_id = self.bot.id
+        self._reads_all = bool(self.bot.bot.can_read_all_group_messages)
         log.info("telegram: logged in as @%s", self._name)
+
+    async def _refused(self) -> ConfigError:
+        """Why getMe was refused. python-telegram-bot says "token rejected" for 401 and
+        404 alike; the status tells them apart: 401 is a token the server does not
+        accept, 404 an address where no Bot API answers (or, at Telegram's own, a
+        token of the wrong shape). https://core.telegram.org/bots/api#making-requests"""
+        root = api_root(self.section.api_base_url)
+        status = 0
+        with contextlib.suppress(httpx.HTTPError):
+            async with httpx.AsyncClient(timeout=self.timeouts.read) as client:
+                status = (await client.get(f"{root}/bot{self.section.token}/getMe")).status_code
+        if status != 404:
+            return ConfigError(
+                None, "telegram.token", "Telegram refused this token (revoked or mistyped?)"
+            )
+        if self.section.api_base_url:
+            return ConfigError(
+                None,
+                "telegram.api_base_url",
+                f"no Telegram Bot API answers at {root} (404 Not Found): give the server's"
+                " root, like http://127.0.0.1:8081",
+            )
+        return ConfigError(None, "telegram.token", "Telegram does not know this token (404)")
 
     async def _publish_menu(self) -> None:
         """setMyCommands for every language; a failure costs the menu, not the start."""
@@ -440,25 +500,115 @@ class TelegramTransport:
             if update.callback_query is not None:
                 incoming = await self._press(update, update.callback_query)
             else:
-                incoming = convert(update, self._bot_id, self._name)
+                incoming = convert(update, self._bot_id, self._name, self.clock.now())
         except Exception:
             # Malformed or of a shape we do not know: trying again cannot help.
             log.exception("update %s not understood; skipped", update.update_id)
             return
         if isinstance(incoming, AnonymousCommand):
             # In the background: a group at its 20-a-minute limit must not stall polling.
-            task = asyncio.create_task(self._ask_who(incoming), name="telegram-ask-who")
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-        elif incoming is not None:
+            self._background(self._ask_who(incoming), "telegram-ask-who")
+            return
+        change = update.my_chat_member
+        if change is not None and change.chat.type != ChatType.PRIVATE:
+            # Added, promoted, demoted: can it read the group now? Said before the
+            # greeting, which gives the advice if not.
+            status = change.new_chat_member.status
+            if status not in (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED):
+                await self._sink(self._readability(chat_ref(change.chat), status, update))
+        if incoming is not None:
+            if incoming.kind is Kind.CHAT_MOVED:
+                self._moved[incoming.chat.chat_id] = incoming.moved_to
             await self._sink(incoming)
+
+    def _readability(self, chat: ChatRef, status: str, update: Update | None) -> IncomingMessage:
+        readable = can_read(status, self._reads_all)
+        key = update.update_id if update is not None else secrets.token_hex(6)
+        return IncomingMessage(
+            update_id=f"read:{chat.chat_id}:{key}",
+            chat=chat,
+            sender=UserRef(Platform.TELEGRAM, "", ""),
+            text="",
+            timestamp=self.clock.now(),
+            kind=Kind.CAN_READ if readable else Kind.CANNOT_READ,
+            raw=update,
+        )
+
+    def _background(self, work: Coroutine[object, object, None], name: str) -> None:
+        task = asyncio.create_task(work, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _examine(self, chats: Iterable[str]) -> None:
+        """At start, each space's group: did it move, is the bot still in it, can it read
+        it? Whatever changed while the bot was away reaches the engine as an event."""
+        for chat_id in chats:
+            if self._stopping.is_set() or not chat_id.lstrip("-").isdigit():
+                continue
+            try:
+                member = await self.bot.get_chat_member(int(chat_id), self._bot_id)
+            except ChatMigrated as exc:
+                await self._chat_moved(chat_id, str(exc.new_chat_id))
+                continue
+            except Forbidden:
+                status: str = ChatMemberStatus.LEFT
+            except TelegramError as exc:
+                log.warning("telegram: cannot look at chat %s: %s", chat_id, self._scrub(exc))
+                continue
+            else:
+                status = member.status
+            await self._tell(self._status_event(chat_id, status))
+
+    def _status_event(self, chat_id: str, status: str) -> IncomingMessage:
+        chat = ChatRef(Platform.TELEGRAM, chat_id, False)
+        if status in (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED):
+            return IncomingMessage(
+                update_id=f"gone:{chat_id}:{secrets.token_hex(6)}",
+                chat=chat,
+                sender=UserRef(Platform.TELEGRAM, "", ""),
+                text="",
+                timestamp=self.clock.now(),
+                kind=Kind.BOT_REMOVED,
+            )
+        return self._readability(chat, status, None)
+
+    async def _tell(self, event: IncomingMessage) -> None:
+        """Hand the engine an event the transport found out by itself."""
+        if self._sink is None:
+            return
+        try:
+            await self._sink(event)
+        except Exception:
+            log.exception("telegram: could not record %s for chat %s", event.kind, event.chat)
+
+    async def _chat_moved(self, old: str, new: str) -> None:
+        """A send or a look found that the group `old` is the supergroup `new` now."""
+        if self._moved.get(old) == new:
+            return
+        self._moved[old] = new
+        log.warning("telegram: group %s became supergroup %s", old, new)
+        now = self.clock.now()
+        await self._tell(moved(None, Chat(int(old), ChatType.GROUP), new, now, now))
+
+    def _target(self, chat_id: str) -> str:
+        """Where a message for `chat_id` goes: its new id if the group moved."""
+        seen: set[str] = set()
+        while chat_id in self._moved and chat_id not in seen:
+            seen.add(chat_id)
+            chat_id = self._moved[chat_id]
+        return chat_id
 
     async def _press(self, update: Update, query: CallbackQuery) -> IncomingMessage | None:
         """A button press: the command it carries, from the presser, where it was shown."""
         message = query.message
         command = None
         if message is not None and query.data:
-            command = self.signer.verify(str(message.chat.id), query.data)
+            chat_id = str(message.chat.id)
+            # A button shown before the group became a supergroup was signed there.
+            for shown_in in (chat_id, *(o for o, n in self._moved.items() if n == chat_id)):
+                command = self.signer.verify(shown_in, query.data)
+                if command is not None:
+                    break
         if message is None or command is None:
             log.info(
                 "refused a button press from user %s: unknown or stale data", query.from_user.id
@@ -475,6 +625,7 @@ class TelegramTransport:
             timestamp=self.clock.now(),
             kind=Kind.BUTTON,
             message_id=str(message.message_id),
+            thread_id=thread_of(message) if isinstance(message, Message) else "",
             raw=update,
         )
 
@@ -500,6 +651,7 @@ class TelegramTransport:
             html=html,
             buttons=tuple(Button(label, command) for label, command in buttons),
             reply_to=anonymous.message_id,
+            thread_id=anonymous.thread_id,
         )
         try:
             await self.send(message)
@@ -585,7 +737,7 @@ class TelegramTransport:
         return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
 
     async def _send_part(
-        self, chat: ChatRef, part: Part, keyboard: InlineKeyboardMarkup | None
+        self, chat: ChatRef, part: Part, keyboard: InlineKeyboardMarkup | None, thread: str
     ) -> str:
         if not chat.chat_id.lstrip("-").isdigit():
             raise DeliveryError(f"not a Telegram chat id: {chat.chat_id!r}", permanent=True)
@@ -593,12 +745,13 @@ class TelegramTransport:
         html: str = part.html
         parse_mode: str | None = ParseMode.HTML
         markup = keyboard if part.keyboard else None
+        topic = None if thread in ("", GENERAL_TOPIC) else int(thread)
         for attempt in range(SEND_ATTEMPTS):
             last = attempt + 1 == SEND_ATTEMPTS
             try:
                 async with self.limiter.slot(str(chat_id), chat.private):
                     try:
-                        sent = await self._call(chat_id, part, html, parse_mode, markup)
+                        sent = await self._call(chat_id, part, html, parse_mode, markup, topic)
                     except RetryAfter as exc:
                         # Inside the slot, so every waiting send sees the pause at once.
                         self.limiter.pause(retry_seconds(exc))
@@ -610,9 +763,16 @@ class TelegramTransport:
                 if last:
                     raise DeliveryError("flood control", retry_after=wait) from None
             except ChatMigrated as exc:
-                log.warning("group %s became supergroup %s", chat_id, exc.new_chat_id)
+                # The group became a supergroup: send there, and tell the engine, which
+                # moves the space and what waits for the old id.
+                await self._chat_moved(str(chat_id), str(exc.new_chat_id))
                 chat_id = int(exc.new_chat_id)
             except BadRequest as exc:
+                if topic is not None and THREAD_GONE in exc.message.lower():
+                    # The topic was deleted: the words still reach the group, in General.
+                    log.warning("topic %s of chat %s is gone; sent to General", topic, chat_id)
+                    topic = None
+                    continue
                 if parse_mode is not None and "can't parse entities" in exc.message.lower():
                     # Our HTML is escaped when rendered; if it still fails, plain text
                     # delivers the words rather than nothing.
@@ -639,6 +799,7 @@ class TelegramTransport:
         html: str,
         parse_mode: str | None,
         markup: InlineKeyboardMarkup | None,
+        topic: int | None,
     ) -> Message:
         reply = None
         if part.reply_to.isdigit():
@@ -651,6 +812,7 @@ class TelegramTransport:
                 parse_mode=parse_mode if html else None,
                 reply_markup=markup,
                 reply_parameters=reply,
+                message_thread_id=topic,
             )
         return await self.bot.send_message(
             chat_id,
@@ -659,6 +821,7 @@ class TelegramTransport:
             reply_markup=markup,
             reply_parameters=reply,
             link_preview_options=LinkPreviewOptions(is_disabled=True),
+            message_thread_id=topic,
         )
 
     # -- secrets in logs ----------------------------------------------------------------
