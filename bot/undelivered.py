@@ -48,14 +48,24 @@ MESSAGES: Catalog = {
 }
 
 
+def member_key(member_id: int) -> str:
+    """The `kv` key that says a member cannot be reached privately (and admins know)."""
+    return f"undelivered:member:{member_id}"
+
+
+def chat_key(platform: str, chat_id: str) -> str:
+    """The `kv` key that says a group chat cannot be reached (and admins know)."""
+    return f"undelivered:chat:{platform}:{chat_id}"
+
+
 def notice_key(row: OutboxRow) -> str | None:
     """The `kv` key that remembers the notice about this row's recipient; None: nobody to tell."""
     if row.space_id is None:
         return None
     if row.member_id is not None:
-        return f"undelivered:member:{row.member_id}"
+        return member_key(row.member_id)
     if not row.private:
-        return f"undelivered:chat:{row.platform}:{row.chat_id}"
+        return chat_key(row.platform, row.chat_id)
     return None
 
 

@@ -441,7 +441,9 @@ async def join_(ctx: Context) -> None:
     else:
         await ctx.session.members.set_status(member.id, status, ctx.now)
     if status is MemberStatus.ACTIVE:
-        await ctx.say("join.welcome", space=space.name, name=name, help=f"{ctx.prefix}help")
+        # Many joining at once (a new group) make a backlog: their welcomes go out merged.
+        welcome = ctx.t("join.welcome", space=space.name, name=name, help=f"{ctx.prefix}help")
+        await ctx.reply(welcome, merge="welcome")
         return
     await ctx.say("join.asked", space=space.name, name=name)
     prefix = ctx.prefix

@@ -100,6 +100,16 @@ MESSAGES: Catalog = {
         "it": "Lo spazio è pieno: {count} persone per {capacity} postazioni. "
         "La tua presenza è registrata.",
     },
+    "checkin.after_closing": {
+        "en": "I got this check-in only after that day's closing time ({closing}), so I did "
+        "not record it.",
+        "it": "Ho ricevuto questo check-in solo dopo l'orario di chiusura di quel giorno "
+        "({closing}), quindi non l'ho registrato.",
+    },
+    "checkin.after_day": {
+        "en": "I got this check-in only after that day was over, so I did not record it.",
+        "it": "Ho ricevuto questo check-in solo a giornata finita, quindi non l'ho registrato.",
+    },
     "checkin.already": {
         "en": "You are already in since {time}.",
         "it": "Sei già dentro dalle {time}.",
@@ -458,8 +468,19 @@ def is_hidden(member: Member) -> bool:
     return member.visibility == HIDDEN
 
 
+def day_over(space: Space, sent: datetime, now: datetime) -> datetime | None:
+    """For a check-in sent at `sent` and handled `now`: the cut-off of that day (its
+    closing time, else its end) if it came between the two, else None."""
+    day = sent.astimezone(space.tz).date()
+    probe = Visit(0, space.id, 0, day, sent, None, None, "")
+    end = cutoff(probe, space.closing_time, space.tz)
+    return end.at if sent < end.at <= now else None
+
+
 @router.command("checkin", aliases=["in"], role=Role.MEMBER, where=Where.ANY)
 async def checkin(ctx: Context, note: Annotated[str, Rest(MAX_NOTE)] = "") -> None:
+    """Recorded at the time it was sent: a check-in that waited while the bot was down
+    counts from then, unless that day was over (closed) before it could be handled."""
     assert ctx.space is not None and ctx.member is not None and ctx.msg is not None
     space, member = ctx.space, ctx.member
     await settle(ctx)
@@ -467,8 +488,15 @@ async def checkin(ctx: Context, note: Annotated[str, Rest(MAX_NOTE)] = "") -> No
     if current is not None:
         await ctx.say("checkin.already", time=ctx.fmt.time(current.checkin_at))
         return
+    sent = ctx.sent_at
+    over = day_over(space, sent, ctx.now)
+    if over is not None:
+        key = "checkin.after_closing" if space.closing_time else "checkin.after_day"
+        await ctx.say(key, closing=ctx.fmt.time(over))
+        return
     text = clean_text(note)
-    visit = await ctx.session.presence.check_in(space.id, member.id, ctx.today, ctx.now, text)
+    day = sent.astimezone(space.tz).date()
+    visit = await ctx.session.presence.check_in(space.id, member.id, day, sent, text)
     count = len(await ctx.session.presence.open_visits(space.id))
     lines = [
         ctx.t("checkin.done", name=member.display_name, time=ctx.fmt.time(visit.checkin_at)),
@@ -482,18 +510,39 @@ async def checkin(ctx: Context, note: Annotated[str, Rest(MAX_NOTE)] = "") -> No
             lines.append(ctx.t("checkin.last_desk"))
         else:
             lines.append(ctx.t("checkin.full", count=count, capacity=space.capacity))
-    await ctx.reply(join(lines, " "))
+    await ctx.reply(join(lines, " "), merge="checkin")
     if not ctx.msg.chat.private and not is_hidden(member):
         # The other group (Telegram <-> Matrix) learns it too; by name only, never a mention.
         key = "presence.announce_note" if text else "presence.announce"
         name, quiet_note = defuse_mentions(member.display_name), defuse_mentions(text)
-        await ctx.post(lambda loc: loc.t(key, name=name, note=quiet_note), exclude=ctx.msg.chat)
+        await ctx.post(
+            lambda loc: loc.t(key, name=name, note=quiet_note),
+            exclude=ctx.msg.chat,
+            merge="checkin",
+        )
 
 
 @router.command("checkout", aliases=["out"], role=Role.MEMBER, where=Where.ANY)
 async def checkout(ctx: Context) -> None:
-    assert ctx.member is not None
-    member = ctx.member
+    """Recorded at the time it was sent, if the visit was still open then (a checkout that
+    waited while the bot was down is not moved to the closing time)."""
+    assert ctx.member is not None and ctx.space is not None
+    member, space, sent = ctx.member, ctx.space, ctx.sent_at
+    visit = await ctx.session.presence.open_visit(member.id)
+    if (
+        visit is not None
+        and visit.checkin_at <= sent < cutoff(visit, space.closing_time, space.tz).at
+    ):
+        await ctx.session.presence.close([Closing(visit.id, sent, ClosedBy.MEMBER)])
+        await settle(ctx, quiet_for=member.id)
+        await ctx.say(
+            "checkout.done",
+            name=member.display_name,
+            duration=ctx.fmt.duration(sent - visit.checkin_at),
+            start=ctx.fmt.time(visit.checkin_at),
+            end=ctx.fmt.time(sent),
+        )
+        return
     for closed, closing in await settle(ctx, quiet_for=member.id):
         if closed.member_id == member.id:
             await ctx.say(
@@ -607,7 +656,7 @@ async def going(ctx: Context, day: date | None = None) -> None:
     ]
     if others:
         lines.append(ctx.t("going.also", names=named_list(ctx.loc, others)))
-    await ctx.reply(join(lines, " "))
+    await ctx.reply(join(lines, " "), merge="checkin")
 
 
 @router.command("notgoing", role=Role.MEMBER, where=Where.ANY)

@@ -1,0 +1,261 @@
+"""The bot's chats: what happens to them, and who is told.
+
+Transports report what the platforms do to a chat, as events; here they become what
+people expect:
+
+- A chat that moved (a Telegram group upgraded to a supergroup, by itself, when a
+  setting changed; a Matrix room upgraded to a new room): the space follows it in one
+  transaction, what waited for the old chat goes to the new one, and the new chat is
+  told once.
+- The bot added to a group: one greeting (how to `setup` a new group; "back" in a
+  space's group), with what to do if it cannot read the group's messages. Removed from
+  a space's group, or blocked by a member: the admins are told once, privately;
+  being added back or unblocked clears it, so a second removal is told again.
+- The bot cannot read a space's group (Telegram privacy mode, no admin rights): the
+  admins are told once, privately, how to fix it.
+- `set topic here`: in a forum group, the topic posts go to (General by default).
+
+What is "told once" is remembered in `kv`, with the keys `bot.undelivered` uses for
+failed deliveries, so a failed send after a removal does not tell the admins again.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Literal
+
+from bot.context import Context, message
+from bot.dispatcher import Role, Router, Where
+from bot.events import ChatRef, Kind, Platform
+from bot.i18n import Catalog, Markup
+from bot.undelivered import chat_key, member_key
+from storage.db import to_db
+from storage.members import MemberStatus
+
+log = logging.getLogger(__name__)
+
+MESSAGES: Catalog = {
+    "cmd.set_topic": {
+        "en": "in a group with topics, the topic my posts go to",
+        "it": "in un gruppo con argomenti, l'argomento in cui scrivo i miei messaggi",
+    },
+    "usage.set_topic": {"en": "here|general", "it": "here|general"},
+    "chats.moved": {
+        "en": (
+            "<b>{space}</b> carries on here: this chat took the place of the old one"
+            " (Telegram upgrades a group to a supergroup by itself when a setting changes;"
+            " a Matrix room upgrade makes a new room). Nothing to do."
+        ),
+        "it": (
+            "<b>{space}</b> continua qui: questa chat ha preso il posto di quella vecchia"
+            " (Telegram trasforma da sé un gruppo in supergruppo quando cambia"
+            " un'impostazione; l'aggiornamento di una stanza Matrix crea una stanza nuova)."
+            " Non serve fare nulla."
+        ),
+    },
+    "chats.greeting": {
+        "en": (
+            "Hello! I help a coworking community from its chat: who is in, help between"
+            " members, shared costs. An administrator of this chat can make it a space"
+            " with {setup}."
+        ),
+        "it": (
+            "Ciao! Aiuto una comunità di coworking dalla sua chat: chi c'è, aiuto tra"
+            " membri, spese comuni. Un amministratore di questa chat può farne uno spazio"
+            " con {setup}."
+        ),
+    },
+    "chats.back": {
+        "en": "I'm back in the group of <b>{space}</b>.",
+        "it": "Sono di nuovo nel gruppo di <b>{space}</b>.",
+    },
+    "chats.cannot_read_here": {
+        "en": (
+            "But I cannot see the messages of this group, so commands may not reach me:"
+            " make me an administrator of the group, or turn my privacy mode off in"
+            " @BotFather (Bot Settings → Group Privacy → Turn off) and add me again."
+        ),
+        "it": (
+            "Però non vedo i messaggi di questo gruppo, quindi i comandi potrebbero non"
+            " arrivarmi: rendetemi amministratore del gruppo, oppure disattivate la mia"
+            " privacy in @BotFather (Bot Settings → Group Privacy → Turn off) e"
+            " aggiungetemi di nuovo."
+        ),
+    },
+    "chats.cannot_read_admins": {
+        "en": (
+            "I cannot see the messages of the group of <b>{space}</b>, so commands sent"
+            " there may not reach me. Make me an administrator of the group, or turn my"
+            " privacy mode off in @BotFather (Bot Settings → Group Privacy → Turn off)"
+            " and add me to the group again."
+        ),
+        "it": (
+            "Non vedo i messaggi del gruppo di <b>{space}</b>, quindi i comandi scritti lì"
+            " potrebbero non arrivarmi. Rendimi amministratore del gruppo, oppure disattiva"
+            " la mia privacy in @BotFather (Bot Settings → Group Privacy → Turn off) e"
+            " aggiungimi di nuovo al gruppo."
+        ),
+    },
+    "chats.removed_admins": {
+        "en": (
+            "I was removed from the group of <b>{space}</b>: announcements and the"
+            " group's commands stop until someone adds me back."
+        ),
+        "it": (
+            "Sono stato rimosso dal gruppo di <b>{space}</b>: gli annunci e i comandi del"
+            " gruppo si fermano finché qualcuno non mi aggiunge di nuovo."
+        ),
+    },
+    "chats.blocked_admins": {
+        "en": (
+            "{name} blocked me: they get none of my private messages (reminders, shares,"
+            " answers) until they unblock me."
+        ),
+        "it": (
+            "{name} mi ha bloccato: non riceve i miei messaggi privati (promemoria, quote,"
+            " risposte) finché non mi sblocca."
+        ),
+    },
+    "chats.topic.no_topics": {
+        "en": "This group has no topics: my posts go to the group itself.",
+        "it": "Questo gruppo non ha argomenti: scrivo i miei messaggi nel gruppo stesso.",
+    },
+    "chats.topic.here": {
+        "en": "From now on my posts (announcements, requests, reminders) go to this topic.",
+        "it": "D'ora in poi scrivo i miei messaggi (annunci, richieste, promemoria) in questo"
+        " argomento.",
+    },
+    "chats.topic.general": {
+        "en": "From now on my posts (announcements, requests, reminders) go to General.",
+        "it": "D'ora in poi scrivo i miei messaggi (annunci, richieste, promemoria) in Generale.",
+    },
+}
+
+router = Router("chats", MESSAGES)
+
+
+def cannot_read_key(platform: str, chat_id: str) -> str:
+    """The `kv` key that says the bot cannot read a group (and its admins know)."""
+    return f"cannot_read:{platform}:{chat_id}"
+
+
+async def mark_once(ctx: Context, key: str) -> bool:
+    """Remember `key`; True only the first time (until it is cleared)."""
+    if await ctx.session.kv.get(key) is not None:
+        return False
+    await ctx.session.kv.set(key, to_db(ctx.now))
+    return True
+
+
+# -- a chat moved ---------------------------------------------------------------------------
+
+
+@router.on(Kind.CHAT_MOVED)
+async def chat_moved(ctx: Context) -> None:
+    """The space follows its chat; what waited for the old chat goes to the new one."""
+    assert ctx.msg is not None
+    platform, old, new = ctx.msg.chat.platform, ctx.msg.chat.chat_id, ctx.msg.moved_to
+    space = await ctx.session.spaces.move_chat(platform, old, new, ctx.now)
+    waiting = await ctx.session.outbox.redirect(platform, old, new)
+    if space is None:
+        if ctx.space is not None:
+            log.error("%s chat %s moved to %s, which has a space of its own", platform, old, new)
+        return
+    log.info(
+        "%s chat %s of space %d moved to %s (%d waiting)", platform, old, space.id, new, waiting
+    )
+    ctx.space = space
+    loc = ctx.localizer(space.language)
+    topic = next(
+        (c.topic for c in await ctx.session.spaces.chats(space.id) if c.chat_id == new), ""
+    )
+    chat = ChatRef(Platform(platform), new, private=False)
+    await ctx.send(chat, loc.t("chats.moved", space=space.name), loc, thread_id=topic)
+
+
+# -- the bot added and removed ------------------------------------------------------------
+
+
+@router.on(Kind.BOT_ADDED)
+async def bot_added(ctx: Context) -> None:
+    assert ctx.msg is not None
+    chat = ctx.msg.chat
+    if chat.private:
+        # Unblocked: private messages reach this person again.
+        for member in await ctx.session.members.memberships(ctx.msg.sender.identity):
+            await ctx.session.kv.delete(member_key(member.id))
+        return
+    await ctx.session.kv.delete(chat_key(chat.platform, chat.chat_id))
+    if ctx.space is not None:
+        ctx.loc = ctx.localizer(ctx.space.language)
+        lines = [ctx.t("chats.back", space=ctx.space.name)]
+    else:
+        lines = [ctx.t("chats.greeting", setup=f"{ctx.prefix}setup")]
+    if await ctx.session.kv.get(cannot_read_key(chat.platform, chat.chat_id)) is not None:
+        lines.append(ctx.t("chats.cannot_read_here"))
+    await ctx.send(chat, Markup("\n\n".join(lines)), ctx.loc)
+
+
+@router.on(Kind.BOT_REMOVED)
+async def bot_removed(ctx: Context) -> None:
+    """Removed from a space's group, or blocked: the admins are told once."""
+    assert ctx.msg is not None
+    chat = ctx.msg.chat
+    if chat.private:
+        await _blocked(ctx)
+        return
+    if ctx.space is None or not await mark_once(ctx, chat_key(chat.platform, chat.chat_id)):
+        return
+    log.warning("removed from %s chat %s of space %d", chat.platform, chat.chat_id, ctx.space.id)
+    await ctx.notify_admins(message("chats.removed_admins", space=ctx.space.name))
+
+
+async def _blocked(ctx: Context) -> None:
+    assert ctx.msg is not None
+    for member in await ctx.session.members.memberships(ctx.msg.sender.identity):
+        if member.status is MemberStatus.LEFT or not await mark_once(ctx, member_key(member.id)):
+            continue
+        space = await ctx.session.spaces.get(member.space_id)
+        if space is None:
+            continue
+        told = ctx.rt.context(ctx.session, space)
+        for admin in await ctx.session.members.admins(space.id):
+            if admin.id != member.id:
+                await told.notify(admin, message("chats.blocked_admins", name=member.display_name))
+
+
+# -- can the bot read the group? ----------------------------------------------------------
+
+
+@router.on(Kind.CANNOT_READ)
+async def cannot_read(ctx: Context) -> None:
+    assert ctx.msg is not None
+    chat = ctx.msg.chat
+    if not await mark_once(ctx, cannot_read_key(chat.platform, chat.chat_id)):
+        return
+    if ctx.space is not None:
+        log.warning("cannot read %s chat %s of space %d", chat.platform, chat.chat_id, ctx.space.id)
+        await ctx.notify_admins(message("chats.cannot_read_admins", space=ctx.space.name))
+
+
+@router.on(Kind.CAN_READ)
+async def can_read(ctx: Context) -> None:
+    """Fixed: a later loss of the rights is told again."""
+    assert ctx.msg is not None
+    await ctx.session.kv.delete(cannot_read_key(ctx.msg.chat.platform, ctx.msg.chat.chat_id))
+
+
+# -- the topic of posts -------------------------------------------------------------------
+
+
+@router.command("set topic", role=Role.ADMIN, where=Where.GROUP)
+async def set_topic(ctx: Context, where: Literal["here", "general"]) -> None:
+    """Sent inside a topic of a forum group: posts go there (`general`: back to General)."""
+    assert ctx.msg is not None and ctx.space is not None
+    chat = ctx.msg.chat
+    if chat.platform != Platform.TELEGRAM or not chat.forum:
+        await ctx.say("chats.topic.no_topics")
+        return
+    topic = ctx.msg.thread_id if where == "here" else ""
+    await ctx.session.spaces.set_topic(ctx.space.id, chat.platform, topic)
+    await ctx.say("chats.topic.here" if topic else "chats.topic.general")
