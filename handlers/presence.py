@@ -656,7 +656,7 @@ async def going(ctx: Context, day: date | None = None) -> None:
     ]
     if others:
         lines.append(ctx.t("going.also", names=named_list(ctx.loc, others)))
-    await ctx.reply(join(lines, " "), merge="checkin")
+    await ctx.reply(join(lines, " "))
 
 
 @router.command("notgoing", role=Role.MEMBER, where=Where.ANY)
