@@ -117,13 +117,13 @@ class App:
             self.config.bot.command_prefix_matrix,
         )
         await apply_config_spaces(self._rt, self.config.spaces)
+        bot_names = self._rt.bot_names
         self._outbox = OutboxSender(
             self._store,
             self.transports,
             self.clock,
             on_failed=self._on_failed or UndeliveredNotice(self._rt, lambda: self.outbox.wake()),
         )
-        bot_names: dict[str, str] = {}
         self._dispatcher = Dispatcher(
             self._rt,
             bot_names=bot_names,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -51,6 +51,8 @@ class Runtime:
     translator: Translator
     registry: Registry
     matrix_prefix: str = "!"
+    # Each transport's name for the bot on its platform (Telegram's username), once started.
+    bot_names: dict[str, str] = field(default_factory=dict)
 
     def prefix(self, platform: str) -> str:
         return self.matrix_prefix if platform == Platform.MATRIX else "/"

@@ -7,7 +7,7 @@ from bot.dispatcher import Router
 
 def all_routers() -> list[Router]:
     """Every capability's router, in the order `help` lists them."""
-    from handlers import chats, costs, members, presence, privacy, skills
+    from handlers import chats, costs, invites, members, presence, privacy, skills
 
     return [
         members.router,
@@ -15,5 +15,6 @@ def all_routers() -> list[Router]:
         skills.router,
         costs.router,
         privacy.router,
+        invites.router,
         chats.router,
     ]

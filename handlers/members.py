@@ -21,6 +21,7 @@ from bot.context import Context, Runtime, message
 from bot.dispatcher import Command, Role, Router, Where
 from bot.events import Kind
 from bot.i18n import LANGUAGES, Catalog, Localizer, Markup, escape, join
+from handlers import invites
 from storage.members import Member, MemberRole, MembersRepo, MemberStatus
 from storage.names import clean_name as stored_name
 from storage.spaces import Space
@@ -42,7 +43,9 @@ MESSAGES: Catalog = {
         "it": "fa di questo gruppo un nuovo spazio, con te come amministratore (admin della chat)",
     },
     "usage.setup": {"en": "[name]", "it": "[nome]"},
+    "usage.start": {"en": "[invitation]", "it": "[invito]"},
     "cmd.join": {"en": "become a member of this space", "it": "diventa membro di questo spazio"},
+    "usage.join": {"en": "[invitation, in private]", "it": "[invito, in privato]"},
     "cmd.leave": {"en": "leave the space", "it": "lascia lo spazio"},
     "cmd.approve": {"en": "accept a request to join", "it": "accetta una richiesta di iscrizione"},
     "usage.approve": {"en": "<member>", "it": "<membro>"},
@@ -125,6 +128,16 @@ MESSAGES: Catalog = {
     "join.no_space": {
         "en": "This chat is not set up yet. A chat administrator can send {setup}.",
         "it": "Questa chat non è ancora configurata. Un amministratore può scrivere {setup}.",
+    },
+    "join.private": {
+        "en": (
+            "To join, send {join} in your community's group, or open the invitation link"
+            " its admins share."
+        ),
+        "it": (
+            "Per entrare, scrivi {join} nel gruppo della tua comunità, oppure apri il link"
+            " d'invito che condividono i suoi amministratori."
+        ),
     },
     "join.already": {
         "en": "You are already a member of {space}.",
@@ -321,7 +334,10 @@ def clean_name(text: str) -> str:
 
 
 @router.command("start", role=Role.ANYONE, where=Where.PRIVATE)
-async def start(ctx: Context) -> None:
+async def start(ctx: Context, payload: Annotated[str, Rest(64)] = "") -> None:
+    """A greeting; with a deep link's payload (an invitation), the offer to join."""
+    if payload and not await invites.offer(ctx, payload):
+        return
     if ctx.member and ctx.space and ctx.member.is_active:
         await ctx.say(
             "start.member",
@@ -417,10 +433,18 @@ async def setup(ctx: Context, name: Annotated[str, Rest(200)] = "") -> None:
     )
 
 
-@router.command("join", role=Role.ANYONE, where=Where.GROUP)
-async def join_(ctx: Context) -> None:
+@router.command("join", role=Role.ANYONE)
+async def join_(ctx: Context, invitation: Annotated[str, Rest(64)] = "") -> None:
+    """In a group: join its space. In private: join the space of an invitation."""
     assert ctx.msg is not None
     space = ctx.space
+    if ctx.msg.chat.private:
+        space = await invites.invited_space(ctx, invitation) if invitation else None
+        if space is None:
+            await ctx.say("join.private" if not invitation else "invite.bad", join="/join")
+            return
+        ctx.space = space
+        ctx.member = await ctx.session.members.by_identity(space.id, ctx.msg.sender.identity)
     if space is None:
         await ctx.say("join.no_space", setup=f"{ctx.prefix}setup")
         return

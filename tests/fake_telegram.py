@@ -269,9 +269,10 @@ class FakeUser:
     language_code: str = "en"
     started: bool = True  # has opened a private chat with the bot
     blocked: bool = False
+    is_bot: bool = False
 
     def json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": self.first_name}
+        data: dict[str, Any] = {"id": self.id, "is_bot": self.is_bot, "first_name": self.first_name}
         if self.last_name:
             data["last_name"] = self.last_name
         if self.username:
@@ -288,11 +289,17 @@ class FakeUser:
 @dataclass(eq=False)
 class FakeChat:
     id: int
-    type: str  # private, group, supergroup
+    type: str  # private, group, supergroup, channel
     title: str = ""
     user: FakeUser | None = None  # the other side of a private chat
     members: dict[int, str] = field(default_factory=dict)  # user id -> status
     bot_status: str = "administrator"  # member, administrator, left, kicked
+    # A forum supergroup's topics: thread id -> name (General, thread 1, is implicit).
+    # https://core.telegram.org/bots/api#chat (is_forum), #forumtopic
+    forum: bool = False
+    topics: dict[int, str] = field(default_factory=dict)
+    migrated_to: int | None = None  # a basic group upgraded to this supergroup
+    last_bot: int | None = None  # the last bot that wrote here (privacy mode's rule)
 
     def json(self) -> dict[str, Any]:
         if self.type == "private":
@@ -304,7 +311,10 @@ class FakeChat:
             if self.user.username:
                 data["username"] = self.user.username
             return data
-        return {"id": self.id, "type": self.type, "title": self.title}
+        data = {"id": self.id, "type": self.type, "title": self.title}
+        if self.forum:
+            data["is_forum"] = True
+        return data
 
 
 @dataclass(eq=False)
@@ -322,6 +332,7 @@ class Sent:
     document: tuple[str, bytes] | None
     at: float
     edits: int = 0
+    thread: int | None = None  # the forum topic it went to; None is General
 
     def button(self, label: str) -> str:
         for text, data in self.buttons:
@@ -388,11 +399,18 @@ class FakeTelegram:
         *,
         username: str = BOT_USERNAME,
         limits: FakeLimits | None = None,
+        privacy_mode: bool = True,
     ) -> None:
         self.token = token
         self.bot_id = int(token.partition(":")[0])
         self.username = username
         self.limits = limits or FakeLimits()
+        # BotFather's default: in a group where it is no admin the bot sees only some
+        # messages (https://core.telegram.org/bots/features#privacy-mode).
+        self.privacy_mode = privacy_mode
+        # Where "now" comes from for the dates of messages (Telegram's server clock);
+        # TelegramBot sets it to the bot's clock, so that both sides agree on time.
+        self.clock: Callable[[], datetime] | None = None
         self.faults = Faults()
         self._rng = random.Random(self.faults.seed)
         self._forced: deque[tuple[str, str, int]] = deque()
@@ -430,6 +448,9 @@ class FakeTelegram:
     async def start(self) -> None:
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._route)
+        # Anything else (a base URL with /bot twice, a wrong path) is Telegram's JSON 404,
+        # https://core.telegram.org/bots/api#making-requests
+        app.router.add_route("*", "/{tail:.*}", self._not_found)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.2)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -449,6 +470,18 @@ class FakeTelegram:
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    async def _not_found(self, request: web.Request) -> web.Response:
+        self.errors.append((request.path, 404, "Not Found"))
+        body = {"ok": False, "error_code": 404, "description": "Not Found"}
+        return web.json_response(body, status=404)
+
+    def now(self) -> datetime:
+        return self.clock() if self.clock is not None else datetime.now(UTC)
+
+    def _date(self) -> int:
+        """A message's `date`: Unix time by Telegram's clock (https://core.telegram.org/bots/api#message)."""
+        return int(self.now().timestamp())
 
     # -- people and chats -----------------------------------------------------------------
 
@@ -493,6 +526,204 @@ class FakeTelegram:
     def private(self, user: FakeUser) -> FakeChat:
         return self.chats[user.id]
 
+    def basic_group(
+        self,
+        title: str,
+        *,
+        creator: FakeUser | None = None,
+        members: tuple[FakeUser, ...] = (),
+        bot_status: str = "member",
+    ) -> FakeChat:
+        """A basic group, as every Telegram group starts: a small negative id, no topics.
+        Making its history visible, giving an admin right or making it public upgrades
+        it to a supergroup with a new id (`upgrade`)."""
+        chat_id = -4_000_000_000 - len(self.chats)
+        chat = FakeChat(chat_id, "group", title, bot_status=bot_status)
+        if creator is not None:
+            chat.members[creator.id] = "creator"
+        for member in members:
+            chat.members[member.id] = "member"
+        self.chats[chat_id] = chat
+        return chat
+
+    def forum(self, title: str, **kwargs: Any) -> FakeChat:
+        """A supergroup with topics (https://core.telegram.org/bots/api#chat, is_forum)."""
+        chat = self.group(title, **kwargs)
+        chat.forum = True
+        return chat
+
+    def topic(self, chat: FakeChat, name: str, by: FakeUser | None = None) -> int:
+        """A new forum topic; its thread id is the id of its `forum_topic_created`
+        service message (https://core.telegram.org/bots/api#forumtopiccreated)."""
+        assert chat.forum, "topics exist only in forum supergroups"
+        thread = self._next_message_id(chat.id)
+        chat.topics[thread] = name
+        creator = by or next(u for u in self.users.values() if u.id in chat.members)
+        self._push(
+            "message",
+            {
+                "message_id": thread,
+                "message_thread_id": thread,
+                "is_topic_message": True,
+                "from": creator.json(),
+                "chat": chat.json(),
+                "date": self._date(),
+                "forum_topic_created": {"name": name, "icon_color": 7322096},
+            },
+        )
+        return thread
+
+    def upgrade(self, group: FakeChat, by: FakeUser, *, tell: bool = True) -> FakeChat:
+        """The basic group becomes a supergroup with a new id; history, members and the
+        bot move with it. Telegram says so with a service message in each chat
+        (`migrate_to_chat_id` in the old, `migrate_from_chat_id` in the new:
+        https://core.telegram.org/bots/api#message), and from then on answers the old id
+        with 400 and `parameters.migrate_to_chat_id`
+        (https://core.telegram.org/bots/api#responseparameters). With `tell=False` the
+        service messages are not delivered (lost to a long outage)."""
+        assert group.type == "group", "only a basic group is upgraded"
+        new = self.group(group.title, bot_status=group.bot_status)
+        new.members = dict(group.members)
+        group.migrated_to = new.id
+        for sent in self.sent:
+            if sent.chat_id == group.id:
+                sent.chat_id = new.id
+        self._last_ids[new.id] = self._last_ids.get(group.id, 0)
+        if tell:
+            self._push(
+                "message",
+                {
+                    "message_id": self._next_message_id(group.id),
+                    "from": by.json(),
+                    "chat": group.json(),
+                    "date": self._date(),
+                    "migrate_to_chat_id": new.id,
+                },
+            )
+            self._push(
+                "message",
+                {
+                    "message_id": self._next_message_id(new.id),
+                    "from": {"id": 1087968824, "is_bot": True, "first_name": "Group"},
+                    "sender_chat": new.json(),
+                    "chat": new.json(),
+                    "date": self._date(),
+                    "migrate_from_chat_id": group.id,
+                },
+            )
+        return new
+
+    def _bot_change(self, chat: FakeChat, by: FakeUser, old: str, new: str) -> int:
+        """The bot's own membership changed: `my_chat_member`, sent to the bot whatever
+        its allowed_updates default (https://core.telegram.org/bots/api#update)."""
+        return self._push(
+            "my_chat_member",
+            {
+                "chat": chat.json(),
+                "from": by.json(),
+                "date": self._date(),
+                "old_chat_member": self._member_json(self._bot_user(), old),
+                "new_chat_member": self._member_json(self._bot_user(), new),
+            },
+        )
+
+    def add_bot(self, chat: FakeChat, by: FakeUser, status: str = "member") -> int:
+        """Someone adds the bot to a group (or makes it admin at once)."""
+        old, chat.bot_status = chat.bot_status, status
+        if old not in ("left", "kicked"):
+            old = "left"
+        chat.last_bot = None
+        update_id = self._bot_change(chat, by, old, status)
+        # The service message too (https://core.telegram.org/bots/api#message,
+        # new_chat_members): the bot must not greet twice.
+        self._push(
+            "message",
+            {
+                "message_id": self._next_message_id(chat.id),
+                "from": by.json(),
+                "chat": chat.json(),
+                "date": self._date(),
+                "new_chat_members": [self._bot_json()],
+            },
+        )
+        return update_id
+
+    def promote_bot(self, chat: FakeChat, by: FakeUser, status: str = "administrator") -> int:
+        old, chat.bot_status = chat.bot_status, status
+        return self._bot_change(chat, by, old, status)
+
+    def remove_bot(self, chat: FakeChat, by: FakeUser, *, ban: bool = False) -> int:
+        """Someone removes the bot from a group: it gets my_chat_member, and no service
+        message of a chat it is no longer in."""
+        old, chat.bot_status = chat.bot_status, "kicked" if ban else "left"
+        return self._bot_change(chat, by, old, chat.bot_status)
+
+    def block(self, user: FakeUser) -> int:
+        """The person blocks the bot: in a private chat my_chat_member is sent only for
+        this and for unblocking (https://core.telegram.org/bots/api#update)."""
+        user.blocked = True
+        return self._bot_change(self.private(user), user, "member", "kicked")
+
+    def unblock(self, user: FakeUser) -> int:
+        user.blocked = False
+        return self._bot_change(self.private(user), user, "kicked", "member")
+
+    def channel(self, title: str) -> FakeChat:
+        chat_id = -1002_000_000_000 - len(self.chats)
+        chat = FakeChat(chat_id, "channel", title)
+        self.chats[chat_id] = chat
+        return chat
+
+    def forward_from_channel(self, channel: FakeChat, group: FakeChat, text: str) -> int:
+        """A channel's post copied into its linked discussion group: `is_automatic_forward`,
+        written by the channel (`sender_chat`), from Telegram's service account 777000
+        (https://core.telegram.org/bots/api#message)."""
+        return self._push(
+            "message",
+            {
+                "message_id": self._next_message_id(group.id),
+                "from": {"id": 777000, "is_bot": False, "first_name": "Telegram"},
+                "sender_chat": channel.json(),
+                "chat": group.json(),
+                "date": self._date(),
+                "text": text,
+                "is_automatic_forward": True,
+                "forward_origin": {
+                    "type": "channel",
+                    "chat": channel.json(),
+                    "message_id": 5,
+                    "date": self._date(),
+                },
+            },
+        )
+
+    def _bot_user(self) -> FakeUser:
+        return FakeUser(
+            self.bot_id, "Cowork Test", username=self.username, language_code="", is_bot=True
+        )
+
+    def _sees(self, chat: FakeChat, text: str, reply_to: Sent | None) -> bool:
+        """Whether the bot receives a message in a group: all of them as an admin or with
+        privacy mode off; otherwise commands meant for it (`/cmd@bot`), general commands
+        if it was the last bot to write there, and replies to its messages
+        (https://core.telegram.org/bots/features#privacy-mode)."""
+        if chat.type == "private" or not self.privacy_mode:
+            return True
+        if chat.bot_status in ("administrator", "creator"):
+            return True
+        if reply_to is not None:
+            return True
+        if not text.startswith("/"):
+            return False
+        word = text.split()[0] if text.split() else text
+        if "@" in word:
+            return word.partition("@")[2].lower() == self.username.lower()
+        return chat.last_bot in (None, self.bot_id)
+
+    def other_bot_writes(self, chat: FakeChat) -> None:
+        """Another bot posts in the group: general commands now go to that bot."""
+        chat.last_bot = 424242
+
     # -- what people do -------------------------------------------------------------------
 
     def _next_message_id(self, chat_id: int) -> int:
@@ -523,8 +754,16 @@ class FakeTelegram:
         *,
         anonymous: bool = False,
         edit_of: int | None = None,
+        topic: int | None = None,
+        reply_to: Sent | None = None,
+        as_channel: FakeChat | None = None,
     ) -> int:
-        """`user` writes `text` in `chat` (their private chat if None); the update id."""
+        """`user` writes `text` in `chat` (their private chat if None); the update id.
+
+        `topic` is a forum topic (None: General); `reply_to` one of the bot's messages;
+        `as_channel` posts on behalf of a channel. A message the bot would not receive
+        (privacy mode) is not delivered to it: the id is returned all the same.
+        """
         where = chat or self.private(user)
         if where.type == "private":
             user.started = True
@@ -533,9 +772,29 @@ class FakeTelegram:
             "message_id": edit_of or self._next_message_id(where.id),
             "from": sender,
             "chat": where.json(),
-            "date": int(time.time()),
+            "date": self._date(),
             "text": text,
         }
+        if topic is not None:
+            # In a topic every message belongs to its thread, and one that answers no
+            # message answers the topic's creation (https://core.telegram.org/bots/api#message).
+            assert topic in where.topics, f"no topic {topic} in {where.title}"
+            message["message_thread_id"] = topic
+            message["is_topic_message"] = True
+        if reply_to is not None:
+            message["reply_to_message"] = self._message_json(reply_to)
+            if where.type == "supergroup":
+                # A reply in any supergroup belongs to the thread of what it answers;
+                # without is_topic_message that is a thread of replies, not a topic.
+                message.setdefault("message_thread_id", reply_to.thread or reply_to.message_id)
+        if as_channel is not None:
+            message["from"] = {
+                "id": 136817688,
+                "is_bot": True,
+                "first_name": "Channel",
+                "username": "Channel_Bot",
+            }
+            message["sender_chat"] = as_channel.json()
         if anonymous:
             message["from"] = {
                 "id": ANONYMOUS_ADMIN_ID,
@@ -547,8 +806,10 @@ class FakeTelegram:
         if text.startswith("/"):
             length = len(text.split()[0]) if text.split() else 1
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        if not self._sees(where, text, reply_to):
+            return 0  # Telegram keeps it from the bot: there is no update
         if edit_of is not None:
-            message["edit_date"] = int(time.time())
+            message["edit_date"] = self._date()
             return self._push("edited_message", message)
         return self._push("message", message)
 
@@ -581,7 +842,7 @@ class FakeTelegram:
                     "message_id": self._next_message_id(chat.id),
                     "from": user.json(),
                     "chat": chat.json(),
-                    "date": int(time.time()),
+                    "date": self._date(),
                     "left_chat_member": user.json(),
                 },
             )
@@ -590,7 +851,7 @@ class FakeTelegram:
             change = {
                 "chat": chat.json(),
                 "from": user.json(),
-                "date": int(time.time()),
+                "date": self._date(),
                 "old_chat_member": self._member_json(user, old),
                 "new_chat_member": self._member_json(user, "left"),
             }
@@ -719,7 +980,7 @@ class FakeTelegram:
         return {
             **self._bot_json(),
             "can_join_groups": True,
-            "can_read_all_group_messages": False,
+            "can_read_all_group_messages": not self.privacy_mode,
             "supports_inline_queries": False,
         }
 
@@ -743,9 +1004,7 @@ class FakeTelegram:
         generation = self._poll_generation
         deadline = time.monotonic() + timeout
         while True:
-            pending = [
-                u for u in self.updates if u["update_id"] >= self.confirmed and self._allowed(u)
-            ]
+            pending = [u for u in self._waiting() if self._allowed(u)]
             remaining = deadline - time.monotonic()
             # A newer getUpdates ends this one: a long poll its client gave up on (a bot
             # that stopped) answers nobody, and delivers nothing.
@@ -766,8 +1025,20 @@ class FakeTelegram:
             self.deliveries[update["update_id"]] += 1
         return batch
 
+    def _waiting(self) -> list[dict[str, Any]]:
+        """Unconfirmed updates, none older than 24 hours: "they will not be kept longer
+        than 24 hours" (https://core.telegram.org/bots/api#getting-updates)."""
+        oldest = self._date() - 24 * 3600
+        return [
+            u
+            for u in self.updates
+            if u["update_id"] >= self.confirmed and _update_date(u, oldest) >= oldest
+        ]
+
     def _allowed(self, update: dict[str, Any]) -> bool:
         kind = next(k for k in update if k != "update_id")
+        # By default every kind but chat_member, message_reaction(_count) is sent
+        # (https://core.telegram.org/bots/api#getupdates, allowed_updates).
         if self.allowed_updates:
             return kind in self.allowed_updates
         return kind != "chat_member"
@@ -825,6 +1096,11 @@ class FakeTelegram:
 
     async def _api_getChatMember(self, p: dict[str, Any], files: Files) -> Any:
         chat = self._chat(p)
+        self._not_migrated(chat)
+        if int(p.get("user_id") or 0) == self.bot_id and chat.type != "private":
+            if chat.bot_status in ("left", "kicked"):
+                raise ApiError(403, f"Forbidden: bot is not a member of the {chat.type} chat")
+            return self._member_json(self._bot_user(), chat.bot_status)
         user = self.users.get(int(p.get("user_id") or 0))
         if user is None:
             raise bad_request("PARTICIPANT_ID_INVALID")
@@ -900,8 +1176,31 @@ class FakeTelegram:
             raise bad_request("chat not found")
         return chat
 
+    def _not_migrated(self, chat: FakeChat) -> None:
+        """A basic group that became a supergroup answers with where it went
+        (https://core.telegram.org/bots/api#responseparameters, migrate_to_chat_id)."""
+        if chat.migrated_to is not None:
+            raise ApiError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": chat.migrated_to},
+            )
+
+    def _thread(self, chat: FakeChat, p: dict[str, Any]) -> int | None:
+        """The topic a message goes to. General is reached by giving no thread: thread 1
+        (General's id inside Telegram) is refused, like any topic that does not exist
+        (https://core.telegram.org/bots/api#sendmessage, message_thread_id: "for forum
+        supergroups only")."""
+        if "message_thread_id" not in p:
+            return None
+        thread = int(p["message_thread_id"])
+        if not chat.forum or thread not in chat.topics:
+            raise bad_request("message thread not found")
+        return thread
+
     def _writable_chat(self, p: dict[str, Any]) -> FakeChat:
         chat = self._chat(p)
+        self._not_migrated(chat)
         if chat.type == "private":
             assert chat.user is not None
             if chat.user.blocked:
@@ -979,10 +1278,12 @@ class FakeTelegram:
             known = 1 <= reply_to <= self._last_ids.get(chat.id, 0)
             if not known and not reply.get("allow_sending_without_reply"):
                 raise bad_request("message to be replied not found")
+        thread = self._thread(chat, p)
         self._check_rate(chat)
         now = time.monotonic()
         for key in ("*", str(chat.id)):
             self._windows.setdefault(key, deque()).append(now)
+        chat.last_bot = self.bot_id
         sent = Sent(
             message_id=self._next_message_id(chat.id),
             chat_id=chat.id,
@@ -994,6 +1295,7 @@ class FakeTelegram:
             reply_to=reply_to,
             document=(upload[0], upload[1]) if upload else None,
             at=now,
+            thread=thread,
         )
         self.sent.append(sent)
         return self._message_json(sent)
@@ -1003,8 +1305,11 @@ class FakeTelegram:
             "message_id": sent.message_id,
             "from": self._bot_json(),
             "chat": self.chats[sent.chat_id].json(),
-            "date": int(time.time()),
+            "date": self._date(),
         }
+        if sent.thread is not None:
+            data["message_thread_id"] = sent.thread
+            data["is_topic_message"] = True
         key = "caption" if sent.document else "text"
         if sent.text:
             data[key] = sent.text
@@ -1111,6 +1416,15 @@ async def _read_params(request: web.Request) -> tuple[dict[str, Any], Files]:
     return params, files
 
 
+def _update_date(update: dict[str, Any], default: int) -> int:
+    for key, value in update.items():
+        if key != "update_id" and isinstance(value, dict):
+            date = value.get("date", (value.get("message") or {}).get("date"))
+            if isinstance(date, int):
+                return date
+    return default
+
+
 def _json(value: Any) -> Any:
     if isinstance(value, str):
         try:
@@ -1201,6 +1515,8 @@ class TelegramBot:
         )
 
     async def start(self) -> TelegramBot:
+        if self.server.clock is None:
+            self.server.clock = self.clock.now  # one time on both sides
         section = self.section()
         config = Config(
             path=None,
@@ -1250,7 +1566,8 @@ class TelegramBot:
         """`user` writes `text` (privately unless `chat`); what the bot sent because of it."""
         before = len(self.server.sent)
         update_id = self.server.say(user, chat, text, **kwargs)
-        await self.server.wait_confirmed(update_id)
+        if update_id:  # 0: Telegram did not pass it to the bot (privacy mode)
+            await self.server.wait_confirmed(update_id)
         await self.deliver()
         return self.server.sent[before:]
 

@@ -25,7 +25,9 @@ ACCESS: dict[str, tuple[str, str]] = {
     "start": ("anyone", "private"),
     "help": ("anyone", "any"),
     "setup": ("chat admin", "group"),
-    "join": ("anyone", "group"),
+    "join": ("anyone", "any"),  # in private with an invitation (its deep link)
+    "invite": ("admin", "any"),
+    "set topic": ("admin", "group"),
     "leave": ("member", "any"),
     "approve": ("admin", "any"),
     "reject": ("admin", "any"),

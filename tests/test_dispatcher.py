@@ -91,8 +91,10 @@ async def test_usage_on_bad_arguments_is_translated(bot: BotHarness) -> None:
 
 async def test_wrong_place_and_wrong_role_change_nothing(bot: BotHarness) -> None:
     await bot.setup_space("Anna", members=["Bruno"])
-    sent = await bot.say("/join", as_="Zoe", chat="private")
+    sent = await bot.say("/setup Mine", as_="Zoe", chat="private")
     assert "works in the community's group" in sent[0].text
+    sent = await bot.say("/join", as_="Zoe", chat="private")  # no invitation: how to join
+    assert "send /join in your community's group" in sent[0].text
     sent = await bot.say("/start", as_="Bruno")
     assert "private" in sent[0].text and not sent[0].private
     sent = await bot.say("/lang it", as_="Zoe")
