@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import coworkbot
 from bot.app import App
 from bot.config import BotSection, Config
 from bot.dispatcher import FloodGuard
@@ -103,6 +104,7 @@ async def start_app(
     app = App(
         bench_config(data_dir),
         [transport],
+        routers=coworkbot.routers(),
         clock=clock or RunningClock(BENCH_NOW),
         background=background,
     )

@@ -28,6 +28,7 @@ from enum import IntEnum, StrEnum
 from typing import Annotated, Any, Literal
 
 from bot.arguments import ArgError, Rest, parse_date
+from bot.config import Config
 from bot.context import Context, Runtime
 from bot.events import ChatRef, IncomingMessage, Kind, UserRef
 from bot.i18n import Catalog, Markup, escape
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[..., Awaitable[None]]
 JobFunc = Callable[[Runtime], Awaitable[None]]
 EventFunc = Callable[[Context], Awaitable[None]]
+StartupFunc = Callable[[Runtime, Config], Awaitable[None]]
 
 MAX_COMMAND_ECHO = 32
 
@@ -92,7 +94,7 @@ class Job:
 
 
 class Router:
-    """One per handler module: its commands, its jobs, its event hooks and its messages."""
+    """One per capability: its commands, its jobs, its event and startup hooks, its messages."""
 
     def __init__(self, name: str, messages: Catalog | None = None) -> None:
         self.name = name
@@ -100,6 +102,7 @@ class Router:
         self.commands: list[Command] = []
         self.jobs: list[Job] = []
         self.events: dict[Kind, list[EventFunc]] = {}
+        self.startup: list[StartupFunc] = []
 
     def command(
         self,
@@ -131,6 +134,12 @@ class Router:
 
         return register
 
+    def on_startup(self, func: StartupFunc) -> StartupFunc:
+        """Run `func(rt, config)` once when the app starts, after the database is open and
+        before any update is read or any job runs (e.g. applying `[[spaces]]`)."""
+        self.startup.append(func)
+        return func
+
 
 def _params(func: Handler) -> tuple[Param, ...]:
     """Read the arguments a handler wants from its signature (after `ctx`)."""
@@ -161,6 +170,7 @@ class Registry:
         self._names: dict[str, str] = {}
         self.jobs: list[Job] = []
         self.events: dict[Kind, list[EventFunc]] = {}
+        self.startup: list[StartupFunc] = []
         for router in self.routers:
             for command in router.commands:
                 for word in (command.name, *command.aliases):
@@ -169,6 +179,7 @@ class Registry:
                     self._names[word] = command.name
                 self.commands[command.name] = command
             self.jobs.extend(router.jobs)
+            self.startup.extend(router.startup)
             for kind, funcs in router.events.items():
                 self.events.setdefault(kind, []).extend(funcs)
         job_ids = [j.id for j in self.jobs]

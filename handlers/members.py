@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Annotated, ClassVar, Literal
 
 from bot.arguments import ArgError, Rest
-from bot.config import SpaceSection, valid_currency, valid_hhmm, valid_timezone
+from bot.config import Config, SpaceSection, valid_currency, valid_hhmm, valid_timezone
 from bot.context import Context, Runtime, message
 from bot.dispatcher import Command, Role, Router, Where
 from bot.events import Kind
@@ -720,6 +720,11 @@ async def space(ctx: Context, name: Annotated[str, Rest(MAX_NAME * 2)] = "") -> 
 
 
 # -- spaces from the config file ------------------------------------------------------------
+
+
+@router.on_startup
+async def sync_config_spaces(rt: Runtime, config: Config) -> None:
+    await apply_config_spaces(rt, config.spaces)
 
 
 async def apply_config_spaces(rt: Runtime, sections: Sequence[SpaceSection]) -> None:

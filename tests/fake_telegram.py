@@ -30,14 +30,14 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.app import App, engine
+import coworkbot
+from bot.app import App
 from bot.clock import FakeClock
 from bot.config import BotSection, Config, TelegramSection
 from bot.dispatcher import Router
 from bot.transports.telegram.limits import TELEGRAM_LIMITS
 from bot.transports.telegram.menu import command_menu
 from bot.transports.telegram.transport import TelegramTransport, Timeouts
-from handlers import all_routers
 
 BOT_ID = 7000001
 TOKEN = f"{BOT_ID}:AAFake-Secret_tokenForTests0123456789abcdef"
@@ -1170,7 +1170,7 @@ class TelegramBot:
         self.clock = clock or FakeClock(datetime(2026, 11, 25, 9, 0, tzinfo=UTC))
         self.speed = speed
         self.timeouts = timeouts or Timeouts(connect=2, read=2, write=2, pool=2, poll=2)
-        self.routers = routers if routers is not None else all_routers()
+        self.routers = routers if routers is not None else coworkbot.routers()
         self.mode = mode
         self.language = language
         self._app: App | None = None
@@ -1207,7 +1207,7 @@ class TelegramBot:
         self._transport = TelegramTransport(
             section,
             clock=self.clock,
-            menu=command_menu([engine, *self.routers], self.language),
+            menu=command_menu(self.routers, self.language),
             limits=TELEGRAM_LIMITS.faster(self.speed),
             timeouts=self.timeouts,
             language=self.language,

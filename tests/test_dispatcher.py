@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+import coworkbot
 from bot.context import Context
 from bot.dispatcher import FloodGuard, parse_line
 from bot.events import ChatRef, Kind, Platform
@@ -50,7 +51,7 @@ async def test_same_update_twice_has_one_effect_and_one_reply(bot: BotHarness) -
 
 
 async def test_redelivery_after_restart_is_ignored(tmp_path: Path) -> None:
-    bot = await BotHarness.start(tmp_path)
+    bot = await BotHarness.start(tmp_path, routers=coworkbot.routers())
     await bot.setup_space("Anna")
     await bot.say("/promote nobody", as_="Anna", update_id="u-1")
     await bot.say("/join", as_="Bruno", update_id="u-2")
