@@ -20,8 +20,8 @@ from zoneinfo import ZoneInfo
 import coworkbot
 from bot.app import App
 from bot.config import BotSection, Config
-from bot.dispatcher import FloodGuard
 from bot.events import ChatRef, IncomingMessage, OutgoingMessage, Platform, UserRef
+from bot.flood import FloodGuard
 from bot.transports.memory import MemoryTransport
 
 ROME = ZoneInfo("Europe/Rome")

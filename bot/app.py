@@ -23,10 +23,11 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.context import Runtime
 from bot.dispatcher import MESSAGES as DISPATCH_MESSAGES
-from bot.dispatcher import Dispatcher, Registry, Router
+from bot.dispatcher import Dispatcher
 from bot.events import ChatRef, IncomingMessage, UserRef
 from bot.i18n import Translator
 from bot.outbox import FailedHook, OutboxSender
+from bot.registry import Registry, Router
 from bot.scheduler import Scheduler
 from bot.transports.base import Transport
 from bot.undelivered import MESSAGES as UNDELIVERED_MESSAGES

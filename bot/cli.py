@@ -26,8 +26,8 @@ from bot.config import (
     load_config,
     resolve_config_path,
 )
-from bot.dispatcher import Router
 from bot.logs import setup_logging
+from bot.registry import Router
 from bot.transports.base import Transport
 from bot.transports.console import ConsoleTransport
 from storage import DatabaseError, Store

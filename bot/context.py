@@ -22,7 +22,7 @@ from storage.outbox import NewOutboxItem
 from storage.spaces import Space
 
 if TYPE_CHECKING:
-    from bot.dispatcher import Registry
+    from bot.registry import Registry
 
 log = logging.getLogger(__name__)
 

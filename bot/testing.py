@@ -22,7 +22,6 @@ from zoneinfo import ZoneInfo
 from bot.app import App
 from bot.clock import FakeClock
 from bot.config import BotSection, Config, SpaceSection
-from bot.dispatcher import Router
 from bot.events import (
     Button,
     ChatRef,
@@ -34,6 +33,7 @@ from bot.events import (
     UserRef,
 )
 from bot.i18n import to_plain
+from bot.registry import Router
 from bot.transports.memory import MemoryTransport
 from storage.db import Row
 

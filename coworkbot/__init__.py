@@ -8,7 +8,7 @@ only through `Router`, `Context` and the storage session.
 
 from __future__ import annotations
 
-from bot.dispatcher import Router
+from bot.registry import Router
 
 
 def routers() -> list[Router]:

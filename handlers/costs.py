@@ -20,9 +20,9 @@ from typing import ClassVar
 
 from bot.arguments import ArgError, YearMonth
 from bot.context import ButtonSpec, Context
-from bot.dispatcher import Role, Router, Where
 from bot.events import Document
 from bot.i18n import Localizer, Markup, escape, join
+from bot.registry import Role, Router, Where
 from handlers.costs_export import ledger_csv
 from handlers.costs_jobs import costs_tick
 from handlers.costs_text import MESSAGES

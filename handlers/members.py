@@ -18,9 +18,9 @@ from typing import Annotated, ClassVar, Literal
 from bot.arguments import ArgError, Rest
 from bot.config import Config, SpaceSection, valid_currency, valid_hhmm, valid_timezone
 from bot.context import Context, Runtime, message
-from bot.dispatcher import Command, Role, Router, Where
 from bot.events import Kind
 from bot.i18n import LANGUAGES, Catalog, Localizer, Markup, escape, join
+from bot.registry import Command, Role, Router, Where
 from storage.members import Member, MemberRole, MembersRepo, MemberStatus
 from storage.spaces import Space
 

@@ -25,9 +25,9 @@ from zoneinfo import ZoneInfo
 
 from bot.arguments import Rest, YearMonth
 from bot.context import Context, Render, Runtime
-from bot.dispatcher import Role, Router, Where
 from bot.events import Document
 from bot.i18n import Catalog, Localizer, Markup, join
+from bot.registry import Role, Router, Where
 from handlers.members import clean_text
 from handlers.mentions import defuse_mentions
 from storage.members import Member, MemberStatus

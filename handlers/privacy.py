@@ -30,9 +30,9 @@ from typing import Annotated, Literal
 
 from bot.arguments import Rest
 from bot.context import Context, Runtime
-from bot.dispatcher import Role, Router, Where
 from bot.events import ChatRef, Document, Platform, UserRef
 from bot.i18n import Catalog, escape, to_plain
+from bot.registry import Role, Router, Where
 from storage import Session
 from storage.db import to_db
 from storage.members import Member, MemberStatus

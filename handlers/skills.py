@@ -19,9 +19,9 @@ from zoneinfo import ZoneInfo
 
 from bot.arguments import ArgError
 from bot.context import ButtonSpec, Context, Render, Runtime
-from bot.dispatcher import Router
 from bot.events import ChatRef, Platform
 from bot.i18n import Catalog, Localizer, Markup, escape, join
+from bot.registry import Router
 from handlers.members import MemberName
 from handlers.mentions import defuse_mentions
 from storage.members import Identity, Member, MemberStatus

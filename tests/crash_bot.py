@@ -26,8 +26,9 @@ from bot.app import App
 from bot.clock import FakeClock
 from bot.config import BotSection, Config
 from bot.context import Context
-from bot.dispatcher import FloodGuard, Role, Router
+from bot.flood import FloodGuard
 from bot.i18n import Markup
+from bot.registry import Role, Router
 from tests.file_transport import FileTransport
 
 

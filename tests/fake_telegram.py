@@ -34,7 +34,7 @@ import coworkbot
 from bot.app import App
 from bot.clock import FakeClock
 from bot.config import BotSection, Config, TelegramSection
-from bot.dispatcher import Router
+from bot.registry import Router
 from bot.transports.telegram.limits import TELEGRAM_LIMITS
 from bot.transports.telegram.menu import command_menu
 from bot.transports.telegram.transport import TelegramTransport, Timeouts

@@ -14,7 +14,7 @@ import pytest
 
 import coworkbot
 from bot.app import engine
-from bot.dispatcher import Registry
+from bot.registry import Registry
 from bot.testing import BotHarness, Sent
 
 # command -> (who may run it, where): as the DESIGN table says. Some are registered for

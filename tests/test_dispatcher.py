@@ -8,8 +8,9 @@ import pytest
 
 import coworkbot
 from bot.context import Context
-from bot.dispatcher import FloodGuard, parse_line
 from bot.events import ChatRef, Kind, Platform
+from bot.flood import FloodGuard
+from bot.parsing import parse_line
 from bot.testing import BotHarness
 
 

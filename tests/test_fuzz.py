@@ -28,8 +28,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import coworkbot
-from bot.dispatcher import FloodGuard
 from bot.events import ChatRef, IncomingMessage, Kind, Platform, UserRef
+from bot.flood import FloodGuard
 from bot.i18n import to_plain
 from bot.testing import BotHarness, Sent
 

@@ -15,8 +15,8 @@ from typing import Any
 from bot.app import App
 from bot.clock import FakeClock
 from bot.config import Config
-from bot.dispatcher import Router
 from bot.events import ChatRef, Platform, UserRef
+from bot.registry import Router
 from bot.testing import BotHarness, Sent
 from bot.transports.memory import MemoryTransport
 

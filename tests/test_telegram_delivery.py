@@ -19,8 +19,8 @@ import pytest
 
 import coworkbot
 from bot.context import Context, message
-from bot.dispatcher import Role, Router
 from bot.events import ChatRef, Document, OutgoingMessage, Platform
+from bot.registry import Role, Router
 from bot.testing import BotHarness
 from bot.transports.base import DeliveryError
 from bot.transports.telegram.transport import Timeouts
