@@ -57,10 +57,16 @@ class Param:
 
 
 def signature_params(func: Callable[..., object]) -> tuple[Param, ...]:
-    """Read the arguments a handler wants from its signature (after `ctx`)."""
+    """Read the arguments a handler wants from its signature (after `ctx`).
+
+    Called when a command is registered, so a handler asking for an argument type
+    nobody can parse fails when the bot starts, not when a user first sends it.
+    """
     hints = typing.get_type_hints(func, include_extras=True)
     out: list[Param] = []
     for name, p in list(inspect.signature(func).parameters.items())[1:]:
+        if name not in hints:
+            raise TypeError(f"{func.__qualname__}: argument {name!r} has no annotation")
         kind = hints[name]
         rest, max_len = False, 0
         if typing.get_origin(kind) is Annotated:
@@ -72,10 +78,23 @@ def signature_params(func: Callable[..., object]) -> tuple[Param, ...]:
         if typing.get_origin(kind) in (typing.Union, types.UnionType):
             non_none = [a for a in typing.get_args(kind) if a is not type(None)]
             kind = non_none[0]
+        if not supported(kind):
+            raise TypeError(f"{func.__qualname__}: no converter for argument {name}: {kind!r}")
+        if rest and kind is not str:
+            raise TypeError(f"{func.__qualname__}: Rest() marks str arguments, not {kind!r}")
         rest = rest or bool(getattr(kind, "rest", False))
         optional = p.default is not inspect.Parameter.empty
         out.append(Param(name, kind, optional, p.default if optional else None, rest, max_len))
     return tuple(out)
+
+
+def supported(kind: object) -> bool:
+    """Whether `convert` can read an argument of this type."""
+    if kind in (str, int, date):
+        return True
+    if typing.get_origin(kind) is Literal:
+        return all(isinstance(choice, str) for choice in typing.get_args(kind))
+    return inspect.iscoroutinefunction(getattr(kind, "convert", None))
 
 
 async def parse_args(ctx: Context, params: Sequence[Param], text: str) -> dict[str, Any]:

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from pathlib import Path
+from typing import Annotated, Literal
 
 import pytest
 
 import coworkbot
+from bot.arguments import Rest, YearMonth
 from bot.context import Context
 from bot.events import ChatRef, Kind, Platform
 from bot.flood import FloodGuard
 from bot.parsing import parse_line
+from bot.registry import Router
 from bot.testing import BotHarness
 
 
@@ -171,3 +176,51 @@ def test_flood_guard_warns_once_then_drops_until_the_window_passes() -> None:
     assert guard.check("telegram:2") == "ok"
     moment[0] = 10.5
     assert guard.check("telegram:1") == "ok"
+
+
+def test_an_argument_nobody_can_parse_is_refused_when_registered() -> None:
+    router = Router("odd")
+
+    async def wants_a_float(ctx: Context, amount: float) -> None: ...
+
+    async def rest_of_an_int(ctx: Context, number: Annotated[int, Rest(10)]) -> None: ...
+
+    async def unannotated(ctx: Context, what) -> None:  # type: ignore[no-untyped-def]
+        ...
+
+    async def numeric_choices(ctx: Context, pick: Literal[1, 2]) -> None: ...
+
+    for func, why in [
+        (wants_a_float, "no converter for argument amount"),
+        (rest_of_an_int, "Rest() marks str arguments"),
+        (unannotated, "argument 'what' has no annotation"),
+        (numeric_choices, "no converter for argument pick"),
+    ]:
+        with pytest.raises(TypeError, match=re.escape(why)):
+            router.command("odd")(func)
+    assert router.commands == []
+
+
+def test_every_supported_argument_kind_registers() -> None:
+    router = Router("fine")
+
+    async def handler(
+        ctx: Context,
+        word: str,
+        number: int,
+        day: date | None = None,
+        choice: Literal["a", "b"] | None = None,
+        month: YearMonth | None = None,
+        rest: Annotated[str, Rest(20)] = "",
+    ) -> None: ...
+
+    router.command("fine")(handler)
+    (command,) = router.commands
+    assert [(p.name, p.rest, p.optional) for p in command.params] == [
+        ("word", False, False),
+        ("number", False, False),
+        ("day", False, True),
+        ("choice", False, True),
+        ("month", False, True),
+        ("rest", True, True),
+    ]
