@@ -14,19 +14,13 @@ import typing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Protocol, Self
+from typing import Annotated, Any, ClassVar, Literal, Protocol, Self
 
-if TYPE_CHECKING:
-    from bot.context import Context
+from bot.context import Context, Refusal
 
 
-class ArgError(Exception):
+class ArgError(Refusal):
     """A bad argument; the dispatcher answers with `key` translated, then the usage."""
-
-    def __init__(self, key: str, /, **values: object) -> None:
-        super().__init__(key)
-        self.key = key
-        self.values = values
 
 
 @dataclass(frozen=True)

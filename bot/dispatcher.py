@@ -14,7 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from bot.arguments import ECHO, ArgError, parse_args
-from bot.context import Context, Runtime
+from bot.context import CommandContext, MemberContext, Refusal, Runtime
 from bot.events import ChatRef, IncomingMessage, Kind, UserRef
 from bot.flood import FloodGuard
 from bot.i18n import Catalog, Markup
@@ -120,7 +120,7 @@ class Dispatcher:
             log.exception("event hook failed for update %s", msg.dedupe_key)
         self._on_commit()
 
-    async def _context(self, session: Session, msg: IncomingMessage) -> Context:
+    async def _context(self, session: Session, msg: IncomingMessage) -> CommandContext:
         """Find the space and the caller: the chat's space in a group, the last used in private."""
         identity = msg.sender.identity
         member: Member | None = None
@@ -140,22 +140,23 @@ class Dispatcher:
         lang = member.language if member and member.language else None
         if lang is None and msg.sender.language in ("it", "en") and member is None:
             lang = msg.sender.language
-        return self.rt.context(session, space, member, msg, lang)
+        return CommandContext(self.rt, session, space, member, msg, lang)
 
     async def _run(
         self,
-        ctx: Context,
+        ctx: CommandContext,
         parsed: ParsedLine,
         found: tuple[Command, str] | None,
         chat_admin: bool,
     ) -> None:
-        assert ctx.msg is not None
         if found is None:
             await self._unknown(ctx, parsed)
             return
         command, args = found
         if not await self._allowed(ctx, command, chat_admin):
             return
+        if command.role in (Role.MEMBER, Role.ADMIN):
+            ctx = MemberContext.of(ctx)  # _allowed found the space and an active member
         try:
             values = await parse_args(ctx, command.params, args)
         except ArgError as err:
@@ -164,10 +165,12 @@ class Dispatcher:
                 Markup(f"{ctx.t(err.key, **err.values)}\n{ctx.t('dispatch.usage')} {usage}")
             )
             return
-        await command.func(ctx, **values)
+        try:
+            await command.func(ctx, **values)
+        except Refusal as refusal:
+            await ctx.say(refusal.key, **refusal.values)
 
-    async def _unknown(self, ctx: Context, parsed: ParsedLine) -> None:
-        assert ctx.msg is not None
+    async def _unknown(self, ctx: CommandContext, parsed: ParsedLine) -> None:
         group = self.registry.group(parsed.word)
         if group:
             lines = [self.registry.usage(c, ctx) for c in group]
@@ -187,8 +190,7 @@ class Dispatcher:
                 "dispatch.unknown", command=f"{ctx.prefix}{shown}", help=f"{ctx.prefix}help"
             )
 
-    async def _allowed(self, ctx: Context, command: Command, chat_admin: bool) -> bool:
-        assert ctx.msg is not None
+    async def _allowed(self, ctx: CommandContext, command: Command, chat_admin: bool) -> bool:
         private = ctx.msg.chat.private
         name = f"{ctx.prefix}{command.name}"
         if command.where is Where.GROUP and private:

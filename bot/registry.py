@@ -4,7 +4,7 @@ the `Registry` gathers every router's, refusing two commands with one name.
 Each capability owns a `Router` and declares its commands on it:
 
     @router.command("checkin", aliases=["in"], role=Role.MEMBER)
-    async def checkin(ctx: Context, note: Annotated[str, Rest(200)] = "") -> None: ...
+    async def checkin(ctx: MemberContext, note: Annotated[str, Rest(200)] = "") -> None: ...
 
 The arguments a command takes are read from its signature when it is registered
 (`bot.arguments`).
@@ -13,6 +13,8 @@ The arguments a command takes are read from its signature when it is registered
 from __future__ import annotations
 
 import difflib
+import inspect
+import typing
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,13 +22,13 @@ from enum import IntEnum, StrEnum
 
 from bot.arguments import Param, signature_params
 from bot.config import Config
-from bot.context import Context, Runtime
+from bot.context import CommandContext, Context, MemberContext, Runtime
 from bot.events import Kind
 from bot.i18n import Catalog, Markup, escape
 
 Handler = Callable[..., Awaitable[None]]
 JobFunc = Callable[[Runtime], Awaitable[None]]
-EventFunc = Callable[[Context], Awaitable[None]]
+EventFunc = Callable[[CommandContext], Awaitable[None]]
 StartupFunc = Callable[[Runtime, Config], Awaitable[None]]
 
 
@@ -88,6 +90,11 @@ class Router:
         where: Where = Where.ANY,
     ) -> Callable[[Handler], Handler]:
         def register(func: Handler) -> Handler:
+            if role not in (Role.MEMBER, Role.ADMIN) and wants_member_context(func):
+                raise TypeError(
+                    f"{func.__qualname__} takes a MemberContext, but {role.name} commands run"
+                    " for callers who may be no member: take a CommandContext"
+                )
             self.commands.append(
                 Command(name, tuple(aliases), role, where, func, signature_params(func), self.name)
             )
@@ -114,6 +121,13 @@ class Router:
         before any update is read or any job runs (e.g. applying `[[spaces]]`)."""
         self.startup.append(func)
         return func
+
+
+def wants_member_context(func: Handler) -> bool:
+    """Whether a handler's first parameter, the context, is annotated as a MemberContext."""
+    first = next(iter(inspect.signature(func).parameters), None)
+    wanted = typing.get_type_hints(func).get(first) if first else None
+    return isinstance(wanted, type) and issubclass(wanted, MemberContext)
 
 
 class Registry:

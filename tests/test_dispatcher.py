@@ -11,11 +11,11 @@ import pytest
 
 import coworkbot
 from bot.arguments import Rest, YearMonth
-from bot.context import Context
+from bot.context import Context, MemberContext, Refusal
 from bot.events import ChatRef, Kind, Platform
 from bot.flood import FloodGuard
 from bot.parsing import parse_line
-from bot.registry import Router
+from bot.registry import Role, Router
 from bot.testing import BotHarness
 
 
@@ -224,3 +224,50 @@ def test_every_supported_argument_kind_registers() -> None:
         ("month", False, True),
         ("rest", True, True),
     ]
+
+
+def test_a_member_context_is_refused_for_commands_anyone_may_send() -> None:
+    router = Router("odd")
+
+    async def greet(ctx: MemberContext) -> None: ...
+
+    with pytest.raises(TypeError, match="greet takes a MemberContext, but ANYONE commands"):
+        router.command("greet", role=Role.ANYONE)(greet)
+    router.command("greet", role=Role.MEMBER)(greet)
+    assert [c.name for c in router.commands] == ["greet"]
+
+
+async def test_member_commands_get_the_space_and_the_caller_and_refusals_are_answered(
+    tmp_path: Path,
+) -> None:
+    extra = Router(
+        "extra",
+        {
+            "extra.refused": {"en": "Not for {name}.", "it": "Non per {name}."},
+            "extra.done": {"en": "Done.", "it": "Fatto."},
+        },
+    )
+    seen: list[tuple[str, str, str]] = []
+
+    @extra.command("probe")
+    async def probe(ctx: MemberContext, word: str) -> None:
+        seen.append((type(ctx).__name__, ctx.space.name, ctx.member.display_name))
+        if word == "no":
+            raise Refusal("extra.refused", name=ctx.member.display_name)
+        await ctx.say("extra.done")
+
+    bot = await BotHarness.start(tmp_path, routers=[*coworkbot.routers(), extra])
+    try:
+        await bot.setup_space("Anna", members=["Bruno"])
+        refused = await bot.say("/probe no", as_="Bruno")
+        assert [s.text for s in refused] == ["Not for Bruno."]
+        assert [s.text for s in await bot.say("/probe yes", as_="Bruno")] == ["Done."]
+        assert seen == [("MemberContext", "Veglio", "Bruno")] * 2
+        # A stranger never reaches the handler: the dispatcher refuses first.
+        stranger = await bot.say("/probe yes", as_="Carla")
+        assert "for members" in stranger[0].text and len(seen) == 2
+        # The refused update is recorded like any other: sent again, it does nothing.
+        assert await bot.say("/probe no", as_="Bruno", update_id="r-1") != []
+        assert await bot.say("/probe no", as_="Bruno", update_id="r-1") == []
+    finally:
+        await bot.close()
