@@ -23,6 +23,7 @@ import re
 import time
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -50,6 +51,15 @@ _MENTION = re.compile(r"(?<![A-Za-z0-9_])@([A-Za-z0-9_]{5,32})(?![A-Za-z0-9_])")
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 CALLBACK_DATA_LIMIT = 64
+
+
+# The request being answered, for the long poll to notice a client that went away.
+_REQUEST: ContextVar[web.Request] = ContextVar("fake_telegram_request")
+
+
+def _client_gone() -> bool:
+    request = _REQUEST.get(None)
+    return request is not None and (request.transport is None or request.transport.is_closing())
 
 
 class ApiError(Exception):
@@ -640,6 +650,7 @@ class FakeTelegram:
 
     async def _route(self, request: web.Request) -> web.StreamResponse:
         method = request.match_info["method"]
+        _REQUEST.set(request)
         self.calls[method] += 1
         if request.match_info["token"] != self.token:
             return self._error(method, ApiError(401, "Unauthorized"))
@@ -758,6 +769,10 @@ class FakeTelegram:
             async with self._changed:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._changed.wait(), min(remaining, 0.5))
+        if _client_gone():
+            # The bot gave up on this poll (it stopped and closed the connection): what
+            # a closed connection would carry reaches nobody, so nothing is delivered.
+            return []
         batch = pending[:limit]
         for update in batch:
             self.deliveries[update["update_id"]] += 1
