@@ -24,7 +24,7 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 from bot.arguments import Rest, YearMonth
-from bot.context import Context, Render, Runtime
+from bot.context import MemberContext, Render, Runtime, SpaceContext
 from bot.events import Document
 from bot.i18n import Catalog, Localizer, Markup, join
 from bot.registry import Role, Router, Where
@@ -404,7 +404,7 @@ def attendance_csv(visits: Iterable[Visit], names: Mapping[int, str], tz: ZoneIn
 # -- closing visits that are over ---------------------------------------------------------
 
 
-async def settle(ctx: Context, *, quiet_for: int | None = None) -> list[tuple[Visit, Closing]]:
+async def settle(ctx: SpaceContext, *, quiet_for: int | None = None) -> list[tuple[Visit, Closing]]:
     """Close every open visit of the space whose cut-off has come, and tell each member.
 
     Run by the job and by each presence command before it reads, so nobody ever sees a
@@ -412,7 +412,6 @@ async def settle(ctx: Context, *, quiet_for: int | None = None) -> list[tuple[Vi
     they just sent answers them instead.
     """
     space = ctx.space
-    assert space is not None
     due = due_closings(
         await ctx.session.presence.open_visits(space.id), space.closing_time, space.tz, ctx.now
     )
@@ -445,7 +444,7 @@ def closing_notice(space: Space, visit: Visit, closing: Closing) -> Render:
 async def closing_job(rt: Runtime) -> None:
     """Close visits at closing time and at the end of their day, in every space."""
 
-    async def work(ctx: Context) -> None:
+    async def work(ctx: SpaceContext) -> None:
         await settle(ctx)
 
     await rt.each_space(work)
@@ -459,8 +458,7 @@ def is_hidden(member: Member) -> bool:
 
 
 @router.command("checkin", aliases=["in"], role=Role.MEMBER, where=Where.ANY)
-async def checkin(ctx: Context, note: Annotated[str, Rest(MAX_NOTE)] = "") -> None:
-    assert ctx.space is not None and ctx.member is not None and ctx.msg is not None
+async def checkin(ctx: MemberContext, note: Annotated[str, Rest(MAX_NOTE)] = "") -> None:
     space, member = ctx.space, ctx.member
     await settle(ctx)
     current = await ctx.session.presence.open_visit(member.id)
@@ -491,8 +489,7 @@ async def checkin(ctx: Context, note: Annotated[str, Rest(MAX_NOTE)] = "") -> No
 
 
 @router.command("checkout", aliases=["out"], role=Role.MEMBER, where=Where.ANY)
-async def checkout(ctx: Context) -> None:
-    assert ctx.member is not None
+async def checkout(ctx: MemberContext) -> None:
     member = ctx.member
     for closed, closing in await settle(ctx, quiet_for=member.id):
         if closed.member_id == member.id:
@@ -530,8 +527,7 @@ def named_list(loc: Localizer, members: Sequence[Member]) -> str:
 
 
 @router.command("who", role=Role.MEMBER, where=Where.ANY)
-async def who(ctx: Context) -> None:
-    assert ctx.space is not None
+async def who(ctx: MemberContext) -> None:
     space = ctx.space
     await settle(ctx)
     present = await ctx.session.presence.open_visits(space.id)
@@ -578,8 +574,7 @@ async def who(ctx: Context) -> None:
 
 
 @router.command("going", role=Role.MEMBER, where=Where.ANY)
-async def going(ctx: Context, day: date | None = None) -> None:
-    assert ctx.space is not None and ctx.member is not None
+async def going(ctx: MemberContext, day: date | None = None) -> None:
     space, member = ctx.space, ctx.member
     wanted = day or ctx.today
     shown = ctx.fmt.day(wanted)
@@ -610,16 +605,16 @@ async def going(ctx: Context, day: date | None = None) -> None:
 
 
 @router.command("notgoing", role=Role.MEMBER, where=Where.ANY)
-async def notgoing(ctx: Context, day: date | None = None) -> None:
-    assert ctx.member is not None
+async def notgoing(ctx: MemberContext, day: date | None = None) -> None:
     wanted = day or ctx.today
     removed = await ctx.session.presence.unplan(ctx.member.id, wanted)
     await ctx.say("notgoing.done" if removed else "notgoing.none", day=ctx.fmt.day(wanted))
 
 
 @router.command("privacy", role=Role.MEMBER, where=Where.ANY)
-async def privacy(ctx: Context, visibility: Literal["visible", "hidden"] | None = None) -> None:
-    assert ctx.member is not None
+async def privacy(
+    ctx: MemberContext, visibility: Literal["visible", "hidden"] | None = None
+) -> None:
     if visibility is None:
         hidden = is_hidden(ctx.member)
         other = "visible" if hidden else "hidden"
@@ -636,8 +631,7 @@ async def privacy(ctx: Context, visibility: Literal["visible", "hidden"] | None 
 
 
 @router.command("me", role=Role.MEMBER, where=Where.ANY)
-async def me(ctx: Context) -> None:
-    assert ctx.space is not None and ctx.member is not None
+async def me(ctx: MemberContext) -> None:
     await settle(ctx)
     this = YearMonth.of(ctx.today)
     first, _ = month_range(this.previous)
@@ -666,8 +660,7 @@ async def me(ctx: Context) -> None:
 
 
 @router.command("stats", role=Role.MEMBER, where=Where.ANY)
-async def stats(ctx: Context, month: YearMonth | None = None) -> None:
-    assert ctx.space is not None and ctx.member is not None and ctx.msg is not None
+async def stats(ctx: MemberContext, month: YearMonth | None = None) -> None:
     space = ctx.space
     await settle(ctx)
     wanted = month or YearMonth.of(ctx.today)
@@ -704,8 +697,7 @@ async def stats(ctx: Context, month: YearMonth | None = None) -> None:
 
 
 @router.command("export attendance", role=Role.ADMIN, where=Where.PRIVATE)
-async def export_attendance(ctx: Context, month: YearMonth | None = None) -> None:
-    assert ctx.space is not None
+async def export_attendance(ctx: MemberContext, month: YearMonth | None = None) -> None:
     space = ctx.space
     await settle(ctx)
     wanted = month or YearMonth.of(ctx.today)

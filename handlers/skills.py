@@ -18,7 +18,15 @@ from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 from bot.arguments import ArgError
-from bot.context import ButtonSpec, Context, Render, Runtime
+from bot.context import (
+    ButtonSpec,
+    Context,
+    MemberContext,
+    Refusal,
+    Render,
+    Runtime,
+    SpaceContext,
+)
 from bot.events import ChatRef, Platform
 from bot.i18n import Catalog, Localizer, Markup, escape, join
 from bot.registry import Router
@@ -729,9 +737,8 @@ def listing(loc: Localizer, labels: Iterable[str]) -> Markup:
     return Markup(", ".join(shown)) if shown else loc.t("skills.none_word")
 
 
-async def members_by_id(ctx: Context) -> dict[int, Member]:
+async def members_by_id(ctx: SpaceContext) -> dict[int, Member]:
     """Everyone of the space, left ones too (old requests still name them), in one query."""
-    assert ctx.space is not None
     return {m.id: m for m in await ctx.session.members.of_space(ctx.space.id)}
 
 
@@ -744,8 +751,7 @@ def name_of(loc: Localizer, people: dict[int, Member], member_id: int | None) ->
 
 
 @router.command("skills")
-async def skills(ctx: Context, who: MemberName | None = None) -> None:
-    assert ctx.member is not None
+async def skills(ctx: MemberContext, who: MemberName | None = None) -> None:
     repo = ctx.session.skills
     if who is not None and who.member.id != ctx.member.id:
         theirs = await repo.of_member(who.member.id)
@@ -786,8 +792,7 @@ async def skills(ctx: Context, who: MemberName | None = None) -> None:
 
 
 @router.command("skills add")
-async def skills_add(ctx: Context, wanted: SkillList) -> None:
-    assert ctx.member is not None and ctx.space is not None
+async def skills_add(ctx: MemberContext, wanted: SkillList) -> None:
     repo = ctx.session.skills
     have = {s.tag: s.label for s in await repo.of_member(ctx.member.id)}
     new = [(tag, label) for tag, label in wanted.skills if tag not in have]
@@ -812,8 +817,7 @@ async def skills_add(ctx: Context, wanted: SkillList) -> None:
 
 
 @router.command("skills remove")
-async def skills_remove(ctx: Context, unwanted: SkillList) -> None:
-    assert ctx.member is not None
+async def skills_remove(ctx: MemberContext, unwanted: SkillList) -> None:
     repo = ctx.session.skills
     have = {s.tag: s.label for s in await repo.of_member(ctx.member.id)}
     missing = [label for tag, label in unwanted.skills if tag not in have]
@@ -834,8 +838,7 @@ async def skills_remove(ctx: Context, unwanted: SkillList) -> None:
 
 
 @router.command("whoknows")
-async def whoknows(ctx: Context, skill: SkillQuery) -> None:
-    assert ctx.space is not None
+async def whoknows(ctx: MemberContext, skill: SkillQuery) -> None:
     holders = await ctx.session.skills.holders(ctx.space.id)
     found = rank_matches(skill.tag, holders, public=True)
     if not found:
@@ -888,8 +891,7 @@ def request_values(request: HelpRequest, requester: Member | None) -> dict[str, 
 
 
 @router.command("ask")
-async def ask(ctx: Context, wanted: HelpQuestion) -> None:
-    assert ctx.member is not None and ctx.space is not None and ctx.msg is not None
+async def ask(ctx: MemberContext, wanted: HelpQuestion) -> None:
     me = ctx.member
     repo = ctx.session.skills
     request = await repo.open_request(
@@ -926,25 +928,22 @@ async def ask(ctx: Context, wanted: HelpQuestion) -> None:
         await ctx.post(post, exclude=ctx.msg.chat, buttons=buttons)
 
 
-async def find_request(ctx: Context, number: int) -> HelpRequest | None:
-    """The space's request #number, or None after saying there is no such request."""
-    assert ctx.space is not None
+async def find_request(ctx: SpaceContext, number: int) -> HelpRequest:
+    """The space's request #number, or a Refusal saying there is no such request."""
     request = await ctx.session.skills.by_number(ctx.space.id, number)
     if request is None:
-        await ctx.say("skills.no_such_request", number=number, requests=f"{ctx.prefix}requests")
+        raise Refusal("skills.no_such_request", number=number, requests=f"{ctx.prefix}requests")
     return request
 
 
-async def refuse_closed(ctx: Context, request: HelpRequest) -> bool:
-    """Say so and return True if the request is no longer open or claimed."""
-    if request.is_active:
-        return False
-    await ctx.say(
-        "skills.closed",
-        number=request.number,
-        state=ctx.t(f"skills.state.{request.state.value}"),
-    )
-    return True
+def check_active(ctx: Context, request: HelpRequest) -> None:
+    """A Refusal if the request is no longer open or claimed."""
+    if not request.is_active:
+        raise Refusal(
+            "skills.closed",
+            number=request.number,
+            state=ctx.t(f"skills.state.{request.state.value}"),
+        )
 
 
 def person(people: dict[int, Member], member_id: int | None) -> Member | None:
@@ -952,17 +951,13 @@ def person(people: dict[int, Member], member_id: int | None) -> Member | None:
 
 
 @router.command("offer")
-async def offer(ctx: Context, number: int) -> None:
-    assert ctx.member is not None
+async def offer(ctx: MemberContext, number: int) -> None:
     me = ctx.member
     request = await find_request(ctx, number)
-    if request is None:
-        return
     if request.requester_id == me.id:
         await ctx.say("skills.offer_own", number=number)
         return
-    if await refuse_closed(ctx, request):
-        return
+    check_active(ctx, request)
     people = await members_by_id(ctx)
     if request.state is RequestState.CLAIMED:
         if request.helper_id == me.id:
@@ -1001,17 +996,13 @@ async def offer(ctx: Context, number: int) -> None:
 
 
 @router.command("done")
-async def done(ctx: Context, number: int) -> None:
-    assert ctx.member is not None
+async def done(ctx: MemberContext, number: int) -> None:
     me = ctx.member
     request = await find_request(ctx, number)
-    if request is None:
-        return
     if me.id not in (request.requester_id, request.helper_id):
         await ctx.say("skills.done_not_yours", number=number)
         return
-    if await refuse_closed(ctx, request):
-        return
+    check_active(ctx, request)
     await ctx.session.skills.close(request.id, RequestState.RESOLVED, me.id, ctx.now)
     people = await members_by_id(ctx)
     helper = person(people, request.helper_id)
@@ -1043,12 +1034,9 @@ async def done(ctx: Context, number: int) -> None:
 
 
 @router.command("thanks")
-async def thanks(ctx: Context, number: int) -> None:
-    assert ctx.member is not None
+async def thanks(ctx: MemberContext, number: int) -> None:
     me = ctx.member
     request = await find_request(ctx, number)
-    if request is None:
-        return
     if me.id != request.requester_id:
         await ctx.say("skills.thanks_not_yours", number=number)
         return
@@ -1078,18 +1066,14 @@ async def thanks(ctx: Context, number: int) -> None:
 
 
 @router.command("cancel")
-async def cancel(ctx: Context, number: int) -> None:
-    assert ctx.member is not None
+async def cancel(ctx: MemberContext, number: int) -> None:
     me = ctx.member
     request = await find_request(ctx, number)
-    if request is None:
-        return
     is_requester = me.id == request.requester_id
     if not is_requester and not me.is_admin:
         await ctx.say("skills.cancel_not_yours", number=number)
         return
-    if await refuse_closed(ctx, request):
-        return
+    check_active(ctx, request)
     await ctx.session.skills.close(request.id, RequestState.CANCELLED, me.id, ctx.now)
     await ctx.say("skills.cancel_done", number=number)
     people = await members_by_id(ctx)
@@ -1111,8 +1095,7 @@ def preview(text: str) -> str:
 
 
 @router.command("requests")
-async def requests(ctx: Context) -> None:
-    assert ctx.space is not None
+async def requests(ctx: MemberContext) -> None:
     active = await ctx.session.skills.active(ctx.space.id)
     if not active:
         await ctx.say("skills.requests_none", ask=f"{ctx.prefix}ask")
@@ -1147,14 +1130,13 @@ async def requests_job(rt: Runtime) -> None:
     await rt.each_space(tend_requests)
 
 
-async def tend_requests(ctx: Context) -> None:
+async def tend_requests(ctx: SpaceContext) -> None:
     """Expire first: a request found long overdue after downtime just expires, unescalated."""
     await expire_due(ctx)
     await escalate_due(ctx)
 
 
-async def expire_due(ctx: Context) -> None:
-    assert ctx.space is not None
+async def expire_due(ctx: SpaceContext) -> None:
     days = ctx.space.expire_after_days
     repo = ctx.session.skills
     candidates = await repo.active_created_before(
@@ -1182,9 +1164,8 @@ async def expire_due(ctx: Context) -> None:
     await deliver(ctx, letters)
 
 
-async def escalate_due(ctx: Context) -> None:
+async def escalate_due(ctx: SpaceContext) -> None:
     """Requests nobody took in time go to every active member, once, present ones first."""
-    assert ctx.space is not None
     repo = ctx.session.skills
     due = await repo.to_escalate(
         ctx.space.id, ctx.now - timedelta(minutes=ctx.space.escalate_after_minutes)
