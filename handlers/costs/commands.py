@@ -1,14 +1,4 @@
-"""Shared running costs: recurring or one-off costs, fair splits, payments, reminders.
-
-Admins add costs (`cost add Heating 120 monthly 31 attendance`); on each due date, at
-the space's reminder time, the cost becomes a charge for the period before it, split
-among the members active in that period, and every member is told their share in
-private (handlers/costs_jobs.py). Members declare payments (`paid`), admins confirm
-them (`confirm`) or record money they received (`paid <charge> <amount> <member>`).
-
-The arithmetic lives in handlers/money.py (amounts, splits) and handlers/schedules.py
-(due dates, periods); the messages in handlers/costs_text.py.
-"""
+"""The costs commands: adding and listing costs, shares, what is due, payments, exports."""
 
 from __future__ import annotations
 
@@ -22,11 +12,12 @@ from bot.arguments import ArgError, YearMonth
 from bot.context import ButtonSpec, Context, MemberContext, Refusal
 from bot.events import Document
 from bot.i18n import Localizer, Markup, escape, join
-from bot.registry import Role, Router, Where
-from handlers.costs_export import ledger_csv
-from handlers.costs_jobs import costs_tick
-from handlers.costs_text import MESSAGES
-from handlers.costs_views import (
+from bot.registry import Role, Where
+from handlers.costs import router
+from handlers.costs.export import ledger_csv
+from handlers.costs.money import Split, currency_marks, looks_like_amount, parse_amount
+from handlers.costs.schedules import Every, Schedule, parse_schedule
+from handlers.costs.views import (
     LISTING_BUDGET,
     fit,
     money,
@@ -37,13 +28,8 @@ from handlers.costs_views import (
     visible_length,
 )
 from handlers.members import MAX_NAME, MemberArg, clean_name
-from handlers.money import Split, currency_marks, looks_like_amount, parse_amount
-from handlers.schedules import Every, Schedule, parse_schedule
 from storage.costs import Charge, NewCost, PaymentState, ShareLine
 from storage.members import Member, MemberStatus
-
-router = Router("costs", MESSAGES)
-router.job("costs.tick", every=timedelta(minutes=1))(costs_tick)
 
 MAX_SHARES = 100
 _SHOWN = 32

@@ -18,7 +18,10 @@ from zoneinfo import ZoneInfo
 
 from bot.context import ButtonSpec, Context, Runtime, SpaceContext
 from bot.i18n import Localizer, Markup, join
-from handlers.costs_views import (
+from handlers.costs import router
+from handlers.costs.money import Participant, Split, allocate, split_amount
+from handlers.costs.schedules import Period, add_months, moment, parse_hhmm, reached_day
+from handlers.costs.views import (
     LISTING_BUDGET,
     Letter,
     Recipient,
@@ -28,8 +31,6 @@ from handlers.costs_views import (
     schedule_of,
     send_private,
 )
-from handlers.money import Participant, Split, allocate, split_amount
-from handlers.schedules import Period, add_months, moment, parse_hhmm, reached_day
 from storage.costs import Charge, Cost, NewShare, PaymentState, ShareLine
 from storage.members import Member, MemberStatus
 
@@ -38,6 +39,7 @@ from storage.members import Member, MemberStatus
 DAY_DONE = "costs.day_done:{space}"
 
 
+@router.job("costs.tick", every=timedelta(minutes=1))
 async def costs_tick(rt: Runtime) -> None:
     await rt.each_space(run_costs)
 
