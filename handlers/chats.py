@@ -24,10 +24,10 @@ from __future__ import annotations
 import logging
 from typing import Literal
 
-from bot.context import Context, message
-from bot.dispatcher import Role, Router, Where
+from bot.context import CommandContext, Context, MemberContext, message
 from bot.events import ChatRef, Kind, Platform
 from bot.i18n import Catalog, Markup
+from bot.registry import Role, Router, Where
 from bot.undelivered import chat_key, member_key
 from storage.db import to_db
 from storage.members import MemberStatus
@@ -151,9 +151,8 @@ async def mark_once(ctx: Context, key: str) -> bool:
 
 
 @router.on(Kind.CHAT_MOVED)
-async def chat_moved(ctx: Context) -> None:
+async def chat_moved(ctx: CommandContext) -> None:
     """The space follows its chat; what waited for the old chat goes to the new one."""
-    assert ctx.msg is not None
     platform, old, new = ctx.msg.chat.platform, ctx.msg.chat.chat_id, ctx.msg.moved_to
     space = await ctx.session.spaces.move_chat(platform, old, new, ctx.now)
     waiting = await ctx.session.outbox.redirect(platform, old, new)
@@ -177,8 +176,7 @@ async def chat_moved(ctx: Context) -> None:
 
 
 @router.on(Kind.BOT_ADDED)
-async def bot_added(ctx: Context) -> None:
-    assert ctx.msg is not None
+async def bot_added(ctx: CommandContext) -> None:
     chat = ctx.msg.chat
     if chat.private:
         # Unblocked: private messages reach this person again.
@@ -197,9 +195,8 @@ async def bot_added(ctx: Context) -> None:
 
 
 @router.on(Kind.BOT_REMOVED)
-async def bot_removed(ctx: Context) -> None:
+async def bot_removed(ctx: CommandContext) -> None:
     """Removed from a space's group, or blocked: the admins are told once."""
-    assert ctx.msg is not None
     chat = ctx.msg.chat
     if chat.private:
         await _blocked(ctx)
@@ -210,8 +207,7 @@ async def bot_removed(ctx: Context) -> None:
     await ctx.notify_admins(message("chats.removed_admins", space=ctx.space.name))
 
 
-async def _blocked(ctx: Context) -> None:
-    assert ctx.msg is not None
+async def _blocked(ctx: CommandContext) -> None:
     for member in await ctx.session.members.memberships(ctx.msg.sender.identity):
         if member.status is MemberStatus.LEFT or not await mark_once(ctx, member_key(member.id)):
             continue
@@ -228,8 +224,7 @@ async def _blocked(ctx: Context) -> None:
 
 
 @router.on(Kind.CANNOT_READ)
-async def cannot_read(ctx: Context) -> None:
-    assert ctx.msg is not None
+async def cannot_read(ctx: CommandContext) -> None:
     chat = ctx.msg.chat
     if not await mark_once(ctx, cannot_read_key(chat.platform, chat.chat_id)):
         return
@@ -239,9 +234,8 @@ async def cannot_read(ctx: Context) -> None:
 
 
 @router.on(Kind.CAN_READ)
-async def can_read(ctx: Context) -> None:
+async def can_read(ctx: CommandContext) -> None:
     """Fixed: a later loss of the rights is told again."""
-    assert ctx.msg is not None
     await ctx.session.kv.delete(cannot_read_key(ctx.msg.chat.platform, ctx.msg.chat.chat_id))
 
 
@@ -249,9 +243,8 @@ async def can_read(ctx: Context) -> None:
 
 
 @router.command("set topic", role=Role.ADMIN, where=Where.GROUP)
-async def set_topic(ctx: Context, where: Literal["here", "general"]) -> None:
+async def set_topic(ctx: MemberContext, where: Literal["here", "general"]) -> None:
     """Sent inside a topic of a forum group: posts go there (`general`: back to General)."""
-    assert ctx.msg is not None and ctx.space is not None
     chat = ctx.msg.chat
     if chat.platform != Platform.TELEGRAM or not chat.forum:
         await ctx.say("chats.topic.no_topics")

@@ -17,10 +17,10 @@ import hmac
 import re
 import secrets
 
-from bot.context import Context
-from bot.dispatcher import Role, Router
+from bot.context import CommandContext, Context, MemberContext
 from bot.events import Platform
 from bot.i18n import Catalog, Markup
+from bot.registry import Role, Router
 from storage.members import MemberStatus
 from storage.spaces import Space
 
@@ -100,8 +100,7 @@ async def invited_space(ctx: Context, payload: str) -> Space | None:
 
 
 @router.command("invite", role=Role.ADMIN)
-async def invite(ctx: Context) -> None:
-    assert ctx.space is not None and ctx.msg is not None
+async def invite(ctx: MemberContext) -> None:
     payload = await payload_of(ctx, ctx.space)
     bot = ctx.rt.bot_names.get(Platform.TELEGRAM, "")
     if ctx.msg.chat.platform == Platform.TELEGRAM and bot:
@@ -112,12 +111,11 @@ async def invite(ctx: Context) -> None:
     await ctx.say("invite.command", space=ctx.space.name, command=command)
 
 
-async def offer(ctx: Context, payload: str) -> bool:
+async def offer(ctx: CommandContext, payload: str) -> bool:
     """`start <payload>`: offer to join the space it invites to; False if it is no invite.
 
     A member of that space is only switched to it (their private commands mean it now).
     """
-    assert ctx.msg is not None
     space = await invited_space(ctx, payload)
     if space is None:
         await ctx.say("invite.bad")
