@@ -560,6 +560,7 @@ class FakeTelegram:
         """A supergroup with topics (https://core.telegram.org/bots/api#chat, is_forum)."""
         chat = self.group(title, **kwargs)
         chat.forum = True
+        self._next_message_id(chat.id)  # message 1 opened General: thread 1 is General's
         return chat
 
     def topic(self, chat: FakeChat, name: str, by: FakeUser | None = None) -> int:
