@@ -125,6 +125,7 @@ class _Platform:
     reading: asyncio.Lock = field(default_factory=asyncio.Lock)
     lanes: dict[str, asyncio.Task[int]] = field(default_factory=dict)
     held: set[int] = field(default_factory=set)
+    resuming: dict[str, float] = field(default_factory=dict)  # chat -> loop time it sends again
 
 
 class OutboxSender:
@@ -183,10 +184,14 @@ class OutboxSender:
                 state = self._platforms[platform]
                 while loop.time() < deadline:
                     await self._read(platform)
-                    if not state.lanes:
-                        break
+                    if not state.lanes or all(
+                        state.resuming.get(chat, 0.0) >= deadline for chat in state.lanes
+                    ):
+                        break  # nothing left that could go out before the deadline
                     await asyncio.wait(
-                        list(state.lanes.values()), timeout=max(0.0, deadline - loop.time())
+                        list(state.lanes.values()),
+                        timeout=max(0.0, deadline - loop.time()),
+                        return_when=asyncio.FIRST_COMPLETED,
                     )
         except Exception:
             log.exception("outbox: the last deliveries failed; what is left stays queued")
@@ -317,7 +322,11 @@ class OutboxSender:
                     # Waiting for this chat's own limit: alone, holding no place. What
                     # came for the chat meanwhile is read again after the wait, so a
                     # backlog of announcements goes out merged.
-                    await asyncio.sleep(wait)
+                    state.resuming[chat_id] = asyncio.get_running_loop().time() + wait
+                    try:
+                        await asyncio.sleep(wait)
+                    finally:
+                        state.resuming.pop(chat_id, None)
                     state.held.difference_update(r.id for r in rows)
                     rows = await self._chat_rows(platform, chat_id)
                     state.held.update(r.id for r in rows)

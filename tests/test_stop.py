@@ -5,15 +5,23 @@ what was not read yet is read then."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import signal
 import sqlite3
 import subprocess
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from storage import Store
+from storage.members import MemberRole, MemberStatus
+from storage.outbox import NewOutboxItem
+from tests.fake_telegram import FakeChat, FakeTelegram, FakeUser
 from tests.test_crash import RUN_TIMEOUT, delivered, start_bot
 
 START = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
@@ -98,10 +106,14 @@ def test_sigterm_delivers_the_queue_before_leaving(tmp_path: Path) -> None:
     wait_for(tmp_path, proc, "end")
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=RUN_TIMEOUT) == 0
-    rows = query(tmp_path, "SELECT id, state FROM outbox")
+    rows = query(tmp_path, "SELECT id, state, html FROM outbox")
     assert len(rows) >= len(SETUP) + len(who)
-    assert {state for _, state in rows} == {"sent"}
-    assert sorted(s["key"] for s in delivered(tmp_path)) == sorted(i for i, _ in rows)
+    assert {state for _, state, _ in rows} == {"sent"}
+    # Each row went out once; welcomes waiting together went out as one message.
+    keys = [s["key"] for s in delivered(tmp_path)]
+    assert len(keys) == len(set(keys)) and set(keys) <= {i for i, _, _ in rows}
+    said = "\n".join(s["html"] for s in delivered(tmp_path))
+    assert all(html in said for _, _, html in rows)
     assert closed_cleanly(tmp_path)
 
 
@@ -117,8 +129,88 @@ def test_sigterm_with_the_platform_hanging_leaves_after_the_grace(tmp_path: Path
     assert query(tmp_path, "PRAGMA integrity_check") == [("ok",)]
     assert closed_cleanly(tmp_path)
 
-    # At the next start, with the platform back, all of it goes out, once.
+    # At the next start, with the platform back, all of it goes out, once (the three
+    # welcomes that waited together as one message).
     assert start_bot(tmp_path, "--engine-run").wait(timeout=RUN_TIMEOUT) == 0
     keys = [s["key"] for s in delivered(tmp_path)]
-    assert len(keys) == len(set(keys)) == pending
+    assert len(keys) == len(set(keys)) == pending - 2
+    said = "\n".join(s["html"] for s in delivered(tmp_path))
+    assert all(html in said for (html,) in query(tmp_path, "SELECT html FROM outbox"))
     assert query(tmp_path, "SELECT COUNT(*) FROM outbox WHERE state <> 'sent'") == [(0,)]
+
+
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+async def test_sigterm_with_a_telegram_group_backlog_ends_within_ten_seconds(
+    tmp_path: Path,
+) -> None:
+    """`coworkbot run` on the real Telegram transport with Telegram's own limits: a group
+    150 messages behind waits 3 s a message. SIGTERM must end the process before a
+    container's SIGKILL (ten seconds), and what was not delivered stays queued."""
+    server = FakeTelegram()  # the real limits: 20 a minute in a group
+    await server.start()
+    try:
+        anna = server.user("Anna")
+        group = server.group("Veglio", creator=anna)
+        data = tmp_path / "data"
+        await queue_group_backlog(data / "coworkbot.db", anna, group, 150)
+        config = tmp_path / "config.toml"
+        config.write_text(
+            f'[bot]\ndata_dir = "{data}"\ndefault_language = "en"\n\n'
+            f'[telegram]\ntoken = "{server.token}"\napi_base_url = "{server.base_url}"\n',
+            "utf-8",
+        )
+        log = (tmp_path / "coworkbot.log").open("wb")
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "coworkbot",
+            "run",
+            "--config",
+            str(config),
+            stdout=log,
+            stderr=log,
+        )
+        try:
+            for _ in range(RUN_TIMEOUT * 10):  # its first 20 go out at once, then it waits
+                if len(server.to(group)) >= 20 or proc.returncode is not None:
+                    break
+                await asyncio.sleep(0.1)
+            assert proc.returncode is None, (tmp_path / "coworkbot.log").read_text()
+            proc.send_signal(signal.SIGTERM)
+            signalled = time.monotonic()
+            assert await asyncio.wait_for(proc.wait(), 30) == 0
+            assert time.monotonic() - signalled < 10
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+            log.close()
+        sent = [s.html for s in server.to(group)]
+        assert len(sent) == len(set(sent)) < 150  # each once, and the backlog was real
+        still = query(tmp_path, "SELECT COUNT(*) FROM outbox WHERE state = 'pending'")[0][0]
+        assert still == 150 - len(sent)  # the rest waits for the next start
+        assert closed_cleanly(tmp_path)
+    finally:
+        await server.close()
+
+
+async def queue_group_backlog(path: Path, admin: FakeUser, group: FakeChat, count: int) -> None:
+    """A space bound to the group, with `count` group messages waiting."""
+    store = await Store.open(path)
+    try:
+        async with store.transaction() as session:
+            space = await session.spaces.create("Veglio", START, language="en")
+            await session.spaces.bind_chat(space.id, "telegram", str(group.id))
+            await session.members.create(
+                space.id,
+                f"telegram:{admin.id}",
+                admin.first_name,
+                START,
+                role=MemberRole.ADMIN,
+                status=MemberStatus.ACTIVE,
+            )
+            for n in range(count):
+                item = NewOutboxItem("telegram", str(group.id), False, f"message {n + 1}")
+                await session.outbox.enqueue(item, START)
+    finally:
+        await store.close()
