@@ -153,8 +153,11 @@ class OutboxSender:
         self._retrying: set[str] = set(self.transports)
         self._failures = 0
         self._sent = 0
+        self._commits = 0  # wakes so far: a lane that ends after one may have rows waiting
 
     def wake(self) -> None:
+        """Something was committed (a reply, a job's letters): read what is due."""
+        self._commits += 1
         for state in self._platforms.values():
             state.wake.set()
 
@@ -281,16 +284,24 @@ class OutboxSender:
                     self._lane(platform, chat_id, chat_rows), name=f"outbox-{platform}-lane"
                 )
                 state.lanes[chat_id] = lane
-                lane.add_done_callback(functools.partial(self._lane_done, platform, chat_id))
+                lane.add_done_callback(
+                    functools.partial(self._lane_done, platform, chat_id, self._commits)
+                )
             return len(rows) == BATCH and bool(by_chat)
 
-    def _lane_done(self, platform: str, chat_id: str, task: asyncio.Task[int]) -> None:
+    def _lane_done(
+        self, platform: str, chat_id: str, commits: int, task: asyncio.Task[int]
+    ) -> None:
         state = self._platforms[platform]
         if state.lanes.get(chat_id) is task:
             del state.lanes[chat_id]
         if not task.cancelled() and task.exception() is not None:
             log.error("outbox lane of %s failed", platform, exc_info=task.exception())
-        state.wake.set()  # its chat may have rows that came while it was busy
+        if commits != self._commits:
+            # Rows committed while the lane was busy were not read for its chat: read
+            # now. (After none, nothing new can be due: a burst of 150 letters ending
+            # costs no 150 reads.)
+            state.wake.set()
 
     async def _upcoming(self, platform: str) -> datetime | None:
         """When the next retry of `platform` is due, if any.
@@ -411,6 +422,7 @@ class OutboxSender:
             return
         self._retrying.add(head.platform)
         self._failures += 1
+        self._platforms[head.platform].wake.set()  # the loop learns when the retry is due
         delay = err.retry_after if err.retry_after is not None else backoff(head.attempts)
         # Stored times have whole seconds: round up, so a retry never comes early.
         retry_at = self.clock.now() + timedelta(seconds=math.ceil(delay) + 1)
