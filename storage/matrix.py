@@ -48,6 +48,26 @@ class MatrixRepo:
         await self._tx.execute("DELETE FROM matrix_rooms WHERE room_id = ?", (room_id,))
         await self._tx.execute("DELETE FROM matrix_direct_rooms WHERE room_id = ?", (room_id,))
 
+    async def mark_removed(self, room_id: str, membership: str, by: str, now: datetime) -> bool:
+        """The bot was kicked or banned from the room; True the first time it is recorded."""
+        count = await self._tx.execute_rowcount(
+            "INSERT INTO matrix_removed (room_id, membership, by_user, removed_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (room_id) DO NOTHING",
+            (room_id, membership, by, to_db(now)),
+        )
+        return count == 1
+
+    async def removed_rooms(self) -> set[str]:
+        rows = await self._tx.fetchall("SELECT room_id FROM matrix_removed")
+        return {r["room_id"] for r in rows}
+
+    async def clear_removed(self, room_id: str) -> bool:
+        """Invited back and joined: True if the room had been recorded as removed."""
+        count = await self._tx.execute_rowcount(
+            "DELETE FROM matrix_removed WHERE room_id = ?", (room_id,)
+        )
+        return count == 1
+
     async def report_encryption(self, room_id: str) -> bool:
         """Mark the room's encryption as reported; True only the first time."""
         count = await self._tx.execute_rowcount(

@@ -33,6 +33,7 @@ from nio import (
 
 import coworkbot
 from bot.app import App
+from bot.clock import Clock
 from bot.config import BotSection, Config, MatrixSection, SpaceSection
 from bot.transports.base import Transport
 from bot.transports.matrix import MatrixTransport
@@ -191,6 +192,7 @@ class MatrixBot:
     timeline_limit: int = 50
     spaces: Sequence[SpaceSection] = ()
     clock: RunningClock | None = None  # the app's (the transport keeps the real one)
+    transport_clock: Clock | None = None  # the transport's, to judge events' timestamps
     others: Sequence[Transport] = ()  # more platforms in the same app (Telegram)
     app: App | None = None
 
@@ -218,6 +220,7 @@ class MatrixBot:
             database=config.database_path,
             timeline_limit=self.timeline_limit,
             max_backoff=2.0,
+            clock=self.transport_clock,
         )
         self.app = App(
             config, [transport, *self.others], routers=coworkbot.routers(), clock=self.clock

@@ -63,9 +63,11 @@ def text_content(
     *,
     reply_to: str = "",
     reply_sender: str = "",
+    thread: str = "",
 ) -> dict[str, Any]:
     """An `m.notice` (bots speak in notices, so other bots do not answer them) with a plain
-    `body` and an HTML `formatted_body`, as a reply to the command when there is one.
+    `body` and an HTML `formatted_body`, as a reply to the command when there is one, in
+    the command's thread when it was sent in one.
 
     `m.mentions` is always present, so clients ping exactly the users meant: the pills in
     the message and, for a reply, the person who sent the command (as Telegram does).
@@ -78,12 +80,35 @@ def text_content(
         content["format"] = HTML_FORMAT
         content["formatted_body"] = formatted
     users = mentioned_users(html)
-    if reply_to:
+    if thread:
+        content["m.relates_to"] = thread_relation(thread, reply_to)
+    elif reply_to:
         content["m.relates_to"] = {"m.in_reply_to": {"event_id": reply_to}}
-        if reply_sender and reply_sender not in users:
-            users.append(reply_sender)
+    if reply_to and reply_sender and reply_sender not in users:
+        users.append(reply_sender)
     content["m.mentions"] = {"user_ids": users} if users else {}
     return content
+
+
+def thread_relation(root: str, reply_to: str = "") -> dict[str, Any]:
+    """A message in the thread of `root` (https://spec.matrix.org/v1.11/client-server-api/#threading):
+    a reply to `reply_to` in it when given; otherwise `m.in_reply_to` is only the fallback
+    that clients without threads show (`is_falling_back`)."""
+    return {
+        "rel_type": "m.thread",
+        "event_id": root,
+        "is_falling_back": not reply_to,
+        "m.in_reply_to": {"event_id": reply_to or root},
+    }
+
+
+def thread_root(content: Mapping[str, Any]) -> str:
+    """The root of the thread an event was sent in; '' outside threads."""
+    relates = content.get("m.relates_to")
+    if isinstance(relates, Mapping) and relates.get("rel_type") == "m.thread":
+        root = relates.get("event_id")
+        return root if isinstance(root, str) else ""
+    return ""
 
 
 def file_content(document: Document, url: str) -> dict[str, Any]:

@@ -63,3 +63,27 @@ def merge_gap(gap_newest_first: Sequence[RawEvent], timeline: Sequence[RawEvent]
             seen.add(event_id)
         merged.append(event)
     return merged
+
+
+def replacement_room(event: RawEvent) -> str:
+    """The room an `m.room.tombstone` points to (the room was upgraded); '' otherwise."""
+    content = event.get("content")
+    if event.get("type") != "m.room.tombstone" or not isinstance(content, Mapping):
+        return ""
+    room = content.get("replacement_room")
+    return room if isinstance(room, str) else ""
+
+
+def removal(events: Sequence[RawEvent], own_user_id: str) -> tuple[str, str] | None:
+    """(membership, by whom) when the last change of the bot's own membership in these
+    events is someone else putting it out (a kick, `leave`) or a ban; None otherwise."""
+    for event in reversed(events):
+        content = event.get("content")
+        if event.get("type") != "m.room.member" or event.get("state_key") != own_user_id:
+            continue
+        membership = content.get("membership") if isinstance(content, Mapping) else None
+        sender = str(event.get("sender", ""))
+        if membership == "ban" or (membership == "leave" and sender != own_user_id):
+            return str(membership), sender
+        return None
+    return None

@@ -19,7 +19,7 @@ import secrets
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from nio import (
     AsyncClient,
     AsyncClientConfig,
     JoinError,
+    JoinResponse,
     LoginResponse,
     MessageDirection,
     RoomCreateResponse,
@@ -54,6 +55,7 @@ from bot.transports.matrix.content import (
     localpart,
     power_level_of,
     text_content,
+    thread_root,
     transaction_id,
 )
 from bot.transports.matrix.credentials import (
@@ -62,7 +64,14 @@ from bot.transports.matrix.credentials import (
     load_credentials,
     save_credentials,
 )
-from bot.transports.matrix.timeline import RawEvent, first_visit, merge_gap, not_history
+from bot.transports.matrix.timeline import (
+    RawEvent,
+    first_visit,
+    merge_gap,
+    not_history,
+    removal,
+    replacement_room,
+)
 from storage import Session, Store
 from storage.matrix import KnownRoom
 from storage.outbox import NewOutboxItem
@@ -198,6 +207,9 @@ class MatrixTransport:
         self._failures: dict[str, int] = {}
         self._joined_at: dict[str, int] = {}
         self._invites_tried: set[str] = set()
+        # Rooms that replace a space's room and could not be joined without an invite:
+        # new room -> (old room, its tombstone).
+        self._replacing: dict[str, tuple[str, RawEvent]] = {}
         self._m_direct: dict[str, list[str]] = {}
         self._reply_senders: OrderedDict[str, str] = OrderedDict()
         self._dm_locks: dict[str, asyncio.Lock] = {}
@@ -407,11 +419,13 @@ class MatrixTransport:
         initial = self._since is None
         self._read_m_direct(response)
         joined = response.rooms.join
+        await self._note_removals(response)
         async with self.store.transaction() as session:
             known = await session.matrix.rooms(list(joined))
             direct = await session.matrix.direct_users(list(joined))
             for room_id in response.rooms.leave:
                 await session.matrix.forget_room(room_id)
+                self._invites_tried.discard(room_id)  # declined: a new invite is looked at
         arrivals: list[_Arrival] = []
         for room_id, info in joined.items():
             events = [_raw(e) for e in info.timeline.events]
@@ -435,6 +449,7 @@ class MatrixTransport:
             await self._deliver(arrival, direct)
         for room_id in joined:
             await self._check_encryption(known[room_id], direct.get(room_id))
+        await self._follow_upgrades(response)
         for room_id, invite in response.rooms.invite.items():
             await self._consider_invite(room_id, [_raw(e) for e in invite.invite_state])
         if initial or self._fresh_start:
@@ -506,16 +521,24 @@ class MatrixTransport:
             room = self.client.rooms.get(room_id)
             chat = ChatRef(Platform.MATRIX, room_id, False, room.display_name if room else "")
         self._remember_sender(event_id, sender)
+        sent = datetime.fromtimestamp(event.get("origin_server_ts", 0) / 1000, UTC)
         return IncomingMessage(
             update_id=event_id,
             chat=chat,
             sender=self._user(room_id, sender),
             text=text,
-            timestamp=datetime.fromtimestamp(event.get("origin_server_ts", 0) / 1000, UTC),
+            timestamp=sent,
             kind=Kind.EDITED if is_edit(content) else Kind.MESSAGE,
             message_id=event_id,
+            age=self._age(sent),
+            thread_id=thread_root(content),
             raw=event,
         )
+
+    def _age(self, sent: datetime) -> timedelta:
+        """How long ago the event was sent, by its `origin_server_ts`: a remote server's
+        clock is trusted only when it is not ahead of ours (then the event is news)."""
+        return max(self.clock.now() - sent, timedelta(0))
 
     def _user(self, room_id: str, user_id: str) -> UserRef:
         room = self.client.rooms.get(room_id)
@@ -627,6 +650,10 @@ class MatrixTransport:
         if isinstance(response, JoinError):
             self._invites_tried.discard(room_id)  # try again with the next sync
             raise SyncFailed(f"joining {room_id} failed: {response}", _retry_after(response))
+        await self._back_in(room_id, inviter)
+        if room_id in self._replacing:
+            old, tombstone = self._replacing.pop(room_id)
+            await self._follow(old, tombstone)
         if is_direct and inviter and not encrypted:
             async with self.store.transaction() as session:
                 await session.matrix.set_direct_room(inviter, room_id, self.clock.now())
@@ -636,6 +663,8 @@ class MatrixTransport:
     ) -> tuple[bool, str]:
         if await session.spaces.by_chat(Platform.MATRIX, room_id) is not None:
             return True, "the room belongs to a space"
+        if room_id in self._replacing:
+            return True, "the room replaces a space's room"
         if is_direct:
             return True, "a private chat"
         for member in await session.members.memberships(f"matrix:{inviter}"):
@@ -649,13 +678,125 @@ class MatrixTransport:
         """Rooms bound in the config (or by setup) that the bot is not in: try to join."""
         async with self.store.transaction() as session:
             chats = await session.spaces.all_chats()
+            removed = await session.matrix.removed_rooms()
         for _, platform, room_id in chats:
-            if platform != Platform.MATRIX or room_id in present:
+            if platform != Platform.MATRIX or room_id in present or room_id in removed:
+                continue  # put out of a room, the bot comes back only when invited
+            if await self._was_put_out(room_id):
                 continue
             self._joined_at.setdefault(room_id, _now_ms(self.clock))
             response = await self.client.join(room_id)
             if isinstance(response, JoinError):
                 log.warning("matrix: cannot join the space's room %s: %s", room_id, response)
+
+    # -- rooms that change: upgraded, the bot put out and invited back -----------------
+
+    async def _follow_upgrades(self, response: SyncResponse) -> None:
+        """A space's room was upgraded (`m.room.tombstone`): join the new room through the
+        server of whoever upgraded it, and let the space follow (once, however often the
+        tombstone is seen again)."""
+        for room_id, info in response.rooms.join.items():
+            events = [_raw(e) for e in (*info.state, *info.timeline.events)]
+            tombstone = next((e for e in reversed(events) if replacement_room(e)), None)
+            if tombstone is None:
+                continue
+            try:
+                await self._follow(room_id, tombstone)
+            except (ClientError, TimeoutError, OSError) as exc:
+                # Seen again at the next start (the old room's state keeps it).
+                log.warning("matrix: could not follow %s to its new room: %r", room_id, exc)
+
+    async def _follow(self, old: str, tombstone: RawEvent) -> None:
+        new = replacement_room(tombstone)
+        async with self.store.transaction() as session:
+            bound = await session.spaces.by_chat(Platform.MATRIX, old) is not None
+        if not bound:
+            return
+        sender = str(tombstone.get("sender", ""))
+        if new not in self.client.rooms:
+            server = sender.partition(":")[2]
+            self._joined_at.setdefault(new, _now_ms(self.clock))
+            query = {"access_token": self.client.access_token}
+            if server:  # `via` since spec v1.12, `server_name` before it
+                query |= {"via": server, "server_name": server}
+            path = Api._build_path(["join", new], query)
+            joined = await self.client._send(JoinResponse, "POST", path, Api.to_json({}))
+            if not isinstance(joined, JoinResponse):
+                # An invite-only room: whoever upgraded it invites the bot (as Element
+                # does with the room's members), and that invite is accepted.
+                log.warning("matrix: cannot join %s, which replaced %s: %s", new, old, joined)
+                self._replacing[new] = (old, tombstone)
+                return
+            log.info("matrix: room %s was upgraded to %s; joined it", old, new)
+        sent = datetime.fromtimestamp(tombstone.get("origin_server_ts", 0) / 1000, UTC)
+        room = self.client.rooms.get(old)
+        await self._tell(
+            IncomingMessage(
+                update_id=f"moved:{old}:{new}",
+                chat=ChatRef(Platform.MATRIX, old, False, room.display_name if room else ""),
+                sender=UserRef(Platform.MATRIX, sender, localpart(sender)),
+                text="",
+                timestamp=sent,
+                kind=Kind.CHAT_MOVED,
+                moved_to=new,
+            )
+        )
+
+    async def _note_removals(self, response: SyncResponse) -> None:
+        """Rooms the bot was kicked or banned from: remembered (never joined again by
+        itself) and, for a space's room, the engine tells the admins."""
+        for room_id, info in response.rooms.leave.items():
+            events = [_raw(e) for e in info.timeline.events]
+            put_out = removal(events, self.user_id)
+            if put_out is not None:
+                event = next(e for e in reversed(events) if e.get("state_key") == self.user_id)
+                await self._removed(room_id, *put_out, str(event.get("event_id", "")))
+
+    async def _was_put_out(self, room_id: str) -> bool:
+        """At start, for a space's room the bot is not in: was it put out while away?"""
+        response = await self.client.room_get_state(room_id)
+        if not isinstance(response, RoomGetStateResponse):
+            return False  # never in it, or cannot tell: try to join as before
+        put_out = removal([e for e in response.events if isinstance(e, Mapping)], self.user_id)
+        if put_out is None:
+            return False
+        await self._removed(room_id, *put_out, f"start:{room_id}")
+        return True
+
+    async def _removed(self, room_id: str, membership: str, by: str, event_id: str) -> None:
+        async with self.store.transaction() as session:
+            first = await session.matrix.mark_removed(room_id, membership, by, self.clock.now())
+            bound = await session.spaces.by_chat(Platform.MATRIX, room_id) is not None
+        log.warning(
+            "matrix: %s from %s by %s", "banned" if membership == "ban" else "kicked", room_id, by
+        )
+        if first and bound:
+            await self._tell(self._room_event(room_id, by, Kind.BOT_REMOVED, event_id))
+
+    async def _back_in(self, room_id: str, inviter: str) -> None:
+        """Invited back into a room it had been put out of: that is over."""
+        async with self.store.transaction() as session:
+            was_out = await session.matrix.clear_removed(room_id)
+            bound = await session.spaces.by_chat(Platform.MATRIX, room_id) is not None
+        if was_out and bound:
+            key = f"back:{room_id}:{secrets.token_hex(4)}"
+            await self._tell(self._room_event(room_id, inviter, Kind.BOT_ADDED, key))
+
+    def _room_event(self, room_id: str, by: str, kind: Kind, key: str) -> IncomingMessage:
+        room = self.client.rooms.get(room_id)
+        return IncomingMessage(
+            update_id=key,
+            chat=ChatRef(Platform.MATRIX, room_id, False, room.display_name if room else ""),
+            sender=UserRef(Platform.MATRIX, by, localpart(by)),
+            text="",
+            timestamp=self.clock.now(),
+            kind=kind,
+        )
+
+    async def _tell(self, event: IncomingMessage) -> None:
+        """Hand the engine something that happened to a room."""
+        if self._sink is not None:
+            await self._sink(event)
 
     async def _check_encryption(self, room: KnownRoom, direct_user: str | None) -> None:
         """An encrypted room the bot cannot read: say so once, in the logs and to people."""
@@ -727,6 +868,7 @@ class MatrixTransport:
                 self.prefix,
                 reply_to=message.reply_to,
                 reply_sender=self._reply_senders.get(message.reply_to, ""),
+                thread=message.thread_id,
             )
             event_id = await self._room_send(room_id, content, message, "text")
         if message.document is not None:
