@@ -799,6 +799,8 @@ class FakeTelegram:
                 # without is_topic_message that is a thread of replies, not a topic.
                 message.setdefault("message_thread_id", reply_to.thread or reply_to.message_id)
         if as_channel is not None:
+            # Written on behalf of a channel: `sender_chat` is the channel, `from` the
+            # placeholder bot 136817688 (https://core.telegram.org/bots/api#message).
             message["from"] = {
                 "id": 136817688,
                 "is_bot": True,
