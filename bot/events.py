@@ -139,3 +139,27 @@ class OutgoingMessage:
     reply_to: str = ""
     key: int = 0
     thread_id: str = ""
+
+
+def chat_event(
+    kind: Kind,
+    chat: ChatRef,
+    key: str,
+    at: datetime,
+    *,
+    by: UserRef | None = None,
+    moved_to: str = "",
+    raw: object = None,
+) -> IncomingMessage:
+    """Something that happened to a chat rather than something said in it (it moved, the
+    bot was added or removed, it cannot read it). `key` is its dedupe id."""
+    return IncomingMessage(
+        update_id=key,
+        chat=chat,
+        sender=by or UserRef(chat.platform, "", ""),
+        text="",
+        timestamp=at,
+        kind=kind,
+        moved_to=moved_to,
+        raw=raw,
+    )

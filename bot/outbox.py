@@ -7,8 +7,9 @@ alone, holding nothing the others need, and the loop keeps reading new rows for 
 other chat meanwhile: a private reply committed while a group is 150 messages behind
 goes out at once.
 
-When a chat is backlogged, the rows waiting for it that say the same kind of thing
-(check-ins, welcomes: their `merge_kind`) go out as one message instead of a stream.
+When a chat is backlogged on a platform that limits how often a chat may be written to
+(Telegram: its transport has `ready_in`), the rows waiting for it that say the same kind
+of thing (check-ins, welcomes: their `merge_kind`) go out as one message, not a stream.
 
 A row is marked sent only after the platform accepted it; a transient failure is
 retried later with backoff (or after the platform's own `retry_after`), and a permanent
@@ -343,7 +344,9 @@ class OutboxSender:
                     state.held.update(r.id for r in rows)
                     if not rows:
                         break
-                run = merge_run(rows)
+                # Merged only where a platform limits how often a chat may be written
+                # to (it says so with ready_in): there a queue is what makes a stream.
+                run = merge_run(rows) if ready_in is not None else rows[:1]
                 async with self._limit:
                     if not await self._deliver(run):
                         break  # keep this chat's order: later rows wait for this one

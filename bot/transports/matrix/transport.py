@@ -18,7 +18,7 @@ import random
 import secrets
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -44,7 +44,15 @@ from nio.api import Api
 
 from bot.clock import Clock, SystemClock
 from bot.config import Config, ConfigError, MatrixSection
-from bot.events import ChatRef, IncomingMessage, Kind, OutgoingMessage, Platform, UserRef
+from bot.events import (
+    ChatRef,
+    IncomingMessage,
+    Kind,
+    OutgoingMessage,
+    Platform,
+    UserRef,
+    chat_event,
+)
 from bot.i18n import escape
 from bot.transports.base import DeliveryError, Sink, unless_stopped
 from bot.transports.matrix.content import (
@@ -728,19 +736,8 @@ class MatrixTransport:
                 self._replacing[new] = (old, tombstone)
                 return
             log.info("matrix: room %s was upgraded to %s; joined it", old, new)
-        sent = datetime.fromtimestamp(tombstone.get("origin_server_ts", 0) / 1000, UTC)
-        room = self.client.rooms.get(old)
-        await self._tell(
-            IncomingMessage(
-                update_id=f"moved:{old}:{new}",
-                chat=ChatRef(Platform.MATRIX, old, False, room.display_name if room else ""),
-                sender=UserRef(Platform.MATRIX, sender, localpart(sender)),
-                text="",
-                timestamp=sent,
-                kind=Kind.CHAT_MOVED,
-                moved_to=new,
-            )
-        )
+        event = self._room_event(old, sender, Kind.CHAT_MOVED, f"moved:{old}:{new}")
+        await self._tell(replace(event, moved_to=new))
 
     async def _note_removals(self, response: SyncResponse) -> None:
         """Rooms the bot was kicked or banned from: remembered (never joined again by
@@ -784,14 +781,9 @@ class MatrixTransport:
 
     def _room_event(self, room_id: str, by: str, kind: Kind, key: str) -> IncomingMessage:
         room = self.client.rooms.get(room_id)
-        return IncomingMessage(
-            update_id=key,
-            chat=ChatRef(Platform.MATRIX, room_id, False, room.display_name if room else ""),
-            sender=UserRef(Platform.MATRIX, by, localpart(by)),
-            text="",
-            timestamp=self.clock.now(),
-            kind=kind,
-        )
+        chat = ChatRef(Platform.MATRIX, room_id, False, room.display_name if room else "")
+        who = UserRef(Platform.MATRIX, by, localpart(by))
+        return chat_event(kind, chat, key, self.clock.now(), by=who)
 
     async def _tell(self, event: IncomingMessage) -> None:
         """Hand the engine something that happened to a room."""

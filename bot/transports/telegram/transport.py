@@ -69,6 +69,7 @@ from bot.events import (
     OutgoingMessage,
     Platform,
     UserRef,
+    chat_event,
 )
 from bot.i18n import escape
 from bot.logs import Redactor
@@ -522,17 +523,9 @@ class TelegramTransport:
             await self._sink(incoming)
 
     def _readability(self, chat: ChatRef, status: str, update: Update | None) -> IncomingMessage:
-        readable = can_read(status, self._reads_all)
+        kind = Kind.CAN_READ if can_read(status, self._reads_all) else Kind.CANNOT_READ
         key = update.update_id if update is not None else secrets.token_hex(6)
-        return IncomingMessage(
-            update_id=f"read:{chat.chat_id}:{key}",
-            chat=chat,
-            sender=UserRef(Platform.TELEGRAM, "", ""),
-            text="",
-            timestamp=self.clock.now(),
-            kind=Kind.CAN_READ if readable else Kind.CANNOT_READ,
-            raw=update,
-        )
+        return chat_event(kind, chat, f"read:{chat.chat_id}:{key}", self.clock.now(), raw=update)
 
     def _background(self, work: Coroutine[object, object, None], name: str) -> None:
         task = asyncio.create_task(work, name=name)
@@ -562,14 +555,8 @@ class TelegramTransport:
     def _status_event(self, chat_id: str, status: str) -> IncomingMessage:
         chat = ChatRef(Platform.TELEGRAM, chat_id, False)
         if status in (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED):
-            return IncomingMessage(
-                update_id=f"gone:{chat_id}:{secrets.token_hex(6)}",
-                chat=chat,
-                sender=UserRef(Platform.TELEGRAM, "", ""),
-                text="",
-                timestamp=self.clock.now(),
-                kind=Kind.BOT_REMOVED,
-            )
+            key = f"gone:{chat_id}:{secrets.token_hex(6)}"
+            return chat_event(Kind.BOT_REMOVED, chat, key, self.clock.now())
         return self._readability(chat, status, None)
 
     async def _tell(self, event: IncomingMessage) -> None:
@@ -587,8 +574,7 @@ class TelegramTransport:
             return
         self._moved[old] = new
         log.warning("telegram: group %s became supergroup %s", old, new)
-        now = self.clock.now()
-        await self._tell(moved(None, Chat(int(old), ChatType.GROUP), new, now, now))
+        await self._tell(moved(None, Chat(int(old), ChatType.GROUP), new, self.clock.now()))
 
     def _target(self, chat_id: str) -> str:
         """Where a message for `chat_id` goes: its new id if the group moved."""

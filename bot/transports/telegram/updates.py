@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from telegram import Chat, ChatMemberUpdated, Message, Update, User
 from telegram.constants import ChatID, ChatMemberStatus, ChatType
 
-from bot.events import ChatRef, IncomingMessage, Kind, Platform, UserRef
+from bot.events import ChatRef, IncomingMessage, Kind, Platform, UserRef, chat_event
 
 ANONYMOUS_ADMIN = ChatID.ANONYMOUS_ADMIN  # 1087968824, "GroupAnonymousBot"
 _NOT_PEOPLE = {ChatID.ANONYMOUS_ADMIN, ChatID.FAKE_CHANNEL, ChatID.SERVICE_CHAT}
@@ -96,10 +96,10 @@ def convert(
     if message is None or message.chat.type == ChatType.CHANNEL:
         return None
     if message.migrate_to_chat_id is not None:
-        return moved(update, message.chat, str(message.migrate_to_chat_id), message.date, now)
+        return moved(update, message.chat, str(message.migrate_to_chat_id), message.date)
     if message.migrate_from_chat_id is not None:
         old = Chat(message.migrate_from_chat_id, ChatType.GROUP, title=message.chat.title)
-        return moved(update, old, str(message.chat.id), message.date, now)
+        return moved(update, old, str(message.chat.id), message.date)
     if message.left_chat_member is not None:
         gone = message.left_chat_member
         if gone.id == bot_id or not is_person(gone):
@@ -129,22 +129,12 @@ def _from_channel(message: Message) -> bool:
     return chat is not None and chat.type == ChatType.CHANNEL
 
 
-def moved(
-    update: Update | None, old: Chat, new_chat_id: str, sent: datetime, now: datetime | None
-) -> IncomingMessage:
+def moved(update: Update | None, old: Chat, new_chat_id: str, sent: datetime) -> IncomingMessage:
     """The group `old` became the supergroup `new_chat_id`: one event however it is learnt
     (the service message in either chat, or a send refused with ChatMigrated)."""
-    return IncomingMessage(
-        update_id=f"moved:{old.id}:{new_chat_id}",
-        chat=ChatRef(Platform.TELEGRAM, str(old.id), False, old.title or ""),
-        sender=UserRef(Platform.TELEGRAM, "", ""),
-        text="",
-        timestamp=sent,
-        kind=Kind.CHAT_MOVED,
-        age=age(sent, now),
-        moved_to=new_chat_id,
-        raw=update,
-    )
+    chat = ChatRef(Platform.TELEGRAM, str(old.id), False, old.title or "")
+    key = f"moved:{old.id}:{new_chat_id}"
+    return chat_event(Kind.CHAT_MOVED, chat, key, sent, moved_to=new_chat_id, raw=update)
 
 
 def _incoming(
@@ -168,15 +158,8 @@ def _member_change(update: Update, change: ChatMemberUpdated) -> IncomingMessage
     old, new = change.old_chat_member, change.new_chat_member
     if new.status not in _GONE or old.status in _GONE or not is_person(new.user):
         return None
-    return IncomingMessage(
-        update_id=str(update.update_id),
-        chat=chat_ref(change.chat),
-        sender=user_ref(new.user),
-        text="",
-        timestamp=change.date,
-        kind=Kind.MEMBER_LEFT,
-        raw=update,
-    )
+    chat, by = chat_ref(change.chat), user_ref(new.user)
+    return chat_event(Kind.MEMBER_LEFT, chat, str(update.update_id), change.date, by=by, raw=update)
 
 
 def _bot_member_change(update: Update, change: ChatMemberUpdated) -> IncomingMessage | None:
@@ -194,15 +177,8 @@ def _bot_member_change(update: Update, change: ChatMemberUpdated) -> IncomingMes
         kind = Kind.BOT_REMOVED
     else:
         return None
-    return IncomingMessage(
-        update_id=str(update.update_id),
-        chat=chat_ref(change.chat),
-        sender=user_ref(change.from_user),
-        text="",
-        timestamp=change.date,
-        kind=kind,
-        raw=update,
-    )
+    chat, by = chat_ref(change.chat), user_ref(change.from_user)
+    return chat_event(kind, chat, str(update.update_id), change.date, by=by, raw=update)
 
 
 def can_read(status: str, privacy_mode_off: bool) -> bool:
