@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from bot.testing import BotHarness
-from handlers.privacy import Traces, mentions, outbox_plan, traces
+from handlers.privacy.traces import Traces, mentions, outbox_plan, traces
 from storage.privacy import OutboxText
 from tests.test_privacy_support import bytes_found, find_everywhere, member_of
 

@@ -11,7 +11,7 @@ import pytest
 
 import coworkbot
 from bot.testing import ROME
-from handlers.privacy import CODE_ALPHABET, code_hash, normalize_code, show_code
+from handlers.privacy.codes import CODE_ALPHABET, code_hash, normalize_code, show_code
 from tests.test_costs_support import lift_flood_guard
 from tests.test_privacy_support import (
     TwoPlatforms,
