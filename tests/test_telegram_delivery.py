@@ -18,7 +18,7 @@ import aiohttp
 import pytest
 
 import coworkbot
-from bot.context import Context, message
+from bot.context import Letter, MemberContext, message
 from bot.events import ChatRef, Document, OutgoingMessage, Platform
 from bot.registry import Role, Router
 from bot.testing import BotHarness
@@ -52,11 +52,10 @@ reminders = Router(
 
 
 @reminders.command("remindall", role=Role.ADMIN)
-async def remind_all(ctx: Context) -> None:
+async def remind_all(ctx: MemberContext) -> None:
     """A job-like fan-out: one private reminder to every active member."""
-    assert ctx.space is not None
-    for member in await ctx.session.members.of_space(ctx.space.id, MemberStatus.ACTIVE):
-        await ctx.notify(member, message("test.reminder", n=member.id))
+    members = await ctx.session.members.of_space(ctx.space.id, MemberStatus.ACTIVE)
+    await ctx.send_private(Letter(m, message("test.reminder", n=m.id)) for m in members)
 
 
 @pytest.fixture

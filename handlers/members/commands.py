@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from bot.arguments import ArgError, Rest
 from bot.config import valid_currency, valid_hhmm, valid_timezone
-from bot.context import CommandContext, Context, MemberContext, message
+from bot.context import CommandContext, Context, Letter, MemberContext, message
 from bot.events import Kind
 from bot.i18n import LANGUAGES, Localizer, Markup, escape, join
 from bot.registry import Command, Role, Where
@@ -197,7 +197,8 @@ async def approve(ctx: MemberContext, who: MemberName) -> None:
         return
     await ctx.session.members.set_status(target.id, MemberStatus.ACTIVE, ctx.now)
     await ctx.say("approve.done", name=target.display_name)
-    await ctx.notify(target, message("approve.welcome", space=ctx.space.name, help="/help"))
+    welcome = message("approve.welcome", space=ctx.space.name, help="/help")
+    await ctx.send_private([Letter(target, welcome)])
 
 
 @router.command("reject", role=Role.ADMIN)
@@ -207,7 +208,7 @@ async def reject(ctx: MemberContext, who: MemberName) -> None:
         await ctx.say("approve.not_pending", name=target.display_name)
         return
     await ctx.say("reject.done", name=target.display_name)
-    await ctx.notify(target, message("reject.notice", space=ctx.space.name))
+    await ctx.send_private([Letter(target, message("reject.notice", space=ctx.space.name))])
     # A refused request leaves no trace of the person; they may ask again.
     await ctx.session.members.delete_pending(target.id)
 
@@ -248,7 +249,7 @@ async def promote(ctx: MemberContext, who: MemberName) -> None:
         return
     await ctx.session.members.set_role(target.id, MemberRole.ADMIN)
     await ctx.say("promote.done", name=target.display_name)
-    await ctx.notify(target, message("promote.notice", space=ctx.space.name))
+    await ctx.send_private([Letter(target, message("promote.notice", space=ctx.space.name))])
 
 
 @router.command("demote", role=Role.ADMIN)
