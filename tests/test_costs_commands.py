@@ -13,7 +13,7 @@ from bot.i18n import placeholders
 from bot.testing import BotHarness
 from handlers.costs import router
 from handlers.costs.text import MESSAGES
-from tests.test_costs_support import (
+from tests.support.costs import (
     add_visits,
     at_rome,
     counts,

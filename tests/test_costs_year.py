@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 
 from bot.testing import BotHarness, Sent
 from storage.db import from_db
-from tests.test_costs_support import ROME, add_visits, at_rome, lift_flood_guard, start_space, to
+from tests.support.costs import ROME, add_visits, at_rome, lift_flood_guard, start_space, to
 
 START = date(2026, 11, 26)
 END = date(2027, 11, 25)

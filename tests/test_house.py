@@ -37,3 +37,13 @@ def test_storage_imports_neither_the_engine_nor_the_capabilities() -> None:
         for path in sorted((ROOT / "storage").rglob("*.py"))
     }
     assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_test_modules_share_code_only_through_tests_support() -> None:
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(
+            m for m in imported_modules(path) if m.startswith("tests.test_")
+        )
+        for path in sorted((ROOT / "tests").rglob("*.py"))
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}

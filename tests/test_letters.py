@@ -12,7 +12,7 @@ import pytest
 import coworkbot
 from bot.context import Ago, Cmd, Letter, MemberContext, message
 from bot.registry import Role, Router
-from tests.test_privacy_support import WithMatrix, code_in
+from tests.support.privacy import WithMatrix, code_in
 
 extra = Router(
     "letters_for_tests",

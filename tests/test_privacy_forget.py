@@ -9,7 +9,7 @@ from pathlib import Path
 from bot.testing import BotHarness
 from handlers.privacy.traces import Traces, mentions, outbox_plan, traces
 from storage.privacy import OutboxText
-from tests.test_privacy_support import bytes_found, find_everywhere, member_of
+from tests.support.privacy import bytes_found, find_everywhere, member_of
 
 NAME = "Bruno Zanetti"
 USER_ID = "brunozanetti"  # BotHarness.user(NAME): also his username

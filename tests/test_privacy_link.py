@@ -12,8 +12,8 @@ import pytest
 import coworkbot
 from bot.testing import ROME
 from handlers.privacy.codes import CODE_ALPHABET, code_hash, normalize_code, show_code
-from tests.test_costs_support import lift_flood_guard
-from tests.test_privacy_support import (
+from tests.support.costs import lift_flood_guard
+from tests.support.privacy import (
     TwoPlatforms,
     code_in,
     member_of,

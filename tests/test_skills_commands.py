@@ -6,7 +6,7 @@ from bot.i18n import placeholders
 from bot.testing import BotHarness
 from handlers.skills.commands import MAX_SKILLS
 from handlers.skills.text import MESSAGES
-from tests.test_skills_support import check_in, execute, member_id, only, snapshot
+from tests.support.skills import check_in, execute, member_id, only, snapshot
 
 
 async def skill_rows(bot: BotHarness, name: str) -> list[tuple[str, str]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.testing import ROME, BotHarness
-from tests.test_skills_support import check_in, member_id, only, private_to, request_row
+from tests.support.skills import check_in, member_id, only, private_to, request_row
 
 
 async def community(bot: BotHarness) -> None:

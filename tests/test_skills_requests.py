@@ -8,7 +8,7 @@ import pytest
 
 from bot.events import ChatRef, Platform
 from bot.testing import BotHarness
-from tests.test_skills_support import (
+from tests.support.skills import (
     check_in,
     member_id,
     only,

@@ -25,7 +25,7 @@ from bot.testing import BotHarness
 from bot.transports.base import DeliveryError
 from bot.transports.telegram.transport import Timeouts
 from storage.members import MemberStatus
-from tests.fake_telegram import (
+from tests.support.fake_telegram import (
     FakeChat,
     FakeLimits,
     FakeTelegram,
@@ -35,7 +35,10 @@ from tests.fake_telegram import (
     eventually,
 )
 
-pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+pytestmark = [
+    pytest.mark.http,
+    pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning"),
+]
 
 SPEED = 4  # Telegram's periods divided by this, on both sides
 FANOUT = 300
