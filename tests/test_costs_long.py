@@ -22,7 +22,7 @@ async def many_charges(bot: BotHarness) -> None:
         )
         assert sent[0].text.startswith(f"Cost #{i} ")
     await bot.tick()
-    assert await bot.fetchval("SELECT COUNT(*) FROM charges") == MANY
+    assert await bot.count("charges") == MANY
 
 
 def fits(html: str) -> None:
