@@ -61,11 +61,11 @@ class Member:
         )
 
 
-@dataclass(frozen=True)
-class Identity:
+class OnPlatform:
+    """A row about an account: `identity` is `platform:user_id` (`telegram:123`,
+    `matrix:@anna:example.org`)."""
+
     identity: str
-    member_id: int
-    last_seen_at: datetime
 
     @property
     def platform(self) -> str:
@@ -74,6 +74,13 @@ class Identity:
     @property
     def user_id(self) -> str:
         return self.identity.partition(":")[2]
+
+
+@dataclass(frozen=True)
+class Identity(OnPlatform):
+    identity: str
+    member_id: int
+    last_seen_at: datetime
 
 
 class MembersRepo:

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from bot.arguments import ArgError, Rest
 from bot.config import valid_currency, valid_hhmm, valid_timezone
-from bot.context import CommandContext, Context, Letter, MemberContext, message
+from bot.context import CommandContext, Context, Letter, MemberContext, Refusal, message
 from bot.events import Kind
 from bot.i18n import LANGUAGES, Localizer, Markup, escape, join
 from bot.registry import Command, Role, Where
@@ -189,12 +189,16 @@ async def left_the_group(ctx: Context) -> None:
 # -- admins decide ----------------------------------------------------------------------
 
 
+def pending(who: MemberName) -> Member:
+    """The member whose request to join an admin decides, or a Refusal if there is none."""
+    if who.member.status is not MemberStatus.PENDING:
+        raise Refusal("approve.not_pending", name=who.member.display_name)
+    return who.member
+
+
 @router.command("approve", role=Role.ADMIN)
 async def approve(ctx: MemberContext, who: MemberName) -> None:
-    target = who.member
-    if target.status is not MemberStatus.PENDING:
-        await ctx.say("approve.not_pending", name=target.display_name)
-        return
+    target = pending(who)
     await ctx.session.members.set_status(target.id, MemberStatus.ACTIVE, ctx.now)
     await ctx.say("approve.done", name=target.display_name)
     welcome = message("approve.welcome", space=ctx.space.name, help="/help")
@@ -203,10 +207,7 @@ async def approve(ctx: MemberContext, who: MemberName) -> None:
 
 @router.command("reject", role=Role.ADMIN)
 async def reject(ctx: MemberContext, who: MemberName) -> None:
-    target = who.member
-    if target.status is not MemberStatus.PENDING:
-        await ctx.say("approve.not_pending", name=target.display_name)
-        return
+    target = pending(who)
     await ctx.say("reject.done", name=target.display_name)
     await ctx.send_private([Letter(target, message("reject.notice", space=ctx.space.name))])
     # A refused request leaves no trace of the person; they may ask again.
