@@ -1,5 +1,5 @@
 """Who may run what, where: every registered command × {non-member, pending, member,
-admin} × {group, private}, allowed or refused exactly as ../shared/DESIGN.md says.
+admin} × {group, private}, allowed or refused exactly as the README's command table says.
 
 The command list comes from the registry, so a command added later is tested at once;
 it only needs its line in ACCESS (the test says so if it is missing).
