@@ -279,7 +279,7 @@ class MembersRepo:
             return exact
         return [m for m in members if m.display_name.casefold().startswith(folded)]
 
-    # -- personal data (handlers/privacy.py) ----------------------------------------------
+    # -- personal data (handlers/privacy/) ----------------------------------------------
 
     async def export_member(self, member_id: int) -> dict[str, object]:
         member = await self.get(member_id)

@@ -1,7 +1,7 @@
 """Storage for privacy: link codes, erasures, and wiping the outbox of a forgotten person.
 
 Every repository that keeps something about a member implements `PersonalData`, so
-`myexport`, `forgetme` and `link` (handlers/privacy.py) walk the same list of
+`myexport`, `forgetme` and `link` (handlers/privacy/) walk the same list of
 repositories: a new capability with member rows adds its repository to that list and
 its three methods, and nothing else changes.
 """
