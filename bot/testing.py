@@ -35,6 +35,7 @@ from bot.events import (
 )
 from bot.i18n import to_plain
 from bot.registry import Router
+from bot.transports.base import Transport
 from bot.transports.memory import MemoryTransport
 from storage.db import Row
 from storage.members import Member
@@ -74,12 +75,22 @@ class Sent:
 class BotHarness:
     group = ChatRef(Platform.MEMORY, "group", private=False, title="Test space")
 
-    def __init__(self, config: Config, clock: FakeClock, routers: Sequence[Router]) -> None:
+    def __init__(
+        self,
+        config: Config,
+        clock: FakeClock,
+        routers: Sequence[Router],
+        *,
+        also: Sequence[Transport] = (),
+    ) -> None:
+        """`also`: more transports beside the memory one (the group lives on that one)."""
         self.config = config
         self.clock = clock
         self.routers = list(routers)
         self.transport = MemoryTransport()
-        self.app = App(config, [self.transport], routers=routers, clock=clock, background=False)
+        self.app = App(
+            config, [self.transport, *also], routers=routers, clock=clock, background=False
+        )
         self._ids = itertools.count(1)
         self._closed = False
 
