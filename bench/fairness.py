@@ -42,7 +42,7 @@ from bot.transports.telegram.transport import TelegramTransport, Timeouts
 from storage import Store
 from storage.members import MemberRole, MemberStatus
 from storage.outbox import NewOutboxItem
-from tests.fake_telegram import FakeChat, FakeLimits, FakeTelegram, FakeUser
+from tests.support.fake_telegram import FakeChat, FakeLimits, FakeTelegram, FakeUser
 
 MEMBERS = 150
 BACKLOG = 150

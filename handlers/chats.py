@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 from typing import Literal
 
-from bot.context import CommandContext, Context, MemberContext, message
+from bot.context import CommandContext, Context, Letter, MemberContext, message
 from bot.events import ChatRef, Kind, Platform
 from bot.i18n import Catalog, Markup
 from bot.registry import Role, Router, Where
@@ -214,10 +214,10 @@ async def _blocked(ctx: CommandContext) -> None:
         space = await ctx.session.spaces.get(member.space_id)
         if space is None:
             continue
-        told = ctx.rt.context(ctx.session, space)
-        for admin in await ctx.session.members.admins(space.id):
-            if admin.id != member.id:
-                await told.notify(admin, message("chats.blocked_admins", name=member.display_name))
+        render = message("chats.blocked_admins", name=member.display_name)
+        admins = await ctx.session.members.admins(space.id)
+        letters = [Letter(admin, render) for admin in admins if admin.id != member.id]
+        await ctx.rt.context(ctx.session, space).send_private(letters)
 
 
 # -- can the bot read the group? ----------------------------------------------------------

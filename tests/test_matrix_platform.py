@@ -14,9 +14,12 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from nio import RoomCreateResponse, RoomPreset, RoomSendResponse
 
-from tests.synapse.people import MatrixWorld, Person
+from tests.support.synapse.people import MatrixWorld, Person
+
+pytestmark = pytest.mark.synapse
 
 REMOVED = "I was removed from the group of Veglio"
 

@@ -21,8 +21,10 @@ import pytest
 from storage import Store
 from storage.members import MemberRole, MemberStatus
 from storage.outbox import NewOutboxItem
-from tests.fake_telegram import FakeChat, FakeTelegram, FakeUser
-from tests.test_crash import RUN_TIMEOUT, delivered, start_bot
+from tests.support.crash import RUN_TIMEOUT, delivered, start_bot
+from tests.support.fake_telegram import FakeChat, FakeTelegram, FakeUser
+
+pytestmark = pytest.mark.crash
 
 START = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 

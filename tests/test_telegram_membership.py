@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.flood import FloodGuard
-from tests.fake_telegram import (
+from tests.support.fake_telegram import (
     FakeChat,
     FakeLimits,
     FakeTelegram,
@@ -24,7 +24,10 @@ from tests.fake_telegram import (
     eventually,
 )
 
-pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+pytestmark = [
+    pytest.mark.http,
+    pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning"),
+]
 
 SPEED = 20
 CANNOT_READ = "I cannot see the messages of the group of Veglio"

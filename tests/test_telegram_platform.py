@@ -21,7 +21,7 @@ from bot.config import ConfigError, TelegramSection
 from bot.events import IncomingMessage
 from bot.flood import FloodGuard
 from bot.transports.telegram.transport import TelegramTransport
-from tests.fake_telegram import (
+from tests.support.fake_telegram import (
     FakeChat,
     FakeLimits,
     FakeTelegram,
@@ -31,7 +31,10 @@ from tests.fake_telegram import (
     eventually,
 )
 
-pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+pytestmark = [
+    pytest.mark.http,
+    pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning"),
+]
 
 SPEED = 20  # Telegram's limits, with periods 20 times shorter, on both sides
 ROME = ZoneInfo("Europe/Rome")
