@@ -102,7 +102,7 @@ MESSAGES: Catalog = {
             " group's commands stop until someone adds me back."
         ),
         "it": (
-            "Sono stato rimosso dal gruppo di <b>{space}</b>: gli annunci e i comandi del"
+            "Mi hanno rimosso dal gruppo di <b>{space}</b>: gli annunci e i comandi del"
             " gruppo si fermano finché qualcuno non mi aggiunge di nuovo."
         ),
     },
@@ -132,6 +132,9 @@ MESSAGES: Catalog = {
 }
 
 router = Router("chats", MESSAGES)
+
+
+UNTOLD = "no space to tell yet"
 
 
 def cannot_read_key(platform: str, chat_id: str) -> str:
@@ -225,12 +228,19 @@ async def _blocked(ctx: CommandContext) -> None:
 
 @router.on(Kind.CANNOT_READ)
 async def cannot_read(ctx: CommandContext) -> None:
+    """A group that is no space yet is only marked (its greeting gives the advice); a
+    space's admins are told once, also when the space was set up after the mark."""
     chat = ctx.msg.chat
-    if not await mark_once(ctx, cannot_read_key(chat.platform, chat.chat_id)):
+    key = cannot_read_key(chat.platform, chat.chat_id)
+    if ctx.space is None:
+        if await ctx.session.kv.get(key) is None:
+            await ctx.session.kv.set(key, UNTOLD)
         return
-    if ctx.space is not None:
-        log.warning("cannot read %s chat %s of space %d", chat.platform, chat.chat_id, ctx.space.id)
-        await ctx.notify_admins(message("chats.cannot_read_admins", space=ctx.space.name))
+    if await ctx.session.kv.get(key) not in (None, UNTOLD):
+        return
+    await ctx.session.kv.set(key, to_db(ctx.now))
+    log.warning("cannot read %s chat %s of space %d", chat.platform, chat.chat_id, ctx.space.id)
+    await ctx.notify_admins(message("chats.cannot_read_admins", space=ctx.space.name))
 
 
 @router.on(Kind.CAN_READ)

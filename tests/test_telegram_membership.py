@@ -213,3 +213,23 @@ async def test_a_backlogged_group_gets_its_welcomes_merged(
         f"Welcome to Veglio, {p.first_name}! Send /help to see what you can do." for p in people
     )
     assert await tg.fetchval("SELECT COUNT(*) FROM outbox WHERE state <> 'sent'") == 0
+
+
+async def test_a_group_set_up_where_the_bot_cannot_read_is_reported_after_setup(
+    server: FakeTelegram, tmp_path: Path
+) -> None:
+    anna = server.user("Anna")
+    group = server.group("Veglio", creator=anna, bot_status="left")
+    tg = await start(TelegramBot(server, tmp_path, speed=SPEED))
+    try:
+        await handled(tg, server.add_bot(group, anna, "member"))  # greeted, with the advice
+        await veglio(tg, group, anna)
+        assert saying(server, anna, CANNOT_READ) == []  # no space yet when it was found
+    finally:
+        await tg.stop()
+    tg = await start(TelegramBot(server, tmp_path, speed=SPEED))
+    try:
+        await looked(tg, 2)  # when it was added, and at this start
+        await until_told(tg, anna, CANNOT_READ)
+    finally:
+        await tg.stop()
