@@ -35,6 +35,7 @@ from storage.members import MemberStatus
 log = logging.getLogger(__name__)
 
 MESSAGES: Catalog = {
+    "section.chats": {"en": "The group", "it": "Il gruppo"},
     "cmd.set_topic": {
         "en": "in a group with topics, the topic my posts go to",
         "it": "in un gruppo con argomenti, l'argomento in cui scrivo i miei messaggi",

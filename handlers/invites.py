@@ -28,6 +28,7 @@ SECRET_KEY = "invite.secret"  # noqa: S105 (the kv key it is kept under)
 _PAYLOAD = re.compile(r"(?P<space>\d{1,12})-(?P<code>[a-z2-7]{10})")
 
 MESSAGES: Catalog = {
+    "section.invites": {"en": "Invitations", "it": "Inviti"},
     "cmd.invite": {
         "en": "a link that invites people to join the space",
         "it": "un link che invita a entrare nello spazio",
