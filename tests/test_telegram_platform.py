@@ -250,21 +250,32 @@ async def community(tg: TelegramBot) -> tuple[FakeUser, FakeUser, FakeUser, Fake
     return anna, bruno, carla, group
 
 
+Said = tuple[datetime, FakeUser, str]  # when, who, what (in the group)
+
+
+async def while_down(
+    tg: TelegramBot, group: FakeChat, said: list[Said], back: datetime
+) -> list[str]:
+    """The bot is down; people write in the group at the given times; it is back at
+    `back`. Its answers in the group to what was said meanwhile."""
+    await tg.stop()
+    for moment, person, text in said:
+        tg.clock.set(moment)
+        tg.server.say(person, group, text)
+    tg.clock.set(back)
+    before = len(tg.server.sent)
+    await start(tg)
+    await handled(tg, [tg.server.updates[-1]["update_id"]])
+    return [s.text for s in to(tg.server.sent[before:], group)]
+
+
 async def test_commands_sent_while_the_bot_was_down_count_when_they_were_sent(
     tg: TelegramBot, server: FakeTelegram
 ) -> None:
     anna, bruno, carla, group = await community(tg)
-    await tg.stop()
-    tg.clock.set(rome(25, 9, 0))
-    server.say(bruno, group, "/checkin")
-    tg.clock.set(rome(25, 9, 40))
-    server.say(carla, group, "/checkin")
-    tg.clock.set(rome(25, 9, 45))  # the bot is back
-    before = len(server.sent)
-    await start(tg)
-    await handled(tg, [server.updates[-1]["update_id"]])
-    replies = to(server.sent[before:], group)
-    assert [r.text for r in replies] == [
+    said = [(rome(25, 9, 0), bruno, "/checkin"), (rome(25, 9, 40), carla, "/checkin")]
+    replies = await while_down(tg, group, said, back=rome(25, 9, 45))
+    assert replies == [
         "Welcome, Bruno: you are in since 09:00. You are the first one in.\n"
         "You sent this at 09:00, while I was offline: I could only answer now.",
         "Welcome, Carla: you are in since 09:40. 2 people are in now.",  # 5 minutes: in time
@@ -275,17 +286,12 @@ async def test_commands_sent_while_the_bot_was_down_count_when_they_were_sent(
     ]
 
     # A checkout sent before closing and handled after it keeps its own time.
-    await tg.stop()
-    tg.clock.set(rome(25, 17, 0))
-    server.say(bruno, group, "/checkout")
-    tg.clock.set(rome(25, 18, 50))
-    server.say(carla, group, "/checkin")  # already in: said so, late
-    tg.clock.set(rome(25, 19, 30))
-    server.say(anna, group, "/who")
-    before = len(server.sent)
-    await start(tg)
-    await handled(tg, [server.updates[-1]["update_id"]])
-    replies = [r.text for r in to(server.sent[before:], group)]
+    said = [
+        (rome(25, 17, 0), bruno, "/checkout"),
+        (rome(25, 18, 50), carla, "/checkin"),  # already in: said so, late
+        (rome(25, 19, 30), anna, "/who"),
+    ]
+    replies = await while_down(tg, group, said, back=rome(25, 19, 30))
     assert replies[0] == (
         "Bye Bruno: you stayed 8 h (09:00–17:00).\n"
         "You sent this at 17:00, while I was offline: I could only answer now."
@@ -298,34 +304,21 @@ async def test_a_check_in_that_arrives_after_the_day_s_closing_is_refused(
     tg: TelegramBot, server: FakeTelegram
 ) -> None:
     anna, bruno, carla, group = await community(tg)
-    await tg.stop()
-    tg.clock.set(rome(25, 18, 50))
-    server.say(bruno, group, "/checkin")
-    tg.clock.set(rome(25, 19, 30))
-    before = len(server.sent)
-    await start(tg)
-    await handled(tg, [server.updates[-1]["update_id"]])
-    reply = one(server.sent[before:], group)
-    assert reply.text == (
-        "I got this check-in only after that day's closing time (19:00), so I did not record"
-        " it.\nYou sent this at 18:50, while I was offline: I could only answer now."
-    )
+    replies = await while_down(tg, group, [(rome(25, 18, 50), bruno, "/checkin")], rome(25, 19, 30))
+    assert replies == [
+        (
+            "I got this check-in only after that day's closing time (19:00), so I did not"
+            " record it.\nYou sent this at 18:50, while I was offline: I could only answer now."
+        )
+    ]
     assert await tg.fetchval("SELECT COUNT(*) FROM visits") == 0
 
     # With no closing time a day ends at midnight: a check-in of yesterday is refused,
     # one of this morning counts from when it was sent.
     await tg.say(anna, "/set closing off", group)
-    await tg.stop()
-    tg.clock.set(rome(25, 22, 0))
-    server.say(bruno, group, "/checkin")
-    tg.clock.set(rome(26, 8, 0))
-    server.say(carla, group, "/checkin")
-    tg.clock.set(rome(26, 8, 30))
-    before = len(server.sent)
-    await start(tg)
-    await handled(tg, [server.updates[-1]["update_id"]])
-    replies = [r.text.splitlines()[0] for r in to(server.sent[before:], group)]
-    assert replies == [
+    said = [(rome(25, 22, 0), bruno, "/checkin"), (rome(26, 8, 0), carla, "/checkin")]
+    replies = await while_down(tg, group, said, back=rome(26, 8, 30))
+    assert [r.splitlines()[0] for r in replies] == [
         "I got this check-in only after that day was over, so I did not record it.",
         "Welcome, Carla: you are in since 08:00. You are the first one in.",
     ]
