@@ -270,6 +270,9 @@ class OutboxSender:
         async with state.reading:
             busy = list(state.lanes)
             now = self.clock.now()
+            # Commits from here on may hold rows this read misses: a lane that ends
+            # after one asks for another read (see _lane_done).
+            seen = self._commits
             rows = await self._db(
                 lambda session: session.outbox.due(
                     platform, now, BATCH, exclude=busy, per_chat=PER_CHAT
@@ -285,9 +288,7 @@ class OutboxSender:
                     self._lane(platform, chat_id, chat_rows), name=f"outbox-{platform}-lane"
                 )
                 state.lanes[chat_id] = lane
-                lane.add_done_callback(
-                    functools.partial(self._lane_done, platform, chat_id, self._commits)
-                )
+                lane.add_done_callback(functools.partial(self._lane_done, platform, chat_id, seen))
             return len(rows) == BATCH and bool(by_chat)
 
     def _lane_done(
@@ -315,7 +316,8 @@ class OutboxSender:
         if platform not in self._retrying:
             return None
         failures = self._failures
-        upcoming = await self._db(lambda session: session.outbox.next_attempt(platform))
+        now = self.clock.now()
+        upcoming = await self._db(lambda session: session.outbox.next_attempt(platform, now))
         if upcoming is None and failures == self._failures:  # none scheduled meanwhile
             self._retrying.discard(platform)
         return upcoming
@@ -327,6 +329,7 @@ class OutboxSender:
         transport = self.transports[platform]
         ready_in: Callable[[ChatRef], float] | None = getattr(transport, "ready_in", None)
         sent = 0
+        full = len(rows) == PER_CHAT
         try:
             while rows:
                 wait = ready_in(chat_of(rows[0])) if ready_in is not None else 0.0
@@ -339,9 +342,8 @@ class OutboxSender:
                         await asyncio.sleep(wait)
                     finally:
                         state.resuming.pop(chat_id, None)
-                    state.held.difference_update(r.id for r in rows)
-                    rows = await self._chat_rows(platform, chat_id)
-                    state.held.update(r.id for r in rows)
+                    rows = await self._reread(platform, chat_id, rows)
+                    full = len(rows) == PER_CHAT
                     if not rows:
                         break
                 # Merged only where a platform limits how often a chat may be written
@@ -353,15 +355,23 @@ class OutboxSender:
                 sent += len(run)
                 rows = rows[len(run) :]
                 state.held.difference_update(r.id for r in run)
+                if not rows and full:  # it was given all it could take: more may wait
+                    rows = await self._reread(platform, chat_id, rows)
+                    full = len(rows) == PER_CHAT
         finally:
             state.held.difference_update(r.id for r in rows)
         return sent
 
-    async def _chat_rows(self, platform: str, chat_id: str) -> list[OutboxRow]:
+    async def _reread(self, platform: str, chat_id: str, held: list[OutboxRow]) -> list[OutboxRow]:
+        """What waits for the chat now (the rows it held, and any that came since)."""
+        state = self._platforms[platform]
+        state.held.difference_update(r.id for r in held)
         now = self.clock.now()
-        return await self._db(
+        rows = await self._db(
             lambda session: session.outbox.due_in_chat(platform, chat_id, now, PER_CHAT)
         )
+        state.held.update(r.id for r in rows)
+        return rows
 
     async def _deliver(self, run: list[OutboxRow]) -> bool:
         head = run[0]

@@ -150,10 +150,13 @@ class OutboxRepo:
             (new_chat_id, platform, old_chat_id),
         )
 
-    async def next_attempt(self, platform: str) -> datetime | None:
+    async def next_attempt(self, platform: str, after: datetime) -> datetime | None:
+        """When the next retry later than `after` is due (rows due already are being read
+        or sent; they are not a time to wait for)."""
         value = await self._tx.fetchval(
-            "SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending' AND platform = ?",
-            (platform,),
+            "SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending' AND platform = ?"
+            " AND next_attempt_at > ?",
+            (platform, to_db(after)),
         )
         return None if value is None else from_db(value)
 

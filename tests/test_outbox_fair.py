@@ -14,7 +14,7 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.events import ChatRef, OutgoingMessage, Platform
-from bot.outbox import OutboxSender
+from bot.outbox import IDLE_WAIT, OutboxSender
 from bot.testing import DEFAULT_START
 from bot.transports.base import DeliveryError
 from bot.transports.memory import MemoryTransport
@@ -148,3 +148,20 @@ async def test_a_merged_message_that_fails_for_good_fails_every_row_once(store: 
         states = await session.tx.fetchall("SELECT state FROM outbox")
     assert [r["state"] for r in states] == ["failed", "failed"]
     assert failed == [1]  # the admins are told about the chat once, not per row
+
+
+async def test_a_chat_with_more_rows_than_a_lane_takes_gets_them_all_in_order(
+    store: Store,
+) -> None:
+    """A lane takes 50 rows at a time; the rest of a long queue follows at once, with no
+    new commit to wake anyone (the loop's idle wait is half a minute)."""
+    transport = MemoryTransport()
+    sender = OutboxSender(store, {Platform.MEMORY: transport}, FakeClock(DEFAULT_START))
+    for n in range(120):
+        await queue(store, "anna", f"line {n}")
+    sender.start()
+    try:
+        await reach(lambda: len(transport.sent) == 120, within=IDLE_WAIT / 3)
+        assert [m.html for m in transport.sent] == [f"line {n}" for n in range(120)]
+    finally:
+        await sender.stop(1.0)
