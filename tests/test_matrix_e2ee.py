@@ -10,15 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from nio import ToDeviceMessage, ToDeviceResponse
 from nio.crypto import decrypt_attachment
 
-from tests.synapse.people import MatrixWorld, Person, RunningClock, Said
+from bot.events import ChatRef, OutgoingMessage, Platform
+from bot.transports.base import DeliveryError
+from tests.synapse.people import ENCRYPTION, PASSWORD, MatrixWorld, Person, RunningClock, Said
 from tests.synapse.server import SynapseServer
 
 ROME = ZoneInfo("Europe/Rome")
@@ -124,8 +129,12 @@ async def test_an_encrypted_direct_chat_answers_due_link_and_myexport(e2e: Matri
 
     # Anna logs in on a second device: the bot's next answer reaches it too.
     second = Person(
-        world.server, anna.localpart, world.bot.user_id, encrypted=True,
-        store_dir=anna.store_dir, register=False,
+        world.server,
+        anna.localpart,
+        world.bot.user_id,
+        encrypted=True,
+        store_dir=anna.store_dir,
+        register=False,
     )
     await second.start()
     try:
@@ -138,3 +147,289 @@ async def test_an_encrypted_direct_chat_answers_due_link_and_myexport(e2e: Matri
     finally:
         await second.stop()
     assert {p.localpart: p.unreadable for p in world.people} == unread_before
+
+
+async def newcomer(world: MatrixWorld, name: str) -> Person:
+    """Someone Anna invites into the room later, on an encrypted client of their own."""
+    person = Person(
+        world.server,
+        f"{name}{world.anna.localpart.removeprefix('anna')}",
+        world.bot.user_id,
+        encrypted=True,
+        store_dir=world.anna.store_dir,
+    )
+    await person.start()
+    await world.anna.client.room_invite(world.room, person.user_id)
+    for _ in range(200):  # the person's loop joins on the invite
+        if world.room in person.client.rooms:
+            return person
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{person.localpart} never joined the room")
+
+
+def heard_all(person: Person, event_ids: list[str]) -> bool:
+    return set(event_ids) <= {s.event_id for s in person.heard if s.encrypted}
+
+
+async def test_an_encrypted_room_answers_every_member_device_and_a_late_joiner(
+    e2e: MatrixWorld,
+) -> None:
+    world = e2e
+    await start_space(world)
+    anna, bruno, carla = world.anna, world.bruno, world.carla
+    a = anna.localpart
+    unread_before = {p.localpart: list(p.unreadable) for p in world.people}
+
+    checkin = await one(world, anna, "!checkin at the big table")
+    who = await one(world, carla, "!who")
+    assert a in who.body and "at the big table" in who.body
+    await one(world, bruno, "!skills add Excel")
+    post = await one(world, carla, "!ask excel: how do I freeze the first row?")
+    assert lines(post)[1] == "how do I freeze the first row?"
+    notice = await private(bruno, world, f"🙋 {carla.localpart} asks for help with excel")
+    assert await is_encrypted(bruno, notice.room_id)  # a private room the bot opened
+    answers = [checkin.event_id, who.event_id, post.event_id]
+    for person in world.people:  # every member's device reads every answer
+        await person.wait_for(lambda _, p=person: heard_all(p, answers), "every answer")
+    visits = await world.bot.fetchall("SELECT note FROM visits")
+    assert [v["note"] for v in visits] == ["at the big table"]
+
+    # Dave joins the room after all that, and the space; the next answers reach him.
+    dave = await newcomer(world, "dave")
+    erin = None
+    try:
+        welcome = await one(world, dave, "!join")
+        assert welcome.body.startswith(f"Welcome to Veglio, {dave.localpart}")
+        again = await one(world, anna, "!who")
+        for person in [*world.people, dave]:
+            await person.wait_for(lambda _, p=person: heard_all(p, [again.event_id]), "!who")
+        assert welcome.event_id not in dave.unreadable  # (what came before him, he cannot)
+
+        # Erin is in the room but no member of the space: her device gets no keys.
+        erin = await newcomer(world, "erin")
+        last = await one(world, anna, "!who")
+        for person in [*world.people, dave]:
+            await person.wait_for(lambda _, p=person: heard_all(p, [last.event_id]), "!who")
+        for _ in range(200):
+            if last.event_id in erin.unreadable:
+                break
+            await asyncio.sleep(0.05)
+        assert last.event_id in erin.unreadable and not erin.heard
+    finally:
+        await dave.stop()
+        if erin is not None:
+            await erin.stop()
+    assert {p.localpart: p.unreadable for p in world.people} == unread_before
+
+
+async def test_restarted_and_killed_between_messages_it_decrypts_and_answers_once(
+    e2e: MatrixWorld, tmp_path: Path
+) -> None:
+    """The real `coworkbot run`, SIGKILLed and later stopped with SIGTERM between
+    messages: each start finds its device and keys again, decrypts what came while it
+    was down, and answers everything exactly once, encrypted."""
+    world = e2e
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[bot]\ndata_dir = "{world.bot.data_dir}"\ndefault_language = "en"\n'
+        f'[matrix]\nhomeserver = "{world.server.url}"\nuser_id = "{world.bot.user_id}"\n'
+        f'password = "{PASSWORD}"\n'
+    )
+    log = tmp_path / "bot.log"
+
+    def run() -> subprocess.Popen[bytes]:
+        with log.open("ab") as out:
+            return subprocess.Popen(
+                [sys.executable, "-m", "bot.cli", "run", "--config", str(config)],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+
+    people = world.people
+    process = run()
+    try:
+        await keys_published(world)
+        room = await world.anna.client.room_create(
+            invite=[world.bruno.user_id, world.carla.user_id, world.bot.user_id],
+            power_level_override={"users": {world.bruno.user_id: 50}},
+            initial_state=[ENCRYPTION],
+        )
+        world.room = room.room_id
+        await world.wait_for_membership(world.room, "join", world.anna)
+        await world.setup_space()
+        sent = [(p, await p.say(world.room, "!lang en")) for p in people]
+        await world.answered_once(sent)
+        devices_before = devices(world)
+
+        process.kill()  # SIGKILL, between messages
+        process.wait(10)
+        sent += [(p, await p.say(world.room, "!lang en")) for p in people]
+        process = run()
+        await world.answered_once(sent)
+
+        process.terminate()  # SIGTERM: a clean stop
+        process.wait(30)
+        sent += [(p, await p.say(world.room, "!lang en")) for p in people]
+        process = run()
+        await world.answered_once(sent)
+    finally:
+        process.kill()
+        process.wait(10)
+    assert devices(world) == devices_before  # no restart made a new device
+    replies = [s for _, e in sent for s in world.anna.replies_to(e)] + [
+        s for p, e in sent for s in p.replies_to(e)
+    ]
+    assert replies and all(s.encrypted for s in replies)
+    assert "Traceback" not in log.read_text()
+
+
+async def keys_published(world: MatrixWorld) -> None:
+    """Until the bot's device has published its keys (its first sync after a first
+    start): a client that looks the bot up before that has no device to share with."""
+    for _ in range(600):
+        found = await asyncio.to_thread(
+            world.server.admin_request,
+            world.anna.client.access_token,
+            "POST",
+            "/_matrix/client/v3/keys/query",
+            {"device_keys": {world.bot.user_id: []}},
+        )
+        if found["device_keys"].get(world.bot.user_id):
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the bot never published its device keys")
+
+
+def devices(world: MatrixWorld) -> list[str]:
+    saved = json.loads((world.bot.data_dir / "matrix-session.json").read_text())
+    found = world.server.admin_request(saved["access_token"], "GET", "/_matrix/client/v3/devices")
+    return sorted(d["device_id"] for d in found["devices"])
+
+
+async def test_a_homeserver_restart_while_sharing_the_room_key_loses_and_doubles_nothing(
+    e2e: MatrixWorld,
+) -> None:
+    world = e2e
+    await start_space(world)
+    anna, bruno, carla = world.anna, world.bruno, world.carla
+    await one(world, anna, "!who")
+    left = await one(world, carla, "!leave")  # the answer to her, she reads; no more
+    assert left.body.startswith("You left Veglio")
+
+    # The next message needs a new room key, shared while the homeserver goes away.
+    await asyncio.to_thread(world.server.stop)
+    message = OutgoingMessage(ChatRef(Platform.MATRIX, world.room, False), "<b>after</b>", key=9001)
+    with pytest.raises(DeliveryError):
+        await world.bot.transport.send(message)
+    await asyncio.to_thread(world.server.start)
+    first = await retried(world, message)
+    assert await world.bot.transport.send(message) == first  # a retry is a no-op
+
+    for person in (anna, bruno):
+        await person.wait_for(lambda _, p=person: heard_all(p, [first]), "the message")
+    for _ in range(200):
+        if first in carla.unreadable:
+            break
+        await asyncio.sleep(0.05)
+    assert first in carla.unreadable
+    assert [s.body for s in anna.heard if s.event_id == first] == ["after"]
+
+    # Commands go on, once each, across another restart in the middle of a burst.
+    sent = [(p, await p.say(world.room, "!lang en")) for p in (anna, bruno)]
+    await asyncio.to_thread(world.server.restart)
+    sent += [(p, await p.say(world.room, "!lang en")) for p in (anna, bruno)]
+    await world.answered_once(sent)
+
+
+async def retried(world: MatrixWorld, message: OutgoingMessage) -> str:
+    """What the outbox does after a failed send: try again until the server is back."""
+    for _ in range(100):
+        try:
+            return await world.bot.transport.send(message)
+        except DeliveryError:
+            await asyncio.sleep(0.2)
+    raise AssertionError("the message never went out")
+
+
+# -- keys that come late or never, and what a client or server may send wrong ---------------
+
+MEGOLM = "m.megolm.v1.aes-sha2"
+
+
+def withheld_key(person: Person, room: str) -> dict[str, str]:
+    """A new room key the person's client writes with but gives to nobody yet, as when
+    its to-device message is late or lost; returns the key, to be given later."""
+    olm = person.client.olm
+    olm.create_outbound_group_session(room)
+    session = olm.outbound_group_sessions[room]
+    session.shared = True  # so that room_send uses it as it is
+    return {
+        "algorithm": MEGOLM,
+        "room_id": room,
+        "session_id": session.id,
+        "session_key": session.session_key,
+    }
+
+
+async def give_key(person: Person, world: MatrixWorld, key: dict[str, str]) -> None:
+    """The room key reaches the bot's device after all, as an Olm-encrypted m.room_key."""
+    client, bot = person.client, world.bot.user_id
+    device_id = world.bot.transport.client.device_id
+    missing = client.olm.get_missing_sessions([bot])
+    if missing:
+        await client.keys_claim(missing)
+    device = client.device_store[bot][device_id]
+    session = client.olm.session_store.get(device.curve25519)
+    payload = client.olm._olm_encrypt(session, device, "m.room_key", key)
+    response = await client.to_device(ToDeviceMessage("m.room.encrypted", bot, device_id, payload))
+    assert isinstance(response, ToDeviceResponse), response
+
+
+async def parked(world: MatrixWorld, event_id: str) -> None:
+    for _ in range(600):
+        rows = await world.bot.fetchall(
+            "SELECT event_json FROM matrix_undecrypted WHERE event_id = ?", (event_id,)
+        )
+        if rows:
+            assert json.loads(rows[0]["event_json"])["type"] == "m.room.encrypted"
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{event_id} was never kept for later")
+
+
+async def test_a_message_waits_for_its_late_key_and_a_key_that_never_comes_is_said(
+    e2e: MatrixWorld,
+) -> None:
+    world = e2e
+    world.bot.unreadable_after = 4.0
+    await start_space(world)
+    anna, bruno = world.anna, world.bruno
+
+    key = withheld_key(anna, world.room)
+    late = await anna.say(world.room, "!checkin the key comes later")
+    await parked(world, late)
+    await give_key(anna, world, key)
+    await anna.wait_for(lambda _: bool(anna.replies_to(late)), "the late answer")
+    assert anna.replies_to(late)[0].body.startswith(f"Welcome, {anna.localpart}: you are in")
+
+    key = withheld_key(anna, world.room)
+    never = await anna.say(world.room, "!checkout")
+    await parked(world, never)
+    for _ in range(600):  # the word is queued when the wait is over; the outbox's loop
+        await world.bot.app.outbox.flush()  # takes it within half a minute, flush() now
+        if await world.bot.fetchall("SELECT id FROM outbox WHERE reply_to = ?", (never,)):
+            break
+        await asyncio.sleep(0.05)
+    await anna.wait_for(lambda _: bool(anna.replies_to(never)), "a word")
+    said = anna.replies_to(never)
+    assert [s.body for s in said] == [
+        f"{anna.localpart}, I could not read your message: it is encrypted with a key that"
+        " never reached me. Please send it again."
+    ]
+    assert said[0].encrypted and said[0].content["m.mentions"] == {"user_ids": [anna.user_id]}
+    # The key comes after all: too late, she was asked to send it again; it never runs.
+    await give_key(anna, world, key)
+    who = await one(world, bruno, "!who")
+    assert anna.localpart in who.body  # still in: the !checkout never ran
+    assert len(anna.replies_to(never)) == 1  # told once
+    assert await world.bot.fetchall("SELECT event_id FROM matrix_undecrypted") == []

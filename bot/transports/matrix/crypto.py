@@ -18,8 +18,9 @@ module does that upkeep and adds what a bot that runs commands needs:
   already seen under another event id never reaches the dispatcher;
 - the trust policy of the README (`prepare`): a room's group session goes only to its
   space's members (and to the person, in a private chat; to everyone, in a room that
-  is no space's yet), their devices trusted on first use, a new device too; the
-  session is replaced as soon as someone who had it may no longer read.
+  is no space's yet; to the one a reply answers, for that reply), their devices trusted
+  on first use, a new device too; the session is replaced as soon as someone who had
+  it may no longer read.
 """
 
 from __future__ import annotations
@@ -141,6 +142,7 @@ class Encryption:
         self._indexes: OrderedDict[str, tuple[str, str, int]] = OrderedDict()
         self._watched: object = None
         self._parked_any = True  # until the table has been read once
+        self._next_deadline: datetime | None = None  # when the oldest parked event is due
         self._pruned_at: datetime | None = None
 
     @property
@@ -239,6 +241,15 @@ class Encryption:
         async with self._keys_lock:
             if self.client.should_query_keys:
                 _check(await self.client.keys_query(), KeysQueryResponse, "querying keys")
+                self._trust()
+
+    def wait_at_most(self, seconds: float) -> float:
+        """How long the next /sync may wait for news: less when a parked event falls
+        due sooner, so its sender hears in time even in a quiet room."""
+        if self._next_deadline is None:
+            return seconds
+        left = (self._next_deadline - self.clock.now()).total_seconds()
+        return max(1.0, min(seconds, left + 0.5))
 
     async def _prune(self) -> None:
         now = self.clock.now()
@@ -296,6 +307,8 @@ class Encryption:
                     now,
                 )
                 self._parked_any = True
+                due = now + self.unreadable_after
+                self._next_deadline = min(self._next_deadline or due, due)
             return await self._not_replayed(session, out, now)
 
     async def released(self) -> list[tuple[str, RawEvent]]:
@@ -306,6 +319,7 @@ class Encryption:
         async with self._store().transaction() as session:
             rows = await session.matrix_crypto.parked()
         self._parked_any = bool(rows)
+        self._next_deadline = None
         now = self.clock.now()
         ready: list[tuple[str, RawEvent]] = []
         done: list[str] = []
@@ -314,7 +328,9 @@ class Encryption:
             try:
                 ready.append((row.room_id, self._decrypt(row.room_id, json.loads(row.event_json))))
             except Missing:
-                if now - row.parked_at < self.unreadable_after:
+                due = row.parked_at + self.unreadable_after
+                if now < due:
+                    self._next_deadline = min(self._next_deadline or due, due)
                     continue
                 log.warning(
                     "matrix: the key of event %s from %s in %s never came; the sender is told",
@@ -432,9 +448,13 @@ class Encryption:
         room = self.client.rooms.get(room_id)
         return self.enabled and room is not None and bool(room.encrypted)
 
-    async def prepare(self, room_id: str, private_to: str | None) -> None:
+    async def prepare(
+        self, room_id: str, private_to: str | None, addressee: str | None = None
+    ) -> None:
         """Before a message goes to an encrypted room: its group session shared with the
-        devices that may read it, and with no other (see the module's docstring)."""
+        devices that may read it, and with no other (see the module's docstring).
+        `addressee` is the person a reply answers: a non-member who sent `!join` or
+        `!help` reads that answer, and the next message takes a new key without them."""
         room = self.client.rooms.get(room_id)
         if not self.enabled or room is None or not room.encrypted:
             return
@@ -445,15 +465,17 @@ class Encryption:
                 if not isinstance(members, JoinedMembersResponse):
                     raise DeliveryError(f"cannot read the members of {room_id}: {members}")
             for _ in range(SHARE_TRIES):
-                readers = await self._readers(room_id, private_to)
+                readers = await self._readers(room_id, private_to, addressee)
                 await self._query_keys()
-                self._trust(readers)
+                self._trust()
                 if await self._share(room_id, readers):
                     return
             raise DeliveryError(f"the room key of {room_id} kept changing while being shared")
 
-    async def _readers(self, room_id: str, private_to: str | None) -> set[str]:
-        """Who may read what the bot says in the room (besides the bot)."""
+    async def _readers(
+        self, room_id: str, private_to: str | None, addressee: str | None
+    ) -> set[str]:
+        """Who may read this message of the bot in the room (besides the bot)."""
         room = self.client.rooms[room_id]
         present = set(room.users) - {self.client.user_id}
         if private_to is not None:
@@ -462,23 +484,24 @@ class Encryption:
             space = await session.spaces.by_chat(Platform.MATRIX, room_id)
             if space is None:
                 return present  # no space yet (before setup): nothing private is said
-            return present & await session.matrix_crypto.space_accounts(space.id)
+            allowed = await session.matrix_crypto.space_accounts(space.id)
+        return present & (allowed | ({addressee} if addressee else set()))
 
-    def _trust(self, users: Iterable[str]) -> None:
-        """Trust on first use: a reader's device never seen before is trusted as it is.
-        nio keeps the keys it first saw; a device that later shows other keys is refused
-        (and logged by nio), and its messages do not decrypt."""
-        for user in users:
-            for device in list(self.client.device_store.active_user_devices(user)):
-                if device.verified or device.blacklisted or device.ignored:
-                    continue
-                self.client.verify_device(device)
-                log.info(
-                    "matrix: trusting %s's device %s (fingerprint %s) on first use",
-                    user,
-                    device.id,
-                    device.ed25519,
-                )
+    def _trust(self) -> None:
+        """Trust on first use: a device never seen before is trusted with the keys it
+        shows, so that nio checks them from then on: a device that later shows other
+        keys is refused (nio logs it) and its messages do not decrypt. Who *gets* the
+        room keys is another matter, decided per message (`_readers`)."""
+        for device in list(self.client.device_store):
+            if device.deleted or device.verified or device.blacklisted or device.ignored:
+                continue
+            self.client.verify_device(device)
+            log.info(
+                "matrix: trusting %s's device %s (fingerprint %s) on first use",
+                device.user_id,
+                device.id,
+                device.ed25519,
+            )
 
     async def _share(self, room_id: str, readers: set[str]) -> bool:
         """Share the room's outbound session with the readers' devices that lack it.

@@ -432,7 +432,7 @@ class MatrixTransport:
         full_state = self._fresh_start and self._since is not None
         response = await unless_stopped(
             self.client.sync(
-                timeout=int(self.poll_timeout * 1000),
+                timeout=int(self.crypto.wait_at_most(self.poll_timeout) * 1000),
                 sync_filter=self._sync_filter(),
                 since=self._since,
                 full_state=full_state or None,
@@ -779,7 +779,7 @@ class MatrixTransport:
 
     async def _send(self, message: OutgoingMessage) -> str:
         room_id = await self._room_for(message.chat)
-        encrypted = await self._ready_to_send(room_id, message.chat)
+        encrypted = await self._ready_to_send(room_id, message)
         event_id = ""
         if message.html or message.buttons or message.document is None:
             content = text_content(
@@ -828,7 +828,7 @@ class MatrixTransport:
             return str(response.event_id)
         raise await self._delivery_error(response, message.chat, room_id)
 
-    async def _ready_to_send(self, room_id: str, chat: ChatRef) -> bool:
+    async def _ready_to_send(self, room_id: str, message: OutgoingMessage) -> bool:
         """True when the message will be encrypted: the room key is then shared with the
         devices that may read it (crypto.py). A room nio has not synced yet is waited for
         a little (the bot may have joined it a moment ago); if it still does not show,
@@ -838,7 +838,12 @@ class MatrixTransport:
         if room_id not in self.client.rooms:
             await self._next_batch()
         if room_id in self.client.rooms:
-            await self.crypto.prepare(room_id, chat.chat_id if chat.private else None)
+            chat = message.chat
+            await self.crypto.prepare(
+                room_id,
+                chat.chat_id if chat.private else None,
+                self._reply_senders.get(message.reply_to) if message.reply_to else None,
+            )
             return self.crypto.is_encrypted(room_id)
         state = await self.client.room_get_state_event(room_id, "m.room.encryption")
         if isinstance(state, RoomGetStateEventResponse):
