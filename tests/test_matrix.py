@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import SpaceSection
 from bot.events import ChatRef, Document, IncomingMessage, OutgoingMessage, Platform
 from bot.transports.base import DeliveryError
 from bot.transports.matrix import MatrixTransport
@@ -253,56 +252,6 @@ async def test_rate_limited_sends_wait_for_retry_after(matrix: MatrixWorld) -> N
         "SELECT COUNT(*) AS n FROM outbox WHERE state = 'sent' AND attempts > 1"
     )
     assert retried[0]["n"] > 0  # refused first, delivered after the wait
-
-
-async def test_encrypted_room_is_reported_once(matrix: MatrixWorld) -> None:
-    world = matrix
-    room = await world.anna.client.room_create(
-        invite=[world.bruno.user_id],
-        initial_state=[
-            {
-                "type": "m.room.encryption",
-                "state_key": "",
-                "content": {"algorithm": "m.megolm.v1.aes-sha2"},
-            }
-        ],
-    )
-    world.room = room.room_id
-    world.bot.spaces = [
-        SpaceSection(
-            "Secret",
-            language="it",
-            chats={"matrix": world.room},
-            admins=(f"matrix:{world.bruno.user_id}",),
-        )
-    ]
-    await world.bot.start()
-    await world.invite_bot(world.room)  # accepted: the room is the space's
-    await _reported(world)
-
-    await world.bot.app.outbox.flush()  # what its loop does within half a minute
-
-    note = await world.bruno.next_private(lambda s: "cifrata" in s.body, world.room)
-    assert "Secret" in note.body  # in the space's language, Italian here
-    await world.anna.wait_for(
-        lambda heard: any(s.room_id == world.room and "cifrata" in s.body for s in heard),
-        "the notice in the room",
-    )
-    await world.bot.restart()
-    await world.bot.app.outbox.flush()
-    pending = await world.bot.fetchall("SELECT COUNT(*) AS n FROM outbox")
-    assert pending[0]["n"] == 2  # the room notice and Bruno's, not again after the restart
-
-
-async def _reported(world: MatrixWorld) -> None:
-    for _ in range(600):
-        rows = await world.bot.fetchall(
-            "SELECT encryption_reported FROM matrix_rooms WHERE room_id = ?", (world.room,)
-        )
-        if rows and rows[0]["encryption_reported"]:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("the encrypted room was never reported")
 
 
 async def test_invites_accepted_only_where_the_bot_belongs(matrix: MatrixWorld) -> None:

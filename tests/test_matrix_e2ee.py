@@ -9,22 +9,31 @@ gives must reach them as `m.room.encrypted` and decrypt on each of their devices
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
+import shutil
+import sqlite3
 import subprocess
 import sys
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
+from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 import pytest
-from nio import ToDeviceMessage, ToDeviceResponse
+from nio import RoomSendResponse, ToDeviceMessage, ToDeviceResponse
+from nio.api import Api
 from nio.crypto import decrypt_attachment
 
+from bot.cli import main as cli_main
 from bot.events import ChatRef, OutgoingMessage, Platform
 from bot.transports.base import DeliveryError
 from tests.synapse.people import ENCRYPTION, PASSWORD, MatrixWorld, Person, RunningClock, Said
 from tests.synapse.server import SynapseServer
+from tests.test_privacy_support import bytes_found
 
 ROME = ZoneInfo("Europe/Rome")
 
@@ -433,3 +442,288 @@ async def test_a_message_waits_for_its_late_key_and_a_key_that_never_comes_is_sa
     assert anna.localpart in who.body  # still in: the !checkout never ran
     assert len(anna.replies_to(never)) == 1  # told once
     assert await world.bot.fetchall("SELECT event_id FROM matrix_undecrypted") == []
+
+
+async def raw_send(person: Person, room: str, kind: str, content: dict[str, Any]) -> str:
+    """An event sent as it is, past the client's own encryption: what a broken client,
+    a replaying server or an attacker with an account can put in a room."""
+    method, path, data = Api.room_send(
+        person.client.access_token, room, kind, content, f"raw.{uuid4().hex}"
+    )
+    response = await person.client._send(RoomSendResponse, method, path, data, (room,))
+    assert isinstance(response, RoomSendResponse), response
+    return str(response.event_id)
+
+
+async def test_replayed_garbled_and_impostor_events_are_logged_and_never_run(
+    e2e: MatrixWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    world = e2e
+    await start_space(world)
+    anna, bruno = world.anna, world.bruno
+    original = await anna.say(world.room, "!checkin only once")
+    await anna.wait_for(lambda _: bool(anna.replies_to(original)), "the answer")
+    raw = await asyncio.to_thread(
+        world.server.admin_request,
+        anna.client.access_token,
+        "GET",
+        f"/_matrix/client/v3/rooms/{world.room}/event/{original}",
+    )
+    ciphertext = raw["content"]
+    assert raw["type"] == "m.room.encrypted" and ciphertext["algorithm"] == MEGOLM
+
+    bad = [
+        await raw_send(anna, world.room, "m.room.encrypted", ciphertext),  # replayed
+        await raw_send(  # garbled ciphertext of a session the bot has
+            anna, world.room, "m.room.encrypted", {**ciphertext, "ciphertext": "AwgAEhAB" * 20}
+        ),
+        await raw_send(anna, world.room, "m.room.encrypted", {"algorithm": MEGOLM}),
+        await raw_send(
+            anna, world.room, "m.room.encrypted", {"algorithm": "m.olm.v1.curve25519-aes-sha2"}
+        ),
+    ]
+    await world.bot.restart()  # nio's own replay guard is in memory; ours is not
+    bad.append(await raw_send(anna, world.room, "m.room.encrypted", ciphertext))
+
+    # Someone logs in with Anna's password on her device id, with new keys: an impostor.
+    impostor = Person(
+        world.server,
+        anna.localpart,
+        world.bot.user_id,
+        encrypted=True,
+        store_dir=anna.store_dir,
+        register=False,
+        device=anna.device_id,
+    )
+    await impostor.start()
+    try:
+        bad.append(await impostor.say(world.room, "!checkout"))
+        who = await one(world, bruno, "!who")  # the loop goes on; answered once, in order
+    finally:
+        await impostor.stop()
+    assert anna.localpart in who.body and "only once" in who.body  # never checked out
+    assert [e for e in bad if anna.replies_to(e) or impostor.replies_to(e)] == []
+    assert len(anna.replies_to(original)) == 1
+    visits = await world.bot.fetchall("SELECT note, checkout_at FROM visits")
+    assert [(v["note"], v["checkout_at"]) for v in visits] == [("only once", None)]
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("bot."))
+    assert "Duplicate message index, possible replay attack" in logged  # nio's, in memory
+    assert logged.count("replays an earlier message") == 1  # ours, after the restart
+    assert "Error decrypting megolm event: failed to decode" in logged  # the garbled one
+    assert logged.count("not a Megolm event") == 2  # no session fields; an Olm algorithm
+    assert "Device keys mismatch" in logged  # the impostor
+
+
+# -- a broken install, a backup, forgetme, one-time keys ------------------------------------
+
+
+async def test_a_broken_encryption_extra_starts_anyway_and_says_so_once(
+    matrix: MatrixWorld, tmp_path: Path
+) -> None:
+    """vodozemac that does not load (a wheel for another machine): the real `coworkbot
+    run` starts without encryption, logs why, and tells an encrypted room and its
+    space's admins once that it cannot read there, as before encryption existed."""
+    world = matrix  # people whose clients do not encrypt: they read what the bot says
+    broken = tmp_path / "broken" / "vodozemac"
+    broken.mkdir(parents=True)
+    (broken / "__init__.py").write_text(
+        'raise ImportError("libvodozemac.so: cannot open shared object file")\n'
+    )
+    room = await world.anna.client.room_create(
+        invite=[world.bruno.user_id], initial_state=[ENCRYPTION]
+    )
+    world.room = room.room_id
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[bot]\ndata_dir = "{world.bot.data_dir}"\ndefault_language = "en"\n'
+        f'[matrix]\nhomeserver = "{world.server.url}"\nuser_id = "{world.bot.user_id}"\n'
+        f'password = "{PASSWORD}"\n'
+        f'[[spaces]]\nname = "Secret"\nlanguage = "it"\nmatrix_room = "{world.room}"\n'
+        f'admins = ["matrix:{world.bruno.user_id}"]\n'
+    )
+    log = tmp_path / "bot.log"
+    env = {**os.environ, "PYTHONPATH": str(broken.parent)}
+
+    def run() -> subprocess.Popen[bytes]:
+        with log.open("ab") as out:
+            return subprocess.Popen(
+                [sys.executable, "-m", "bot.cli", "run", "--config", str(config)],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=env,
+            )
+
+    database = world.bot.data_dir / "coworkbot.db"
+    process = run()
+    try:
+        await world.invite_bot(world.room)  # accepted: the room is the space's
+        for _ in range(600):
+            if database.exists() and _reported(database):
+                break
+            await asyncio.sleep(0.05)
+        assert _reported(database), "the encrypted room was never reported"
+        process.terminate()  # a clean stop delivers what is queued
+        assert process.wait(30) == 0
+        note = await world.bruno.next_private(lambda s: "cifrata" in s.body, world.room)
+        assert "Secret" in note.body  # in the space's language, Italian here
+        await world.anna.wait_for(
+            lambda heard: any(s.room_id == world.room and "cifrata" in s.body for s in heard),
+            "the notice in the room",
+        )
+        process = run()  # and again: said once, not at every start
+        await world.anna.say(world.room, "!help")  # unencrypted: it does read that
+        await world.anna.wait_for(lambda heard: any("!help" in s.body for s in heard), "help")
+        process.terminate()
+        assert process.wait(30) == 0
+    finally:
+        process.kill()
+        process.wait(10)
+    with sqlite3.connect(database) as db:
+        notices = db.execute("SELECT COUNT(*) FROM outbox WHERE html LIKE '%cifrata%'").fetchone()
+    assert notices[0] == 2  # the room's and Bruno's, not again after the restart
+    text = log.read_text()
+    why = "end-to-end encryption is off (vodozemac cannot be imported (ImportError: libvodozemac"
+    assert text.count(why) == 2  # once per start
+    assert "Traceback" not in text
+
+
+def _reported(database: Path) -> bool:
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        try:
+            row = db.execute("SELECT MAX(encryption_reported) FROM matrix_rooms").fetchone()
+        except sqlite3.OperationalError:
+            return False  # not migrated yet
+    return bool(row and row[0])
+
+
+async def test_a_backup_brings_the_device_and_its_keys_back(
+    e2e: MatrixWorld, tmp_path: Path
+) -> None:
+    world = e2e
+    await start_space(world)
+    anna = world.anna
+    await one(world, anna, "!who")
+    devices_before = devices(world)
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[bot]\ndata_dir = "{world.bot.data_dir}"\n'
+        f'[matrix]\nhomeserver = "{world.server.url}"\nuser_id = "{world.bot.user_id}"\n'
+        f'password = "{PASSWORD}"\n'
+    )
+    backup = tmp_path / "backup.db"
+    assert (
+        await asyncio.to_thread(
+            cli_main, ["backup", "--config", str(config), "--output", str(backup)]
+        )
+        == 0
+    )
+    assert backup.stat().st_mode & 0o777 == 0o600  # it holds the device's keys
+    with contextlib.closing(sqlite3.connect(backup)) as db:
+        names = {r[0] for r in db.execute("SELECT name FROM matrix_identity_backup")}
+    assert "matrix-session.json" in names and "matrix-crypto/pickle-key" in names
+    assert any(n.endswith(".db") for n in names)
+
+    # The disk is lost; the backup is copied back as the database.
+    await world.bot.stop()
+    shutil.rmtree(world.bot.data_dir)
+    world.bot.data_dir.mkdir()
+    shutil.copy(backup, world.bot.config.database_path)
+    await world.bot.start()
+
+    # Anna's client goes on with the room key it gave the bot's device before the
+    # backup: only the restored keys can read it.
+    answered = await one(world, anna, "!lang en")
+    assert answered.body == "I will speak English with you."
+    assert devices(world) == devices_before  # the same device, no new one
+    assert await world.bot.fetchall("SELECT name FROM matrix_identity_backup") == []
+    crypto = world.bot.data_dir / "matrix-crypto"
+    assert {p.stat().st_mode & 0o777 for p in crypto.iterdir()} == {0o600}
+
+
+async def test_forgetme_leaves_no_decrypted_text_behind(e2e: MatrixWorld) -> None:
+    world = e2e
+    world.bot.unreadable_after = 3600.0  # a message still waiting for its key stays
+    await start_space(world)
+    anna = world.anna
+    secrets = ["kiln-7731", "ladder-4412", "chatter-5520", "waiting-9934"]
+    dm = await world.private_room(anna, encrypted=True)
+    await one(world, anna, "!checkin fixing the kiln-7731")
+    await one(world, anna, "!ask excel: where is the ladder-4412?")
+    await anna.say(world.room, "just chatter-5520, no command")
+    withheld_key(anna, world.room)
+    waiting = await anna.say(world.room, "!checkout waiting-9934")
+    await parked(world, waiting)
+
+    ask = await one(world, anna, "!forgetme", room=dm)
+    assert "Forget you?" in ask.body
+    await one(world, anna, "!forgetme confirm", room=dm)
+    await world.bot.app.run_jobs()  # the privacy job blanks what was delivered
+    await world.bot.app.run_jobs()
+    assert await world.bot.fetchall("SELECT event_id FROM matrix_undecrypted") == []
+    seen = await world.bot.fetchall(
+        "SELECT COUNT(*) AS n FROM matrix_megolm_seen WHERE sender = ?", (anna.user_id,)
+    )
+    assert seen[0]["n"] == 0
+    await world.bot.stop()
+    left = {
+        str(path.relative_to(world.bot.data_dir)): found
+        for path in world.bot.data_dir.rglob("*")
+        if path.is_file() and (found := bytes_found(path, secrets))
+    }
+    assert left == {}
+
+
+async def test_one_time_keys_used_up_are_topped_up_and_direct_chats_can_stay_plain(
+    e2e: MatrixWorld,
+) -> None:
+    world = e2e
+    world.bot.encrypt_direct_chats = False  # [matrix] encrypt_direct_chats = false
+    await start_space(world)
+    anna, bot = world.anna, world.bot.user_id
+    device = world.bot.transport.client.device_id
+
+    async def claim() -> bool:
+        found = await asyncio.to_thread(
+            world.server.admin_request,
+            anna.client.access_token,
+            "POST",
+            "/_matrix/client/v3/keys/claim",
+            {"one_time_keys": {bot: {device: "signed_curve25519"}}},
+        )
+        return bool(found["one_time_keys"].get(bot, {}).get(device))
+
+    claimed = 0
+    while await claim():  # someone takes every one-time key the bot published
+        claimed += 1
+        assert claimed <= 200
+    assert claimed >= 50
+    await one(world, world.bruno, "!who")  # a sync tells the bot it has none left
+    for _ in range(200):
+        if await claim():
+            break
+        await asyncio.sleep(0.05)
+    else:
+        raise AssertionError("the bot never published new one-time keys")
+    # So a device it has never met can still start talking to it.
+    newcomer_device = Person(
+        world.server,
+        world.carla.localpart,
+        bot,
+        encrypted=True,
+        store_dir=world.carla.store_dir,
+        register=False,
+    )
+    await newcomer_device.start()
+    try:
+        await one(world, newcomer_device, "!lang en")
+    finally:
+        await newcomer_device.stop()
+
+    to_anna = ChatRef(Platform.MATRIX, anna.user_id, private=True)
+    event_id = await world.bot.transport.send(OutgoingMessage(to_anna, "plain hello", key=777))
+    heard = await anna.wait_for(
+        lambda said: any(s.event_id == event_id for s in said), "the private message"
+    )
+    said = next(s for s in heard if s.event_id == event_id)
+    assert said.body == "plain hello" and not said.encrypted
+    assert not await is_encrypted(anna, said.room_id)

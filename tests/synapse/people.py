@@ -103,6 +103,7 @@ class Person:
     encrypted: bool = False
     store_dir: Path | None = None  # where an encrypted person's device keeps its keys
     register: bool = True  # False: another device of an account that exists
+    device: str = ""  # log in on this device id (new keys on an old device: an impostor)
     client: AsyncClient = field(init=False)
     heard: list[Said] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)  # the bot's events it could not read
@@ -126,6 +127,7 @@ class Person:
         self.client = AsyncClient(
             self.server.url,
             self.user_id,
+            device_id=self.device or None,
             store_path=store_path,
             config=AsyncClientConfig(
                 max_limit_exceeded=0,
