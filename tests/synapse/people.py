@@ -37,6 +37,7 @@ from nio import (
     SyncResponse,
 )
 
+import coworkbot
 from bot.app import App
 from bot.config import BotSection, Config, MatrixSection, SpaceSection
 from bot.transports.base import Transport
@@ -295,7 +296,9 @@ class MatrixBot:
             max_backoff=2.0,
             unreadable_after=self.unreadable_after,
         )
-        self.app = App(config, [transport, *self.others], clock=self.clock)
+        self.app = App(
+            config, [transport, *self.others], routers=coworkbot.routers(), clock=self.clock
+        )
         await self.app.start()
         await asyncio.wait_for(transport.synced.wait(), WAIT)
 
