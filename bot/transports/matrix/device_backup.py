@@ -24,7 +24,7 @@ from pathlib import Path
 from bot.transports.matrix.credentials import FILE_NAME as CREDENTIALS_FILE
 
 CRYPTO_DIR = "matrix-crypto"  # the same as crypto.STORE_DIR (that module imports nio)
-_NAME = re.compile(rf"^(?:{re.escape(CREDENTIALS_FILE)}|{CRYPTO_DIR}/[^/\\]+)$")
+_NAME = re.compile(rf"^(?:{re.escape(CREDENTIALS_FILE)}|{CRYPTO_DIR}/(?!\.)[^/\\]+)$")
 
 
 def snapshot(data_dir: Path) -> dict[str, bytes]:
@@ -72,6 +72,9 @@ def add_to_backup(data_dir: Path, backup: Path) -> int:
 
 def restore(data_dir: Path, files: Mapping[str, bytes], now: datetime | None = None) -> None:
     """Write the device's files back from a restored database (see the module doc)."""
+    wrong = [name for name in files if not _NAME.match(name)]
+    if wrong:  # checked before anything is touched
+        raise ValueError(f"not a file of the Matrix device: {wrong[0]!r}")
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S")
     crypto = data_dir / CRYPTO_DIR
     if crypto.exists():
@@ -81,8 +84,6 @@ def restore(data_dir: Path, files: Mapping[str, bytes], now: datetime | None = N
         credentials.rename(credentials.with_name(f"{CREDENTIALS_FILE}.replaced-{stamp}"))
     crypto.mkdir(parents=True, mode=0o700)
     for name, content in files.items():
-        if not _NAME.match(name):
-            raise ValueError(f"not a file of the Matrix device: {name!r}")
         path = data_dir / name
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as out:
