@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import shutil
 import sqlite3
@@ -28,9 +29,9 @@ from nio import RoomSendResponse, ToDeviceMessage, ToDeviceResponse
 from nio.api import Api
 from nio.crypto import decrypt_attachment
 
-from bot.cli import main as cli_main
 from bot.events import ChatRef, OutgoingMessage, Platform
 from bot.transports.base import DeliveryError
+from coworkbot import main as cli_main
 from tests.synapse.people import ENCRYPTION, PASSWORD, MatrixWorld, Person, RunningClock, Said
 from tests.synapse.server import SynapseServer
 from tests.test_privacy_support import bytes_found
@@ -249,7 +250,7 @@ async def test_restarted_and_killed_between_messages_it_decrypts_and_answers_onc
     def run() -> subprocess.Popen[bytes]:
         with log.open("ab") as out:
             return subprocess.Popen(
-                [sys.executable, "-m", "bot.cli", "run", "--config", str(config)],
+                [sys.executable, "-m", "coworkbot", "run", "--config", str(config)],
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
@@ -547,7 +548,7 @@ async def test_a_broken_encryption_extra_starts_anyway_and_says_so_once(
     def run() -> subprocess.Popen[bytes]:
         with log.open("ab") as out:
             return subprocess.Popen(
-                [sys.executable, "-m", "bot.cli", "run", "--config", str(config)],
+                [sys.executable, "-m", "coworkbot", "run", "--config", str(config)],
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 env=env,
@@ -727,3 +728,21 @@ async def test_one_time_keys_used_up_are_topped_up_and_direct_chats_can_stay_pla
     said = next(s for s in heard if s.event_id == event_id)
     assert said.body == "plain hello" and not said.encrypted
     assert not await is_encrypted(anna, said.room_id)
+
+
+async def test_messages_missed_past_the_timeline_limit_are_decrypted_from_the_gap(
+    e2e: MatrixWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    world = e2e
+    world.bot.timeline_limit = 3  # the sync after the restart comes back `limited`
+    await start_space(world)
+    await world.bot.stop()
+    sent = [(p, await p.say(world.room, "!lang en")) for p in world.people * 3]
+    caplog.set_level(logging.DEBUG, logger="bot.transports.matrix.transport")
+    await world.bot.start()
+
+    await world.answered_once(sent)
+    fetched = [r.args[0] for r in caplog.records if "missed events fetched" in r.getMessage()]
+    assert fetched and max(fetched) >= 6  # the nine minus the three of the timeline
+    replies = [s for p, e in sent for s in p.replies_to(e)]
+    assert len(replies) == 9 and all(s.encrypted for s in replies)

@@ -53,7 +53,7 @@ from nio import (
     SyncResponse,
 )
 from nio.api import Api
-from nio.exceptions import EncryptionError
+from nio.exceptions import EncryptionError, GroupEncryptionError
 
 from bot.clock import Clock
 from bot.events import Platform
@@ -206,12 +206,18 @@ class Encryption:
             return ok
 
         olm.message_index_ok = checked
+        self.client.share_group_session = self._not_by_nio
         self._watched = olm
         log.info(
             "matrix: end-to-end encryption on; device %s, fingerprint %s",
             self.client.device_id,
             olm.account.identity_keys["ed25519"],
         )
+
+    async def _not_by_nio(self, room_id: str, **_: object) -> None:
+        """nio's room_send shares a room key itself when it finds none ready, with every
+        device in the room: never here, where `prepare` decides who may read."""
+        raise GroupEncryptionError(f"the room key of {room_id} was not prepared")
 
     # -- between syncs ---------------------------------------------------------------------
 

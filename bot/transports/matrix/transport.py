@@ -779,7 +779,7 @@ class MatrixTransport:
 
     async def _send(self, message: OutgoingMessage) -> str:
         room_id = await self._room_for(message.chat)
-        encrypted = await self._ready_to_send(room_id, message)
+        encrypted = await self._is_encrypted(room_id)
         event_id = ""
         if message.html or message.buttons or message.document is None:
             content = text_content(
@@ -817,33 +817,34 @@ class MatrixTransport:
         )
         if self.crypto.enabled and room_id not in self.client.rooms:
             # nio with encryption on refuses rooms it has not synced; the bot is not in
-            # this one (see _ready_to_send), so the server answers as it always did.
+            # this one (see _is_encrypted), so the server answers as it always did.
             method, path, data = Api.room_send(
                 self.client.access_token, room_id, "m.room.message", content, tx_id
             )
             response = await self.client._send(RoomSendResponse, method, path, data, (room_id,))
         else:
-            response = await self.client.room_send(room_id, "m.room.message", content, tx_id=tx_id)
-        if isinstance(response, RoomSendResponse):
-            return str(response.event_id)
-        raise await self._delivery_error(response, message.chat, room_id)
-
-    async def _ready_to_send(self, room_id: str, message: OutgoingMessage) -> bool:
-        """True when the message will be encrypted: the room key is then shared with the
-        devices that may read it (crypto.py). A room nio has not synced yet is waited for
-        a little (the bot may have joined it a moment ago); if it still does not show,
-        the bot is not in it, unless the server says it is encrypted: then later."""
-        if not self.crypto.enabled:
-            return False
-        if room_id not in self.client.rooms:
-            await self._next_batch()
-        if room_id in self.client.rooms:
+            # The room key goes to the devices that may read this message, right before
+            # nio encrypts with it (crypto.py); nio itself never shares one.
             chat = message.chat
             await self.crypto.prepare(
                 room_id,
                 chat.chat_id if chat.private else None,
                 self._reply_senders.get(message.reply_to) if message.reply_to else None,
             )
+            response = await self.client.room_send(room_id, "m.room.message", content, tx_id=tx_id)
+        if isinstance(response, RoomSendResponse):
+            return str(response.event_id)
+        raise await self._delivery_error(response, message.chat, room_id)
+
+    async def _is_encrypted(self, room_id: str) -> bool:
+        """Whether what goes to the room is encrypted. A room nio has not synced yet is
+        waited for a little (the bot may have joined it a moment ago); if it still does
+        not show, the bot is not in it, unless the server says it is encrypted: later."""
+        if not self.crypto.enabled:
+            return False
+        if room_id not in self.client.rooms:
+            await self._next_batch()
+        if room_id in self.client.rooms:
             return self.crypto.is_encrypted(room_id)
         state = await self.client.room_get_state_event(room_id, "m.room.encryption")
         if isinstance(state, RoomGetStateEventResponse):
