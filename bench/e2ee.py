@@ -21,8 +21,6 @@ import contextlib
 import logging
 import os
 import shutil
-import signal
-import sqlite3
 import statistics
 import sys
 import time
@@ -30,6 +28,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bench.growth import rss_kib
+from bench.memory import stop, synced
 from bench.report import Figure, Group
 from bench.world import Options
 from bot.flood import FloodGuard
@@ -54,17 +53,6 @@ def p(values: Sequence[float], q: float) -> float:
 async def say_and_wait(person: Person, room: str, text: str) -> None:
     event_id = await person.say(room, text)
     await person.wait_for(lambda _: bool(person.replies_to(event_id)), f"an answer to {text}")
-
-
-def synced(database: Path) -> bool:
-    if not database.exists():
-        return False
-    with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as conn:
-        try:
-            row = conn.execute("SELECT 1 FROM kv WHERE key LIKE 'matrix.next_batch:%'").fetchone()
-        except sqlite3.OperationalError:
-            return False
-        return row is not None
 
 
 def prepare(
@@ -130,13 +118,7 @@ async def served_rss(
         for person in people:
             with contextlib.suppress(Exception):
                 await person.stop()
-        if proc.returncode is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(proc.wait(), 30)
-            except TimeoutError:
-                proc.kill()
-                await proc.wait()
+        await stop(proc)
         log.close()
 
 

@@ -8,10 +8,8 @@ bot's replies to it, so a new flow is a few lines.
 from __future__ import annotations
 
 import asyncio
-import json
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -140,21 +138,10 @@ async def test_killed_process_restarts_without_duplicates_or_losses(
 ) -> None:
     """The real `coworkbot run` killed with SIGKILL in the middle of a burst."""
     world = matrix
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f'[bot]\ndata_dir = "{world.bot.data_dir}"\ndefault_language = "en"\n'
-        f'[matrix]\nhomeserver = "{world.server.url}"\nuser_id = "{world.bot.user_id}"\n'
-        f'password = "{PASSWORD}"\n'
-    )
-    log = tmp_path / "bot.log"
+    config = world.bot.write_config(tmp_path / "config.toml")
 
     def run() -> subprocess.Popen[bytes]:
-        with log.open("ab") as out:
-            return subprocess.Popen(
-                [sys.executable, "-m", "coworkbot", "run", "--config", str(config)],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
+        return world.bot.process(config, tmp_path / "bot.log")
 
     process = run()
     try:
@@ -170,7 +157,7 @@ async def test_killed_process_restarts_without_duplicates_or_losses(
         await world.anna.wait_for(
             lambda heard: sum("English" in s.body for s in heard) >= 3, "some replies"
         )
-        devices_before = _devices(world)
+        devices_before = world.bot.devices()
         process.kill()
         process.wait(10)
         sent += [(p, await p.say(world.room, "!lang en")) for p in people]
@@ -179,15 +166,7 @@ async def test_killed_process_restarts_without_duplicates_or_losses(
     finally:
         process.kill()
         process.wait(10)
-    assert _devices(world) == devices_before  # the restart made no new device
-
-
-def _devices(world: MatrixWorld) -> list[str]:
-    saved = json.loads((world.bot.data_dir / "matrix-session.json").read_text())
-    found = world.server.admin_request(saved["access_token"], "GET", "/_matrix/client/v3/devices")
-    ids = sorted(d["device_id"] for d in found["devices"])
-    assert saved["device_id"] in ids
-    return ids
+    assert world.bot.devices() == devices_before  # the restart made no new device
 
 
 async def test_a_synapse_restart_mid_run_is_survived(matrix: MatrixWorld) -> None:

@@ -16,7 +16,6 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import sys
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
@@ -32,7 +31,7 @@ from nio.crypto import decrypt_attachment
 from bot.events import ChatRef, OutgoingMessage, Platform
 from bot.transports.base import DeliveryError
 from coworkbot import main as cli_main
-from tests.synapse.people import ENCRYPTION, PASSWORD, MatrixWorld, Person, RunningClock, Said
+from tests.synapse.people import ENCRYPTION, MatrixWorld, Person, RunningClock, Said
 from tests.synapse.server import SynapseServer
 from tests.test_privacy_support import bytes_found
 
@@ -138,14 +137,7 @@ async def test_an_encrypted_direct_chat_answers_due_link_and_myexport(e2e: Matri
     assert file.content["info"]["size"] == len(plain)
 
     # Anna logs in on a second device: the bot's next answer reaches it too.
-    second = Person(
-        world.server,
-        anna.localpart,
-        world.bot.user_id,
-        encrypted=True,
-        store_dir=anna.store_dir,
-        register=False,
-    )
+    second = anna.another_device()
     await second.start()
     try:
         again = await one(world, anna, "!due", room=dm)
@@ -239,21 +231,11 @@ async def test_restarted_and_killed_between_messages_it_decrypts_and_answers_onc
     messages: each start finds its device and keys again, decrypts what came while it
     was down, and answers everything exactly once, encrypted."""
     world = e2e
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f'[bot]\ndata_dir = "{world.bot.data_dir}"\ndefault_language = "en"\n'
-        f'[matrix]\nhomeserver = "{world.server.url}"\nuser_id = "{world.bot.user_id}"\n'
-        f'password = "{PASSWORD}"\n'
-    )
+    config = world.bot.write_config(tmp_path / "config.toml")
     log = tmp_path / "bot.log"
 
     def run() -> subprocess.Popen[bytes]:
-        with log.open("ab") as out:
-            return subprocess.Popen(
-                [sys.executable, "-m", "coworkbot", "run", "--config", str(config)],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
+        return world.bot.process(config, log)
 
     people = world.people
     process = run()
@@ -269,7 +251,7 @@ async def test_restarted_and_killed_between_messages_it_decrypts_and_answers_onc
         await world.setup_space()
         sent = [(p, await p.say(world.room, "!lang en")) for p in people]
         await world.answered_once(sent)
-        devices_before = devices(world)
+        devices_before = world.bot.devices()
 
         process.kill()  # SIGKILL, between messages
         process.wait(10)
@@ -285,7 +267,7 @@ async def test_restarted_and_killed_between_messages_it_decrypts_and_answers_onc
     finally:
         process.kill()
         process.wait(10)
-    assert devices(world) == devices_before  # no restart made a new device
+    assert world.bot.devices() == devices_before  # no restart made a new device
     replies = [s for _, e in sent for s in world.anna.replies_to(e)] + [
         s for p, e in sent for s in p.replies_to(e)
     ]
@@ -308,12 +290,6 @@ async def keys_published(world: MatrixWorld) -> None:
             return
         await asyncio.sleep(0.1)
     raise AssertionError("the bot never published its device keys")
-
-
-def devices(world: MatrixWorld) -> list[str]:
-    saved = json.loads((world.bot.data_dir / "matrix-session.json").read_text())
-    found = world.server.admin_request(saved["access_token"], "GET", "/_matrix/client/v3/devices")
-    return sorted(d["device_id"] for d in found["devices"])
 
 
 async def test_a_homeserver_restart_while_sharing_the_room_key_loses_and_doubles_nothing(
@@ -487,15 +463,7 @@ async def test_replayed_garbled_and_impostor_events_are_logged_and_never_run(
     bad.append(await raw_send(anna, world.room, "m.room.encrypted", ciphertext))
 
     # Someone logs in with Anna's password on her device id, with new keys: an impostor.
-    impostor = Person(
-        world.server,
-        anna.localpart,
-        world.bot.user_id,
-        encrypted=True,
-        store_dir=anna.store_dir,
-        register=False,
-        device=anna.device_id,
-    )
+    impostor = anna.another_device(device=anna.device_id)
     await impostor.start()
     try:
         bad.append(await impostor.say(world.room, "!checkout"))
@@ -534,25 +502,16 @@ async def test_a_broken_encryption_extra_starts_anyway_and_says_so_once(
         invite=[world.bruno.user_id], initial_state=[ENCRYPTION]
     )
     world.room = room.room_id
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f'[bot]\ndata_dir = "{world.bot.data_dir}"\ndefault_language = "en"\n'
-        f'[matrix]\nhomeserver = "{world.server.url}"\nuser_id = "{world.bot.user_id}"\n'
-        f'password = "{PASSWORD}"\n'
+    config = world.bot.write_config(
+        tmp_path / "config.toml",
         f'[[spaces]]\nname = "Secret"\nlanguage = "it"\nmatrix_room = "{world.room}"\n'
-        f'admins = ["matrix:{world.bruno.user_id}"]\n'
+        f'admins = ["matrix:{world.bruno.user_id}"]\n',
     )
     log = tmp_path / "bot.log"
     env = {**os.environ, "PYTHONPATH": str(broken.parent)}
 
     def run() -> subprocess.Popen[bytes]:
-        with log.open("ab") as out:
-            return subprocess.Popen(
-                [sys.executable, "-m", "coworkbot", "run", "--config", str(config)],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                env=env,
-            )
+        return world.bot.process(config, log, env)
 
     database = world.bot.data_dir / "coworkbot.db"
     process = run()
@@ -604,13 +563,8 @@ async def test_a_backup_brings_the_device_and_its_keys_back(
     await start_space(world)
     anna = world.anna
     await one(world, anna, "!who")
-    devices_before = devices(world)
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f'[bot]\ndata_dir = "{world.bot.data_dir}"\n'
-        f'[matrix]\nhomeserver = "{world.server.url}"\nuser_id = "{world.bot.user_id}"\n'
-        f'password = "{PASSWORD}"\n'
-    )
+    devices_before = world.bot.devices()
+    config = world.bot.write_config(tmp_path / "config.toml")
     backup = tmp_path / "backup.db"
     assert (
         await asyncio.to_thread(
@@ -635,7 +589,7 @@ async def test_a_backup_brings_the_device_and_its_keys_back(
     # backup: only the restored keys can read it.
     answered = await one(world, anna, "!lang en")
     assert answered.body == "I will speak English with you."
-    assert devices(world) == devices_before  # the same device, no new one
+    assert world.bot.devices() == devices_before  # the same device, no new one
     assert await world.bot.fetchall("SELECT name FROM matrix_identity_backup") == []
     crypto = world.bot.data_dir / "matrix-crypto"
     assert {p.stat().st_mode & 0o777 for p in crypto.iterdir()} == {0o600}
@@ -706,14 +660,7 @@ async def test_one_time_keys_used_up_are_topped_up_and_direct_chats_can_stay_pla
     else:
         raise AssertionError("the bot never published new one-time keys")
     # So a device it has never met can still start talking to it.
-    newcomer_device = Person(
-        world.server,
-        world.carla.localpart,
-        bot,
-        encrypted=True,
-        store_dir=world.carla.store_dir,
-        register=False,
-    )
+    newcomer_device = world.carla.another_device()
     await newcomer_device.start()
     try:
         await one(world, newcomer_device, "!lang en")

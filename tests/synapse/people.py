@@ -18,8 +18,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
+import subprocess
+import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -147,6 +150,18 @@ class Person:
     @property
     def device_id(self) -> str:
         return str(self.client.device_id)
+
+    def another_device(self, **changes: Any) -> Person:
+        """The same account logged in on one more encrypted device (not started)."""
+        return Person(
+            self.server,
+            self.localpart,
+            self.bot_id,
+            encrypted=True,
+            store_dir=self.store_dir,
+            register=False,
+            **changes,
+        )
 
     async def upkeep(self) -> None:
         """What nio's sync_forever does between syncs, for an encrypted person."""
@@ -310,6 +325,38 @@ class MatrixBot:
     async def restart(self) -> None:
         await self.stop()
         await self.start()
+
+    def devices(self) -> list[str]:
+        """The bot account's devices on the server; the saved one is among them."""
+        saved = json.loads((self.data_dir / "matrix-session.json").read_text())
+        found = self.server.admin_request(
+            saved["access_token"], "GET", "/_matrix/client/v3/devices"
+        )
+        ids = sorted(d["device_id"] for d in found["devices"])
+        assert saved["device_id"] in ids
+        return ids
+
+    def write_config(self, path: Path, extra: str = "") -> Path:
+        """This bot as a config file, for the real `coworkbot run` in its own process."""
+        path.write_text(
+            f'[bot]\ndata_dir = "{self.data_dir}"\ndefault_language = "en"\n'
+            f'[matrix]\nhomeserver = "{self.server.url}"\nuser_id = "{self.user_id}"\n'
+            f'password = "{PASSWORD}"\n{extra}'
+        )
+        return path
+
+    @staticmethod
+    def process(
+        config: Path, log: Path, env: Mapping[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
+        """`coworkbot run --config CONFIG` in its own process, its output added to `log`."""
+        with log.open("ab") as out:
+            return subprocess.Popen(
+                [sys.executable, "-m", "coworkbot", "run", "--config", str(config)],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=env,
+            )
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         assert self.app is not None
