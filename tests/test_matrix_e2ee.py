@@ -31,7 +31,7 @@ from nio.crypto import decrypt_attachment
 from bot.events import ChatRef, OutgoingMessage, Platform
 from bot.transports.base import DeliveryError
 from coworkbot import main as cli_main
-from tests.synapse.people import ENCRYPTION, MatrixWorld, Person, RunningClock, Said
+from tests.synapse.people import ENCRYPTION, PASSWORD, MatrixWorld, Person, RunningClock, Said
 from tests.synapse.server import SynapseServer
 from tests.test_privacy_support import bytes_found
 
@@ -594,6 +594,16 @@ async def test_a_backup_brings_the_device_and_its_keys_back(
     crypto = world.bot.data_dir / "matrix-crypto"
     assert {p.stat().st_mode & 0o777 for p in crypto.iterdir()} == {0o600}
 
+    # Without a backup, keys that are lost make a new device, and the old one goes.
+    old = world.bot.transport.client.device_id
+    await world.bot.stop()
+    shutil.rmtree(crypto)
+    await world.bot.start()
+    after = world.bot.devices()
+    assert old in devices_before and old not in after
+    assert len(after) == len(devices_before)  # (the account's registration is one more)
+    await one(world, anna, "!who")  # her client meets the new device and shares with it
+
 
 async def test_forgetme_leaves_no_decrypted_text_behind(e2e: MatrixWorld) -> None:
     world = e2e
@@ -693,3 +703,19 @@ async def test_messages_missed_past_the_timeline_limit_are_decrypted_from_the_ga
     assert fetched and max(fetched) >= 6  # the nine minus the three of the timeline
     replies = [s for p, e in sent for s in p.replies_to(e)]
     assert len(replies) == 9 and all(s.encrypted for s in replies)
+
+
+async def test_with_an_access_token_its_device_keeps_the_keys_across_restarts(
+    e2e: MatrixWorld,
+) -> None:
+    world = e2e
+    localpart = world.bot.user_id[1:].split(":")[0]
+    token, device = await asyncio.to_thread(world.server.login, localpart, PASSWORD)
+    world.bot.access_token = token  # [matrix] access_token, no password
+    await start_space(world)
+    assert world.bot.transport.client.device_id == device
+    await world.bot.restart()
+    # Anna's client goes on with the room key it gave that device before the restart.
+    assert (await one(world, world.anna, "!lang en")).body == "I will speak English with you."
+    assert (world.bot.data_dir / "matrix-crypto" / f"{world.bot.user_id}_{device}.db").exists()
+    assert not (world.bot.data_dir / "matrix-session.json").exists()

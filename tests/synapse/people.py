@@ -278,6 +278,7 @@ class MatrixBot:
     others: Sequence[Transport] = ()  # more platforms in the same app (Telegram)
     encrypt_direct_chats: bool = False  # people's clients without encryption cannot read them
     unreadable_after: float = 120.0
+    access_token: str = ""  # instead of the password (then no login is saved)
     app: App | None = None
 
     @property
@@ -288,7 +289,8 @@ class MatrixBot:
             matrix=MatrixSection(
                 self.server.url,
                 self.user_id,
-                password=PASSWORD,
+                password="" if self.access_token else PASSWORD,
+                access_token=self.access_token,
                 encrypt_direct_chats=self.encrypt_direct_chats,
             ),
             spaces=tuple(self.spaces),

@@ -170,6 +170,13 @@ class Encryption:
             self.client.config, encryption_enabled=True, store=SqliteStore, pickle_key=key
         )
 
+    def has_keys(self, device_id: str) -> bool:
+        """Whether this data directory holds the keys of the device (always True when
+        encryption cannot load: then no device has any)."""
+        if self.unavailable is not None:
+            return True
+        return (store_dir(self.data_dir) / f"{self.client.user}_{device_id}.db").exists()
+
     def forget_device(self) -> None:
         """The saved login was revoked: the next login is a new device with its own keys."""
         self.close()

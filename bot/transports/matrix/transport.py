@@ -334,11 +334,30 @@ class MatrixTransport:
             if not isinstance(who, WhoamiResponse):
                 raise self._login_refused(who, "access_token")
             self.client.device_id = who.device_id or ""
+            if not self.crypto.has_keys(self.client.device_id):
+                log.error(
+                    "matrix: device %s has no encryption keys in %s: make a new access token"
+                    " (a new device) or restore a backup, or encrypted rooms will not work",
+                    self.client.device_id,
+                    self.data_dir,
+                )
             self.crypto.logged_in()
             self._logged_in = True
             return
         path = credentials_path(self.data_dir)
         saved = load_credentials(path, settings.homeserver, settings.user_id)
+        if saved is not None and not self.crypto.has_keys(saved.device_id):
+            # Its keys are lost (or it predates encryption): people's clients would keep
+            # encrypting for keys nobody has. A new device, and the old one logged out.
+            log.warning(
+                "matrix: device %s has no encryption keys here; logging in as a new device",
+                saved.device_id,
+            )
+            self.client.access_token = saved.access_token
+            with contextlib.suppress(ClientError, TimeoutError):
+                await self.client.logout()
+            self.client.access_token = ""
+            saved = None
         if saved is not None:
             self.client.restore_login(saved.user_id, saved.device_id, saved.access_token)
             who = await self.client.whoami()
