@@ -143,6 +143,7 @@ class Encryption:
         self._watched: object = None
         self._parked_any = True  # until the table has been read once
         self._next_deadline: datetime | None = None  # when the oldest parked event is due
+        self._told: OrderedDict[str, str] = OrderedDict()  # unreadable event id -> sender
         self._pruned_at: datetime | None = None
 
     @property
@@ -429,6 +430,9 @@ class Encryption:
             if (row.room_id, row.sender) in told:
                 continue  # one word per person and room is enough
             told.add((row.room_id, row.sender))
+            self._told[row.event_id] = row.sender
+            while len(self._told) > INDEXES_KEPT:
+                self._told.popitem(last=False)
             space = await session.spaces.by_chat(Platform.MATRIX, row.room_id)
             language = space.language if space else "en"
             if space is not None:
@@ -454,6 +458,10 @@ class Encryption:
         room = self.client.rooms.get(row.room_id)
         user = room.users.get(row.sender) if room is not None else None
         return str(getattr(user, "display_name", "") or localpart(row.sender))
+
+    def sender_of(self, event_id: str) -> str | None:
+        """Who sent an event the bot could not read (and answers), for the answer's key."""
+        return self._told.get(event_id)
 
     # -- sending -------------------------------------------------------------------------
 

@@ -844,11 +844,11 @@ class MatrixTransport:
         else:
             # The room key goes to the devices that may read this message, right before
             # nio encrypts with it (crypto.py); nio itself never shares one.
-            chat = message.chat
+            chat, answered = message.chat, message.reply_to
             await self.crypto.prepare(
                 room_id,
                 chat.chat_id if chat.private else None,
-                self._reply_senders.get(message.reply_to) if message.reply_to else None,
+                self._reply_senders.get(answered) or self.crypto.sender_of(answered),
             )
             response = await self.client.room_send(room_id, "m.room.message", content, tx_id=tx_id)
         if isinstance(response, RoomSendResponse):
