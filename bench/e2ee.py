@@ -1,7 +1,7 @@
 """Figure group 5: what Matrix end-to-end encryption costs.
 
 Against a local Synapse started as the test suite starts it, with people who are
-matrix-nio clients with encryption on (tests/synapse/people.py), as Element users are:
+matrix-nio clients with encryption on (tests/support/synapse/people.py), as Element users are:
 
 - **RSS**: the real `coworkbot run` (its own process, Matrix only) serving an encrypted
   room: a space set up, people joined, a round of commands answered, then idle. Its
@@ -32,8 +32,8 @@ from bench.memory import stop, synced
 from bench.report import Figure, Group
 from bench.world import Options
 from bot.flood import FloodGuard
-from tests.synapse.people import ENCRYPTION, PASSWORD, MatrixWorld, Person
-from tests.synapse.server import SynapseServer
+from tests.support.synapse.people import ENCRYPTION, PASSWORD, MatrixWorld, Person
+from tests.support.synapse.server import SynapseServer
 
 BROKEN_EXTRA = 'raise ImportError("the encryption extra is left out for this measurement")\n'
 

@@ -31,9 +31,18 @@ from nio.crypto import decrypt_attachment
 from bot.events import ChatRef, OutgoingMessage, Platform
 from bot.transports.base import DeliveryError
 from coworkbot import main as cli_main
-from tests.synapse.people import ENCRYPTION, PASSWORD, MatrixWorld, Person, RunningClock, Said
-from tests.synapse.server import SynapseServer
-from tests.test_privacy_support import bytes_found
+from tests.support.privacy import bytes_found
+from tests.support.synapse.people import (
+    ENCRYPTION,
+    PASSWORD,
+    MatrixWorld,
+    Person,
+    RunningClock,
+    Said,
+)
+from tests.support.synapse.server import SynapseServer
+
+pytestmark = pytest.mark.synapse
 
 ROME = ZoneInfo("Europe/Rome")
 
