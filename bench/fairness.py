@@ -1,4 +1,4 @@
-"""Figure group 5: one busy chat never holds up the others.
+"""Figure group 6: one busy chat never holds up the others.
 
 A group whose queue is 150 messages deep waits on Telegram's 20 messages a minute for a
 group chat; nothing else should wait with it. The whole path is real: people write to
@@ -207,7 +207,7 @@ async def reply_latency_text(world: World, user: FakeUser, text: str) -> str:
 
 
 async def run(options: Options) -> Group:
-    group = Group("fairness", "5. One busy chat never holds up the others")
+    group = Group("fairness", "6. One busy chat never holds up the others")
     speed = 10.0 if options.quick else 1.0
     work = options.data_dir / "fairness"
     shutil.rmtree(work, ignore_errors=True)
