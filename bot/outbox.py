@@ -187,7 +187,9 @@ class OutboxSender:
             for platform in self.transports:
                 state = self._platforms[platform]
                 while loop.time() < deadline:
-                    await self._read(platform)
+                    more = await self._read(platform)
+                    if not state.lanes and more:
+                        continue
                     if not state.lanes or all(
                         state.resuming.get(chat, 0.0) >= deadline for chat in state.lanes
                     ):
@@ -216,9 +218,11 @@ class OutboxSender:
         for platform in self.transports:
             state = self._platforms[platform]
             while True:
-                await self._read(platform)
+                more = await self._read(platform)
                 lanes = list(state.lanes.values())
                 if not lanes:
+                    if more:
+                        continue
                     break
                 try:
                     await asyncio.wait(lanes)
@@ -264,8 +268,9 @@ class OutboxSender:
                 await asyncio.wait_for(state.wake.wait(), wait)
 
     async def _read(self, platform: str) -> bool:
-        """Start a lane for every chat with rows due and no lane yet; True if the read
-        was full (more rows may be due)."""
+        """Start a lane for every chat with rows due and no lane yet; True if more rows
+        may be due at once: the read was full, or a chat it left out as busy had its lane
+        end meanwhile (its new rows were not read)."""
         state = self._platforms[platform]
         async with state.reading:
             busy = list(state.lanes)
@@ -289,7 +294,8 @@ class OutboxSender:
                 )
                 state.lanes[chat_id] = lane
                 lane.add_done_callback(functools.partial(self._lane_done, platform, chat_id, seen))
-            return len(rows) == BATCH and bool(by_chat)
+            freed = any(chat_id not in state.lanes for chat_id in busy)
+            return freed or (len(rows) == BATCH and bool(by_chat))
 
     def _lane_done(
         self, platform: str, chat_id: str, commits: int, task: asyncio.Task[int]
