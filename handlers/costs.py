@@ -7,7 +7,7 @@ private (handlers/costs_jobs.py). Members declare payments (`paid`), admins conf
 them (`confirm`) or record money they received (`paid <charge> <amount> <member>`).
 
 The arithmetic lives in handlers/money.py (amounts, splits) and handlers/schedules.py
-(due dates, periods); the messages in handlers/costs_text.py.
+(due dates, periods).
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from bot.events import Document
 from bot.i18n import Localizer, Markup, escape, join
 from handlers.costs_export import ledger_csv
 from handlers.costs_jobs import costs_tick
-from handlers.costs_text import MESSAGES
 from handlers.costs_views import (
     LISTING_BUDGET,
     fit,
@@ -42,7 +41,7 @@ from handlers.schedules import Every, Schedule, parse_schedule
 from storage.costs import Charge, NewCost, PaymentState, ShareLine
 from storage.members import Member, MemberStatus
 
-router = Router("costs", MESSAGES)
+router = Router("costs")
 router.job("costs.tick", every=timedelta(minutes=1))(costs_tick)
 
 MAX_SHARES = 100

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from bot.i18n import placeholders
 from bot.testing import BotHarness
-from handlers.skills import MAX_SKILLS, MESSAGES
+from handlers.skills import MAX_SKILLS
 from tests.test_skills_support import check_in, execute, member_id, only, snapshot
 
 
@@ -14,15 +13,6 @@ async def skill_rows(bot: BotHarness, name: str) -> list[tuple[str, str]]:
         (await member_id(bot, name),),
     )
     return [(r["tag"], r["label"]) for r in rows]
-
-
-def test_every_message_has_both_languages_with_the_same_placeholders() -> None:
-    for key, texts in MESSAGES.items():
-        assert set(texts) == {"en", "it"}, key
-        assert placeholders(texts["en"]) == placeholders(texts["it"]), key
-        forms = [t for t in texts.values() if not isinstance(t, str)]
-        for form in forms:
-            assert "other" in form, key
 
 
 async def test_add_list_and_remove_skills_shown_as_written(bot: BotHarness) -> None:

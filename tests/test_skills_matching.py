@@ -11,7 +11,6 @@ from bot.arguments import ArgError
 from bot.i18n import Formatter, Localizer, Translator
 from handlers.skills import (
     MAX_SKILL_LEN,
-    MESSAGES,
     HelpQuestion,
     SkillList,
     expires_at,
@@ -199,7 +198,6 @@ def person(username: str = "") -> Member:
 
 def test_reach_tells_how_to_write_to_someone_on_their_platform() -> None:
     loc = Localizer(Translator("en"), Formatter("en", ROME))
-    loc.translator.add(MESSAGES)
     seen = datetime(2026, 11, 25, tzinfo=UTC)
     matrix = Identity("matrix:@bruno:example.org", 7, seen)
     telegram = Identity("telegram:123", 7, seen)

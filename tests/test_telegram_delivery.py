@@ -17,9 +17,10 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.context import Context, message
+from bot.context import Context
 from bot.dispatcher import Role, Router
 from bot.events import ChatRef, Document, OutgoingMessage, Platform
+from bot.i18n import Markup
 from bot.testing import BotHarness
 from bot.transports.base import DeliveryError
 from bot.transports.telegram.transport import Timeouts
@@ -40,15 +41,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecatio
 SPEED = 4  # Telegram's periods divided by this, on both sides
 FANOUT = 300
 
-reminders = Router(
-    "reminders_for_tests",
-    {
-        "test.reminder": {
-            "en": "Reminder #{n}: your share of the heating is due.",
-            "it": "Promemoria #{n}: la tua quota del riscaldamento è in scadenza.",
-        }
-    },
-)
+reminders = Router("reminders_for_tests")
 
 
 @reminders.command("remindall", role=Role.ADMIN)
@@ -56,7 +49,8 @@ async def remind_all(ctx: Context) -> None:
     """A job-like fan-out: one private reminder to every active member."""
     assert ctx.space is not None
     for member in await ctx.session.members.of_space(ctx.space.id, MemberStatus.ACTIVE):
-        await ctx.notify(member, message("test.reminder", n=member.id))
+        text = Markup(f"Reminder #{member.id}: your share of the heating is due.")
+        await ctx.notify(member, lambda loc, text=text: text)
 
 
 @pytest.fixture

@@ -13,14 +13,13 @@ from telegram import Update
 from bot.app import engine
 from bot.clock import FakeClock
 from bot.events import ChatRef, Document, Kind, OutgoingMessage, Platform
-from bot.i18n import escape, placeholders
+from bot.i18n import escape
 from bot.transports.telegram.buttons import CALLBACK_LIMIT, ButtonSigner
 from bot.transports.telegram.limits import Rate, RateLimits, Window
 from bot.transports.telegram.menu import command_menu
 from bot.transports.telegram.split import split_html, utf16_len, visible_len, visible_text
 from bot.transports.telegram.transport import plan
 from bot.transports.telegram.updates import AnonymousCommand, convert
-from bot.undelivered import MESSAGES as UNDELIVERED
 from handlers import all_routers
 from tests.fake_telegram import ANONYMOUS_ADMIN_ID, BOT_ID, BOT_USERNAME, TOKEN, parse_html
 
@@ -282,9 +281,3 @@ def test_menu_has_valid_entries_and_admin_commands_only_for_admins() -> None:
         assert "join" in everyone and "help" in everyone and "approve" not in everyone
         assert "approve" in admins and set(everyone) <= set(admins)
     assert dict(menu.everyone["it"])["join"] != dict(menu.everyone["en"])["join"]
-
-
-def test_the_undelivered_notices_speak_both_languages_alike() -> None:
-    for texts in UNDELIVERED.values():
-        assert set(texts) == {"en", "it"}
-        assert placeholders(texts["en"]) == placeholders(texts["it"])

@@ -32,8 +32,6 @@ def command_menu(routers: Sequence[Router], default_language: str) -> CommandMen
     """The menu for these routers, described from their catalogs."""
     registry = Registry(routers)
     translator = Translator(default_language)
-    for router in routers:
-        translator.add(router.messages)
     everyone: dict[str, tuple[Entry, ...]] = {}
     admins: dict[str, tuple[Entry, ...]] = {}
     for lang in LANGUAGES:
