@@ -403,7 +403,7 @@ class Dispatcher:
                 member, identity, msg.sender.display_name, msg.sender.username, self.rt.clock.now()
             )
         lang = member.language if member and member.language else None
-        if lang is None and msg.sender.language in ("it", "en") and member is None:
+        if lang is None and msg.sender.language in self.rt.translator.catalogs and member is None:
             lang = msg.sender.language
         return self.rt.context(session, space, member, msg, lang)
 

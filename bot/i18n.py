@@ -34,7 +34,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_time, format_timedelta
+from babel.dates import format_date, format_skeleton, format_time, format_timedelta
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, get_currency_precision
 
@@ -225,12 +225,19 @@ class Formatter:
             )
         return str(format_currency(amount, code, locale=self.lang))
 
+    @property
+    def _dates(self) -> str:
+        """The locale for days: English is CLDR's English of Europe (en_150): day first."""
+        return "en_150" if self.lang == "en" else self.lang
+
     def day(self, day: date) -> str:
-        """A day as people write it in chat: `mer 25 nov 2026` / `Wed, Nov 25, 2026`."""
-        return str(format_date(day, format="EEE d MMM y", locale=self.lang))
+        """A day as CLDR writes it short: `mer 25 nov 2026`, `Mi., 25. Nov. 2026`,
+        `Wed, 25 Nov 2026`."""
+        return str(format_skeleton("yMMMEd", day, locale=self._dates))
 
     def short_day(self, day: date) -> str:
-        return str(format_date(day, format="d MMM", locale=self.lang))
+        """`25 nov`, `25. Nov.`, `25 Nov`."""
+        return str(format_skeleton("MMMd", day, locale=self._dates))
 
     def time(self, moment: datetime) -> str:
         return str(format_time(self.local(moment), format="HH:mm", locale=self.lang))

@@ -308,19 +308,20 @@ async def _share_to_pay(ctx: Context, charge_id: int, payer: Member) -> ShareLin
     lines = []
     if charge is not None:
         lines = await repo.shares(ctx.space.id, charge_id=charge_id, member_id=payer.id)
-    if payer.id != ctx.member.id and not lines:
+    theirs = "" if payer.id == ctx.member.id else "_of"  # an admin recording someone's payment
+    if theirs and not lines:
         await ctx.say("paid.no_share_of", name=payer.display_name, id=charge_id)
     elif not lines:
         key = "paid.no_charge" if charge is None else "paid.not_yours"
         await ctx.say(key, id=charge_id, due=f"{ctx.prefix}due")
     elif lines[0].owed <= 0:
-        await ctx.say("paid.settled", name=payer.display_name, id=charge_id)
+        await ctx.say(f"paid.settled{theirs}", name=payer.display_name, id=charge_id)
     elif lines[0].to_pay <= 0:
         pending = await repo.payments(
             ctx.space.id, state=PaymentState.DECLARED, share=(charge_id, payer.id)
         )
         await ctx.say(
-            "paid.all_declared",
+            f"paid.all_declared{theirs}",
             id=charge_id,
             name=payer.display_name,
             confirm=", ".join(f"{ctx.prefix}confirm {p.id}" for p in pending),

@@ -20,7 +20,7 @@ from bot.config import SpaceSection, valid_currency, valid_hhmm, valid_timezone
 from bot.context import Context, Runtime, message
 from bot.dispatcher import Command, Role, Router, Where
 from bot.events import Kind
-from bot.i18n import LANGUAGES, Localizer, Markup, escape, join
+from bot.i18n import LANGUAGES, Localizer, Markup, escape, join, language_name
 from storage.members import Member, MemberRole, MembersRepo, MemberStatus
 from storage.spaces import Space
 
@@ -365,9 +365,10 @@ def validate_setting(key: str, raw: str) -> tuple[str, str | int | None]:
             raise ArgError("set.bad.timezone", value=value[:64])
         return "timezone", value
     if key == "language":
-        if value.lower() not in LANGUAGES:
-            raise ArgError("set.bad.language")
-        return "language", value.lower()
+        code = language_code(value, LANGUAGES)
+        if code is None:
+            raise ArgError("set.bad.language", languages=languages_list(LANGUAGES))
+        return "language", code
     if key == "currency":
         if not valid_currency(value.upper()):
             raise ArgError("set.bad.currency", value=value[:16])
@@ -438,11 +439,52 @@ async def set_(ctx: Context, key: SettingKey, value: Annotated[str, Rest(64)]) -
     await ctx.say("set.done", key=key, value=shown)
 
 
+def language_code(text: str, languages: Sequence[str]) -> str | None:
+    """The language meant by `de`, `DE`, `Deutsch`, `German` or `tedesco`: its code, or
+    its name in any language the bot speaks (CLDR's names, through Babel)."""
+    wanted = text.strip().casefold()
+    for code in languages:
+        names = {code, *(language_name(code, other).casefold() for other in languages)}
+        if wanted in names:
+            return code
+    return None
+
+
+def languages_list(languages: Sequence[str]) -> str:
+    return ", ".join(f"{language_name(code)} ({code})" for code in languages)
+
+
+@dataclass(frozen=True)
+class Language:
+    """One of the languages that have a catalog in locales/."""
+
+    rest: ClassVar[bool] = False
+    code: str
+
+    @classmethod
+    async def convert(cls, text: str, ctx: Context) -> Language:
+        languages = ctx.rt.translator.languages
+        code = language_code(text, languages)
+        if code is None:
+            raise ArgError("lang.unknown", value=text[:32], languages=languages_list(languages))
+        return cls(code)
+
+
 @router.command("lang")
-async def lang(ctx: Context, language: Literal["it", "en"]) -> None:
+async def lang(ctx: Context, language: Language | None = None) -> None:
     assert ctx.member is not None
-    await ctx.session.members.set_language(ctx.member.id, language)
-    ctx.loc = ctx.localizer(language)
+    if language is None:
+        languages = ctx.rt.translator.languages
+        other = next(code for code in languages if code != ctx.lang)
+        await ctx.say(
+            "lang.list",
+            languages=languages_list(languages),
+            current=language_name(ctx.lang),
+            command=f"{ctx.prefix}lang {other}",
+        )
+        return
+    await ctx.session.members.set_language(ctx.member.id, language.code)
+    ctx.loc = ctx.localizer(language.code)
     await ctx.say("lang.done")
 
 

@@ -78,14 +78,17 @@ async def test_unknown_commands(bot: BotHarness) -> None:
 async def test_usage_on_bad_arguments_is_translated(bot: BotHarness) -> None:
     await bot.setup_space("Anna", members=["Bruno"])
     sent = await bot.say("/lang fr", as_="Bruno")
-    assert "is not one of: it, en" in sent[0].text and "Usage: /lang it|en" in sent[0].text
-    sent = await bot.say("/lang", as_="Bruno")
-    assert "Something is missing" in sent[0].text
+    assert sent[0].text == (
+        "I don't speak “fr”. I speak: Deutsch (de), English (en), italiano (it).\n"
+        "Usage: /lang [language]"
+    )
+    sent = await bot.say("/cost remove", as_="Anna")
+    assert "Something's missing" in sent[0].text
     sent = await bot.say("/lang it en", as_="Bruno")
     assert "Too many words" in sent[0].text
     await bot.say("/lang it", as_="Anna")
     sent = await bot.say("/lang xx", as_="Anna")
-    assert "non è tra: it, en" in sent[0].text and "Uso: /lang it|en" in sent[0].text
+    assert "Non parlo “xx”" in sent[0].text and "Uso: /lang [lingua]" in sent[0].text
     assert await bot.fetchval("SELECT language FROM members WHERE display_name='Bruno'") is None
 
 
@@ -158,7 +161,7 @@ async def test_commands_from_another_platform_chat_are_not_bound(bot: BotHarness
     await bot.setup_space("Anna")
     other = ChatRef(Platform.MEMORY, "another-group", private=False)
     sent = await bot.say("/members", as_="Anna", chat=other)
-    assert "not set up" in sent[0].text
+    assert "isn't set up" in sent[0].text
 
 
 def test_flood_guard_warns_once_then_drops_until_the_window_passes() -> None:

@@ -42,7 +42,7 @@ def forms(text: str | tuple[str, ...]) -> tuple[str, ...]:
 
 
 def test_there_are_italian_english_and_german() -> None:
-    assert {"it", "en"} <= set(LANGUAGES)
+    assert {"it", "en", "de"} <= set(LANGUAGES)
 
 
 def test_no_message_is_missing_in_any_language() -> None:
@@ -262,8 +262,8 @@ def test_times_are_shown_in_the_space_timezone() -> None:
     assert rome.time(moment + timedelta(hours=1)) == "03:30"
     assert Formatter("en", ZoneInfo("America/New_York")).time(moment) == "20:30"
     assert rome.day(date(2026, 11, 25)) == "mer 25 nov 2026"
-    assert Formatter("en", ZoneInfo("UTC")).day(date(2026, 11, 25)) == "Wed 25 Nov 2026"
-    assert Formatter("de", ZoneInfo("UTC")).day(date(2026, 11, 25)) == "Mi. 25 Nov. 2026"
+    assert Formatter("en", ZoneInfo("UTC")).day(date(2026, 11, 25)) == "Wed, 25 Nov 2026"
+    assert Formatter("de", ZoneInfo("UTC")).day(date(2026, 11, 25)) == "Mi., 25. Nov. 2026"
     assert rome.month(2026, 11) == "novembre 2026"
     assert Formatter("de", ZoneInfo("UTC")).month(2026, 11) == "November 2026"
     assert rome.duration(timedelta(hours=2, minutes=5)) == "2 h 05 min"

@@ -206,4 +206,4 @@ def test_reach_tells_how_to_write_to_someone_on_their_platform() -> None:
     )
     assert reach(loc, person("bruno"), telegram) == "@bruno"
     assert reach(loc, person(), telegram) == '<a href="tg://user?id=123">Bruno &lt;b&gt;</a>'
-    assert reach(loc, person(), None) == "write to them in the group"
+    assert reach(loc, person(), None) == "write in the group"

@@ -241,12 +241,12 @@ async def test_unreachable_members_are_failed_and_admins_told_once(
         "forbidden: Forbidden: bot was blocked by the user",
         "forbidden: Forbidden: bot can't initiate conversation with a user",
     }
-    notices = [s.text for s in server.to(anna) if "cannot write privately" in s.text]
+    notices = [s.text for s in server.to(anna) if "can't write privately" in s.text]
     assert notices == [
-        f"I cannot write privately to {blocked.first_name}: they blocked me or never opened a "
+        f"I can't write privately to {blocked.first_name}: they blocked me or never opened a "
         "chat with me, so they miss my messages. Ask them to open a private chat with me and "
         "press Start.",
-        f"I cannot write privately to {never_started.first_name}: they blocked me or never "
+        f"I can't write privately to {never_started.first_name}: they blocked me or never "
         "opened a chat with me, so they miss my messages. Ask them to open a private chat "
         "with me and press Start.",
     ]
@@ -263,10 +263,10 @@ async def test_a_group_that_removed_the_bot_is_reported_once(
     group.bot_status = "kicked"
     await tg.say(bruno, "/join", group)  # the welcome cannot reach the group
     await tg.say(anna, "/members", group)
-    notices = [s.text for s in server.to(anna) if "cannot post in the group" in s.text]
+    notices = [s.text for s in server.to(anna) if "can't post in the group" in s.text]
     assert notices == [
-        "I cannot post in the group of Veglio any more (was I removed?): messages for the "
-        "group are not delivered."
+        "I can't post in the group of Veglio any more (was I removed?): messages for the "
+        "group aren't delivered."
     ]
     assert await tg.fetchval("SELECT COUNT(*) FROM outbox WHERE state = 'failed'") == 2
 
@@ -377,9 +377,9 @@ async def test_the_undelivered_notice_serves_any_platform(bot: BotHarness) -> No
         bot.transport.failures.append(DeliveryError("blocked", permanent=True))
         await bot.say(f"/lang {language}", as_="Bruno", chat="private")
         await bot.app.outbox.flush()
-    notices = [s.text for s in bot.inbox("Anna") if "cannot write privately" in s.text]
+    notices = [s.text for s in bot.inbox("Anna") if "can't write privately" in s.text]
     assert notices == [
-        "I cannot write privately to Bruno: they blocked me or never opened a chat with me, so "
+        "I can't write privately to Bruno: they blocked me or never opened a chat with me, so "
         "they miss my messages. Ask them to open a private chat with me and press Start."
     ]
     assert await bot.fetchval("SELECT COUNT(*) FROM outbox WHERE state = 'failed'") == 2
