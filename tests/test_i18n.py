@@ -14,6 +14,7 @@ import pytest
 from babel import Locale
 from babel.messages.plurals import get_plural
 
+import coworkbot
 from bot.app import App
 from bot.config import BotSection, Config
 from bot.i18n import (
@@ -189,7 +190,7 @@ def test_plural_forms_follow_each_language() -> None:
 
 def test_every_command_is_described_in_every_language_for_the_menu() -> None:
     """Telegram takes descriptions of 1 to 256 characters (Bot API, BotCommand)."""
-    app = App(Config(path=None, bot=BotSection()), [])
+    app = App(Config(path=None, bot=BotSection()), [], routers=coworkbot.routers())
     translator = app.translator
     missing = [c.name for c in app.registry.commands.values() if not translator.has(f"cmd.{c.key}")]
     assert missing == []
@@ -205,13 +206,13 @@ def test_every_command_is_described_in_every_language_for_the_menu() -> None:
             assert 3 <= len(description) <= 256, (lang, command.name)
 
 
-SPEAKERS = {"say", "t", "message", "ArgError"}
+SPEAKERS = {"say", "t", "message", "ArgError", "Refusal"}
 KEY = re.compile(r"[a-z][a-z_]*(?:\.[a-z0-9_]+)+")
 
 
 def keys_in_code() -> list[tuple[str, str]]:
     """Message keys written literally in the code: `ctx.say("key")`, `loc.t("key")`,
-    `message("key")`, `ArgError("key")`, and `("button.key", command)` buttons."""
+    `message("key")`, `ArgError("key")`, `Refusal("key")`, and `("button.key", command)` buttons."""
     found = []
     for path in sorted([*ROOT.glob("bot/**/*.py"), *ROOT.glob("handlers/**/*.py")]):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):

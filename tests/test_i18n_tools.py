@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 MODULE = '''"""A capability written the old way."""
 
-from bot.dispatcher import Router
+from bot.registry import Router
 from bot.i18n import Catalog
 
 MESSAGES: Catalog = {
@@ -147,7 +147,7 @@ def test_the_repository_catalogs_are_up_to_date() -> None:
 def test_an_installed_bot_finds_its_catalogs(tmp_path: Path) -> None:
     """The .po files are package data: a wheel carries them and, installed, they load."""
     source = tmp_path / "src"
-    for name in ("bot", "handlers", "storage", "locales"):
+    for name in ("coworkbot", "bot", "handlers", "storage", "locales"):
         shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, source / name)

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from handlers.mentions import defuse_mentions
-from handlers.presence import (
+from handlers.presence.calc import (
     attendance,
     attendance_csv,
     cutoff,

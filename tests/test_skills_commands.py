@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.testing import BotHarness
-from handlers.skills import MAX_SKILLS
+from handlers.skills.commands import MAX_SKILLS
 from tests.test_skills_support import check_in, execute, member_id, only, snapshot
 
 

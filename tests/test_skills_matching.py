@@ -9,18 +9,17 @@ import pytest
 
 from bot.arguments import ArgError
 from bot.i18n import Formatter, Localizer, Translator
-from handlers.skills import (
+from handlers.skills.arguments import HelpQuestion, SkillList
+from handlers.skills.matching import (
     MAX_SKILL_LEN,
-    HelpQuestion,
-    SkillList,
     expires_at,
     rank_matches,
-    reach,
     skill_matches,
     skill_tag,
     skill_words,
     valid_skill,
 )
+from handlers.skills.requests import reach
 from storage.members import Identity, Member, MemberRole, MemberStatus
 from storage.skills import SkillHolder
 

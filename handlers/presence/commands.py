@@ -1,216 +1,27 @@
-"""Presence: who is at the space now, who is coming, and how often everyone came.
-
-A visit runs from a check-in to a check-out. Nobody is asked to remember to check out:
-at the space's closing time the open visits are closed *at* that time, and a visit
-still open at the end of its day is closed at 23:59 of that day and flagged, so no
-visit ever spans midnight and the day counts that costs are split by stay honest.
-
-The closing is decided from stored state alone (`settle`): the job runs it every
-minute, and so does every presence command before it reads anything, so a late tick,
-a tick after a restart, or a command that beats the tick all see the same truth and
-close each visit exactly once.
-"""
+"""Checking in and out, who is in and who is coming, one's history, the month's figures."""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from collections.abc import Sequence
+from datetime import date, timedelta
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo
 
 from bot.arguments import Rest, YearMonth
-from bot.context import Context, Render, Runtime
-from bot.dispatcher import Role, Router, Where
+from bot.context import MemberContext
 from bot.events import Document
 from bot.i18n import Localizer, Markup, join
+from bot.registry import Role, Where
 from handlers.members import clean_text
 from handlers.mentions import defuse_mentions
+from handlers.presence import router
+from handlers.presence.calc import attendance, attendance_csv, month_range, month_stats
+from handlers.presence.closing import settle
 from storage.members import Member, MemberStatus
-from storage.presence import ClosedBy, Closing, Visit
-from storage.spaces import Space
+from storage.presence import ClosedBy, Closing
 
 MAX_NOTE = 200
-END_OF_DAY = time(23, 59)
 PLAN_DAYS_AHEAD = 90
 HIDDEN = "hidden"
-CSV_HEADER = ("member", "date", "in", "out", "minutes", "closed_by")
-
-
-router = Router("presence")
-
-
-# -- pure calculations ------------------------------------------------------------------
-
-
-def local_instant(day: date, wall: time, tz: ZoneInfo) -> datetime:
-    """The UTC instant of a wall-clock time on a local day.
-
-    A time the clock skips (spring forward) lands one hour later, as a wall clock shows
-    it; a time that happens twice (fall back) is its first occurrence.
-    """
-    return datetime.combine(day, wall, tzinfo=tz).astimezone(UTC)
-
-
-def parse_hhmm(text: str | None) -> time | None:
-    if not text:
-        return None
-    hours, _, minutes = text.partition(":")
-    return time(int(hours), int(minutes))
-
-
-def cutoff(visit: Visit, closing_time: str | None, tz: ZoneInfo) -> Closing:
-    """When an open visit ends by itself: its day's closing time, else 23:59 of its day.
-
-    A check-in after the closing time (someone working late) is not closed in the past:
-    it runs to the end of its day like a space with no closing time.
-    """
-    end_of_day = max(local_instant(visit.local_date, END_OF_DAY, tz), visit.checkin_at)
-    closing = parse_hhmm(closing_time)
-    if closing is not None:
-        at = local_instant(visit.local_date, closing, tz)
-        if visit.checkin_at < at <= end_of_day:
-            return Closing(visit.id, at, ClosedBy.CLOSING)
-    return Closing(visit.id, end_of_day, ClosedBy.MIDNIGHT)
-
-
-def due_closings(
-    visits: Iterable[Visit], closing_time: str | None, tz: ZoneInfo, now: datetime
-) -> list[tuple[Visit, Closing]]:
-    """The open visits whose cut-off has come, each with the closing that ends it."""
-    out = []
-    for visit in visits:
-        closing = cutoff(visit, closing_time, tz)
-        if visit.is_open and closing.at <= now:
-            out.append((visit, closing))
-    return out
-
-
-@dataclass(frozen=True)
-class Attendance:
-    days: int
-    time: timedelta
-
-
-def attendance(visits: Iterable[Visit], now: datetime) -> Attendance:
-    """Distinct days with a visit, and time spent (an open visit counts up to now)."""
-    days: set[date] = set()
-    spent = timedelta(0)
-    for visit in visits:
-        days.add(visit.local_date)
-        spent += visit.length(now)
-    return Attendance(len(days), spent)
-
-
-@dataclass(frozen=True)
-class MonthStats:
-    days_open: int
-    average: Decimal
-    peak: int
-    peak_day: date | None
-    days_per_member: Mapping[int, int]
-
-
-def month_stats(visits: Iterable[Visit]) -> MonthStats:
-    """Days with anyone in, people per day (average and peak), days per member.
-
-    People per day counts each member once a day however often they came and went.
-    The peak day is the earliest of equal peaks, so the answer is stable.
-    """
-    pairs = {(v.local_date, v.member_id) for v in visits}
-    per_day = Counter(day for day, _ in pairs)
-    per_member = Counter(member for _, member in pairs)
-    if not per_day:
-        return MonthStats(0, Decimal(0), 0, None, {})
-    peak_day = min(per_day, key=lambda d: (-per_day[d], d))
-    average = (Decimal(len(pairs)) / len(per_day)).quantize(Decimal("0.1"), ROUND_HALF_UP)
-    return MonthStats(len(per_day), average, per_day[peak_day], peak_day, dict(per_member))
-
-
-def month_range(month: YearMonth) -> tuple[date, date]:
-    return month.first_day, month.next.first_day - timedelta(days=1)
-
-
-def spreadsheet_safe(text: str) -> str:
-    """Keep a name from being run as a formula when the CSV is opened in a spreadsheet."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def attendance_csv(visits: Iterable[Visit], names: Mapping[int, str], tz: ZoneInfo) -> bytes:
-    """One row per visit: member, date, in, out, minutes, closed_by (times local HH:MM).
-
-    An open visit has no out, minutes or closed_by yet.
-    """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    for visit in visits:
-        out = visit.checkout_at
-        writer.writerow(
-            (
-                spreadsheet_safe(names.get(visit.member_id, f"#{visit.member_id}")),
-                visit.local_date.isoformat(),
-                visit.checkin_at.astimezone(tz).strftime("%H:%M"),
-                out.astimezone(tz).strftime("%H:%M") if out else "",
-                int((out - visit.checkin_at).total_seconds() // 60) if out else "",
-                visit.closed_by.value if visit.closed_by else "",
-            )
-        )
-    return buffer.getvalue().encode("utf-8")
-
-
-# -- closing visits that are over ---------------------------------------------------------
-
-
-async def settle(ctx: Context, *, quiet_for: int | None = None) -> list[tuple[Visit, Closing]]:
-    """Close every open visit of the space whose cut-off has come, and tell each member.
-
-    Run by the job and by each presence command before it reads, so nobody ever sees a
-    visit that should have ended. The member `quiet_for` is not notified: the command
-    they just sent answers them instead.
-    """
-    space = ctx.space
-    assert space is not None
-    due = due_closings(
-        await ctx.session.presence.open_visits(space.id), space.closing_time, space.tz, ctx.now
-    )
-    if not due:
-        return []
-    await ctx.session.presence.close([closing for _, closing in due])
-    members = {m.id: m for m in await ctx.session.members.of_space(space.id)}
-    for visit, closing in due:
-        member = members.get(visit.member_id)
-        if member is None or member.status is MemberStatus.LEFT or member.id == quiet_for:
-            continue
-        await ctx.notify(member, closing_notice(space, visit, closing))
-    return due
-
-
-def closing_notice(space: Space, visit: Visit, closing: Closing) -> Render:
-    def render(loc: Localizer) -> Markup:
-        return loc.t(
-            f"notice.{closing.closed_by.value}",
-            space=space.name,
-            day=loc.fmt.day(visit.local_date),
-            time=loc.fmt.time(closing.at),
-            duration=loc.fmt.duration(closing.at - visit.checkin_at),
-        )
-
-    return render
-
-
-@router.job("presence.closing", every=timedelta(minutes=1))
-async def closing_job(rt: Runtime) -> None:
-    """Close visits at closing time and at the end of their day, in every space."""
-
-    async def work(ctx: Context) -> None:
-        await settle(ctx)
-
-    await rt.each_space(work)
 
 
 # -- check in and out -------------------------------------------------------------------
@@ -221,8 +32,7 @@ def is_hidden(member: Member) -> bool:
 
 
 @router.command("checkin", aliases=["in"], role=Role.MEMBER, where=Where.ANY)
-async def checkin(ctx: Context, note: Annotated[str, Rest(MAX_NOTE)] = "") -> None:
-    assert ctx.space is not None and ctx.member is not None and ctx.msg is not None
+async def checkin(ctx: MemberContext, note: Annotated[str, Rest(MAX_NOTE)] = "") -> None:
     space, member = ctx.space, ctx.member
     await settle(ctx)
     current = await ctx.session.presence.open_visit(member.id)
@@ -253,8 +63,7 @@ async def checkin(ctx: Context, note: Annotated[str, Rest(MAX_NOTE)] = "") -> No
 
 
 @router.command("checkout", aliases=["out"], role=Role.MEMBER, where=Where.ANY)
-async def checkout(ctx: Context) -> None:
-    assert ctx.member is not None
+async def checkout(ctx: MemberContext) -> None:
     member = ctx.member
     for closed, closing in await settle(ctx, quiet_for=member.id):
         if closed.member_id == member.id:
@@ -292,8 +101,7 @@ def named_list(loc: Localizer, members: Sequence[Member]) -> str:
 
 
 @router.command("who", role=Role.MEMBER, where=Where.ANY)
-async def who(ctx: Context) -> None:
-    assert ctx.space is not None
+async def who(ctx: MemberContext) -> None:
     space = ctx.space
     await settle(ctx)
     present = await ctx.session.presence.open_visits(space.id)
@@ -340,8 +148,7 @@ async def who(ctx: Context) -> None:
 
 
 @router.command("going", role=Role.MEMBER, where=Where.ANY)
-async def going(ctx: Context, day: date | None = None) -> None:
-    assert ctx.space is not None and ctx.member is not None
+async def going(ctx: MemberContext, day: date | None = None) -> None:
     space, member = ctx.space, ctx.member
     wanted = day or ctx.today
     shown = ctx.fmt.day(wanted)
@@ -372,16 +179,16 @@ async def going(ctx: Context, day: date | None = None) -> None:
 
 
 @router.command("notgoing", role=Role.MEMBER, where=Where.ANY)
-async def notgoing(ctx: Context, day: date | None = None) -> None:
-    assert ctx.member is not None
+async def notgoing(ctx: MemberContext, day: date | None = None) -> None:
     wanted = day or ctx.today
     removed = await ctx.session.presence.unplan(ctx.member.id, wanted)
     await ctx.say("notgoing.done" if removed else "notgoing.none", day=ctx.fmt.day(wanted))
 
 
 @router.command("privacy", role=Role.MEMBER, where=Where.ANY)
-async def privacy(ctx: Context, visibility: Literal["visible", "hidden"] | None = None) -> None:
-    assert ctx.member is not None
+async def privacy(
+    ctx: MemberContext, visibility: Literal["visible", "hidden"] | None = None
+) -> None:
     if visibility is None:
         hidden = is_hidden(ctx.member)
         other = "visible" if hidden else "hidden"
@@ -398,8 +205,7 @@ async def privacy(ctx: Context, visibility: Literal["visible", "hidden"] | None 
 
 
 @router.command("me", role=Role.MEMBER, where=Where.ANY)
-async def me(ctx: Context) -> None:
-    assert ctx.space is not None and ctx.member is not None
+async def me(ctx: MemberContext) -> None:
     await settle(ctx)
     this = YearMonth.of(ctx.today)
     first, _ = month_range(this.previous)
@@ -428,8 +234,7 @@ async def me(ctx: Context) -> None:
 
 
 @router.command("stats", role=Role.MEMBER, where=Where.ANY)
-async def stats(ctx: Context, month: YearMonth | None = None) -> None:
-    assert ctx.space is not None and ctx.member is not None and ctx.msg is not None
+async def stats(ctx: MemberContext, month: YearMonth | None = None) -> None:
     space = ctx.space
     await settle(ctx)
     wanted = month or YearMonth.of(ctx.today)
@@ -466,8 +271,7 @@ async def stats(ctx: Context, month: YearMonth | None = None) -> None:
 
 
 @router.command("export attendance", role=Role.ADMIN, where=Where.PRIVATE)
-async def export_attendance(ctx: Context, month: YearMonth | None = None) -> None:
-    assert ctx.space is not None
+async def export_attendance(ctx: MemberContext, month: YearMonth | None = None) -> None:
     space = ctx.space
     await settle(ctx)
     wanted = month or YearMonth.of(ctx.today)
