@@ -160,7 +160,7 @@ class Dispatcher:
         try:
             values = await parse_args(ctx, command.params, args)
         except ArgError as err:
-            usage = self.registry.usage(command, ctx)
+            usage = self.registry.usage(command, ctx, typed=parsed.word)
             await ctx.reply(
                 Markup(f"{ctx.t(err.key, **err.values)}\n{ctx.t('dispatch.usage')} {usage}")
             )

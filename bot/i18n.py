@@ -165,6 +165,7 @@ class Translator:
         self.default_language = default_language
         self.languages = tuple(sorted(self.catalogs))
         self._source = self.catalogs[SOURCE_LANGUAGE]
+        self._words: dict[str, frozenset[str]] = {}
 
     def message_keys(self) -> list[str]:
         return sorted(self._source.messages)
@@ -182,6 +183,24 @@ class Translator:
 
     def language(self, wanted: str | None) -> str:
         return wanted if wanted in self.catalogs else self.default_language
+
+    def words(self, key: str) -> frozenset[str]:
+        """What people may type for a `word.*` message, in any language: each catalog's
+        text, `|` between spellings (Italian `word.hidden` is `nascosto|nascosta`)."""
+        found = self._words.get(key)
+        if found is None:
+            spellings = {
+                spelling.strip().casefold()
+                for lang in self.languages
+                if self.translated(lang, key)
+                for spelling in str(self.text(lang, key)).split("|")
+            }
+            found = self._words[key] = frozenset(spellings - {""})
+        return found
+
+    def word(self, lang: str, key: str) -> str:
+        """The word a reader of `lang` is shown for a `word.*` message: its first spelling."""
+        return str(self.text(lang, key)).split("|")[0].strip()
 
     def _find(self, lang: str, key: str) -> tuple[LanguageCatalog, Text]:
         catalog = self.catalogs.get(lang)

@@ -92,7 +92,7 @@ def caller_role(ctx: Context) -> Role:
     return Role.ADMIN if ctx.member.is_admin else Role.MEMBER
 
 
-@router.command("help", role=Role.ANYONE)
+@router.command("help", local={"it": "aiuto"}, role=Role.ANYONE)
 async def help_(ctx: CommandContext, command: Annotated[str, Rest(64)] = "") -> None:
     registry = ctx.rt.registry
     if command:
@@ -119,7 +119,8 @@ async def help_(ctx: CommandContext, command: Annotated[str, Rest(64)] = "") -> 
         for c in visible:
             mark = f" {ctx.t('help.private_mark')}" if c.where is Where.PRIVATE else ""
             lines.append(Markup(f"{registry.usage(c, ctx)} — {ctx.t(f'cmd.{c.key}')}{mark}"))
-    lines.append(Markup(f"\n{ctx.t('help.more', help=f'{ctx.prefix}help')}"))
+    help_name = registry.commands["help"].name_in(ctx.lang)
+    lines.append(Markup(f"\n{ctx.t('help.more', help=f'{ctx.prefix}{help_name}')}"))
     await ctx.reply(join(lines))
 
 
@@ -130,13 +131,19 @@ def describe(ctx: Context, command: Command) -> Markup:
         Role.ADMIN: "admin",
         Role.CHAT_ADMIN: "chat_admin",
     }[command.role]
-    return ctx.t(
+    detail = ctx.t(
         "help.detail",
         usage=ctx.rt.registry.usage(command, ctx),
         description=ctx.t(f"cmd.{command.key}"),
         who=ctx.t(f"help.who.{who}"),
         where=ctx.t(f"help.where.{command.where.value}"),
     )
+    shown = command.name_in(ctx.lang)
+    others = [n for n in (command.name, *command.aliases) if n != shown]
+    if not others:
+        return detail
+    also = ctx.t("help.also", names=", ".join(f"{ctx.prefix}{n}" for n in others))
+    return Markup(f"{detail}\n{also}")
 
 
 # -- setup, join, leave -----------------------------------------------------------------

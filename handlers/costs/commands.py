@@ -156,7 +156,7 @@ async def cost_add(ctx: MemberContext, spec: CostSpec) -> None:
     )
 
 
-@router.command("costs")
+@router.command("costs", local={"it": "spese"})
 async def costs(ctx: MemberContext) -> None:
     active = await ctx.session.costs.active(ctx.space.id)
     if not active:
@@ -262,7 +262,7 @@ async def due(ctx: MemberContext) -> None:
     await ctx.reply(join(out))
 
 
-@router.command("paid")
+@router.command("paid", local={"it": "pagato"})
 async def paid(ctx: MemberContext, args: PaidArgs) -> None:
     payer = args.member or ctx.member
     if payer.id != ctx.member.id and not ctx.member.is_admin:
