@@ -224,7 +224,7 @@ async def test_german_on_telegram(server: FakeTelegram, tmp_path: Path) -> None:
     try:
         # The menu a German Telegram shows: German descriptions, for members and admins.
         menu = dict(server.commands[("default", "de")])
-        assert menu["checkin"] == "du bist jetzt im Space"
+        assert menu["checkin"] == "einchecken: Du bist jetzt im Space"
         assert dict(server.commands[("all_chat_administrators", "de")])["approve"] == (
             "eine Beitrittsanfrage annehmen"
         )
@@ -272,7 +272,7 @@ async def test_german_on_matrix(matrix: MatrixWorld) -> None:
     help_ = await world.command(anna, "!help checkin")
     assert help_[0].body.splitlines() == [
         "!checkin [Notiz]",
-        "du bist jetzt im Space",
+        "einchecken: Du bist jetzt im Space",
         "Wer: Mitglieder. Wo: überall.",
         "Auch: !in, !entro",
     ]
