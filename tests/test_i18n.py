@@ -30,7 +30,7 @@ from bot.i18n import (
     to_plain,
 )
 from bot.transports.telegram.split import TEXT_LIMIT
-from tests.test_fuzz import html_problem, utf16_length
+from tests.support.markup import html_problem, utf16_length
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -206,7 +206,7 @@ def test_every_command_is_described_in_every_language_for_the_menu() -> None:
             assert 3 <= len(description) <= 256, (lang, command.name)
 
 
-SPEAKERS = {"say", "t", "message", "ArgError", "Refusal"}
+SPEAKERS = {"say", "t", "message", "ArgError", "Refusal", "Said"}
 KEY = re.compile(r"[a-z][a-z_]*(?:\.[a-z0-9_]+)+")
 
 

@@ -20,8 +20,8 @@ from bot.flood import FloodGuard
 from bot.i18n import Translator
 from bot.registry import Registry
 from bot.testing import BotHarness
-from tests.fake_telegram import FakeLimits, FakeTelegram, TelegramBot
-from tests.synapse.people import MatrixWorld, RunningClock
+from tests.support.fake_telegram import FakeLimits, FakeTelegram, TelegramBot
+from tests.support.synapse.people import MatrixWorld, RunningClock
 
 ROME = ZoneInfo("Europe/Rome")
 WEDNESDAY = date(2026, 11, 25)  # the harness's day
@@ -218,6 +218,7 @@ async def server() -> AsyncIterator[FakeTelegram]:
     await fake.close()
 
 
+@pytest.mark.http
 async def test_german_on_telegram(server: FakeTelegram, tmp_path: Path) -> None:
     tg = await TelegramBot(server, tmp_path, clock=FakeClock(at(9)), speed=20).start()
     tg.app.dispatcher.flood = FloodGuard(limit=1_000_000)

@@ -18,7 +18,7 @@ import aiohttp
 import pytest
 
 import coworkbot
-from bot.context import Context
+from bot.context import Letter, MemberContext
 from bot.events import ChatRef, Document, OutgoingMessage, Platform
 from bot.i18n import Markup
 from bot.registry import Role, Router
@@ -26,7 +26,7 @@ from bot.testing import BotHarness
 from bot.transports.base import DeliveryError
 from bot.transports.telegram.transport import Timeouts
 from storage.members import MemberStatus
-from tests.fake_telegram import (
+from tests.support.fake_telegram import (
     FakeChat,
     FakeLimits,
     FakeTelegram,
@@ -36,7 +36,10 @@ from tests.fake_telegram import (
     eventually,
 )
 
-pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+pytestmark = [
+    pytest.mark.http,
+    pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning"),
+]
 
 SPEED = 4  # Telegram's periods divided by this, on both sides
 FANOUT = 300
@@ -45,12 +48,13 @@ reminders = Router("reminders_for_tests")
 
 
 @reminders.command("remindall", role=Role.ADMIN)
-async def remind_all(ctx: Context) -> None:
+async def remind_all(ctx: MemberContext) -> None:
     """A job-like fan-out: one private reminder to every active member."""
-    assert ctx.space is not None
-    for member in await ctx.session.members.of_space(ctx.space.id, MemberStatus.ACTIVE):
-        text = Markup(f"Reminder #{member.id}: your share of the heating is due.")
-        await ctx.notify(member, lambda loc, text=text: text)
+    members = await ctx.session.members.of_space(ctx.space.id, MemberStatus.ACTIVE)
+    await ctx.send_private(
+        Letter(m, lambda loc, n=m.id: Markup(f"Reminder #{n}: your share of the heating is due."))
+        for m in members
+    )
 
 
 @pytest.fixture

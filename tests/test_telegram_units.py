@@ -20,7 +20,7 @@ from bot.transports.telegram.menu import command_menu
 from bot.transports.telegram.split import split_html, utf16_len, visible_len, visible_text
 from bot.transports.telegram.transport import plan
 from bot.transports.telegram.updates import AnonymousCommand, convert
-from tests.fake_telegram import ANONYMOUS_ADMIN_ID, BOT_ID, BOT_USERNAME, TOKEN, parse_html
+from tests.support.fake_telegram import ANONYMOUS_ADMIN_ID, BOT_ID, BOT_USERNAME, TOKEN, parse_html
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 

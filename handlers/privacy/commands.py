@@ -1,50 +1,34 @@
-"""Members' control over their data: `link` two accounts, `myexport`, `forgetme`.
-
-All three walk the same list of repositories (`personal_data`), each of which knows
-how to export, erase and merge its own rows about a member; a new capability with
-member rows adds one line there.
-
-`forgetme` keeps the ledger whole: the member row stays as an anonymous placeholder
-(`#<id>`, no name, no account), so visits counted for attendance splits, kudos and
-cost shares and payments still add up, while the name, the accounts, skills, notes,
-planned days, help request texts and the private rooms kept for Matrix accounts are
-gone, also from the outbox (messages that named the person are blanked; the goodbye is
-blanked once delivered, and on Matrix its room is forgotten then).
-
-The three commands are registered for anyone, in private: `link <code>` must work
-from an account the bot does not know yet, and `myexport`/`forgetme` must work for
-people who are pending or have left too (their data is still here). Each handler says
-itself who may use it.
-"""
+"""The privacy commands (`link`, `myexport`, `forgetme`) and the wipe job."""
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
-import secrets
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Annotated, Literal
 
 from bot.arguments import Rest
 from bot.context import CommandContext, Context, MemberContext, Refusal, Runtime
-from bot.events import ChatRef, Document, Platform, UserRef
-from bot.i18n import escape, to_plain
-from bot.registry import Role, Router, Where
+from bot.events import ChatRef, Document, Platform
+from bot.registry import Role, Where
+from handlers.privacy import router
+from handlers.privacy.codes import (
+    LINK_TTL,
+    account_label,
+    code_hash,
+    new_code,
+    normalize_code,
+    other_prefix,
+    platform_name,
+    show_code,
+)
+from handlers.privacy.traces import outbox_plan, traces
 from storage import Session
 from storage.db import to_db
 from storage.members import Member, MemberStatus
-from storage.privacy import OutboxText, PersonalData
+from storage.privacy import PersonalData
 
-LINK_TTL = timedelta(minutes=10)
-CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud, typed by hand
-CODE_LENGTH = 8
 EXPORT_FORMAT = "coworkbot-export/1"
-
-
-router = Router("privacy")
 
 
 def personal_data(session: Session) -> list[tuple[str, PersonalData]]:
@@ -61,46 +45,6 @@ def personal_data(session: Session) -> list[tuple[str, PersonalData]]:
         ("privacy", session.privacy),
         ("member", session.members),
     ]
-
-
-# -- link codes: pure --------------------------------------------------------------------
-
-
-def new_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-
-
-def normalize_code(text: str) -> str | None:
-    """`abcd-efgh`, `ABCD EFGH` → `ABCDEFGH`; None if it cannot be a code at all."""
-    code = re.sub(r"[\s\-_.]", "", text).upper()
-    if len(code) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in code):
-        return None
-    return code
-
-
-def show_code(code: str) -> str:
-    half = CODE_LENGTH // 2
-    return f"{code[:half]}-{code[half:]}"
-
-
-def code_hash(code: str) -> str:
-    return hashlib.sha256(code.encode("ascii")).hexdigest()
-
-
-def other_prefix(rt: Runtime, platform: str) -> str:
-    """How the code will be typed on the other platform: Matrix uses its own prefix."""
-    return "/" if platform == Platform.MATRIX else rt.matrix_prefix
-
-
-def platform_name(ctx: Context, platform: str) -> str:
-    key = f"platform.{platform}"
-    return str(ctx.t(key)) if ctx.rt.translator.has(key) else platform
-
-
-def account_label(user: UserRef) -> str:
-    if user.platform == Platform.MATRIX:
-        return user.user_id
-    return f"{user.display_name} (@{user.username})" if user.username else user.display_name
 
 
 # -- link --------------------------------------------------------------------------------
@@ -309,95 +253,6 @@ async def erase(ctx: Context, memberships: Sequence[Member]) -> None:
         for _, repo in repos:
             await repo.erase_member(member.id, ctx.now)
         await ctx.session.privacy.record_erasure(member.id, member.space_id, ctx.now)
-
-
-# -- finding a person in the outbox: pure --------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Traces:
-    """What could name a person in a message: texts they wrote or are called by, and
-    the chats that are theirs (a private chat's id is the user id)."""
-
-    texts: frozenset[str]
-    chats: frozenset[str]
-
-
-def traces(exports: Iterable[Mapping[str, object]]) -> Traces:
-    texts: set[str] = set()
-    chats: set[str] = set()
-    for export in exports:
-        member = _dict(export.get("member"))
-        for key in ("name", "username"):
-            value = member.get(key)
-            if isinstance(value, str) and value:
-                texts.add(value)
-        for account in _list(member.get("accounts")):
-            identity = _dict(account).get("account")
-            if isinstance(identity, str):
-                user_id = identity.partition(":")[2]
-                chats.add(user_id)
-                texts.add(user_id)
-        for visit in _list(_dict(export.get("presence")).get("visits")):
-            note = _dict(visit).get("note")
-            if isinstance(note, str) and note:
-                texts.add(note)
-        skills = _dict(export.get("skills"))
-        for skill in _list(skills.get("skills")):
-            label = _dict(skill).get("skill")
-            if isinstance(label, str) and label:
-                texts.add(label)
-        for request in _list(skills.get("requests_asked")):
-            question = _dict(request).get("question")
-            if isinstance(question, str) and question:
-                texts.update(line for line in question.splitlines() if line.strip())
-    return Traces(frozenset(texts), frozenset(chats))
-
-
-def _dict(value: object) -> Mapping[str, object]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _list(value: object) -> list[object]:
-    return value if isinstance(value, list) else []
-
-
-def folded(text: str) -> str:
-    """Letters and digits only, case folded: survives escaping, mention-defusing, markup."""
-    return "".join(ch for ch in text.casefold() if ch.isalnum())
-
-
-def mentions(text: str, found: Traces) -> bool:
-    plain = to_plain(text)
-    flat = folded(plain)
-    for needle in found.texts:
-        if needle in text or needle in plain or str(escape(needle)) in text:
-            return True
-        key = folded(needle)
-        if key and key in flat:
-            return True
-    return False
-
-
-@dataclass(frozen=True)
-class OutboxPlan:
-    blank: list[int]
-    wipe_later: list[int]
-
-
-def outbox_plan(rows: Sequence[OutboxText], found: Traces, member_ids: set[int]) -> OutboxPlan:
-    """Messages to the person are blanked (queued ones cancelled: nobody is there to read
-    them); delivered messages naming them are blanked; queued messages to others that
-    name them still go out, and are blanked once delivered."""
-    blank: list[int] = []
-    later: list[int] = []
-    for row in rows:
-        theirs = row.private and (row.chat_id in found.chats or row.member_id in member_ids)
-        if theirs or (not row.pending and mentions(row.text, found)):
-            blank.append(row.id)
-        elif mentions(row.text, found):
-            later.append(row.id)
-    return OutboxPlan(blank, later)
 
 
 # -- the wipe job ----------------------------------------------------------------------------

@@ -1,74 +1,27 @@
-"""Membership: spaces are set up, people join (openly or with approval), admins manage roles
-and settings, and everyone picks their language.
-
-Spaces also come from `[[spaces]]` in the config: a space is matched by name; values
-changed in the file since the last start are applied, values changed in chat with `set`
-are kept otherwise, so neither side silently undoes the other.
-"""
+"""Membership commands: start and help, setup, join and leave, approvals, roles, settings,
+language, and which space private commands mean."""
 
 from __future__ import annotations
 
-import json
-import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Literal
 
 from bot.arguments import ArgError, Rest
-from bot.config import Config, SpaceSection, valid_currency, valid_hhmm, valid_timezone
-from bot.context import CommandContext, Context, MemberContext, Runtime, message
+from bot.config import valid_currency, valid_hhmm, valid_timezone
+from bot.context import CommandContext, Context, Letter, MemberContext, Refusal, message
 from bot.events import Kind
 from bot.i18n import LANGUAGES, Localizer, Markup, escape, join, language_name
-from bot.registry import Command, Role, Router, Where
-from storage.members import Member, MemberRole, MembersRepo, MemberStatus
+from bot.registry import Command, Role, Where
+from handlers.members import router
+from handlers.members.arguments import (
+    MAX_NAME,
+    Language,
+    MemberName,
+    clean_name,
+    language_code,
+    languages_list,
+)
+from storage.members import Member, MemberRole, MemberStatus
 from storage.spaces import Space
-
-log = logging.getLogger(__name__)
-
-MAX_NAME = 64
-
-
-router = Router("members")
-
-
-@dataclass(frozen=True)
-class MemberArg:
-    """A member of the caller's space, written as `#12`, `@username` or a (unique) name."""
-
-    rest: ClassVar[bool] = False
-    member: Member
-
-    @classmethod
-    async def convert(cls, text: str, ctx: Context) -> MemberArg:
-        if ctx.space is None:
-            raise ArgError("dispatch.missing_argument")
-        found = await ctx.session.members.find(ctx.space.id, text)
-        ref = text[:MAX_NAME]
-        if not found:
-            raise ArgError("members.no_such_member", ref=ref, members=f"{ctx.prefix}members")
-        if len(found) > 1:
-            names = ", ".join(f"{m.display_name} (#{m.id})" for m in found[:5])
-            raise ArgError("members.ambiguous", ref=ref, names=names)
-        return cls(found[0])
-
-
-@dataclass(frozen=True)
-class MemberName(MemberArg):
-    """Like MemberArg, but takes the rest of the line, so names may have spaces."""
-
-    rest: ClassVar[bool] = True
-
-
-def clean_text(text: str, limit: int | None = None) -> str:
-    """Text fit to show and store: control characters gone, whitespace collapsed, capped."""
-    printable = "".join(ch if ch.isprintable() else " " for ch in text)
-    return " ".join(printable.split())[:limit]
-
-
-def clean_name(text: str) -> str:
-    return clean_text(text, MAX_NAME)
-
 
 # -- start and help ---------------------------------------------------------------------
 
@@ -250,25 +203,27 @@ async def left_the_group(ctx: Context) -> None:
 # -- admins decide ----------------------------------------------------------------------
 
 
+def pending(who: MemberName) -> Member:
+    """The member whose request to join an admin decides, or a Refusal if there is none."""
+    if who.member.status is not MemberStatus.PENDING:
+        raise Refusal("approve.not_pending", name=who.member.display_name)
+    return who.member
+
+
 @router.command("approve", role=Role.ADMIN)
 async def approve(ctx: MemberContext, who: MemberName) -> None:
-    target = who.member
-    if target.status is not MemberStatus.PENDING:
-        await ctx.say("approve.not_pending", name=target.display_name)
-        return
+    target = pending(who)
     await ctx.session.members.set_status(target.id, MemberStatus.ACTIVE, ctx.now)
     await ctx.say("approve.done", name=target.display_name)
-    await ctx.notify(target, message("approve.welcome", space=ctx.space.name, help="/help"))
+    welcome = message("approve.welcome", space=ctx.space.name, help="/help")
+    await ctx.send_private([Letter(target, welcome)])
 
 
 @router.command("reject", role=Role.ADMIN)
 async def reject(ctx: MemberContext, who: MemberName) -> None:
-    target = who.member
-    if target.status is not MemberStatus.PENDING:
-        await ctx.say("approve.not_pending", name=target.display_name)
-        return
+    target = pending(who)
     await ctx.say("reject.done", name=target.display_name)
-    await ctx.notify(target, message("reject.notice", space=ctx.space.name))
+    await ctx.send_private([Letter(target, message("reject.notice", space=ctx.space.name))])
     # A refused request leaves no trace of the person; they may ask again.
     await ctx.session.members.delete_pending(target.id)
 
@@ -309,7 +264,7 @@ async def promote(ctx: MemberContext, who: MemberName) -> None:
         return
     await ctx.session.members.set_role(target.id, MemberRole.ADMIN)
     await ctx.say("promote.done", name=target.display_name)
-    await ctx.notify(target, message("promote.notice", space=ctx.space.name))
+    await ctx.send_private([Letter(target, message("promote.notice", space=ctx.space.name))])
 
 
 @router.command("demote", role=Role.ADMIN)
@@ -437,37 +392,6 @@ async def set_(ctx: MemberContext, key: SettingKey, value: Annotated[str, Rest(6
     await ctx.say("set.done", key=key, value=shown)
 
 
-def language_code(text: str, languages: Sequence[str]) -> str | None:
-    """The language meant by `de`, `DE`, `Deutsch`, `German` or `tedesco`: its code, or
-    its name in any language the bot speaks (CLDR's names, through Babel)."""
-    wanted = text.strip().casefold()
-    for code in languages:
-        names = {code, *(language_name(code, other).casefold() for other in languages)}
-        if wanted in names:
-            return code
-    return None
-
-
-def languages_list(languages: Sequence[str]) -> str:
-    return ", ".join(f"{language_name(code)} ({code})" for code in languages)
-
-
-@dataclass(frozen=True)
-class Language:
-    """One of the languages that have a catalog in locales/."""
-
-    rest: ClassVar[bool] = False
-    code: str
-
-    @classmethod
-    async def convert(cls, text: str, ctx: Context) -> Language:
-        languages = ctx.rt.translator.languages
-        code = language_code(text, languages)
-        if code is None:
-            raise ArgError("lang.unknown", value=text[:32], languages=languages_list(languages))
-        return cls(code)
-
-
 @router.command("lang")
 async def lang(ctx: MemberContext, language: Language | None = None) -> None:
     if language is None:
@@ -509,58 +433,3 @@ async def space(ctx: CommandContext, name: Annotated[str, Rest(MAX_NAME * 2)] = 
             await ctx.say("space.switched", space=chosen.name)
             return
     await ctx.say("space.unknown", name=name)
-
-
-# -- spaces from the config file ------------------------------------------------------------
-
-
-@router.on_startup
-async def sync_config_spaces(rt: Runtime, config: Config) -> None:
-    await apply_config_spaces(rt, config.spaces)
-
-
-async def apply_config_spaces(rt: Runtime, sections: Sequence[SpaceSection]) -> None:
-    """Create or update the `[[spaces]]` of the config, bind their chats, make their admins."""
-    for section in sections:
-        async with rt.store.transaction() as session:
-            now = rt.clock.now()
-            settings = section.settings()
-            space = await session.spaces.by_name(section.name)
-            if space is None:
-                space = await session.spaces.create(section.name, now, **settings)
-                log.info("space %r created from config", section.name)
-            else:
-                applied = json.loads(space.config_json or "{}")
-                changed = {k: v for k, v in settings.items() if k not in applied or applied[k] != v}
-                if changed:
-                    log.info("space %r: applying config changes %s", section.name, sorted(changed))
-                    await session.spaces.update(space.id, **changed)
-            await session.spaces.update(space.id, config_json=json.dumps(settings, sort_keys=True))
-            for platform, chat_id in section.chats.items():
-                owner = await session.spaces.by_chat(platform, chat_id)
-                if owner is not None and owner.id != space.id:
-                    log.error(
-                        "config: %s chat %s belongs to space %r, not %r; left as it is",
-                        platform,
-                        chat_id,
-                        owner.name,
-                        section.name,
-                    )
-                    continue
-                await session.spaces.bind_chat(space.id, platform, chat_id)
-            for identity in section.admins:
-                await _ensure_admin(session.members, space, identity, now)
-
-
-async def _ensure_admin(members: MembersRepo, space: Space, identity: str, now: datetime) -> None:
-    member = await members.by_identity(space.id, identity)
-    if member is None:
-        name = identity.partition(":")[2].lstrip("@").split(":")[0] or identity
-        await members.create(
-            space.id, identity, name, now, role=MemberRole.ADMIN, status=MemberStatus.ACTIVE
-        )
-        return
-    if member.status is not MemberStatus.ACTIVE:
-        await members.set_status(member.id, MemberStatus.ACTIVE, now)
-    if member.role is not MemberRole.ADMIN:
-        await members.set_role(member.id, MemberRole.ADMIN)
