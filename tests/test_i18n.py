@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import ast
 import re
+import shutil
+import subprocess
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -85,6 +87,33 @@ def test_every_translation_keeps_the_placeholders_and_the_tags() -> None:
                 if not key.startswith(PLAIN_TEXT) and Counter(TAGS.findall(form)) != tags:
                     problems.append(f"{lang} {key}: tags {TAGS.findall(form)} != {dict(tags)}")
     assert problems == []
+
+
+def test_no_text_starts_or_ends_with_a_newline() -> None:
+    """gettext's own check (msgfmt -c, which Poedit runs on save) refuses a translation
+    that begins or ends with a newline when its message id does not, and ids never do:
+    code puts blank lines between messages, not the catalog."""
+    translator = Translator()
+    edged = [
+        f"{lang} {key}"
+        for lang in LANGUAGES
+        for key in translator.message_keys()
+        for form in forms(translator.text(lang, key))
+        if form.startswith("\n") or form.endswith("\n")
+    ]
+    assert edged == []
+
+
+@pytest.mark.skipif(shutil.which("msgfmt") is None, reason="GNU gettext is not installed")
+def test_gnu_msgfmt_accepts_every_catalog() -> None:
+    """The catalogs pass gettext's own checks, as Poedit and Weblate run them."""
+    for path in sorted(ROOT.glob("locales/*/LC_MESSAGES/coworkbot.po")):
+        checked = subprocess.run(
+            ["msgfmt", "--check", "--output-file=/dev/null", str(path)],
+            capture_output=True,
+            text=True,
+        )
+        assert checked.returncode == 0, checked.stderr
 
 
 SAMPLES: dict[str, object] = {

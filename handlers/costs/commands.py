@@ -437,21 +437,29 @@ async def balance(ctx: MemberContext) -> None:
     charges, charges_left = fit([join(b) for b in blocks], room)
     if charges_left:
         export = f"{ctx.prefix}export costs"
-        charges.append(ctx.t("balance.more", count=charges_left, export=export))
+        charges.append(paragraph(ctx.t("balance.more", count=charges_left, export=export)))
     hint = f"{ctx.prefix}paid {ctx.t('balance.hint_args')}"
-    out = [ctx.t("balance.title"), *charges, ctx.t("balance.totals"), *totals]
-    out.append(ctx.t("balance.hint", paid=Markup(f"<code>{escape(hint)}</code>")))
+    out = [ctx.t("balance.title"), *charges, paragraph(ctx.t("balance.totals")), *totals]
+    out.append(paragraph(ctx.t("balance.hint", paid=Markup(f"<code>{escape(hint)}</code>"))))
     await ctx.reply(join(out))
 
 
+def paragraph(text: Markup) -> Markup:
+    """A blank line before `text`: the catalog's texts never start with a newline, which
+    gettext tools (msgfmt -c, Poedit) refuse when the message id does not."""
+    return Markup(f"\n{text}")
+
+
 def _charge_header(loc: Localizer, charge: Charge) -> Markup:
-    return loc.t(
-        "balance.charge",
-        id=charge.id,
-        name=charge.name,
-        period=period_text(loc, charge.period_start, charge.period_end),
-        amount=money(loc, charge.amount, charge.currency),
-        due=loc.fmt.day(charge.due_on),
+    return paragraph(
+        loc.t(
+            "balance.charge",
+            id=charge.id,
+            name=charge.name,
+            period=period_text(loc, charge.period_start, charge.period_end),
+            amount=money(loc, charge.amount, charge.currency),
+            due=loc.fmt.day(charge.due_on),
+        )
     )
 
 
