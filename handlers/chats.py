@@ -26,7 +26,7 @@ from typing import Literal
 
 from bot.context import CommandContext, Context, Letter, MemberContext, message
 from bot.events import ChatRef, Kind, Platform
-from bot.i18n import Catalog, Markup
+from bot.i18n import Markup
 from bot.registry import Role, Router, Where
 from bot.undelivered import chat_key, member_key
 from storage.db import to_db
@@ -34,105 +34,8 @@ from storage.members import MemberStatus
 
 log = logging.getLogger(__name__)
 
-MESSAGES: Catalog = {
-    "section.chats": {"en": "The group", "it": "Il gruppo"},
-    "cmd.set_topic": {
-        "en": "in a group with topics, the topic my posts go to",
-        "it": "in un gruppo con argomenti, l'argomento in cui scrivo i miei messaggi",
-    },
-    "usage.set_topic": {"en": "here|general", "it": "here|general"},
-    "chats.moved": {
-        "en": (
-            "<b>{space}</b> carries on here: this chat took the place of the old one"
-            " (Telegram upgrades a group to a supergroup by itself when a setting changes;"
-            " a Matrix room upgrade makes a new room). Nothing to do."
-        ),
-        "it": (
-            "<b>{space}</b> continua qui: questa chat ha preso il posto di quella vecchia"
-            " (Telegram trasforma da sé un gruppo in supergruppo quando cambia"
-            " un'impostazione; l'aggiornamento di una stanza Matrix crea una stanza nuova)."
-            " Non serve fare nulla."
-        ),
-    },
-    "chats.greeting": {
-        "en": (
-            "Hello! I help a coworking community from its chat: who is in, help between"
-            " members, shared costs. An administrator of this chat can make it a space"
-            " with {setup}."
-        ),
-        "it": (
-            "Ciao! Aiuto una comunità di coworking dalla sua chat: chi c'è, aiuto tra"
-            " membri, spese comuni. Un amministratore di questa chat può farne uno spazio"
-            " con {setup}."
-        ),
-    },
-    "chats.back": {
-        "en": "I'm back in the group of <b>{space}</b>.",
-        "it": "Sono di nuovo nel gruppo di <b>{space}</b>.",
-    },
-    "chats.cannot_read_here": {
-        "en": (
-            "But I cannot see the messages of this group, so commands may not reach me:"
-            " make me an administrator of the group, or turn my privacy mode off in"
-            " @BotFather (Bot Settings → Group Privacy → Turn off) and add me again."
-        ),
-        "it": (
-            "Però non vedo i messaggi di questo gruppo, quindi i comandi potrebbero non"
-            " arrivarmi: rendetemi amministratore del gruppo, oppure disattivate la mia"
-            " privacy in @BotFather (Bot Settings → Group Privacy → Turn off) e"
-            " aggiungetemi di nuovo."
-        ),
-    },
-    "chats.cannot_read_admins": {
-        "en": (
-            "I cannot see the messages of the group of <b>{space}</b>, so commands sent"
-            " there may not reach me. Make me an administrator of the group, or turn my"
-            " privacy mode off in @BotFather (Bot Settings → Group Privacy → Turn off)"
-            " and add me to the group again."
-        ),
-        "it": (
-            "Non vedo i messaggi del gruppo di <b>{space}</b>, quindi i comandi scritti lì"
-            " potrebbero non arrivarmi. Rendimi amministratore del gruppo, oppure disattiva"
-            " la mia privacy in @BotFather (Bot Settings → Group Privacy → Turn off) e"
-            " aggiungimi di nuovo al gruppo."
-        ),
-    },
-    "chats.removed_admins": {
-        "en": (
-            "I was removed from the group of <b>{space}</b>: announcements and the"
-            " group's commands stop until someone adds me back."
-        ),
-        "it": (
-            "Mi hanno rimosso dal gruppo di <b>{space}</b>: gli annunci e i comandi del"
-            " gruppo si fermano finché qualcuno non mi aggiunge di nuovo."
-        ),
-    },
-    "chats.blocked_admins": {
-        "en": (
-            "{name} blocked me: they get none of my private messages (reminders, shares,"
-            " answers) until they unblock me."
-        ),
-        "it": (
-            "{name} mi ha bloccato: non riceve i miei messaggi privati (promemoria, quote,"
-            " risposte) finché non mi sblocca."
-        ),
-    },
-    "chats.topic.no_topics": {
-        "en": "This group has no topics: my posts go to the group itself.",
-        "it": "Questo gruppo non ha argomenti: scrivo i miei messaggi nel gruppo stesso.",
-    },
-    "chats.topic.here": {
-        "en": "From now on my posts (announcements, requests, reminders) go to this topic.",
-        "it": "D'ora in poi scrivo i miei messaggi (annunci, richieste, promemoria) in questo"
-        " argomento.",
-    },
-    "chats.topic.general": {
-        "en": "From now on my posts (announcements, requests, reminders) go to General.",
-        "it": "D'ora in poi scrivo i miei messaggi (annunci, richieste, promemoria) in Generale.",
-    },
-}
 
-router = Router("chats", MESSAGES)
+router = Router("chats")
 
 
 UNTOLD = "no space to tell yet"

@@ -19,7 +19,7 @@ import secrets
 
 from bot.context import CommandContext, Context, MemberContext
 from bot.events import Platform
-from bot.i18n import Catalog, Markup
+from bot.i18n import Markup
 from bot.registry import Role, Router
 from storage.members import MemberStatus
 from storage.spaces import Space
@@ -27,49 +27,8 @@ from storage.spaces import Space
 SECRET_KEY = "invite.secret"  # noqa: S105 (the kv key it is kept under)
 _PAYLOAD = re.compile(r"(?P<space>\d{1,12})-(?P<code>[a-z2-7]{10})")
 
-MESSAGES: Catalog = {
-    "section.invites": {"en": "Invitations", "it": "Inviti"},
-    "cmd.invite": {
-        "en": "a link that invites people to join the space",
-        "it": "un link che invita a entrare nello spazio",
-    },
-    "invite.link": {
-        "en": (
-            "Share this link: whoever opens it can ask to join <b>{space}</b> (or join at"
-            " once, if joining is open).\n{link}"
-        ),
-        "it": (
-            "Condividi questo link: chi lo apre può chiedere di entrare in <b>{space}</b>"
-            " (o entrare subito, se l'iscrizione è aperta).\n{link}"
-        ),
-    },
-    "invite.command": {
-        "en": (
-            "Share this: whoever sends it to me privately can ask to join <b>{space}</b>"
-            " (or join at once, if joining is open).\n{command}"
-        ),
-        "it": (
-            "Condividi questo: chi me lo scrive in privato può chiedere di entrare in"
-            " <b>{space}</b> (o entrare subito, se l'iscrizione è aperta).\n{command}"
-        ),
-    },
-    "invite.offer": {
-        "en": "You are invited to join <b>{space}</b>. Press the button, or send {join}.",
-        "it": (
-            "Hai un invito per entrare in <b>{space}</b>. Premi il pulsante, oppure scrivi {join}."
-        ),
-    },
-    "invite.bad": {
-        "en": "This invitation link is not valid (any more). Ask the space's admins for a new one.",
-        "it": (
-            "Questo link d'invito non è (più) valido. Chiedine uno nuovo agli amministratori"
-            " dello spazio."
-        ),
-    },
-    "button.join": {"en": "Join", "it": "Entra"},
-}
 
-router = Router("invites", MESSAGES)
+router = Router("invites")
 
 
 async def _secret(ctx: Context) -> bytes:
@@ -100,7 +59,7 @@ async def invited_space(ctx: Context, payload: str) -> Space | None:
     return await ctx.session.spaces.get(space_id)
 
 
-@router.command("invite", role=Role.ADMIN)
+@router.command("invite", local={"it": "invita", "de": "einladen"}, role=Role.ADMIN)
 async def invite(ctx: MemberContext) -> None:
     payload = await payload_of(ctx, ctx.space)
     bot = ctx.rt.bot_names.get(Platform.TELEGRAM, "")

@@ -158,10 +158,9 @@ def test_right_to_left_text_is_isolated_and_nothing_else() -> None:
     assert isolate("عمر") == f"{FSI}عمر{PDI}"
     assert isolate("Room ١٢") == f"{FSI}Room ١٢{PDI}"  # Arabic digits turn lines too
     assert isolate(f"{FSI}x{PDI}") == f"{FSI}x{PDI}"
-    translator = Translator("en")
-    translator.add({"k": {"en": "{name} is in.", "it": "{name} è arrivato."}})
-    assert translator.t("en", "k", name="עדי") == f"{FSI}עדי{PDI} is in."
-    assert translator.t("en", "k", name="<b>") == "&lt;b&gt; is in."
+    translator = Translator("en")  # the real catalogs: presence.announce is "{name} is in."
+    assert translator.t("en", "presence.announce", name="עדי") == f"{FSI}עדי{PDI} is in."
+    assert translator.t("en", "presence.announce", name="<b>") == "&lt;b&gt; is in."
 
 
 def row(row_id: int, html: str, merge: str | None = None, **extra: Any) -> OutboxRow:

@@ -38,7 +38,7 @@ def is_hidden(member: Member) -> bool:
     return member.visibility == HIDDEN
 
 
-@router.command("checkin", aliases=["in"], role=Role.MEMBER, where=Where.ANY)
+@router.command("checkin", aliases=["in"], local={"it": "entro"}, role=Role.MEMBER)
 async def checkin(ctx: MemberContext, note: Annotated[str, Rest(MAX_NOTE)] = "") -> None:
     """Recorded at the time it was sent: a check-in that waited while the bot was down
     counts from then, unless that day was over (closed) before it could be handled."""
@@ -82,7 +82,7 @@ async def checkin(ctx: MemberContext, note: Annotated[str, Rest(MAX_NOTE)] = "")
         )
 
 
-@router.command("checkout", aliases=["out"], role=Role.MEMBER, where=Where.ANY)
+@router.command("checkout", aliases=["out"], local={"it": "esco"}, role=Role.MEMBER)
 async def checkout(ctx: MemberContext) -> None:
     """Recorded at the time it was sent, if the visit was still open then (a checkout that
     waited while the bot was down is not moved to the closing time)."""
@@ -138,7 +138,7 @@ def named_list(loc: Localizer, members: Sequence[Member]) -> Markup:
     return Markup(", ".join(names))
 
 
-@router.command("who", role=Role.MEMBER, where=Where.ANY)
+@router.command("who", local={"it": "chi"}, role=Role.MEMBER)
 async def who(ctx: MemberContext) -> None:
     space = ctx.space
     await settle(ctx)
@@ -230,9 +230,10 @@ async def privacy(
     if visibility is None:
         hidden = is_hidden(ctx.member)
         other = "visible" if hidden else "hidden"
+        word = ctx.rt.translator.word(ctx.lang, f"word.{other}")  # `nascosto` in Italian
         await ctx.say(
             "privacy.is_hidden" if hidden else "privacy.is_visible",
-            command=f"{ctx.prefix}privacy {other}",
+            command=f"{ctx.prefix}privacy {word}",
         )
         return
     await ctx.session.members.set_visibility(ctx.member.id, visibility)
