@@ -121,7 +121,7 @@ async def test_an_upgraded_group_keeps_its_space_its_queue_and_its_buttons(
         " a group to a supergroup by itself when a setting changes; a Matrix room upgrade"
         " makes a new room). Nothing to do."
     ]  # two service messages, one notice
-    answers = [s for s in after if s.text.startswith("Nobody is in")]
+    answers = [s for s in after if s.text.startswith("Nobody's in")]
     assert len(answers) == 1  # the queued answer went to the new id, once
     assert not any(UPGRADED in e[2] for e in server.errors)  # not even tried at the old id
 
@@ -276,9 +276,9 @@ async def test_commands_sent_while_the_bot_was_down_count_when_they_were_sent(
     said = [(rome(25, 9, 0), bruno, "/checkin"), (rome(25, 9, 40), carla, "/checkin")]
     replies = await while_down(tg, group, said, back=rome(25, 9, 45))
     assert replies == [
-        "Welcome, Bruno: you are in since 09:00. You are the first one in.\n"
+        "Welcome, Bruno! You checked in at 09:00. You're the first one here.\n"
         "You sent this at 09:00, while I was offline: I could only answer now.",
-        "Welcome, Carla: you are in since 09:40. 2 people are in now.",  # 5 minutes: in time
+        "Welcome, Carla! You checked in at 09:40. 2 people are in now.",  # 5 minutes: in time
     ]
     assert await rows(tg, "SELECT checkin_at FROM visits ORDER BY id") == [
         ("2026-11-25T08:00:00Z",),
@@ -293,7 +293,7 @@ async def test_commands_sent_while_the_bot_was_down_count_when_they_were_sent(
     ]
     replies = await while_down(tg, group, said, back=rome(25, 19, 30))
     assert replies[0] == (
-        "Bye Bruno: you stayed 8 h (09:00–17:00).\n"
+        "Bye, Bruno! You were here for 8 h (09:00–17:00).\n"
         "You sent this at 17:00, while I was offline: I could only answer now."
     )
     visits = await rows(tg, "SELECT checkout_at, closed_by FROM visits ORDER BY id")
@@ -320,7 +320,7 @@ async def test_a_check_in_that_arrives_after_the_day_s_closing_is_refused(
     replies = await while_down(tg, group, said, back=rome(26, 8, 30))
     assert [r.splitlines()[0] for r in replies] == [
         "I got this check-in only after that day was over, so I did not record it.",
-        "Welcome, Carla: you are in since 08:00. You are the first one in.",
+        "Welcome, Carla! You checked in at 08:00. You're the first one here.",
     ]
     assert await rows(tg, "SELECT local_date, checkin_at FROM visits") == [
         ("2026-11-26", "2026-11-26T07:00:00Z")
@@ -368,7 +368,7 @@ async def test_an_invitation_link_offers_to_join_its_space(
         payload + "."
     )
     asked = one(await tg.press(bruno, offer, "Join"), bruno)
-    assert asked.text == "Thanks Bruno: I asked the admins of Veglio to approve you."
+    assert asked.text == "Thanks, Bruno: I've asked the admins of Veglio to approve you."
     assert await rows(tg, "SELECT display_name, status FROM members ORDER BY id") == [
         ("Anna", "active"),
         ("Bruno", "pending"),
@@ -382,7 +382,7 @@ async def test_an_invitation_link_offers_to_join_its_space(
     assert await tg.fetchval("SELECT COUNT(*) FROM members") == 2
     await tg.say(anna, "/approve Bruno")
     member = one(await tg.say(bruno, f"/start {payload}"), bruno)
-    assert member.text.startswith("Hi Bruno! You are a member of Veglio.")
+    assert member.text.startswith("Hi Bruno! You're a member of Veglio.")
 
 
 # -- the Bot API's address --------------------------------------------------------------------
