@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.context import ButtonSpec, Context, Runtime
+from bot.events import Document
 from bot.i18n import Localizer, Markup, join
 from handlers.costs_views import (
     LISTING_BUDGET,
@@ -28,6 +29,7 @@ from handlers.costs_views import (
     schedule_of,
     send_private,
 )
+from handlers.fund.payment import PayTo, pay_to
 from handlers.money import Participant, Split, allocate, split_amount
 from handlers.schedules import Period, add_months, moment, parse_hhmm, reached_day
 from storage.costs import Charge, Cost, NewShare, PaymentState, ShareLine
@@ -65,15 +67,29 @@ async def make_charges(ctx: Context, day: date) -> None:
     if not due_costs:
         return
     members = await ctx.session.members.of_space(ctx.space.id)
+    pay = await pay_to(ctx.session, ctx.space.id)
     letters: list[Recipient] = []
+    codes: list[Document | None] = []
     for cost in due_costs:
         schedule = schedule_of(cost)
         due: date | None = cost.next_due
-        while due is not None and due <= day:
-            letters += await charge_once(ctx, cost, schedule.period(due), due, members)
+        while due is not None and due <= day and not ended(cost, due):
+            if cost.amount_on(due) != cost.amount:  # `cost amount … from`: its day came
+                cost = replace(cost, amount=cost.amount_on(due), next_amount=None)
+                await repo.apply_amount(cost.id, cost.amount)
+            for letter, code in await charge_once(
+                ctx, cost, schedule.period(due), due, members, pay
+            ):
+                letters.append(letter)
+                codes.append(code)
             due = schedule.due_after(due)
-        await repo.set_next_due(cost.id, due)
-    await send_private(ctx, letters)
+        await repo.set_next_due(cost.id, None if due is None or ended(cost, due) else due)
+    await send_private(ctx, letters, codes)
+
+
+def ended(cost: Cost, due: date) -> bool:
+    """Whether `due` falls after the cost's end (`cost end`): no charge then."""
+    return cost.ends_on is not None and due > cost.ends_on
 
 
 def participants(
@@ -94,9 +110,15 @@ def participants(
 
 
 async def charge_once(
-    ctx: Context, cost: Cost, period: Period, due: date, members: Sequence[Member]
-) -> list[Recipient]:
-    """Make the charge of `cost` for `due` and return the letters telling each share."""
+    ctx: Context,
+    cost: Cost,
+    period: Period,
+    due: date,
+    members: Sequence[Member],
+    pay: PayTo | None = None,
+) -> list[tuple[Recipient, Document | None]]:
+    """Make the charge of `cost` for `due` and return the letters telling each share,
+    with where to pay it (`pay`) and, if the space wants one, its payment QR code."""
     assert ctx.space is not None
     repo = ctx.session.costs
     visits = (
@@ -142,7 +164,13 @@ async def charge_once(
     )
     by_id = {m.id: m for m in members}
     buttons: list[ButtonSpec] = [("button.paid", f"paid {charge.id}")]
-    return [(by_id[s.member_id], _charge_letter(charge, basis, s), buttons) for s in shares]
+    return [
+        (
+            (by_id[s.member_id], _charge_letter(charge, basis, s, pay), buttons),
+            pay.qr_code(charge.id, s.member_id, s.amount, charge.currency) if pay else None,
+        )
+        for s in shares
+    ]
 
 
 @dataclass(frozen=True)
@@ -170,9 +198,9 @@ class SplitBasis:
         return how
 
 
-def _charge_letter(charge: Charge, basis: SplitBasis, share: NewShare) -> Letter:
+def _charge_letter(charge: Charge, basis: SplitBasis, share: NewShare, pay: PayTo | None) -> Letter:
     def letter(loc: Localizer, prefix: str) -> Markup:
-        return loc.t(
+        text = loc.t(
             "charge.notice",
             name=charge.name,
             period=period_text(loc, charge.period_start, charge.period_end),
@@ -182,6 +210,7 @@ def _charge_letter(charge: Charge, basis: SplitBasis, share: NewShare) -> Letter
             id=charge.id,
             paid=f"{prefix}paid {charge.id}",
         )
+        return pay.with_details(text, loc, charge.id, share.member_id) if pay else text
 
     return letter
 
@@ -219,7 +248,7 @@ def _reminder_letter(cost: Cost, due: date, at: time, ctx: Context) -> Letter:
         return loc.t(
             "remind.before",
             name=cost.name,
-            amount=money(loc, cost.amount, cost.currency),
+            amount=money(loc, cost.amount_on(due), cost.currency),
             split=loc.t(f"split.{cost.split}"),
             due=loc.fmt.day(due),
             time=loc.fmt.time(when),

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 
 from bot.context import ButtonSpec, Context
-from bot.events import ChatRef, Platform
+from bot.events import ChatRef, Document, Platform
 from bot.i18n import Localizer, Markup, to_plain
 from handlers.schedules import Every, Schedule
 from storage.costs import Cost
@@ -71,21 +71,27 @@ def money(loc: Localizer, minor: int, currency: str) -> str:
     return loc.fmt.money(minor, currency)
 
 
-async def send_private(ctx: Context, recipients: Sequence[Recipient]) -> None:
+async def send_private(
+    ctx: Context,
+    recipients: Sequence[Recipient],
+    documents: Sequence[Document | None] = (),
+) -> None:
     """Write to many members at once, each in their language and with their prefix.
 
     One query finds everyone's last used identity (no query per member); a member
-    with no identity left (erased) has nobody to tell and is skipped.
+    with no identity left (erased) has nobody to tell and is skipped. `documents`, if
+    given, go with the recipient at the same place (an image: the payment QR code).
     """
     if not recipients:
         return
     ids = sorted({member.id for member, _, _ in recipients})
     identities = await ctx.session.members.preferred_identities(ids)
-    for member, letter, buttons in recipients:
+    for index, (member, letter, buttons) in enumerate(recipients):
         identity = identities.get(member.id)
         if identity is None:
             continue
         chat = ChatRef(Platform(identity.platform), identity.user_id, private=True)
         loc = ctx.loc_for(member)
         text = letter(loc, ctx.rt.prefix(identity.platform))
-        await ctx.send(chat, text, loc, buttons=buttons, member_id=member.id)
+        document = documents[index] if index < len(documents) else None
+        await ctx.send(chat, text, loc, buttons=buttons, document=document, member_id=member.id)

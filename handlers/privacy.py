@@ -194,6 +194,7 @@ def personal_data(session: Session) -> list[tuple[str, PersonalData]]:
         ("presence", session.presence),
         ("skills", session.skills),
         ("costs", session.costs),
+        ("fund", session.fund),
         ("matrix", session.matrix),
         ("privacy", session.privacy),
         ("member", session.members),

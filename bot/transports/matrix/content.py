@@ -87,12 +87,18 @@ def text_content(
 
 
 def file_content(document: Document, url: str) -> dict[str, Any]:
+    """An uploaded file as an event: `m.image` for pictures (clients show them inline, with
+    their size so the timeline does not jump), `m.file` for the rest."""
+    info: dict[str, Any] = {"mimetype": document.mime_type, "size": len(document.content)}
+    size = document.png_size
+    if size is not None:
+        info["w"], info["h"] = size
     return {
-        "msgtype": "m.file",
+        "msgtype": "m.image" if document.mime_type.startswith("image/") else "m.file",
         "body": document.filename,
         "filename": document.filename,
         "url": url,
-        "info": {"mimetype": document.mime_type, "size": len(document.content)},
+        "info": info,
         "m.mentions": {},
     }
 

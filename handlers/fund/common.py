@@ -1,0 +1,118 @@
+"""What the fund's commands share: the router, who holds the fund, amounts, receipts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from bot.arguments import ArgError
+from bot.context import Context
+from bot.dispatcher import Router
+from bot.events import MAX_ATTACHMENT, Attachment
+from handlers.fund.texts import MESSAGES
+from handlers.money import parse_amount
+from storage.fund import Receipt
+from storage.members import Member
+
+router = Router("fund", MESSAGES)
+
+FUND_WORDS = ("fund", "cassa")
+MAX_NOTE = 200
+
+
+@dataclass(frozen=True)
+class Amount:
+    """An amount of money in the space's currency (`120`, `120,50`, `€1.234,56`)."""
+
+    rest: ClassVar[bool] = False
+    minor: int
+
+    @classmethod
+    async def convert(cls, text: str, ctx: Context) -> Amount:
+        return cls(parse_amount(text, ctx.space.currency if ctx.space else "EUR"))
+
+
+async def treasurer_of(ctx: Context) -> Member:
+    """Who holds the fund: the member named with `treasurer`, while active; otherwise the
+    space's first admin (every space keeps one)."""
+    assert ctx.space is not None
+    chosen = (await ctx.session.fund.settings(ctx.space.id)).treasurer_id
+    if chosen is not None:
+        member = await ctx.session.members.get(chosen)
+        if member is not None and member.is_active and member.space_id == ctx.space.id:
+            return member
+    return (await ctx.session.members.admins(ctx.space.id))[0]
+
+
+async def handles_money(ctx: Context) -> Member | None:
+    """The treasurer if the caller is the treasurer or an admin; otherwise say who may."""
+    assert ctx.member is not None
+    treasurer = await treasurer_of(ctx)
+    if ctx.member.is_admin or ctx.member.id == treasurer.id:
+        return treasurer
+    await ctx.say("money.not_allowed", name=treasurer.display_name)
+    return None
+
+
+# -- receipts -------------------------------------------------------------------------------
+
+# What a receipt may be, told by its first bytes (what the platform says the type is
+# comes from the sender's device and can be anything).
+_SIGNATURES: tuple[tuple[bytes, int, str, str], ...] = (
+    (b"%PDF-", 0, "application/pdf", "pdf"),
+    (b"\xff\xd8\xff", 0, "image/jpeg", "jpg"),
+    (b"\x89PNG\r\n\x1a\n", 0, "image/png", "png"),
+    (b"WEBP", 8, "image/webp", "webp"),
+    (b"ftypheic", 4, "image/heic", "heic"),
+    (b"ftypheix", 4, "image/heic", "heic"),
+    (b"ftypmif1", 4, "image/heif", "heif"),
+    (b"GIF8", 0, "image/gif", "gif"),
+)
+
+
+def receipt_kind(content: bytes) -> tuple[str, str] | None:
+    """(MIME type, extension) of a photo or PDF, or None for anything else."""
+    for magic, offset, mime, ext in _SIGNATURES:
+        if content[offset : offset + len(magic)] == magic:
+            return mime, ext
+    return None
+
+
+async def receipt_problem(ctx: Context, attachment: Attachment | None) -> bool:
+    """Say what is wrong with the file sent with a command (and True), or False if fine."""
+    if attachment is None:
+        return False
+    if attachment.too_big:
+        await ctx.say("receipt.too_big", limit=MAX_ATTACHMENT // (1024 * 1024))
+        return True
+    assert attachment.content is not None
+    if receipt_kind(attachment.content) is None:
+        shown = attachment.mime_type or attachment.filename.rpartition(".")[2] or "?"
+        await ctx.say("receipt.not_kind", kind=shown[:40])
+        return True
+    return False
+
+
+async def keep_receipt(ctx: Context, attachment: Attachment | None) -> Receipt | None:
+    """Store the file sent with the command (checked by `receipt_problem` first)."""
+    if attachment is None or attachment.content is None:
+        return None
+    assert ctx.space is not None and ctx.member is not None
+    kind = receipt_kind(attachment.content)
+    assert kind is not None
+    mime, ext = kind
+    stem = attachment.filename.rsplit("/", 1)[-1].strip() or "receipt"
+    name = stem if stem.lower().endswith(f".{ext}") else f"{stem.rpartition('.')[0] or stem}.{ext}"
+    return await ctx.session.fund.add_receipt(
+        ctx.space.id, name[:100], mime, attachment.content, ctx.member.id, ctx.now
+    )
+
+
+def side_word(text: str) -> bool:
+    return text.strip().casefold() in FUND_WORDS
+
+
+def require(condition: bool, key: str, /, **values: object) -> None:
+    """Refuse with a translated answer (the dispatcher shows it with the usage)."""
+    if not condition:
+        raise ArgError(key, **values)
