@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import ClassVar
 
-from bot.arguments import ArgError, YearMonth
+from bot.arguments import ArgError, YearMonth, parse_date
 from bot.context import ButtonSpec, Context
 from bot.dispatcher import Role, Router, Where
 from bot.events import Document
@@ -39,7 +39,7 @@ from handlers.costs_views import (
 from handlers.members import MAX_NAME, MemberArg, clean_name
 from handlers.money import Split, currency_marks, looks_like_amount, parse_amount
 from handlers.schedules import Every, Schedule, parse_schedule
-from storage.costs import Charge, NewCost, PaymentState, ShareLine
+from storage.costs import Charge, Cost, NewCost, PaymentState, ShareLine
 from storage.members import Member, MemberStatus
 
 router = Router("costs", MESSAGES)
@@ -181,17 +181,23 @@ async def costs(ctx: Context) -> None:
     lines = []
     for cost in active:
         assert cost.next_due is not None
-        lines.append(
-            ctx.t(
-                "costs.line",
-                id=cost.id,
-                name=cost.name,
-                amount=money(ctx.loc, cost.amount, cost.currency),
-                schedule=schedule_text(ctx.loc, schedule_of(cost)),
-                split=ctx.t(f"split.{cost.split}"),
-                next=ctx.fmt.day(cost.next_due),
-            )
+        line = ctx.t(
+            "costs.line",
+            id=cost.id,
+            name=cost.name,
+            amount=money(ctx.loc, cost.amount, cost.currency),
+            schedule=schedule_text(ctx.loc, schedule_of(cost)),
+            split=ctx.t(f"split.{cost.split}"),
+            next=ctx.fmt.day(cost.next_due),
         )
+        if cost.next_amount is not None and cost.next_amount_from is not None:
+            new = money(ctx.loc, cost.next_amount, cost.currency)
+            line = ctx.t(
+                "costs.line_change", line=line, amount=new, day=ctx.fmt.day(cost.next_amount_from)
+            )
+        if cost.ends_on is not None:
+            line = ctx.t("costs.line_end", line=line, day=ctx.fmt.day(cost.ends_on))
+        lines.append(line)
     shown, left = fit(lines, LISTING_BUDGET)
     more = [ctx.t("costs.more", count=left)] if left else []
     await ctx.reply(join([ctx.t("costs.title"), *shown, *more]))
@@ -211,6 +217,99 @@ async def cost_remove(ctx: Context, cost_id: int) -> None:
     await repo.remove(cost.id, ctx.now)
     await ctx.say(
         "cost.removed", id=cost.id, name=cost.name, count=await repo.charge_count(cost.id)
+    )
+
+
+@dataclass(frozen=True)
+class AmountChange:
+    """`<amount> [from <date>]`."""
+
+    rest: ClassVar[bool] = True
+    amount: int
+    start: date | None
+
+    @classmethod
+    async def convert(cls, text: str, ctx: Context) -> AmountChange:
+        words = text.split()
+        currency = ctx.space.currency if ctx.space else "EUR"
+        if len(words) not in (1, 3) or (len(words) == 3 and words[1].lower() != "from"):
+            raise ArgError(
+                "cost.amount_from_word", example=f"{ctx.prefix}cost amount 3 130 from 2027-01-01"
+            )
+        start = parse_date(words[2], ctx.today) if len(words) == 3 else None
+        return cls(parse_amount(words[0], currency), start)
+
+
+async def _running_cost(ctx: Context, cost_id: int) -> Cost | None:
+    """The cost if it still makes charges; otherwise say why not."""
+    assert ctx.space is not None
+    cost = await ctx.session.costs.get(ctx.space.id, cost_id)
+    if cost is None:
+        await ctx.say("cost.not_found", id=cost_id, costs=f"{ctx.prefix}costs")
+        return None
+    if cost.removed_at is not None or cost.next_due is None:
+        await ctx.say("cost.already_stopped", id=cost.id, name=cost.name)
+        return None
+    return cost
+
+
+@router.command("cost end", role=Role.ADMIN)
+async def cost_end(ctx: Context, cost_id: int, last_day: date) -> None:
+    cost = await _running_cost(ctx, cost_id)
+    if cost is None:
+        return
+    assert cost.next_due is not None
+    if last_day < ctx.today:
+        await ctx.say(
+            "cost.end_past", day=ctx.fmt.day(last_day), remove=f"{ctx.prefix}cost remove {cost.id}"
+        )
+        return
+    repo = ctx.session.costs
+    await repo.end_on(cost.id, last_day)
+    schedule = schedule_of(cost)
+    last: date | None = None
+    due: date | None = cost.next_due
+    while due is not None and due <= last_day:
+        last, due = due, schedule.due_after(due)
+    if last is None:
+        await repo.set_next_due(cost.id, None)
+        await ctx.say("cost.end_none_left", id=cost.id, name=cost.name, day=ctx.fmt.day(last_day))
+        return
+    await ctx.say(
+        "cost.end_done",
+        id=cost.id,
+        name=cost.name,
+        day=ctx.fmt.day(last_day),
+        last=ctx.fmt.day(last),
+    )
+
+
+@router.command("cost amount", role=Role.ADMIN)
+async def cost_amount(ctx: Context, cost_id: int, change: AmountChange) -> None:
+    cost = await _running_cost(ctx, cost_id)
+    if cost is None:
+        return
+    assert cost.next_due is not None
+    first: date | None = cost.next_due
+    if change.start is not None and change.start > cost.next_due:
+        first = schedule_of(cost).due_from(change.start)
+    if first is None or (cost.ends_on is not None and first > cost.ends_on):
+        day = change.start or ctx.today
+        await ctx.say("cost.amount_none_left", id=cost.id, name=cost.name, day=ctx.fmt.day(day))
+        return
+    old = cost.amount_on(first)
+    if change.amount == old and change.amount == cost.amount:
+        shown = money(ctx.loc, old, cost.currency)
+        await ctx.say("cost.amount_same", id=cost.id, name=cost.name, amount=shown)
+        return
+    await ctx.session.costs.change_amount(cost.id, change.amount, first)
+    await ctx.say(
+        "cost.amount_done",
+        id=cost.id,
+        name=cost.name,
+        amount=money(ctx.loc, change.amount, cost.currency),
+        day=ctx.fmt.day(first),
+        old=money(ctx.loc, cost.amount, cost.currency),
     )
 
 

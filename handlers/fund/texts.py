@@ -486,49 +486,4 @@ MESSAGES: Catalog = {
             "other": "Il libro cassa, {scope}: {count} movimenti; saldo {balance}.",
         },
     },
-    # -- costs that change or end -------------------------------------------------------------
-    "cmd.cost_end": {
-        "en": "end a cost on a date (charges due until then are made)",
-        "it": "fa finire una spesa a una data (gli addebiti fino ad allora si fanno)",
-    },
-    "usage.cost_end": {"en": "<id> <date>", "it": "<id> <data>"},
-    "cmd.cost_amount": {
-        "en": "change a cost's amount from its next charge, or from a date",
-        "it": "cambia l'importo di una spesa dal prossimo addebito, o da una data",
-    },
-    "usage.cost_amount": {
-        "en": "<id> <amount> [from <date>]",
-        "it": "<id> <importo> [from <data>]",
-    },
-    "cost.end_past": {
-        "en": "{day} is already past: to stop a cost now, use {remove}.",
-        "it": "Il {day} è già passato: per fermare una spesa adesso usa {remove}.",
-    },
-    "cost.end_done": {
-        "en": "Cost #{id} <b>{name}</b> ends on {day}: its last charge falls due on {last}.",
-        "it": "La spesa #{id} <b>{name}</b> finisce il {day}: l'ultimo addebito scade il {last}.",
-    },
-    "cost.end_none_left": {
-        "en": "Cost #{id} <b>{name}</b> ends on {day}: no more charges fall due before then.",
-        "it": "La spesa #{id} <b>{name}</b> finisce il {day}: prima di allora non scadono"
-        " altri addebiti.",
-    },
-    "cost.amount_from_word": {
-        "en": "Write from before the date, e.g. {example}.",
-        "it": "Scrivi from prima della data, per esempio {example}.",
-    },
-    "cost.amount_same": {
-        "en": "Cost #{id} <b>{name}</b> is already {amount}.",
-        "it": "La spesa #{id} <b>{name}</b> è già di {amount}.",
-    },
-    "cost.amount_none_left": {
-        "en": "Cost #{id} <b>{name}</b> has no charge left on or after {day}.",
-        "it": "La spesa #{id} <b>{name}</b> non ha più addebiti dal {day} in poi.",
-    },
-    "cost.amount_done": {
-        "en": "Cost #{id} <b>{name}</b>: {amount} from the charge due on {day}"
-        " (until then {old}). Charges already made stay as they are.",
-        "it": "Spesa #{id} <b>{name}</b>: {amount} dall'addebito che scade il {day}"
-        " (fino ad allora {old}). Gli addebiti già fatti restano come sono.",
-    },
 }
