@@ -36,6 +36,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+import coworkbot
 from bot.testing import BotHarness, Sent
 from handlers.fund.ledger import Transfer
 from tests.test_costs_support import lift_flood_guard
@@ -318,7 +319,7 @@ async def settle_everything(c: Community) -> None:
 
 
 async def live(data_dir: Path, story: list[tuple[object, ...]]) -> None:
-    bot = await BotHarness.start(data_dir)
+    bot = await BotHarness.start(data_dir, routers=coworkbot.routers())
     try:
         lift_flood_guard(bot)
         await bot.setup_space("Anna", members=["Bruno", "Carla", "Dario"])

@@ -7,23 +7,23 @@ from datetime import date
 from typing import Annotated, ClassVar
 
 from bot.arguments import ArgError, Rest, parse_date
-from bot.context import ButtonSpec, Context
-from bot.dispatcher import Role, Where
+from bot.context import ButtonSpec, Context, MemberContext, Refusal
 from bot.events import Document
 from bot.i18n import Localizer, Markup, join
-from handlers.costs_views import Letter, money, send_private
+from bot.registry import Role, Where
+from handlers.costs.money import looks_like_amount, parse_amount, plain_amount, split_amount
+from handlers.costs.views import Letter, money, send_private
 from handlers.fund.banking import MAX_PAYEE, SEPA_LENGTHS, compact_iban, grouped, iban_problem
 from handlers.fund.common import (
     MAX_NOTE,
+    check_receipt,
     handles_money,
     keep_receipt,
-    receipt_problem,
     router,
     treasurer_of,
 )
 from handlers.fund.settle import record_settlement
 from handlers.members import MemberArg, clean_text
-from handlers.money import looks_like_amount, parse_amount, plain_amount, split_amount
 from storage.costs import Cost
 from storage.fund import EntryKind, NewEntry
 from storage.members import Member, MemberStatus
@@ -32,16 +32,11 @@ _SHOWN = 32
 _ALL = ("all", "tutti", "everyone")
 
 
-def _prefix_command(ctx: Context, line: str) -> str:
-    return f"{ctx.prefix}{line}"
-
-
 # -- the treasurer --------------------------------------------------------------------------
 
 
 @router.command("treasurer")
-async def treasurer(ctx: Context, who: MemberArg | None = None) -> None:
-    assert ctx.space is not None and ctx.member is not None
+async def treasurer(ctx: MemberContext, who: MemberArg | None = None) -> None:
     current = await treasurer_of(ctx)
     standing = await ctx.session.fund.standing(ctx.space.id)
     balance = money(ctx.loc, standing.balance, ctx.space.currency)
@@ -58,12 +53,10 @@ async def treasurer(ctx: Context, who: MemberArg | None = None) -> None:
             )
         return
     if not ctx.member.is_admin:
-        await ctx.say("treasurer.admins_only")
-        return
+        raise Refusal("treasurer.admins_only")
     target = who.member
     if target.status is not MemberStatus.ACTIVE:
-        await ctx.say("treasurer.not_active", name=target.display_name)
-        return
+        raise Refusal("treasurer.not_active", name=target.display_name)
     if target.id == current.id:
         await ctx.session.fund.update_settings(ctx.space.id, treasurer_id=target.id)
         await ctx.say("treasurer.already", name=target.display_name)
@@ -91,8 +84,7 @@ async def treasurer(ctx: Context, who: MemberArg | None = None) -> None:
 
 
 @router.command("set iban", role=Role.ADMIN)
-async def set_iban(ctx: Context, text: Annotated[str, Rest(64)]) -> None:
-    assert ctx.space is not None
+async def set_iban(ctx: MemberContext, text: Annotated[str, Rest(64)]) -> None:
     if text.strip().lower() in ("off", "none", "-"):
         await ctx.session.fund.update_settings(ctx.space.id, iban=None, epc_qr=0)
         await ctx.say("iban.off")
@@ -100,13 +92,11 @@ async def set_iban(ctx: Context, text: Annotated[str, Rest(64)]) -> None:
     iban = compact_iban(text)
     problem = iban_problem(iban)
     if problem == "length":
-        await ctx.say(
+        raise Refusal(
             "iban.length", length=len(iban), country=iban[:2], wanted=SEPA_LENGTHS[iban[:2]]
         )
-        return
     if problem is not None:
-        await ctx.say(f"iban.{problem}", value=text.strip()[:_SHOWN])
-        return
+        raise Refusal(f"iban.{problem}", value=text.strip()[:_SHOWN])
     await ctx.session.fund.update_settings(ctx.space.id, iban=iban)
     settings = await ctx.session.fund.settings(ctx.space.id)
     if settings.payee:
@@ -116,35 +106,29 @@ async def set_iban(ctx: Context, text: Annotated[str, Rest(64)]) -> None:
 
 
 @router.command("set payee", role=Role.ADMIN)
-async def set_payee(ctx: Context, text: Annotated[str, Rest(MAX_PAYEE * 2)]) -> None:
-    assert ctx.space is not None
+async def set_payee(ctx: MemberContext, text: Annotated[str, Rest(MAX_PAYEE * 2)]) -> None:
     if text.strip().lower() in ("off", "none", "-"):
         await ctx.session.fund.update_settings(ctx.space.id, payee=None, epc_qr=0)
         await ctx.say("payee.off")
         return
     payee = clean_text(text)
     if not any(ch.isalpha() for ch in payee) or len(payee) > MAX_PAYEE:
-        await ctx.say("payee.bad", limit=MAX_PAYEE)
-        return
+        raise Refusal("payee.bad", limit=MAX_PAYEE)
     await ctx.session.fund.update_settings(ctx.space.id, payee=payee)
     await ctx.say("payee.set", payee=payee)
 
 
 @router.command("set qr", role=Role.ADMIN)
-async def set_qr(ctx: Context, value: str) -> None:
-    assert ctx.space is not None
+async def set_qr(ctx: MemberContext, value: str) -> None:
     word = value.strip().lower()
     if word not in ("on", "off"):
-        await ctx.say("qr.bad")
-        return
+        raise Refusal("qr.bad")
     if word == "on":
         settings = await ctx.session.fund.settings(ctx.space.id)
         if ctx.space.currency != "EUR":
-            await ctx.say("qr.euro_only", currency=ctx.space.currency)
-            return
+            raise Refusal("qr.euro_only", currency=ctx.space.currency)
         if not settings.iban or not settings.payee:
-            await ctx.say("qr.needs", iban=f"{ctx.prefix}set iban", payee=f"{ctx.prefix}set payee")
-            return
+            raise Refusal("qr.needs", iban=f"{ctx.prefix}set iban", payee=f"{ctx.prefix}set payee")
     await ctx.session.fund.update_settings(ctx.space.id, epc_qr=int(word == "on"))
     await ctx.say(f"qr.{word}")
 
@@ -203,16 +187,12 @@ def _cost_named(costs: list[Cost], ref: str) -> Cost | None:
 
 
 @router.command("bill")
-async def bill(ctx: Context, args: BillArgs) -> None:
-    assert ctx.space is not None and ctx.member is not None and ctx.msg is not None
-    if await handles_money(ctx) is None:
-        return
+async def bill(ctx: MemberContext, args: BillArgs) -> None:
+    await handles_money(ctx)
     day = args.day or ctx.today
     if day > ctx.today:
-        await ctx.say("bill.future", day=ctx.fmt.day(day))
-        return
-    if await receipt_problem(ctx, ctx.msg.attachment):
-        return
+        raise Refusal("bill.future", day=ctx.fmt.day(day))
+    check_receipt(ctx.msg.attachment)
     receipt = await keep_receipt(ctx, ctx.msg.attachment)
     entry = await ctx.session.fund.add_entry(
         NewEntry(
@@ -282,7 +262,8 @@ class SpentArgs:
 async def _members_for(text: str, ctx: Context) -> tuple[Member, ...] | None:
     """The members after `for`; None if the first is no member (then `for` is a word of
     the description, as in "cake for the party"); a later unknown name is an error."""
-    assert ctx.space is not None
+    if ctx.space is None:
+        raise ArgError("dispatch.missing_argument")
     items = [item.strip() for item in text.split(",")]
     if not items or not items[0]:
         raise ArgError("spent.bad_for")
@@ -305,14 +286,11 @@ async def _members_for(text: str, ctx: Context) -> tuple[Member, ...] | None:
 
 
 @router.command("spent")
-async def spent(ctx: Context, args: SpentArgs) -> None:
-    assert ctx.space is not None and ctx.member is not None and ctx.msg is not None
+async def spent(ctx: MemberContext, args: SpentArgs) -> None:
     me = ctx.member
     if args.among and {m.id for m in args.among} == {me.id}:
-        await ctx.say("spent.only_you")
-        return
-    if await receipt_problem(ctx, ctx.msg.attachment):
-        return
+        raise Refusal("spent.only_you")
+    check_receipt(ctx.msg.attachment)
     receipt = await keep_receipt(ctx, ctx.msg.attachment)
     fund = ctx.session.fund
     entry = await fund.add_entry(
@@ -386,8 +364,7 @@ async def spent(ctx: Context, args: SpentArgs) -> None:
     await send_private(ctx, [(treasurer_, letter, buttons)])
 
 
-async def _tell_parts(ctx: Context, args: SpentArgs, parts: dict[int, int]) -> None:
-    assert ctx.space is not None and ctx.member is not None
+async def _tell_parts(ctx: MemberContext, args: SpentArgs, parts: dict[int, int]) -> None:
     payer, currency = ctx.member, ctx.space.currency
 
     def letter_for(part: int) -> Letter:
@@ -432,22 +409,18 @@ class ReimburseArgs:
 
 
 @router.command("reimburse")
-async def reimburse(ctx: Context, args: ReimburseArgs) -> None:
-    assert ctx.space is not None and ctx.member is not None
-    if await handles_money(ctx) is None:
-        return
+async def reimburse(ctx: MemberContext, args: ReimburseArgs) -> None:
+    await handles_money(ctx)
     target, currency = args.member, ctx.space.currency
     standing = await ctx.session.fund.standing(ctx.space.id)
     owed = standing.positions.get(target.id, 0)
     if owed <= 0:
-        await ctx.say("reimburse.nothing", name=target.display_name)
-        return
+        raise Refusal("reimburse.nothing", name=target.display_name)
     amount = owed if args.amount is None else args.amount
     if amount > owed:
-        await ctx.say(
+        raise Refusal(
             "reimburse.too_much", name=target.display_name, owed=money(ctx.loc, owed, currency)
         )
-        return
     done = await record_settlement(ctx, target, -amount)
     balance = (await ctx.session.fund.standing(ctx.space.id)).balance
     parts = [
@@ -481,14 +454,12 @@ async def reimburse(ctx: Context, args: ReimburseArgs) -> None:
 
 
 @router.command("receipt", where=Where.PRIVATE)
-async def receipt(ctx: Context, number: int) -> None:
-    assert ctx.space is not None
+async def receipt(ctx: MemberContext, number: int) -> None:
     fund = ctx.session.fund
     found = await fund.receipt(ctx.space.id, number)
     content = await fund.receipt_content(ctx.space.id, number) if found else None
     if found is None or content is None:
-        await ctx.say("receipt.not_found", id=number)
-        return
+        raise Refusal("receipt.not_found", id=number)
     entry = await fund.entry_with_receipt(ctx.space.id, found.id)
     what = entry.note if entry and entry.note else found.filename
     day = entry.on_date if entry else found.created_at.astimezone(ctx.tz).date()

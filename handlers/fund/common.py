@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from bot.arguments import ArgError
-from bot.context import Context
-from bot.dispatcher import Router
+from bot.context import Context, MemberContext, Refusal, SpaceContext
 from bot.events import MAX_ATTACHMENT, Attachment
+from bot.registry import Router
+from handlers.costs.money import parse_amount
 from handlers.fund.texts import MESSAGES
-from handlers.money import parse_amount
+from handlers.members import clean_text
 from storage.fund import Receipt
 from storage.members import Member
 
@@ -32,10 +32,9 @@ class Amount:
         return cls(parse_amount(text, ctx.space.currency if ctx.space else "EUR"))
 
 
-async def treasurer_of(ctx: Context) -> Member:
+async def treasurer_of(ctx: SpaceContext) -> Member:
     """Who holds the fund: the member named with `treasurer`, while active; otherwise the
     space's first admin (every space keeps one)."""
-    assert ctx.space is not None
     chosen = (await ctx.session.fund.settings(ctx.space.id)).treasurer_id
     if chosen is not None:
         member = await ctx.session.members.get(chosen)
@@ -44,14 +43,12 @@ async def treasurer_of(ctx: Context) -> Member:
     return (await ctx.session.members.admins(ctx.space.id))[0]
 
 
-async def handles_money(ctx: Context) -> Member | None:
-    """The treasurer if the caller is the treasurer or an admin; otherwise say who may."""
-    assert ctx.member is not None
+async def handles_money(ctx: MemberContext) -> Member:
+    """The treasurer, if the caller is the treasurer or an admin; refused otherwise."""
     treasurer = await treasurer_of(ctx)
     if ctx.member.is_admin or ctx.member.id == treasurer.id:
         return treasurer
-    await ctx.say("money.not_allowed", name=treasurer.display_name)
-    return None
+    raise Refusal("money.not_allowed", name=treasurer.display_name)
 
 
 # -- receipts -------------------------------------------------------------------------------
@@ -78,41 +75,32 @@ def receipt_kind(content: bytes) -> tuple[str, str] | None:
     return None
 
 
-async def receipt_problem(ctx: Context, attachment: Attachment | None) -> bool:
-    """Say what is wrong with the file sent with a command (and True), or False if fine."""
+def check_receipt(attachment: Attachment | None) -> None:
+    """Refuse a file sent with a command that cannot be a receipt (before any change)."""
     if attachment is None:
-        return False
-    if attachment.too_big:
-        await ctx.say("receipt.too_big", limit=MAX_ATTACHMENT // (1024 * 1024))
-        return True
-    assert attachment.content is not None
+        return
+    if attachment.too_big or attachment.content is None:
+        raise Refusal("receipt.too_big", limit=MAX_ATTACHMENT // (1024 * 1024))
     if receipt_kind(attachment.content) is None:
         shown = attachment.mime_type or attachment.filename.rpartition(".")[2] or "?"
-        await ctx.say("receipt.not_kind", kind=shown[:40])
-        return True
-    return False
+        raise Refusal("receipt.not_kind", kind=shown[:40])
 
 
-async def keep_receipt(ctx: Context, attachment: Attachment | None) -> Receipt | None:
-    """Store the file sent with the command (checked by `receipt_problem` first)."""
+async def keep_receipt(ctx: MemberContext, attachment: Attachment | None) -> Receipt | None:
+    """Store the file sent with the command (checked by `check_receipt` first), named as
+    it was sent, with the extension its content says."""
     if attachment is None or attachment.content is None:
         return None
-    assert ctx.space is not None and ctx.member is not None
     kind = receipt_kind(attachment.content)
     assert kind is not None
     mime, ext = kind
-    stem = attachment.filename.rsplit("/", 1)[-1].strip() or "receipt"
-    name = stem if stem.lower().endswith(f".{ext}") else f"{stem.rpartition('.')[0] or stem}.{ext}"
+    stem = clean_text(attachment.filename.rsplit("/", 1)[-1], 100) or "receipt"
+    if not stem.lower().endswith(f".{ext}"):
+        stem = f"{stem.rpartition('.')[0] or stem}.{ext}"
     return await ctx.session.fund.add_receipt(
-        ctx.space.id, name[:100], mime, attachment.content, ctx.member.id, ctx.now
+        ctx.space.id, stem, mime, attachment.content, ctx.member.id, ctx.now
     )
 
 
 def side_word(text: str) -> bool:
     return text.strip().casefold() in FUND_WORDS
-
-
-def require(condition: bool, key: str, /, **values: object) -> None:
-    """Refuse with a translated answer (the dispatcher shows it with the usage)."""
-    if not condition:
-        raise ArgError(key, **values)

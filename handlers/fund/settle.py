@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from bot.arguments import ArgError
-from bot.context import ButtonSpec, Context
-from bot.dispatcher import Where
+from bot.context import ButtonSpec, Context, MemberContext, Refusal
 from bot.i18n import Localizer, Markup, join
-from handlers.costs_views import LISTING_BUDGET, Letter, fit, money, send_private
+from bot.registry import Where
+from handlers.costs.money import parse_amount, plain_amount
+from handlers.costs.views import LISTING_BUDGET, Letter, fit, money, send_private
 from handlers.fund.common import FUND_WORDS, router, side_word, treasurer_of
 from handlers.fund.ledger import Settlement, ShareDue, Transfer, settle_member, settle_plan
 from handlers.members import MemberArg
-from handlers.money import parse_amount, plain_amount
 from storage.costs import PaymentState
 from storage.fund import EntryKind, NewEntry
 from storage.members import Member
@@ -22,10 +22,9 @@ from storage.members import Member
 _SHOWN = 32
 
 
-async def record_settlement(ctx: Context, member: Member, change: int) -> Settlement:
+async def record_settlement(ctx: MemberContext, member: Member, change: int) -> Settlement:
     """Money changed hands between `member` and the fund: `change` > 0 they paid it in,
     < 0 the fund paid them. Their open shares are paid first (see `settle_member`)."""
-    assert ctx.space is not None and ctx.member is not None
     space_id, by = ctx.space.id, ctx.member.id
     costs, fund = ctx.session.costs, ctx.session.fund
     position = (await fund.standing(space_id)).positions.get(member.id, 0)
@@ -78,8 +77,7 @@ class Plan:
     currency: str
 
 
-async def current_plan(ctx: Context) -> Plan:
-    assert ctx.space is not None
+async def current_plan(ctx: MemberContext) -> Plan:
     fund = ctx.session.fund
     standing = await fund.standing(ctx.space.id)
     in_use = await fund.in_use(ctx.space.id)
@@ -116,8 +114,7 @@ def command_of(t: Transfer, currency: str) -> str:
 
 
 @router.command("settle", where=Where.PRIVATE)
-async def settle(ctx: Context) -> None:
-    assert ctx.space is not None and ctx.member is not None
+async def settle(ctx: MemberContext) -> None:
     plan = await current_plan(ctx)
     me = ctx.member
     sees_all = me.is_admin or me.id == plan.treasurer.id
@@ -185,19 +182,16 @@ class TransferArgs:
 
 
 @router.command("settled")
-async def settled(ctx: Context, args: TransferArgs) -> None:
-    assert ctx.space is not None and ctx.member is not None
+async def settled(ctx: MemberContext, args: TransferArgs) -> None:
     plan = await current_plan(ctx)
     payer = args.payer.id if args.payer else None
     payee = args.payee.id if args.payee else None
     line = next((t for t in plan.transfers if (t.payer, t.payee) == (payer, payee)), None)
     currency = ctx.space.currency
     if line is None:
-        await ctx.say("settled.stale", settle=f"{ctx.prefix}settle")
-        return
+        raise Refusal("settled.stale", settle=f"{ctx.prefix}settle")
     if args.amount > line.amount:
-        await ctx.say("settled.too_much", amount=money(ctx.loc, line.amount, currency))
-        return
+        raise Refusal("settled.too_much", amount=money(ctx.loc, line.amount, currency))
     me = ctx.member
     receiver = args.payee or plan.treasurer
     paid = Transfer(payer, payee, args.amount)
@@ -205,8 +199,7 @@ async def settled(ctx: Context, args: TransferArgs) -> None:
         if me.id == payer:
             await _ask_receiver(ctx, plan, paid, receiver)
         else:
-            await ctx.say("settled.not_yours", receiver=receiver.display_name)
-        return
+            raise Refusal("settled.not_yours", receiver=receiver.display_name)
     if plan.fund:
         member = args.payer or args.payee
         assert member is not None
@@ -260,8 +253,7 @@ def _notice(plan: Plan, paid: Transfer, by: str, currency: str) -> Letter:
     return letter
 
 
-async def _ask_receiver(ctx: Context, plan: Plan, paid: Transfer, receiver: Member) -> None:
-    assert ctx.space is not None
+async def _ask_receiver(ctx: MemberContext, plan: Plan, paid: Transfer, receiver: Member) -> None:
     currency = ctx.space.currency
     line = command_of(paid, currency)
     await ctx.say("settled.asked", receiver=receiver.display_name)

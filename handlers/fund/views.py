@@ -10,15 +10,15 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.arguments import YearMonth
-from bot.context import Context
-from bot.dispatcher import Where
+from bot.context import MemberContext, Refusal
 from bot.events import Document
 from bot.i18n import Localizer, join
-from handlers.costs_export import cell
-from handlers.costs_views import LISTING_BUDGET, fit, money
+from bot.registry import Where
+from handlers.costs.export import cell
+from handlers.costs.money import plain_amount
+from handlers.costs.schedules import moment
+from handlers.costs.views import LISTING_BUDGET, fit, money
 from handlers.fund.common import handles_money, router, treasurer_of
-from handlers.money import plain_amount
-from handlers.schedules import moment
 from storage.fund import Entry, EntryKind, FundPayment, Receipt
 
 LATEST = 8  # movements /fund shows
@@ -124,7 +124,7 @@ def what(loc: Localizer, m: Movement, names: Mapping[int, str]) -> str:
 # -- /fund ----------------------------------------------------------------------------------
 
 
-def _month_bounds(ctx: Context, month: YearMonth) -> tuple[datetime, datetime]:
+def _month_bounds(ctx: MemberContext, month: YearMonth) -> tuple[datetime, datetime]:
     midnight = time(0)
     return (
         moment(month.first_day, midnight, ctx.tz),
@@ -133,8 +133,7 @@ def _month_bounds(ctx: Context, month: YearMonth) -> tuple[datetime, datetime]:
 
 
 @router.command("fund", where=Where.PRIVATE)
-async def fund_view(ctx: Context) -> None:
-    assert ctx.space is not None and ctx.member is not None
+async def fund_view(ctx: MemberContext) -> None:
     space, me, fund = ctx.space, ctx.member, ctx.session.fund
     currency = space.currency
     standing = await fund.standing(space.id)
@@ -217,9 +216,8 @@ async def fund_view(ctx: Context) -> None:
     await ctx.reply(join(out))
 
 
-async def _latest(ctx: Context, member_id: int | None) -> list[Movement]:
+async def _latest(ctx: MemberContext, member_id: int | None) -> list[Movement]:
     """The last movements, newest first: everyone's, or those that concern one member."""
-    assert ctx.space is not None
     fund = ctx.session.fund
     entries = await fund.latest_entries(ctx.space.id, LATEST, member_id=member_id)
     payments = await fund.payments_in(ctx.space.id, member_id=member_id, latest=LATEST)
@@ -246,7 +244,7 @@ def ledger_csv(
     """The fund's ledger: one row per movement with the running balance.
 
     Amounts are plain decimals with a dot and the file has a UTF-8 BOM, like the costs
-    export (handlers/costs_export.py): spreadsheets read it the same in every language.
+    export (handlers/costs/export.py): spreadsheets read it the same in every language.
     A month's ledger starts with the balance brought forward.
     """
 
@@ -281,10 +279,8 @@ def ledger_csv(
 
 
 @router.command("export fund", where=Where.PRIVATE)
-async def export_fund(ctx: Context, month: YearMonth | None = None) -> None:
-    assert ctx.space is not None
-    if await handles_money(ctx) is None:
-        return
+async def export_fund(ctx: MemberContext, month: YearMonth | None = None) -> None:
+    await handles_money(ctx)
     space, fund = ctx.space, ctx.session.fund
     payments = await fund.payments_in(space.id)
     entries = await fund.entries(space.id)
@@ -298,8 +294,7 @@ async def export_fund(ctx: Context, month: YearMonth | None = None) -> None:
         opening = sum(m.cash for m in ledger if m.day < first_day)
         ledger = [m for m in ledger if first_day <= m.day < after]
     if not ledger and opening is None:
-        await ctx.say("fund.export.none")
-        return
+        raise Refusal("fund.export.none")
     names = {m.id: m.display_name for m in await ctx.session.members.of_space(space.id)}
     receipts = await fund.receipts(space.id, [m.receipt_id for m in ledger if m.receipt_id])
     content = ledger_csv(ctx.loc, ledger, opening, names, receipts, space.currency, first_day)
