@@ -296,6 +296,17 @@ class FundRepo:
 
     # -- figures ----------------------------------------------------------------------
 
+    async def fronted(self, space_id: int, member_id: int) -> int:
+        """What the member paid for the fund (expenses not split) and was not paid back."""
+        value = await self._tx.fetchval(
+            "SELECT COALESCE(SUM(CASE WHEN kind = 'spent' THEN amount ELSE -amount END), 0)"
+            " FROM fund_entries e WHERE space_id = ? AND member_id = ?"
+            " AND (kind = 'reimburse' OR (kind = 'spent' AND NOT EXISTS"
+            "  (SELECT 1 FROM fund_splits f WHERE f.entry_id = e.id)))",
+            (space_id, member_id),
+        )
+        return max(0, int(value))
+
     async def standing(self, space_id: int) -> Standing:
         """Every member's position and the fund's balance, in five summing queries."""
         charged = await self._tx.fetchall(

@@ -412,8 +412,11 @@ class ReimburseArgs:
 async def reimburse(ctx: MemberContext, args: ReimburseArgs) -> None:
     await handles_money(ctx)
     target, currency = args.member, ctx.space.currency
-    standing = await ctx.session.fund.standing(ctx.space.id)
-    owed = standing.positions.get(target.id, 0)
+    fund = ctx.session.fund
+    position = (await fund.standing(ctx.space.id)).positions.get(target.id, 0)
+    # What they are owed all told, or at least what they paid for the fund and did not
+    # get back yet (even if they owe their part of something else: that is for `settle`).
+    owed = max(position, await fund.fronted(ctx.space.id, target.id))
     if owed <= 0:
         raise Refusal("reimburse.nothing", name=target.display_name)
     amount = owed if args.amount is None else args.amount

@@ -196,10 +196,10 @@ async def settled(ctx: MemberContext, args: TransferArgs) -> None:
     receiver = args.payee or plan.treasurer
     paid = Transfer(payer, payee, args.amount)
     if not (me.is_admin or me.id in (receiver.id, plan.treasurer.id)):
-        if me.id == payer:
-            await _ask_receiver(ctx, plan, paid, receiver)
-        else:
+        if me.id != payer:
             raise Refusal("settled.not_yours", receiver=receiver.display_name)
+        await _ask_receiver(ctx, plan, paid, receiver)
+        return
     if plan.fund:
         member = args.payer or args.payee
         assert member is not None

@@ -334,12 +334,12 @@ MESSAGES: Catalog = {
     },
     "settle.fund_side": {"en": "the fund ({treasurer})", "it": "la cassa ({treasurer})"},
     "settle.treasurer_in": {
-        "en": "{n}. {member} puts <b>{amount}</b> of their own into the fund",
-        "it": "{n}. {member} versa <b>{amount}</b> di tasca propria nella cassa",
+        "en": "{n}. {member} puts <b>{amount}</b> into the fund",
+        "it": "{n}. {member} versa <b>{amount}</b> nella cassa",
     },
     "settle.treasurer_out": {
-        "en": "{n}. {member} takes <b>{amount}</b> from the fund (what it owes them)",
-        "it": "{n}. {member} preleva <b>{amount}</b> dalla cassa (il proprio credito)",
+        "en": "{n}. {member} takes <b>{amount}</b> from the fund",
+        "it": "{n}. {member} preleva <b>{amount}</b> dalla cassa",
     },
     "settle.yours_none": {
         "en": "You are square: nothing for you to pay or receive.",
@@ -449,6 +449,7 @@ MESSAGES: Catalog = {
         "en": "{member} is owed {amount}",
         "it": "{member} ha un credito di {amount}",
     },
+    "fund.outside": {"en": "{amount} outside the fund", "it": "{amount} fuori cassa"},
     "fund.latest": {"en": "\n<b>Latest movements</b>", "it": "\n<b>Ultimi movimenti</b>"},
     "fund.yours": {"en": "\n<b>Your movements</b>", "it": "\n<b>I tuoi movimenti</b>"},
     "fund.line": {"en": "{day} {what}: {amount}", "it": "{day} {what}: {amount}"},

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from bot.arguments import YearMonth
 from bot.context import MemberContext, Refusal
 from bot.events import Document
-from bot.i18n import Localizer, join
+from bot.i18n import Localizer, Markup, join, to_plain
 from bot.registry import Where
 from handlers.costs.export import cell
 from handlers.costs.money import plain_amount
@@ -105,7 +105,7 @@ def movements(
     return out
 
 
-def what(loc: Localizer, m: Movement, names: Mapping[int, str]) -> str:
+def what(loc: Localizer, m: Movement, names: Mapping[int, str]) -> Markup:
     """A movement in words: "bill for Heating", "Bruno, share of Internet"…"""
 
     def name(member: int | None) -> str:
@@ -113,12 +113,12 @@ def what(loc: Localizer, m: Movement, names: Mapping[int, str]) -> str:
 
     member, other = name(m.member_id), name(m.other_id)
     if m.kind == "bill":
-        return str(loc.t("what.bill", name=m.name))
+        return loc.t("what.bill", name=m.name)
     if m.kind == "payment":
-        return str(loc.t("what.payment", member=member, name=m.name))
+        return loc.t("what.payment", member=member, name=m.name)
     if m.kind == "spent":
-        return str(loc.t("what.spent", member=member, note=m.name))
-    return str(loc.t(f"what.{m.kind}", member=member, other=other))
+        return loc.t("what.spent", member=member, note=m.name)
+    return loc.t(f"what.{m.kind}", member=member, other=other)
 
 
 # -- /fund ----------------------------------------------------------------------------------
@@ -197,7 +197,7 @@ async def fund_view(ctx: MemberContext) -> None:
     if latest:
         out.append(ctx.t("fund.latest" if sees_all else "fund.yours"))
         for m in latest:
-            signed = cash(m.cash) if m.cash else f"({cash(m.amount)})"
+            signed = cash(m.cash) if m.cash else ctx.t("fund.outside", amount=cash(m.amount))
             key = "fund.line_receipt" if m.receipt_id else "fund.line"
             out.append(
                 ctx.t(
@@ -256,7 +256,8 @@ def ledger_csv(
     writer.writerow(CSV_COLUMNS)
     balance = opening or 0
     if opening is not None and first_day is not None:
-        opening_row = [first_day.isoformat(), str(loc.t("what.opening")), "", "", amount(balance)]
+        label = to_plain(loc.t("what.opening"))
+        opening_row = [first_day.isoformat(), label, "", "", amount(balance)]
         writer.writerow([*opening_row, "", "", "opening", ""])
     for m in rows:
         balance += m.cash
@@ -265,7 +266,7 @@ def ledger_csv(
         writer.writerow(
             [
                 m.day.isoformat(),
-                cell(what(loc, m, names)),
+                cell(to_plain(what(loc, m, names))),
                 amount(m.cash) if m.cash > 0 else "",
                 amount(-m.cash) if m.cash < 0 else "",
                 amount(balance),
