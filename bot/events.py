@@ -92,8 +92,9 @@ class Attachment:
     """A file that came with a command: on Telegram the photo or document the command is
     the caption of, on Matrix the image or file the command replies to.
 
-    `size` is what the platform announced (0 if it did not say); `content` is None when
-    the file was not fetched: larger than MAX_ATTACHMENT, or the platform refused it.
+    `size` is what the platform announced (0 if it did not say), or what was fetched;
+    `content` is None when the file was not fetched: larger than MAX_ATTACHMENT, or the
+    platform would not give it.
     `ref` is the platform's handle on it (Telegram `file_id`, Matrix `mxc://` URI).
     """
 
@@ -105,7 +106,7 @@ class Attachment:
 
     @property
     def too_big(self) -> bool:
-        return self.content is None or max(self.size, len(self.content)) > MAX_ATTACHMENT
+        return max(self.size, len(self.content or b"")) > MAX_ATTACHMENT
 
 
 @dataclass(frozen=True)

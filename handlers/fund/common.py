@@ -79,8 +79,10 @@ def check_receipt(attachment: Attachment | None) -> None:
     """Refuse a file sent with a command that cannot be a receipt (before any change)."""
     if attachment is None:
         return
-    if attachment.too_big or attachment.content is None:
+    if attachment.too_big:
         raise Refusal("receipt.too_big", limit=MAX_ATTACHMENT // (1024 * 1024))
+    if attachment.content is None:
+        raise Refusal("receipt.unreadable")
     if receipt_kind(attachment.content) is None:
         shown = attachment.mime_type or attachment.filename.rpartition(".")[2] or "?"
         raise Refusal("receipt.not_kind", kind=shown[:40])

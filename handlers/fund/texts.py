@@ -230,6 +230,10 @@ MESSAGES: Catalog = {
         "it": "Il file inviato supera {limit} MB: non ho registrato nulla. Manda una foto"
         " o un PDF più piccoli.",
     },
+    "receipt.unreadable": {
+        "en": "I could not fetch the file sent with it: nothing was recorded. Send it again.",
+        "it": "Non riesco a scaricare il file inviato: non ho registrato nulla. Mandalo di nuovo.",
+    },
     "receipt.not_found": {
         "en": "There is no receipt #{id}.",
         "it": "Non c'è nessuna ricevuta #{id}.",

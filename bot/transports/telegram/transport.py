@@ -511,6 +511,8 @@ class TelegramTransport:
             file = await self.bot.get_file(attachment.ref)
         except BadRequest as exc:
             log.info("telegram refused a file sent with a command: %s", self._scrub(exc))
+            if "too big" not in exc.message.lower():
+                return incoming  # not fetched: the handler says it could not be read
             return replace(incoming, attachment=replace(attachment, size=MAX_ATTACHMENT + 1))
         size = file.file_size or attachment.size
         if size > MAX_ATTACHMENT:
