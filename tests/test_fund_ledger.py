@@ -20,6 +20,7 @@ from handlers.fund.banking import (
     valid_creditor_reference,
 )
 from handlers.fund.ledger import ShareDue, Transfer, after, settle_member, settle_plan
+from tests.test_fund_support import epc_lines
 
 # -- settle plans ----------------------------------------------------------------------------
 
@@ -51,6 +52,12 @@ def test_spliit_issue_178_balances_stay_put_after_a_repayment() -> None:
     assert settle_plan(after(positions, grace), fund=False) == [t for t in plan if t != grace]
 
 
+def paid_in_full(positions: dict[int, int], plan: list[Transfer]) -> dict[int, int]:
+    for transfer in plan:
+        positions = after(positions, transfer)
+    return positions
+
+
 def _positions(fund: bool) -> st.SearchStrategy[dict[int, int]]:
     values = st.lists(st.integers(-50_000, 50_000), min_size=0, max_size=12)
 
@@ -71,10 +78,7 @@ def test_any_plan_zeroes_everyone_and_paying_one_keeps_the_others(
     people = sum(1 for v in positions.values() if v)
     assert len(plan) <= max(0, people - 1)
     assert all(t.amount > 0 and t.payer != t.payee for t in plan)
-    final = dict(positions)
-    for transfer in plan:
-        final = after(final, transfer)
-    assert set(final.values()) <= {0}
+    assert set(paid_in_full(positions, plan).values()) <= {0}
     if plan:
         paid = data.draw(st.sampled_from(plan))
         assert settle_plan(after(positions, paid), fund=False) == [t for t in plan if t != paid]
@@ -95,10 +99,7 @@ def test_with_a_fund_one_line_each_and_paying_one_keeps_the_others(
     plan = settle_plan(positions, fund=True)
     members = [m for t in plan for m in (t.payer, t.payee) if m is not None]
     assert len(members) == len(set(members)) == sum(1 for v in positions.values() if v)
-    final = dict(positions)
-    for transfer in plan:
-        final = after(final, transfer)
-    assert set(final.values()) <= {0}
+    assert set(paid_in_full(positions, plan).values()) <= {0}
     if plan:
         paid = data.draw(st.sampled_from(plan))
         assert settle_plan(after(positions, paid), fund=True) == [t for t in plan if t != paid]
@@ -222,15 +223,6 @@ def test_the_epc_qr_code_scans_to_the_transfer() -> None:
     found = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
     assert len(found) == 1 and found[0].format == zxingcpp.BarcodeFormat.QRCode
     lines = found[0].bytes.decode("latin-1").split("\n")
-    assert lines == [
-        "BCD",  # service tag
-        "002",  # version
-        "2",  # character set: ISO 8859-1
-        "SCT",  # SEPA credit transfer
-        "",  # BIC: optional in version 002
-        "Spazio Veglio APS",
-        "IT60X0542811101000000123456",
-        "EUR36.5",
-        "",  # purpose
-        "RF18539007547034",  # structured reference
-    ]
+    assert lines == epc_lines(
+        "Spazio Veglio APS", "IT60X0542811101000000123456", "36.5", "RF18539007547034"
+    )

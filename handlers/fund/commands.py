@@ -49,7 +49,7 @@ async def treasurer(ctx: MemberContext, who: MemberArg | None = None) -> None:
                 "treasurer.default",
                 name=current.display_name,
                 balance=balance,
-                command=f"{ctx.prefix}treasurer <member>",
+                command=f"{ctx.prefix}treasurer",
             )
         return
     if not ctx.member.is_admin:

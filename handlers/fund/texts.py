@@ -87,9 +87,10 @@ MESSAGES: Catalog = {
     },
     "treasurer.default": {
         "en": "{name} holds the common fund ({balance}) as the space's first admin."
-        " Admins hand it to someone else with {command}.",
+        " Admins hand it to someone else with {command} followed by a name.",
         "it": "La cassa comune ({balance}) è nelle mani di {name}, come prima persona"
-        " amministratrice dello spazio. Gli amministratori la affidano ad altri con {command}.",
+        " amministratrice dello spazio. Gli amministratori la affidano ad altri con {command}"
+        " seguito da un nome.",
     },
     "treasurer.admins_only": {
         "en": "Only admins can hand the fund to someone.",

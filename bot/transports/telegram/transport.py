@@ -686,17 +686,10 @@ class TelegramTransport:
         reply = None
         if part.reply_to.isdigit():
             reply = ReplyParameters(int(part.reply_to), allow_sending_without_reply=True)
-        if part.document is not None and as_photo(part.document):
-            return await self.bot.send_photo(
-                chat_id,
-                InputFile(part.document.content, filename=part.document.filename),
-                caption=html or None,
-                parse_mode=parse_mode if html else None,
-                reply_markup=markup,
-                reply_parameters=reply,
-            )
         if part.document is not None:
-            return await self.bot.send_document(
+            # A picture of ours (the payment QR code) is shown in the chat; files are files.
+            send = self.bot.send_photo if as_photo(part.document) else self.bot.send_document
+            return await send(
                 chat_id,
                 InputFile(part.document.content, filename=part.document.filename),
                 caption=html or None,
