@@ -7,7 +7,7 @@ import pytest
 
 from bot.events import Attachment
 from bot.testing import BotHarness
-from tests.test_costs_support import lift_flood_guard
+from tests.support.costs import lift_flood_guard
 
 NOBODY = "Nobody matches “Nobody”. /members lists everyone."
 PDF = b"%PDF-1.5\n1 0 obj <<>> endobj\n%%EOF\n"

@@ -39,7 +39,7 @@ from hypothesis import strategies as st
 import coworkbot
 from bot.testing import BotHarness, Sent
 from handlers.fund.ledger import Transfer
-from tests.test_costs_support import lift_flood_guard
+from tests.support.costs import lift_flood_guard
 
 PEOPLE = ("Anna", "Bruno", "Carla", "Dario")
 MONEY_TABLES = {

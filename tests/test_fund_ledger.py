@@ -20,7 +20,7 @@ from handlers.fund.banking import (
     valid_creditor_reference,
 )
 from handlers.fund.ledger import ShareDue, Transfer, after, settle_member, settle_plan
-from tests.test_fund_support import epc_lines
+from tests.support.fund import epc_lines
 
 # -- settle plans ----------------------------------------------------------------------------
 

@@ -13,8 +13,8 @@ import zxingcpp
 from nio import DownloadResponse, RoomSendResponse, UploadResponse
 from PIL import Image
 
-from tests.synapse.people import MatrixWorld, Person, RunningClock, Said
-from tests.test_fund_support import epc_lines
+from tests.support.fund import epc_lines
+from tests.support.synapse.people import MatrixWorld, Person, RunningClock, Said
 
 ROME = ZoneInfo("Europe/Rome")
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 64

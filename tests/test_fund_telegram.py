@@ -12,8 +12,8 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from tests.fake_telegram import FakeChat, FakeLimits, FakeTelegram, FakeUser, TelegramBot
-from tests.test_fund_support import epc_lines
+from tests.support.fake_telegram import FakeChat, FakeLimits, FakeTelegram, FakeUser, TelegramBot
+from tests.support.fund import epc_lines
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 

@@ -39,7 +39,7 @@ import coworkbot
 from bot.clock import FakeClock
 from bot.events import Attachment
 from bot.testing import BotHarness, Sent
-from tests.test_costs_support import ROME, add_visits, lift_flood_guard
+from tests.support.costs import ROME, add_visits, lift_flood_guard
 
 PEOPLE = ("Anna", "Bruno", "Carla", "Dario", "Elena")
 VISITS = {"Anna": 8, "Bruno": 5, "Carla": 4, "Dario": 2, "Elena": 1}

@@ -16,21 +16,17 @@ from dataclasses import dataclass, replace
 from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.context import ButtonSpec, Context, Runtime, SpaceContext
-from bot.events import Document
+from bot.context import ButtonSpec, Context, Letter, Render, Runtime, SpaceContext
 from bot.i18n import Localizer, Markup, join
 from handlers.costs import router
 from handlers.costs.money import Participant, Split, allocate, split_amount
 from handlers.costs.schedules import Period, add_months, moment, parse_hhmm, reached_day
 from handlers.costs.views import (
     LISTING_BUDGET,
-    Letter,
-    Recipient,
     fit,
     money,
     period_text,
     schedule_of,
-    send_private,
 )
 from handlers.fund.payment import PayTo, pay_to
 from storage.costs import Charge, Cost, NewShare, PaymentState, ShareLine
@@ -68,8 +64,7 @@ async def make_charges(ctx: SpaceContext, day: date) -> None:
         return
     members = await ctx.session.members.of_space(ctx.space.id)
     pay = await pay_to(ctx.session, ctx.space.id)
-    letters: list[Recipient] = []
-    codes: list[Document | None] = []
+    letters: list[Letter] = []
     for cost in due_costs:
         schedule = schedule_of(cost)
         due: date | None = cost.next_due
@@ -77,14 +72,10 @@ async def make_charges(ctx: SpaceContext, day: date) -> None:
             if cost.amount_on(due) != cost.amount:  # `cost amount … from`: its day came
                 cost = replace(cost, amount=cost.amount_on(due), next_amount=None)
                 await repo.apply_amount(cost.id, cost.amount)
-            for letter, code in await charge_once(
-                ctx, cost, schedule.period(due), due, members, pay
-            ):
-                letters.append(letter)
-                codes.append(code)
+            letters += await charge_once(ctx, cost, schedule.period(due), due, members, pay)
             due = schedule.due_after(due)
         await repo.set_next_due(cost.id, None if due is None or ended(cost, due) else due)
-    await send_private(ctx, letters, codes)
+    await ctx.send_private(letters)
 
 
 def ended(cost: Cost, due: date) -> bool:
@@ -116,7 +107,7 @@ async def charge_once(
     due: date,
     members: Sequence[Member],
     pay: PayTo | None = None,
-) -> list[tuple[Recipient, Document | None]]:
+) -> list[Letter]:
     """Make the charge of `cost` for `due` and return the letters telling each share,
     with where to pay it (`pay`) and, if the space wants one, its payment QR code."""
     repo = ctx.session.costs
@@ -164,8 +155,10 @@ async def charge_once(
     by_id = {m.id: m for m in members}
     buttons: list[ButtonSpec] = [("button.paid", f"paid {charge.id}")]
     return [
-        (
-            (by_id[s.member_id], _charge_letter(charge, basis, s, pay), buttons),
+        Letter(
+            by_id[s.member_id],
+            _charge_letter(charge, basis, s, pay),
+            buttons,
             pay.qr_code(charge.id, s.member_id, s.amount, charge.currency) if pay else None,
         )
         for s in shares
@@ -197,8 +190,8 @@ class SplitBasis:
         return how
 
 
-def _charge_letter(charge: Charge, basis: SplitBasis, share: NewShare, pay: PayTo | None) -> Letter:
-    def letter(loc: Localizer, prefix: str) -> Markup:
+def _charge_letter(charge: Charge, basis: SplitBasis, share: NewShare, pay: PayTo | None) -> Render:
+    def letter(loc: Localizer) -> Markup:
         text = loc.t(
             "charge.notice",
             name=charge.name,
@@ -207,7 +200,7 @@ def _charge_letter(charge: Charge, basis: SplitBasis, share: NewShare, pay: PayT
             total=money(loc, charge.amount, charge.currency),
             how=basis.how(loc, share),
             id=charge.id,
-            paid=f"{prefix}paid {charge.id}",
+            paid=f"{loc.prefix}paid {charge.id}",
         )
         return pay.with_details(text, loc, charge.id, share.member_id) if pay else text
 
@@ -225,7 +218,7 @@ async def remind_admins(ctx: SpaceContext, day: date, at: time) -> None:
     if before <= 0:
         return
     repo = ctx.session.costs
-    letters: list[Letter] = []
+    reminders: list[Render] = []
     for cost in await repo.active(ctx.space.id):
         due = cost.next_due
         assert due is not None
@@ -233,16 +226,16 @@ async def remind_admins(ctx: SpaceContext, day: date, at: time) -> None:
         if not slot <= day < due or moment(slot, at, ctx.tz) < cost.created_at:
             continue
         if await repo.claim_reminder(cost.id, due, ctx.now):
-            letters.append(_reminder_letter(cost, due, at, ctx))
-    if letters:
+            reminders.append(_reminder_letter(cost, due, at, ctx))
+    if reminders:
         admins = await ctx.session.members.admins(ctx.space.id)
-        await send_private(ctx, [(a, letter, []) for letter in letters for a in admins])
+        await ctx.send_private(Letter(a, reminder) for reminder in reminders for a in admins)
 
 
-def _reminder_letter(cost: Cost, due: date, at: time, ctx: Context) -> Letter:
+def _reminder_letter(cost: Cost, due: date, at: time, ctx: Context) -> Render:
     when = moment(due, at, ctx.tz)
 
-    def letter(loc: Localizer, prefix: str) -> Markup:
+    def letter(loc: Localizer) -> Markup:
         return loc.t(
             "remind.before",
             name=cost.name,
@@ -281,17 +274,17 @@ async def remind_debtors(ctx: SpaceContext, day: date) -> None:
         return
     await ctx.session.costs.mark_nagged(sent)
     members = {m.id: m for m in await ctx.session.members.of_space(ctx.space.id)}
-    letters: list[Recipient] = []
+    letters: list[Letter] = []
     for member_id, lines in wanted.items():
         buttons: list[ButtonSpec] = (
             [("button.paid", f"paid {lines[0].charge.id}")] if len(lines) == 1 else []
         )
-        letters.append((members[member_id], _nag_letter(lines), buttons))
-    await send_private(ctx, letters)
+        letters.append(Letter(members[member_id], _nag_letter(lines), buttons))
+    await ctx.send_private(letters)
 
 
-def _nag_letter(lines: Sequence[ShareLine]) -> Letter:
-    def letter(loc: Localizer, prefix: str) -> Markup:
+def _nag_letter(lines: Sequence[ShareLine]) -> Render:
+    def letter(loc: Localizer) -> Markup:
         out = []
         for line in lines:
             charge = line.charge
@@ -307,11 +300,11 @@ def _nag_letter(lines: Sequence[ShareLine]) -> Letter:
         out, left = fit(out, LISTING_BUDGET)
         out.insert(0, loc.t("nag.title"))
         if left:
-            out.append(loc.t("nag.more", count=left, due=f"{prefix}due"))
+            out.append(loc.t("nag.more", count=left, due=f"{loc.prefix}due"))
         if len(lines) == 1:
-            out.append(loc.t("nag.footer_one", paid=f"{prefix}paid {lines[0].charge.id}"))
+            out.append(loc.t("nag.footer_one", paid=f"{loc.prefix}paid {lines[0].charge.id}"))
         else:
-            out.append(loc.t("nag.footer_many", paid=f"{prefix}paid"))
+            out.append(loc.t("nag.footer_many", paid=f"{loc.prefix}paid"))
         return join(out)
 
     return letter
@@ -346,7 +339,8 @@ async def send_summary(ctx: SpaceContext, day: date, at: time) -> None:
         return
     figures = await month_figures(ctx, first)
     admins = await ctx.session.members.admins(ctx.space.id)
-    await send_private(ctx, [(a, _summary_letter(figures, ctx.space.currency), []) for a in admins])
+    summary = _summary_letter(figures, ctx.space.currency)
+    await ctx.send_private(Letter(a, summary) for a in admins)
 
 
 async def month_figures(ctx: SpaceContext, first: date) -> MonthFigures:
@@ -376,8 +370,8 @@ async def month_figures(ctx: SpaceContext, first: date) -> MonthFigures:
     )
 
 
-def _summary_letter(f: MonthFigures, currency: str) -> Letter:
-    def letter(loc: Localizer, prefix: str) -> Markup:
+def _summary_letter(f: MonthFigures, currency: str) -> Render:
+    def letter(loc: Localizer) -> Markup:
         out = [loc.t("summary.title", month=loc.fmt.month(f.month.year, f.month.month))]
         if f.charged_count:
             out.append(
@@ -408,7 +402,7 @@ def _summary_letter(f: MonthFigures, currency: str) -> Letter:
             if left:
                 shown.append(loc.t("summary.upcoming_more", count=left))
             out.append(loc.t("summary.upcoming", costs=Markup("; ".join(shown))))
-        out.append(loc.t("summary.footer", balance=f"{prefix}balance"))
+        out.append(loc.t("summary.footer", balance=f"{loc.prefix}balance"))
         return join(out)
 
     return letter

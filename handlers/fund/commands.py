@@ -7,15 +7,16 @@ from datetime import date
 from typing import Annotated, ClassVar
 
 from bot.arguments import ArgError, Rest, parse_date
-from bot.context import ButtonSpec, Context, MemberContext, Refusal
+from bot.context import Cmd, Context, Letter, MemberContext, Refusal, message
 from bot.events import Document
-from bot.i18n import Localizer, Markup, join
+from bot.i18n import join
 from bot.registry import Role, Where
 from handlers.costs.money import looks_like_amount, parse_amount, plain_amount, split_amount
-from handlers.costs.views import Letter, money, send_private
+from handlers.costs.views import money
 from handlers.fund.banking import MAX_PAYEE, SEPA_LENGTHS, compact_iban, grouped, iban_problem
 from handlers.fund.common import (
     MAX_NOTE,
+    Money,
     check_receipt,
     handles_money,
     keep_receipt,
@@ -63,21 +64,16 @@ async def treasurer(ctx: MemberContext, who: MemberArg | None = None) -> None:
         return
     await ctx.session.fund.update_settings(ctx.space.id, treasurer_id=target.id)
     await ctx.say("treasurer.set", name=target.display_name, balance=balance)
-    admin, space, amount = ctx.member.display_name, ctx.space.name, standing.balance
-    currency = ctx.space.currency
-
-    def letter(loc: Localizer, prefix: str) -> Markup:
-        return loc.t(
-            "treasurer.notice",
-            admin=admin,
-            space=space,
-            balance=money(loc, amount, currency),
-            bill=f"{prefix}bill",
-            reimburse=f"{prefix}reimburse",
-            fund=f"{prefix}fund",
-        )
-
-    await send_private(ctx, [(target, letter, [])])
+    notice = message(
+        "treasurer.notice",
+        admin=ctx.member.display_name,
+        space=ctx.space.name,
+        balance=Money(standing.balance, ctx.space.currency),
+        bill=Cmd("bill"),
+        reimburse=Cmd("reimburse"),
+        fund=Cmd("fund"),
+    )
+    await ctx.send_private([Letter(target, notice)])
 
 
 # -- payment details ----------------------------------------------------------------------
@@ -350,39 +346,32 @@ async def spent(ctx: MemberContext, args: SpentArgs) -> None:
     )
     await ctx.reply(join([reply, *kept], " "))
     line = f"reimburse #{me.id} {plain_amount(args.amount, currency)}"
-
-    def letter(loc: Localizer, prefix: str) -> Markup:
-        return loc.t(
-            "spent.to_treasurer",
-            member=me.display_name,
-            amount=money(loc, args.amount, currency),
-            what=args.what,
-            command=f"{prefix}{line}",
-        )
-
-    buttons: list[ButtonSpec] = [("button.reimbursed", line)]
-    await send_private(ctx, [(treasurer_, letter, buttons)])
+    ask = message(
+        "spent.to_treasurer",
+        member=me.display_name,
+        amount=Money(args.amount, currency),
+        what=args.what,
+        command=Cmd(line),
+    )
+    await ctx.send_private([Letter(treasurer_, ask, [("button.reimbursed", line)])])
 
 
 async def _tell_parts(ctx: MemberContext, args: SpentArgs, parts: dict[int, int]) -> None:
-    payer, currency = ctx.member, ctx.space.currency
-
-    def letter_for(part: int) -> Letter:
-        def letter(loc: Localizer, prefix: str) -> Markup:
-            return loc.t(
+    currency = ctx.space.currency
+    await ctx.send_private(
+        Letter(
+            m,
+            message(
                 "spent.your_part",
-                member=payer.display_name,
-                amount=money(loc, args.amount, currency),
+                member=ctx.member.display_name,
+                amount=Money(args.amount, currency),
                 what=args.what,
-                part=money(loc, part, currency),
-                settle=f"{prefix}settle",
-            )
-
-        return letter
-
-    await send_private(
-        ctx,
-        [(m, letter_for(parts[m.id]), []) for m in args.among if m.id != payer.id],
+                part=Money(parts[m.id], currency),
+                settle=Cmd("settle"),
+            ),
+        )
+        for m in args.among
+        if m.id != ctx.member.id
     )
 
 
@@ -445,12 +434,10 @@ async def reimburse(ctx: MemberContext, args: ReimburseArgs) -> None:
         )
     await ctx.reply(join(parts, " "))
     if target.id != ctx.member.id:
-        by = ctx.member.display_name
-
-        def letter(loc: Localizer, prefix: str) -> Markup:
-            return loc.t("reimburse.notice", by=by, amount=money(loc, amount, currency))
-
-        await send_private(ctx, [(target, letter, [])])
+        notice = message(
+            "reimburse.notice", by=ctx.member.display_name, amount=Money(amount, currency)
+        )
+        await ctx.send_private([Letter(target, notice)])
 
 
 # -- receipts ---------------------------------------------------------------------------------

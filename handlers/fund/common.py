@@ -7,8 +7,10 @@ from typing import ClassVar
 
 from bot.context import Context, MemberContext, Refusal, SpaceContext
 from bot.events import MAX_ATTACHMENT, Attachment
+from bot.i18n import Localizer
 from bot.registry import Router
 from handlers.costs.money import parse_amount
+from handlers.costs.views import money
 from handlers.fund.texts import MESSAGES
 from handlers.members import clean_text
 from storage.fund import Receipt
@@ -30,6 +32,17 @@ class Amount:
     @classmethod
     async def convert(cls, text: str, ctx: Context) -> Amount:
         return cls(parse_amount(text, ctx.space.currency if ctx.space else "EUR"))
+
+
+@dataclass(frozen=True)
+class Money:
+    """An amount in a private letter, formatted for each reader (`€ 12,50`, `€12.50`)."""
+
+    minor: int
+    currency: str
+
+    def for_reader(self, loc: Localizer) -> object:
+        return money(loc, self.minor, self.currency)
 
 
 async def treasurer_of(ctx: SpaceContext) -> Member:

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from bot.arguments import ArgError
-from bot.context import ButtonSpec, Context, MemberContext, Refusal
+from bot.context import ButtonSpec, Cmd, Context, Letter, MemberContext, Refusal, message
 from bot.i18n import Localizer, Markup, join
 from bot.registry import Where
 from handlers.costs.money import parse_amount, plain_amount
-from handlers.costs.views import LISTING_BUDGET, Letter, fit, money, send_private
-from handlers.fund.common import FUND_WORDS, router, side_word, treasurer_of
+from handlers.costs.views import LISTING_BUDGET, fit, money
+from handlers.fund.common import FUND_WORDS, Money, router, side_word, treasurer_of
 from handlers.fund.ledger import Settlement, ShareDue, Transfer, settle_member, settle_plan
 from handlers.members import MemberArg
 from storage.costs import PaymentState
@@ -90,6 +90,17 @@ def _side(loc: Localizer, plan: Plan, member: int | None) -> str:
     if member is None:
         return str(loc.t("settle.fund_side", treasurer=plan.treasurer.display_name))
     return plan.names.get(member, f"#{member}")
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side of a transfer in a letter: a member's name, or the fund in the reader's words."""
+
+    plan: Plan
+    member: int | None
+
+    def for_reader(self, loc: Localizer) -> object:
+        return _side(loc, self.plan, self.member)
 
 
 def line_text(loc: Localizer, plan: Plan, n: int, t: Transfer) -> Markup:
@@ -234,41 +245,28 @@ async def settled(ctx: MemberContext, args: TransferArgs) -> None:
         )
     await ctx.reply(join(parts, " "))
     told = [m for m in (args.payer, args.payee) if m is not None and m.id != me.id]
-    if told:
-        await send_private(
-            ctx, [(m, _notice(plan, paid, me.display_name, currency), []) for m in told]
-        )
-
-
-def _notice(plan: Plan, paid: Transfer, by: str, currency: str) -> Letter:
-    def letter(loc: Localizer, prefix: str) -> Markup:
-        return loc.t(
-            "settled.notice",
-            by=by,
-            payer=_side(loc, plan, paid.payer),
-            payee=_side(loc, plan, paid.payee),
-            amount=money(loc, paid.amount, currency),
-        )
-
-    return letter
+    notice = message(
+        "settled.notice",
+        by=me.display_name,
+        payer=Side(plan, paid.payer),
+        payee=Side(plan, paid.payee),
+        amount=Money(paid.amount, currency),
+    )
+    await ctx.send_private(Letter(m, notice) for m in told)
 
 
 async def _ask_receiver(ctx: MemberContext, plan: Plan, paid: Transfer, receiver: Member) -> None:
     currency = ctx.space.currency
     line = command_of(paid, currency)
     await ctx.say("settled.asked", receiver=receiver.display_name)
-
-    def letter(loc: Localizer, prefix: str) -> Markup:
-        return loc.t(
-            "settled.ask_receiver",
-            payer=_side(loc, plan, paid.payer),
-            payee=_side(loc, plan, paid.payee),
-            amount=money(loc, paid.amount, currency),
-            command=f"{prefix}{line}",
-        )
-
-    buttons: list[ButtonSpec] = [("button.received", line)]
-    await send_private(ctx, [(receiver, letter, buttons)])
+    ask = message(
+        "settled.ask_receiver",
+        payer=Side(plan, paid.payer),
+        payee=Side(plan, paid.payee),
+        amount=Money(paid.amount, currency),
+        command=Cmd(line),
+    )
+    await ctx.send_private([Letter(receiver, ask, [("button.received", line)])])
 
 
 __all__ = ["FUND_WORDS", "Plan", "current_plan", "record_settlement"]

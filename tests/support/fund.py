@@ -1,4 +1,4 @@
-"""Helpers the fund tests share (this module holds no tests itself)."""
+"""What the fund tests share."""
 
 from __future__ import annotations
 
