@@ -33,6 +33,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -359,6 +360,7 @@ async def ledger_balance(c: Community) -> int | None:
     return total
 
 
+@pytest.mark.fuzz
 @settings(
     max_examples=int(os.environ.get("FUND_EXAMPLES", "60")),
     deadline=None,

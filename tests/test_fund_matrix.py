@@ -9,12 +9,15 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 import zxingcpp
 from nio import DownloadResponse, RoomSendResponse, UploadResponse
 from PIL import Image
 
 from tests.support.fund import epc_lines
 from tests.support.synapse.people import MatrixWorld, Person, RunningClock, Said
+
+pytestmark = pytest.mark.synapse
 
 ROME = ZoneInfo("Europe/Rome")
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 64

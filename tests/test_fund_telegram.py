@@ -15,7 +15,10 @@ from PIL import Image
 from tests.support.fake_telegram import FakeChat, FakeLimits, FakeTelegram, FakeUser, TelegramBot
 from tests.support.fund import epc_lines
 
-pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+pytestmark = [
+    pytest.mark.http,
+    pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning"),
+]
 
 SPEED = 20
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 40  # a receipt's photo
