@@ -322,7 +322,7 @@ async def check_the_ledger(year: Year) -> None:
     boiler = next(r for r in rows if r["kind"] == "spent" and "boiler" in r["what"])
     assert boiler == {
         "date": "2027-03-10",
-        "what": "Carla paid: boiler repair",
+        "what": "Carla paid: boiler repair, split among 5",
         "in": "",
         "out": "",
         "balance": "-56.00",

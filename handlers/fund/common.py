@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
 
-from bot.context import Context, MemberContext, Refusal, SpaceContext
+from bot.context import MemberContext, Refusal, SpaceContext
 from bot.events import MAX_ATTACHMENT, Attachment
 from bot.i18n import Localizer
 from bot.registry import Router
-from handlers.costs.money import parse_amount
 from handlers.costs.views import money
 from handlers.fund.texts import MESSAGES
 from handlers.members import clean_text
@@ -20,18 +18,6 @@ router = Router("fund", MESSAGES)
 
 FUND_WORDS = ("fund", "cassa")
 MAX_NOTE = 200
-
-
-@dataclass(frozen=True)
-class Amount:
-    """An amount of money in the space's currency (`120`, `120,50`, `€1.234,56`)."""
-
-    rest: ClassVar[bool] = False
-    minor: int
-
-    @classmethod
-    async def convert(cls, text: str, ctx: Context) -> Amount:
-        return cls(parse_amount(text, ctx.space.currency if ctx.space else "EUR"))
 
 
 @dataclass(frozen=True)

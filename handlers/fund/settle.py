@@ -12,7 +12,7 @@ from bot.i18n import Localizer, Markup, join
 from bot.registry import Where
 from handlers.costs.money import parse_amount, plain_amount
 from handlers.costs.views import LISTING_BUDGET, fit, money
-from handlers.fund.common import FUND_WORDS, Money, router, side_word, treasurer_of
+from handlers.fund.common import Money, router, side_word, treasurer_of
 from handlers.fund.ledger import Settlement, ShareDue, Transfer, settle_member, settle_plan
 from handlers.members import MemberArg
 from storage.costs import PaymentState
@@ -267,6 +267,3 @@ async def _ask_receiver(ctx: MemberContext, plan: Plan, paid: Transfer, receiver
         command=Cmd(line),
     )
     await ctx.send_private([Letter(receiver, ask, [("button.received", line)])])
-
-
-__all__ = ["FUND_WORDS", "Plan", "current_plan", "record_settlement"]

@@ -473,6 +473,10 @@ MESSAGES: Catalog = {
     "what.bill": {"en": "bill for {name}", "it": "fattura per {name}"},
     "what.payment": {"en": "{member}, share of {name}", "it": "{member}, quota di {name}"},
     "what.spent": {"en": "{member} paid: {note}", "it": "{member} ha pagato: {note}"},
+    "what.spent_split": {
+        "en": "{member} paid: {note}, split among {count}",
+        "it": "{member} ha pagato: {note}, diviso fra {count}",
+    },
     "what.reimburse": {"en": "paid back to {member}", "it": "rimborso a {member}"},
     "what.deposit": {"en": "paid in by {member}", "it": "versamento di {member}"},
     "what.transfer": {"en": "{member} paid {other}", "it": "{member} ha pagato {other}"},

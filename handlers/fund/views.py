@@ -43,9 +43,6 @@ class Movement:
     receipt_id: int | None
     split_among: tuple[int, ...] = ()
 
-    def concerns(self, member_id: int) -> bool:
-        return member_id in (self.member_id, self.other_id, *self.split_among)
-
     def sort_key(self) -> tuple[date, datetime, int, int]:
         return (self.day, self.at, _ORDER[self.kind], self.ref)
 
@@ -116,6 +113,8 @@ def what(loc: Localizer, m: Movement, names: Mapping[int, str]) -> Markup:
         return loc.t("what.bill", name=m.name)
     if m.kind == "payment":
         return loc.t("what.payment", member=member, name=m.name)
+    if m.kind == "spent" and m.split_among:
+        return loc.t("what.spent_split", member=member, note=m.name, count=len(m.split_among))
     if m.kind == "spent":
         return loc.t("what.spent", member=member, note=m.name)
     return loc.t(f"what.{m.kind}", member=member, other=other)
