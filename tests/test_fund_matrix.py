@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,7 @@ from PIL import Image
 
 from tests.support.fund import epc_lines
 from tests.support.synapse.people import MatrixWorld, Person, RunningClock, Said
+from tests.support.synapse.server import SynapseServer
 
 pytestmark = pytest.mark.synapse
 
@@ -149,3 +151,54 @@ async def download(person: Person, said: Said) -> bytes:
     response = await person.client.download(mxc=said.content["url"])
     assert isinstance(response, DownloadResponse), response
     return bytes(response.body)
+
+
+async def test_a_receipt_in_an_encrypted_room(
+    synapse_server: SynapseServer, tmp_path: Path
+) -> None:
+    """As Element does it there: the photo uploaded encrypted (`file`, not `url`), the
+    message and the reply to it both m.room.encrypted; the bot decrypts all three."""
+    world = await MatrixWorld.create(synapse_server, tmp_path / "bot", encrypted=True)
+    try:
+        world.bot.clock = RunningClock(datetime(2026, 11, 1, 10, tzinfo=ROME))
+        await world.bot.start()
+        world.room = await world.open_room(encrypted=True)
+        await world.setup_space()
+        bruno, room = world.bruno, world.room
+        await world.command(bruno, "!cost add Heating 90 monthly 25")
+        response, keys = await bruno.client.upload(
+            io.BytesIO(JPEG),
+            content_type="image/jpeg",
+            filename="scontrino.jpg",
+            encrypt=True,
+            filesize=len(JPEG),
+        )
+        assert isinstance(response, UploadResponse) and keys is not None, response
+        photo = {
+            "msgtype": "m.image",
+            "body": "scontrino.jpg",
+            "info": {"mimetype": "image/jpeg", "size": len(JPEG)},
+            "file": {**keys, "url": response.content_uri, "mimetype": "image/jpeg"},
+        }
+        sent = await bruno.client.room_send(
+            room, "m.room.message", photo, ignore_unverified_devices=True
+        )
+        assert isinstance(sent, RoomSendResponse), sent
+        command = {
+            "msgtype": "m.text",
+            "body": "!bill Heating 90",
+            "m.relates_to": {"m.in_reply_to": {"event_id": sent.event_id}},
+        }
+        asked = await bruno.client.room_send(
+            room, "m.room.message", command, ignore_unverified_devices=True
+        )
+        assert isinstance(asked, RoomSendResponse), asked
+        replies = await bruno.wait_for(
+            lambda _: bool(bruno.replies_to(asked.event_id)), "the answer to !bill"
+        )
+        answer = next(s for s in replies if s.reply_to == asked.event_id)
+        assert answer.encrypted and "Receipt #1 kept (scontrino.jpg)." in answer.body
+        stored = await world.bot.fetchall("SELECT content FROM receipts")
+        assert bytes(stored[0][0]) == JPEG
+    finally:
+        await world.close()

@@ -43,6 +43,7 @@ def personal_data(session: Session) -> list[tuple[str, PersonalData]]:
         ("costs", session.costs),
         ("fund", session.fund),
         ("matrix", session.matrix),
+        ("matrix_encryption", session.matrix_crypto),
         ("privacy", session.privacy),
         ("member", session.members),
     ]

@@ -86,21 +86,29 @@ def text_content(
     return content
 
 
-def file_content(document: Document, url: str) -> dict[str, Any]:
+def file_content(
+    document: Document, url: str, encrypted: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """An uploaded file as an event: `m.image` for pictures (clients show them inline, with
-    their size so the timeline does not jump), `m.file` for the rest."""
+    their size so the timeline does not jump), `m.file` for the rest. An encrypted upload
+    names its keys in `file` instead of `url` (the spec's EncryptedFile: key, iv, hashes,
+    v, with the url inside)."""
     info: dict[str, Any] = {"mimetype": document.mime_type, "size": len(document.content)}
     size = document.png_size
     if size is not None:
         info["w"], info["h"] = size
-    return {
+    content: dict[str, Any] = {
         "msgtype": "m.image" if document.mime_type.startswith("image/") else "m.file",
         "body": document.filename,
         "filename": document.filename,
-        "url": url,
         "info": info,
         "m.mentions": {},
     }
+    if encrypted is None:
+        content["url"] = url
+    else:
+        content["file"] = {**encrypted, "url": url, "mimetype": document.mime_type}
+    return content
 
 
 def transaction_id(instance: str, key: int, part: str) -> str:

@@ -11,7 +11,7 @@ counts too. Files in encrypted rooms carry `file` (an encrypted attachment) inst
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from nio import AsyncClient, MemoryDownloadResponse, RoomGetEventResponse
@@ -96,14 +96,21 @@ async def fetch(client: AsyncClient, content: Mapping[str, Any]) -> Attachment |
     return Attachment(attachment.filename, attachment.mime_type, len(body), body, attachment.ref)
 
 
-async def replied_file(client: AsyncClient, room_id: str, event_id: str) -> Attachment | None:
-    """The file of the event a command replies to, if that event is a file message."""
+Readable = Callable[[str, dict[str, Any]], "Mapping[str, Any] | None"]
+
+
+async def replied_file(
+    client: AsyncClient, room_id: str, event_id: str, readable: Readable
+) -> Attachment | None:
+    """The file of the event a command replies to, if that event is a file message;
+    `readable` decrypts it when it came encrypted (None: it cannot be read)."""
     response = await client.room_get_event(room_id, event_id)
     if not isinstance(response, RoomGetEventResponse):
         log.info("matrix: could not read replied-to event %s: %s", event_id, response)
         return None
     source = response.event.source
-    content = source.get("content") if isinstance(source, Mapping) else None
+    event = readable(room_id, dict(source)) if isinstance(source, Mapping) else None
+    content = event.get("content") if event is not None else None
     if not isinstance(content, Mapping) or described(content) is None:
         return None
     return await fetch(client, content)
