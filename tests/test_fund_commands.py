@@ -45,40 +45,40 @@ async def say(bot: BotHarness, line: str, who: str = "Anna", chat: str = "privat
     [
         ("Anna", "/bill Heating 0", "The amount must be more than zero."),
         ("Anna", "/bill Heating -20", "The amount must be more than zero."),
-        ("Anna", "/bill Heating 12,3,4", "“12,3,4” is not an amount"),
+        ("Anna", "/bill Heating 12,3,4", "“12,3,4” isn't an amount"),
         ("Anna", "/bill Heating", "Write the cost and the amount, e.g. /bill Heating 120,50."),
-        ("Anna", "/bill Gas 20", "There is no cost “Gas”: a bill pays one of the costs /costs"),
-        ("Anna", "/bill Heating 20 2099-01-01", "Thu 1 Jan 2099 has not come yet"),
+        ("Anna", "/bill Gas 20", "There's no cost “Gas”: a bill pays one of the costs that /costs"),
+        ("Anna", "/bill Heating 20 2099-01-01", "Thu, 1 Jan 2099 hasn't come yet"),
         ("Bruno", "/bill Heating 20", "Only the treasurer (Anna) or an admin can do that."),
         ("Anna", "/spent 0 pens", "The amount must be more than zero."),
         ("Anna", "/spent -4 pens", "The amount must be more than zero."),
         ("Anna", "/spent 4", "Say what it was after the amount"),
-        ("Anna", "/spent pens 4", "“pens” is not an amount"),
+        ("Anna", "/spent pens 4", "“pens” isn't an amount"),
         ("Anna", "/spent 4 pens for Bruno, Nobody", NOBODY),
-        ("Anna", "/spent 4 pens for Anna", "Split only with yourself, it is nobody else's"),
+        ("Anna", "/spent 4 pens for Anna", "An expense split only with yourself concerns nobody"),
         ("Anna", "/spent 4 pens for Bruno,,Carla", "After for, write all or members"),
-        ("Anna", "/reimburse Bruno", "The fund owes Bruno nothing."),
+        ("Anna", "/reimburse Bruno", "The fund doesn't owe Bruno anything."),
         ("Anna", "/reimburse Nobody 5", NOBODY),
         ("Bruno", "/reimburse Anna 5", "Only the treasurer (Anna) or an admin can do that."),
         ("Anna", "/set iban IT60X0542811101000000123457", "That IBAN fails its check digits"),
-        ("Anna", "/set iban IT60X054281110100000012345", "an IBAN of IT has 27"),
-        ("Anna", "/set iban hello", "“hello” is not an IBAN"),
+        ("Anna", "/set iban IT60X054281110100000012345", "an IBAN from IT has 27"),
+        ("Anna", "/set iban hello", "“hello” isn't an IBAN"),
         ("Bruno", "/set iban IT60X0542811101000000123456", "Only the space's admins"),
         ("Anna", "/set payee <>", "The payee needs a name with letters"),
         ("Anna", "/set qr on", "A payment QR code needs an IBAN (/set iban) and a payee"),
         ("Anna", "/set qr maybe", "Write on or off."),
         ("Anna", "/treasurer Nobody", NOBODY),
         ("Bruno", "/treasurer Carla", "Only admins can hand the fund to someone."),
-        ("Anna", "/settled 2 fund 1000", "The plan has €30.00 for that transfer, not more"),
-        ("Anna", "/settled 2 3 5", "That transfer is not in the plan any more"),
-        ("Anna", "/settled fund", "Something is missing."),
-        ("Carla", "/settled 2 fund 30", "Solo Anna, chi tiene la cassa o un amministratore"),
-        ("Anna", "/receipt 7", "There is no receipt #7."),
+        ("Anna", "/settled 2 fund 1000", "The plan has €30.00 for that transfer and no more"),
+        ("Anna", "/settled 2 3 5", "That transfer isn't in the plan any more"),
+        ("Anna", "/settled fund", "Something's missing."),
+        ("Carla", "/settled 2 fund 30", "Solo Anna, chi tiene la cassa o chi amministra lo spazio"),
+        ("Anna", "/receipt 7", "There's no receipt #7."),
         ("Anna", "/cost end 1 2026-01-01", "Cost #1 Heating is already stopped."),
         ("Anna", "/cost amount 1 80", "Cost #1 Heating is already stopped."),
-        ("Anna", "/cost amount 9 80", "There is no cost #9."),
+        ("Anna", "/cost amount 9 80", "There's no cost #9."),
         ("Carla", "/spent 0 penne", "L'importo deve essere maggiore di zero."),
-        ("Carla", "/bill Heating 5", "Solo chi tiene la cassa (Anna) o un amministratore"),
+        ("Carla", "/bill Heating 5", "Solo chi tiene la cassa (Anna) o chi amministra lo spazio"),
     ],
 )
 async def test_bad_input_gets_a_clear_answer_and_changes_nothing(
@@ -106,7 +106,7 @@ async def test_strangers_and_pending_people_cannot_touch_money(bot: BotHarness) 
     await bot.say("/join", as_="Piero")
     before = await state(bot)
     assert "Your request to join is waiting" in await say(bot, "/spent 5 pens", "Piero")
-    assert "You are not a member of any space" in await say(bot, "/fund", "Nora")
+    assert "You're not a member of any space" in await say(bot, "/fund", "Nora")
     assert await state(bot) == before
 
 
@@ -114,8 +114,8 @@ async def test_a_receipt_that_is_not_a_photo_or_a_pdf_changes_nothing(bot: BotHa
     await community(bot)
     before = await state(bot)
     for attachment, expected in (
-        (Attachment("notes.txt", "text/plain", 5, b"hello"), "not a photo or a PDF (text/plain)"),
-        (Attachment("fake.pdf", "application/pdf", 9, b"<script>"), "not a photo or a PDF"),
+        (Attachment("notes.txt", "text/plain", 5, b"hello"), "isn't a photo or a PDF (text/plain)"),
+        (Attachment("fake.pdf", "application/pdf", 9, b"<script>"), "isn't a photo or a PDF"),
         (Attachment("big.pdf", "application/pdf", 11 * 2**20, None), "over 10 MB"),
         (Attachment("big.pdf", "application/pdf", 0, b"%PDF-" + bytes(10 * 2**20)), "over 10 MB"),
     ):
@@ -158,7 +158,8 @@ async def test_the_treasurer_is_named_told_and_falls_back_to_the_first_admin(
     assert (await say(bot, "/bill Heating 90", "Bruno")).startswith("Bill #1: €90.00")
     await bot.say("/leave", as_="Bruno")
     assert (await say(bot, "/treasurer", "Carla")).startswith(
-        "La cassa comune (-€\u00a090,00) è nelle mani di Anna, come prima persona"
+        "La cassa comune (-€\u00a090,00) è nelle mani di Anna, che apre l'elenco di chi"
+        " amministra lo spazio."
     )
 
 
@@ -176,7 +177,7 @@ async def test_a_member_fronts_an_expense_and_the_fund_pays_it_back(bot: BotHarn
         ("Paid back", f"reimburse #{carla} 12.50")
     ]
     too_much = await say(bot, f"/reimburse #{carla} 13")
-    assert too_much == "The fund owes Carla €12.50, not more: nothing was recorded."
+    assert too_much == "The fund owes Carla €12.50 and no more, so nothing was recorded."
     # Carla still owes her €30 heating share: what the fund owes her pays it first.
     paid = await bot.press(to_anna, "Paid back", as_="Anna")
     assert paid[0].text.startswith("Recorded: the fund paid Carla €12.50.")
@@ -195,7 +196,7 @@ async def test_what_the_fund_owes_pays_the_open_shares_first(bot: BotHarness) ->
     reply = await say(bot, f"/reimburse #{carla} 20")
     assert reply == (
         "Recorded: the fund paid Carla €20.00. Fund balance: -€20.00."
-        " €30.00 of what the fund owed paid the open shares of Carla."
+        " Also, €30.00 of what the fund owed Carla went to pay Carla's open shares."
     )
     due = await say(bot, "/due", "Carla")
     assert due == "Al momento non devi nulla."
@@ -226,9 +227,9 @@ async def test_without_a_fund_members_settle_directly(bot: BotHarness) -> None:
     assert [b.label for b in sent[0].buttons] == ["Paid 1", "Paid 2"]
     # Carla pays Bruno and presses Paid: Bruno, who received it, is asked.
     asked = await bot.press(sent[0], "Paid 2", as_="Carla")
-    assert asked[0].text == "Thank you! Bruno records it once the money has arrived."
+    assert asked[0].text == "Thanks! Bruno will record it once the money arrives."
     to_bruno = next(s for s in asked if s.to == "bruno")
-    assert to_bruno.text.startswith("Carla says they paid Bruno €25.00 to settle up.")
+    assert to_bruno.text.startswith("Carla says they've paid Bruno €25.00 to settle up.")
     assert await bot.fetchval("SELECT COUNT(*) FROM fund_entries WHERE kind = 'transfer'") == 0
     done = await bot.press(to_bruno, "Received", as_="Bruno")
     assert done[0].text == "Recorded: Carla paid Bruno €25.00."
@@ -236,7 +237,7 @@ async def test_without_a_fund_members_settle_directly(bot: BotHarness) -> None:
         "Bruno recorded that Carla paid Bruno €25.00."
     ]
     again = await bot.press(to_bruno, "Received", as_="Bruno")
-    assert again[0].text.startswith("That transfer is not in the plan any more")
+    assert again[0].text.startswith("That transfer isn't in the plan any more")
     left = await bot.say("/settle", as_="Anna", chat="private")
     assert left[0].text.splitlines()[:3] == [
         "Settling up: 2 transfers bring everyone to zero.",
@@ -288,18 +289,18 @@ async def test_costs_change_from_a_date_and_end_without_touching_charges_made(
     await bot.say("/cost add Heating 100 monthly 25", as_="Anna")  # today: 25 Nov 2026
     await bot.tick()
     assert await say(bot, "/cost amount 1 120 from 2027-01-01") == (
-        "Cost #1 Heating: €120.00 from the charge due on Mon 25 Jan 2027 (until then"
+        "Cost #1 Heating: €120.00 from the charge due on Mon, 25 Jan 2027 (until then"
         " €100.00). Charges already made stay as they are."
     )
     costs = await say(bot, "/costs", "Bruno")
-    assert "From the charge of Mon 25 Jan 2027: €120.00." in costs
+    assert "From the charge due on Mon, 25 Jan 2027: €120.00." in costs
     assert await say(bot, "/cost end 1 2026-11-01") == (
-        "Sun 1 Nov 2026 is already past: to stop a cost now, use /cost remove 1."
+        "Sun, 1 Nov 2026 is already past: to stop a cost now, use /cost remove 1."
     )
     assert await say(bot, "/cost end 1 2027-02-10") == (
-        "Cost #1 Heating ends on Wed 10 Feb 2027: its last charge falls due on Mon 25 Jan 2027."
+        "Cost #1 Heating ends on Wed, 10 Feb 2027: its last charge falls due on Mon, 25 Jan 2027."
     )
-    assert "Ends on Wed 10 Feb 2027." in await say(bot, "/costs", "Bruno")
+    assert "Ends on Wed, 10 Feb 2027." in await say(bot, "/costs", "Bruno")
     for month in (12, 1, 2, 3):
         year = 2026 if month == 12 else 2027
         bot.clock.set(bot.clock.now().replace(year=year, month=month, day=26))

@@ -310,7 +310,7 @@ async def settle_everything(c: Community) -> None:
     _, positions = await c.standing()
     assert set(positions.values()) <= {0}
     reply = await c.say("Anna", "/settle")
-    assert reply[0].text == "Everyone is square: nothing to settle."
+    assert reply[0].text == "Everyone's square: there's nothing to settle."
     open_shares = await c.val(
         "SELECT COUNT(*) FROM charge_shares s WHERE s.amount > (SELECT COALESCE(SUM(p.amount), 0)"
         " FROM payments p WHERE p.charge_id = s.charge_id AND p.member_id = s.member_id"

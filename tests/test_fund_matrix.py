@@ -87,7 +87,7 @@ async def test_receipts_as_replies_and_captions_and_the_qr_code(matrix: MatrixWo
     photo = await send_file(bruno, room, JPEG, "image/jpeg", "scontrino.jpg")
     said = await reply(world, bruno, room, photo, "!bill Heating 90 boiler")
     assert said.body.startswith("Bill #1: €90.00 paid from the fund for Heating on")
-    assert "Receipt #1 kept (scontrino.jpg)." in said.body
+    assert "Receipt #1 saved (scontrino.jpg)." in said.body
     stored = await world.bot.fetchall("SELECT content, mime_type FROM receipts")
     assert (bytes(stored[0][0]), stored[0][1]) == (JPEG, "image/jpeg")
     assert await rows(world, "SELECT kind, amount, receipt_id FROM fund_entries") == [
@@ -99,7 +99,7 @@ async def test_receipts_as_replies_and_captions_and_the_qr_code(matrix: MatrixWo
         anna, room, PDF, "application/pdf", "fattura.pdf", caption="!spent 12,50 toner"
     )
     await anna.wait_for(lambda _: bool(anna.replies_to(event_id)), "a reply to the caption")
-    assert "Receipt #2 kept (fattura.pdf)." in anna.replies_to(event_id)[0].body
+    assert "Receipt #2 saved (fattura.pdf)." in anna.replies_to(event_id)[0].body
 
     # A reply to a text, or a file that is no receipt: nothing kept, nothing recorded.
     text = await send(bruno, room, {"msgtype": "m.text", "body": "the invoice is coming"})
@@ -108,8 +108,8 @@ async def test_receipts_as_replies_and_captions_and_the_qr_code(matrix: MatrixWo
     notes = await send_file(bruno, room, b"just words", "text/plain", "notes.txt")
     said = await reply(world, bruno, room, notes, "!bill Heating 7")
     assert said.body == (
-        "The file sent with it is not a photo or a PDF (text/plain): nothing was recorded."
-        " Send the receipt as a photo or a PDF."
+        "The file you sent with it isn't a photo or a PDF (text/plain), so nothing was"
+        " recorded. Send the receipt as a photo or a PDF."
     )
     assert await rows(world, "SELECT COUNT(*) FROM fund_entries") == [(3,)]
     assert await rows(world, "SELECT COUNT(*) FROM receipts") == [(2,)]
@@ -197,7 +197,7 @@ async def test_a_receipt_in_an_encrypted_room(
             lambda _: bool(bruno.replies_to(asked.event_id)), "the answer to !bill"
         )
         answer = next(s for s in replies if s.reply_to == asked.event_id)
-        assert answer.encrypted and "Receipt #1 kept (scontrino.jpg)." in answer.body
+        assert answer.encrypted and "Receipt #1 saved (scontrino.jpg)." in answer.body
         stored = await world.bot.fetchall("SELECT content FROM receipts")
         assert bytes(stored[0][0]) == JPEG
     finally:

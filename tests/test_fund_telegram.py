@@ -65,7 +65,7 @@ async def test_a_photo_with_bill_as_its_caption_is_kept_as_the_receipt(
     sent = await tg.send_file(anna, "/bill Heating 120 boiler check", photo=JPEG)
     assert len(sent) == 1
     assert sent[0].text.startswith("Bill #1: €120.00 paid from the fund for Heating on")
-    assert "Receipt #1 kept (photo-" in sent[0].text
+    assert "Receipt #1 saved (photo-" in sent[0].text
     # The picture as sent, not one of the thumbnails before it in `photo`.
     row = (await tg.fetchall("SELECT content, mime_type, size, sent_by FROM receipts"))[0]
     assert bytes(row[0]) == JPEG and row[1] == "image/jpeg" and row[2] == len(JPEG)
@@ -86,7 +86,7 @@ async def test_a_pdf_sent_as_a_file_with_spent(tg: TelegramBot, server: FakeTele
         bruno, "/spent 18,40 pellets", document=("fattura 12.pdf", PDF, "application/pdf")
     )
     reply = next(s for s in sent if s.chat_id == bruno.id)
-    assert "Receipt #1 kept (fattura 12.pdf)" in reply.text
+    assert "Receipt #1 saved (fattura 12.pdf)" in reply.text
     row = (await tg.fetchall("SELECT content, mime_type, filename FROM receipts"))[0]
     assert (bytes(row[0]), row[1], row[2]) == (PDF, "application/pdf", "fattura 12.pdf")
 
@@ -96,10 +96,10 @@ async def test_a_pdf_sent_as_a_file_with_spent(tg: TelegramBot, server: FakeTele
     [
         (
             ("notes.docx", b"PK\x03\x04" + b"x" * 500, "application/vnd.openxmlformats"),
-            "not a photo",
+            "isn't a photo",
         ),
         # Says it is a PDF; its bytes say otherwise.
-        (("receipt.pdf", b"<html><script>alert(1)</script>", "application/pdf"), "not a photo"),
+        (("receipt.pdf", b"<html><script>alert(1)</script>", "application/pdf"), "isn't a photo"),
         (("scan.pdf", b"%PDF-1.4\n" + b"0" * (11 * 1024 * 1024), "application/pdf"), "over 10 MB"),
     ],
 )
@@ -168,7 +168,7 @@ async def test_every_share_comes_with_bank_details_and_a_payment_qr_code(
     assert "Pay to IT60 X054 2811 1010 0000 0123 456, Spazio Veglio APS, reference" in share.text
     reference = share.text.split("reference ")[1].rstrip(".")
     assert reference.endswith(f"C{charge}M{member}")
-    assert [label for label, _ in share.buttons] == ["I paid"]
+    assert [label for label, _ in share.buttons] == ["I've paid"]
     decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(share.photo)))
     assert decoded[0].text.split("\n") == epc_lines(
         "Spazio Veglio APS", "IT60X0542811101000000123456", "60", reference

@@ -83,7 +83,7 @@ class Year:
                 continue
             replies: list[Sent] = []
             if CHARGE.search(msg.text) and who != LATE:
-                replies = await self.bot.press(msg, "I paid", as_=who)
+                replies = await self.bot.press(msg, "I've paid", as_=who)
                 if who == "Anna":
                     payment = PAYMENT.search(replies[0].text)
                     assert payment is not None, replies[0].text
@@ -112,7 +112,7 @@ async def set_up(year: Year) -> None:
     heating = await bot.say("/cost add Heating 180 monthly 1 attendance", as_="Anna")
     assert heating[0].text.startswith("Cost #1 Heating: €180.00, monthly on day 1, split by att")
     internet = await bot.say("/cost add Internet 50 monthly 1", as_="Anna")
-    assert "First charge on Mon 1 Feb 2027, for 1 Jan – 31 Jan 2027." in internet[0].text
+    assert "First charge on Mon, 1 Feb 2027, for 1 Jan – 31 Jan 2027." in internet[0].text
     for month in range(1, 5):
         for name, count in VISITS.items():
             await add_visits(bot, name, [date(2027, month, 3 + d) for d in range(count)])
@@ -134,25 +134,25 @@ async def on_the_day(year: Year, day: date) -> None:
         assert sent[0].text == (
             "Noted #5: you paid €240.00 for boiler repair, split among 5: Anna €48.00,"
             " Bruno €48.00, Carla €48.00, Dario €48.00, Elena €48.00. /settle shows who pays"
-            " whom. Receipt #1 kept (IMG_2031.jpg)."
+            " whom. Receipt #1 saved (IMG_2031.jpg)."
         )
         told = [s for s in sent if s.to == "elena"]
         assert told[0].text.startswith("Carla paid €240.00 for boiler repair; your part is €48")
     if day == date(2027, 3, 15):
         change = await year.say("/cost amount 1 200 from 2027-04-01", "Anna")
         assert change[0].text == (
-            "Cost #1 Heating: €200.00 from the charge due on Thu 1 Apr 2027 (until then"
+            "Cost #1 Heating: €200.00 from the charge due on Thu, 1 Apr 2027 (until then"
             " €180.00). Charges already made stay as they are."
         )
     if day == date(2027, 4, 20):
         end = await year.say("/cost end 1 2027-05-01", "Anna")
         assert end[0].text == (
-            "Cost #1 Heating ends on Sat 1 May 2027: its last charge falls due on Sat 1 May 2027."
+            "Cost #1 Heating ends on Sat, 1 May 2027: its last charge falls due on Sat, 1 May 2027."
         )
     if day == date(2027, 6, 15):
         sent = await year.say("/spent 30 cleaning supplies", "Bruno")
         assert sent[0].text.startswith("Noted #")
-        assert "The fund owes it to you; Anna pays you back." in sent[0].text
+        assert "The fund owes it to you; Anna will pay you back." in sent[0].text
         paid_back = [s for s in year.log if s.text.startswith("Recorded: the fund paid Bruno")]
         assert paid_back and "€30.00" in paid_back[-1].text
 
@@ -245,7 +245,7 @@ async def check_fund_before_settling(year: Year) -> None:
     group = await bot.say("/fund", as_="Elena")
     assert group[0].text == "/fund is private: send it to me in a private chat."
     receipt = await bot.say("/receipt 1", as_="Elena", chat="private")
-    assert receipt[0].text == "Receipt #1: boiler repair, Wed 10 Mar 2027."
+    assert receipt[0].text == "Receipt #1: boiler repair, Wed, 10 Mar 2027."
     assert receipt[0].document is not None and receipt[0].document.content == RECEIPT
 
 
@@ -269,7 +269,7 @@ async def settle_the_year(year: Year) -> None:
         "… and 4 transfers between others.",
     ]
     asked = await bot.press(dario[0], "Paid 4", as_="Dario")
-    assert asked[0].text == "Thank you! Anna records it once the money has arrived."
+    assert asked[0].text == "Thanks! Anna will record it once the money arrives."
     to_anna = [s for s in asked if s.to == "anna"]
     assert [b.label for b in to_anna[0].buttons] == ["Received"]
     # The treasurer presses each line in turn; the others stay as they were.
@@ -286,17 +286,17 @@ async def settle_the_year(year: Year) -> None:
     for label in ("Paid 2", "Paid 5"):
         await bot.press(sent[0], label, as_="Anna")
     assert (await bot.say("/settle", as_="Anna", chat="private"))[0].text == (
-        "Everyone is square: nothing to settle."
+        "Everyone's square: there's nothing to settle."
     )
     assert (await bot.say("/due", as_="Dario", chat="private"))[0].text == (
-        "You owe nothing at the moment."
+        "You don't owe anything at the moment."
     )
     fund = (await bot.say("/fund", as_="Anna", chat="private"))[0].text.splitlines()
     assert fund[1:5] == [
         "Balance: -€30.00, held by Anna.",
         "January 2028: €428.00 in, €242.00 out.",
         "The fund owes members €0.00; members owe the fund €0.00.",
-        "You are square with the fund.",
+        "You're square with the fund.",
     ]
 
 

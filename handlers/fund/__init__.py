@@ -9,7 +9,7 @@ the fund stands, `export fund` its ledger. Bank details (`set iban`, `set payee`
 QR code banking apps scan.
 
 The arithmetic is in ledger.py and banking.py, pure and tested directly; the messages
-in texts.py.
+are in locales/.
 """
 
 from __future__ import annotations

@@ -9,12 +9,11 @@ from bot.events import MAX_ATTACHMENT, Attachment
 from bot.i18n import Localizer
 from bot.registry import Router
 from handlers.costs.views import money
-from handlers.fund.texts import MESSAGES
 from handlers.members import clean_text
 from storage.fund import Receipt
 from storage.members import Member
 
-router = Router("fund", MESSAGES)
+router = Router("fund")
 
 FUND_WORDS = ("fund", "cassa")
 MAX_NOTE = 200

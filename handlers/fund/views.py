@@ -17,7 +17,7 @@ from bot.registry import Where
 from handlers.costs.export import cell
 from handlers.costs.money import plain_amount
 from handlers.costs.schedules import moment
-from handlers.costs.views import LISTING_BUDGET, fit, money
+from handlers.costs.views import LISTING_BUDGET, fit, money, paragraph
 from handlers.fund.common import handles_money, router, treasurer_of
 from storage.fund import Entry, EntryKind, FundPayment, Receipt
 
@@ -189,12 +189,12 @@ async def fund_view(ctx: MemberContext) -> None:
         ]
         if lines:
             shown, left = fit(lines, LISTING_BUDGET // 2)
-            out += [ctx.t("fund.members"), *shown]
+            out += [paragraph(ctx.t("fund.members")), *shown]
             if left:
-                out.append(ctx.t("settle.more", count=left))
+                out.append(ctx.t("balance.more_people", count=left))
     latest = await _latest(ctx, None if sees_all else me.id)
     if latest:
-        out.append(ctx.t("fund.latest" if sees_all else "fund.yours"))
+        out.append(paragraph(ctx.t("fund.latest" if sees_all else "fund.yours")))
         for m in latest:
             signed = cash(m.cash) if m.cash else ctx.t("fund.outside", amount=cash(m.amount))
             key = "fund.line_receipt" if m.receipt_id else "fund.line"
@@ -209,9 +209,9 @@ async def fund_view(ctx: MemberContext) -> None:
             )
     hints = {"settle": f"{ctx.prefix}settle", "receipt": f"{ctx.prefix}receipt"}
     if sees_all:
-        out.append(ctx.t("fund.footer", export=f"{ctx.prefix}export fund", **hints))
+        out.append(paragraph(ctx.t("fund.footer", export=f"{ctx.prefix}export fund", **hints)))
     else:
-        out.append(ctx.t("fund.footer_member", **hints))
+        out.append(paragraph(ctx.t("fund.footer_member", **hints)))
     await ctx.reply(join(out))
 
 
