@@ -70,6 +70,8 @@ async def say(bot: BotHarness, line: str, who: str = "Anna", chat: str = "privat
         ("Anna", "/treasurer Nobody", NOBODY),
         ("Bruno", "/treasurer Carla", "Only admins can hand the fund to someone."),
         ("Anna", "/settled 2 fund 1000", "The plan has €30.00 for that transfer and no more"),
+        ("Anna", "/settled 2 Kasse 1000", "The plan has €30.00 for that transfer and no more"),
+        ("Anna", "/settled cassa 2 1", "That transfer isn't in the plan any more"),
         ("Anna", "/settled 2 3 5", "That transfer isn't in the plan any more"),
         ("Anna", "/settled fund", "Something's missing."),
         ("Carla", "/settled 2 fund 30", "Solo Anna, chi tiene la cassa o chi amministra lo spazio"),
@@ -206,6 +208,25 @@ async def test_what_the_fund_owes_pays_the_open_shares_first(bot: BotHarness) ->
         "SELECT amount, state FROM payments WHERE member_id = ?", (carla,)
     )
     assert [tuple(r) for r in payments] == [(3000, "confirmed")]
+
+
+async def test_german_words_and_answers(bot: BotHarness) -> None:
+    """`for alle` is `for all` in German; the answers are in the member's language."""
+    await community(bot)
+    await bot.say("/lang de", as_="Bruno")
+    sent = await bot.say("/spent 12 Kuchen for alle", as_="Bruno", chat="private")
+    assert sent[0].text == (
+        "Notiert #1: Du hast 12,00\u00a0€ für Kuchen bezahlt, aufgeteilt auf 3: Anna 4,00\u00a0€,"
+        " Bruno 4,00\u00a0€, Carla 4,00\u00a0€. /settle zeigt, wer wem was zahlt."
+    )
+    assert [s.text for s in sent if s.to == "carla"] == [
+        "Bruno ha pagato €\u00a012,00 per Kuchen; la tua parte è €\u00a04,00. /settle mostra come"
+        " pareggiare."
+    ]
+    splits = await bot.fetchall("SELECT amount FROM fund_splits ORDER BY member_id")
+    assert [r[0] for r in splits] == [400, 400, 400]
+    refused = await say(bot, "/spent 0 Kuchen", "Bruno")
+    assert refused.startswith("Der Betrag muss größer als null sein.\nVerwendung: /spent <Betrag>")
 
 
 async def test_without_a_fund_members_settle_directly(bot: BotHarness) -> None:

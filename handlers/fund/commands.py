@@ -30,7 +30,6 @@ from storage.fund import EntryKind, NewEntry
 from storage.members import Member, MemberStatus
 
 _SHOWN = 32
-_ALL = ("all", "tutti", "everyone")
 
 
 # -- the treasurer --------------------------------------------------------------------------
@@ -267,7 +266,7 @@ async def _members_for(text: str, ctx: Context) -> tuple[Member, ...] | None:
     for index, item in enumerate(items):
         if not item:
             raise ArgError("spent.bad_for")
-        if item.casefold() in _ALL:
+        if item.casefold() in ctx.rt.translator.words("word.all"):
             for m in await ctx.session.members.of_space(ctx.space.id, MemberStatus.ACTIVE):
                 out[m.id] = m
             continue

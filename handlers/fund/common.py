@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from bot.context import MemberContext, Refusal, SpaceContext
 from bot.events import MAX_ATTACHMENT, Attachment
-from bot.i18n import Localizer
+from bot.i18n import Localizer, Translator
 from bot.registry import Router
 from handlers.costs.views import money
 from handlers.members import clean_text
@@ -15,7 +15,6 @@ from storage.members import Member
 
 router = Router("fund")
 
-FUND_WORDS = ("fund", "cassa")
 MAX_NOTE = 200
 
 
@@ -102,5 +101,7 @@ async def keep_receipt(ctx: MemberContext, attachment: Attachment | None) -> Rec
     )
 
 
-def side_word(text: str) -> bool:
-    return text.strip().casefold() in FUND_WORDS
+def side_word(text: str, translator: Translator) -> bool:
+    """Whether a side of a transfer is the fund: `fund`, or its word in any language
+    (`cassa`, `Kasse`)."""
+    return text.strip().casefold() in translator.words("word.fund")

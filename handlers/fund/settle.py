@@ -181,7 +181,7 @@ class TransferArgs:
             )
 
         async def side(word: str) -> Member | None:
-            if side_word(word):
+            if side_word(word, ctx.rt.translator):
                 return None
             return (await MemberArg.convert(word, ctx)).member
 
