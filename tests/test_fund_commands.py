@@ -210,6 +210,32 @@ async def test_what_the_fund_owes_pays_the_open_shares_first(bot: BotHarness) ->
     assert [tuple(r) for r in payments] == [(3000, "confirmed")]
 
 
+async def test_a_member_the_fund_owes_exactly_their_shares_is_settled_by_settle(
+    bot: BotHarness,
+) -> None:
+    """Bruno fronted €30 and owes his €30 share: he is square, so no transfer of the plan
+    will ever pay that share. The settle-up records it, with no money changing hands."""
+    await community(bot)
+    await bot.say("/spent 30 pellets", as_="Bruno", chat="private")
+    bruno = await bot.fetchval("SELECT id FROM members WHERE display_name = 'Bruno'")
+    # What Bruno sees changes nothing: only who runs the settle-up records it.
+    assert "You're square" in await say(bot, "/settle", "Bruno")
+    assert await bot.fetchval("SELECT COUNT(*) FROM payments") == 0
+    plan = await say(bot, "/settle", "Anna")
+    assert (
+        "No money needs to change hands for Bruno: what the fund owed them now pays their"
+        " open shares." in plan
+    )
+    assert await say(bot, "/due", "Bruno") == "You don't owe anything at the moment."
+    payments = await bot.fetchall("SELECT member_id, amount, state FROM payments")
+    assert [tuple(r) for r in payments] == [(bruno, 3000, "confirmed")]
+    rows = await bot.fetchall("SELECT kind, amount FROM fund_entries ORDER BY id")
+    assert [tuple(r) for r in rows] == [("spent", 3000), ("reimburse", 3000)]
+    fund = await say(bot, "/fund", "Anna")
+    assert "Balance: €0.00" in fund and "Bruno" not in fund.split("Latest movements")[0]
+    assert "No money needs" not in await say(bot, "/settle", "Anna")
+
+
 async def test_german_words_and_answers(bot: BotHarness) -> None:
     """`for alle` is `for all` in German; the answers are in the member's language."""
     await community(bot)

@@ -207,9 +207,13 @@ async def play(c: Community, step: tuple[object, ...]) -> None:
     if kind == "reimburse":
         _, who, amount = step
         line = f"/reimburse #{ids[str(who)]}" + (f" {cents(int(amount))}" if amount else "")
+        async with bot.app.store.transaction() as s:
+            fronted = await s.fund.fronted(1, ids[str(who)])
         await c.say("Anna", line)
         if await c.snapshot() != before:
-            paid = int(amount) if amount else positions_before[ids[str(who)]]
+            # Without an amount the fund pays all it owes them, or at least what they
+            # fronted for it (their other debts are for /settle).
+            paid = int(amount) if amount else max(positions_before[ids[str(who)]], fronted)
             world.pocket[ids[str(who)]] += paid
             world.fund -= paid
         return

@@ -124,13 +124,37 @@ def command_of(t: Transfer, currency: str) -> str:
     return f"settled {side(t.payer)} {side(t.payee)} {plain_amount(t.amount, currency)}"
 
 
+async def cover_square_members(ctx: MemberContext) -> list[str]:
+    """Members at zero who still have open shares: what the fund owes them is exactly
+    what they owe, so no transfer of the plan will ever settle those shares. Record it as
+    a settlement with no money changing hands (the shares paid, the fund's debt to them
+    paid back by as much); the names of those it settled. Shares with a payment declared
+    and not confirmed wait for the admins, as every declared payment does."""
+    space_id = ctx.space.id
+    positions = (await ctx.session.fund.standing(space_id)).positions
+    open_by_member: dict[int, list[bool]] = {}
+    for line in await ctx.session.costs.shares(space_id, unsettled=True):
+        open_by_member.setdefault(line.member_id, []).append(line.declared > 0)
+    names = []
+    for member_id, declared in sorted(open_by_member.items()):
+        if positions.get(member_id, 0) != 0 or any(declared):
+            continue
+        member = await ctx.session.members.get(member_id)
+        if member is not None:
+            await record_settlement(ctx, member, 0)
+            names.append(member.display_name)
+    return names
+
+
 @router.command("settle", where=Where.PRIVATE)
 async def settle(ctx: MemberContext) -> None:
     plan = await current_plan(ctx)
     me = ctx.member
     sees_all = me.is_admin or me.id == plan.treasurer.id
+    covered = await cover_square_members(ctx) if sees_all and plan.fund else []
+    told = [ctx.t("settle.covered", names=", ".join(covered))] if covered else []
     if not plan.transfers:
-        await ctx.say("settle.nothing")
+        await ctx.reply(join([ctx.t("settle.nothing"), *told]))
         return
     currency = ctx.space.currency
     numbered = list(enumerate(plan.transfers, start=1))
@@ -153,6 +177,7 @@ async def settle(ctx: MemberContext) -> None:
     declared = await ctx.session.costs.payments(ctx.space.id, state=PaymentState.DECLARED)
     if declared:
         out.append(ctx.t("settle.declared", count=len(declared)))
+    out += told
     buttons: list[ButtonSpec] = []
     for n, t in shown[: len(fitted)]:
         buttons.append((ctx.t("button.fund_paid", n=n), command_of(t, currency)))
