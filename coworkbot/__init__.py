@@ -13,13 +13,14 @@ from bot.registry import Router
 
 def routers() -> list[Router]:
     """Every capability's router, in the order `help` lists them."""
-    from handlers import chats, costs, invites, members, presence, privacy, skills
+    from handlers import chats, costs, fund, invites, members, presence, privacy, skills
 
     return [
         members.router,
         presence.router,
         skills.router,
         costs.router,
+        fund.router,
         privacy.router,
         invites.router,
         chats.router,

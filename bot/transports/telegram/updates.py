@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from telegram import Chat, ChatMemberUpdated, Message, Update, User
 from telegram.constants import ChatID, ChatMemberStatus, ChatType
 
-from bot.events import ChatRef, IncomingMessage, Kind, Platform, UserRef, chat_event
+from bot.events import Attachment, ChatRef, IncomingMessage, Kind, Platform, UserRef, chat_event
 
 ANONYMOUS_ADMIN = ChatID.ANONYMOUS_ADMIN  # 1087968824, "GroupAnonymousBot"
 _NOT_PEOPLE = {ChatID.ANONYMOUS_ADMIN, ChatID.FAKE_CHANNEL, ChatID.SERVICE_CHAT}
@@ -106,8 +106,14 @@ def convert(
             return None
         return _incoming(update, message, gone, "", Kind.MEMBER_LEFT, now)
     text = message.text
+    attachment = None
     if text is None:
-        return None  # photos, stickers, service messages: nothing to answer
+        # A photo or a file whose caption is a command (a receipt with `/bill`): the
+        # command is the caption (https://core.telegram.org/bots/api#message, `caption`).
+        attachment = attachment_of(message)
+        text = message.caption if attachment is not None else None
+    if text is None:
+        return None  # stickers, captionless photos, service messages: nothing to answer
     if message.is_automatic_forward or _from_channel(message):
         return None  # a channel's post: nobody to answer
     sender = message.from_user
@@ -119,7 +125,7 @@ def convert(
         return anonymous_command(message, text, bot_name)
     assert sender is not None
     kind = Kind.EDITED if update.edited_message is not None else Kind.MESSAGE
-    return _incoming(update, message, sender, text, kind, now)
+    return _incoming(update, message, sender, text, kind, now, attachment)
 
 
 def _from_channel(message: Message) -> bool:
@@ -137,8 +143,40 @@ def moved(update: Update | None, old: Chat, new_chat_id: str, sent: datetime) ->
     return chat_event(Kind.CHAT_MOVED, chat, key, sent, moved_to=new_chat_id, raw=update)
 
 
+def attachment_of(message: Message) -> Attachment | None:
+    """The photo or document of a message, not fetched yet (the transport fetches it).
+
+    A photo comes in several sizes, smallest first; the largest is the picture as sent
+    (https://core.telegram.org/bots/api#photosize). A document carries its own name and
+    type, both optional (https://core.telegram.org/bots/api#document).
+    """
+    if message.photo:
+        best = max(message.photo, key=lambda p: (p.width * p.height, p.file_size or 0))
+        return Attachment(
+            filename=f"photo-{best.file_unique_id}.jpg",
+            mime_type="image/jpeg",
+            size=best.file_size or 0,
+            ref=best.file_id,
+        )
+    document = message.document
+    if document is not None:
+        return Attachment(
+            filename=document.file_name or f"file-{document.file_unique_id}",
+            mime_type=document.mime_type or "",
+            size=document.file_size or 0,
+            ref=document.file_id,
+        )
+    return None
+
+
 def _incoming(
-    update: Update, message: Message, sender: User, text: str, kind: Kind, now: datetime | None
+    update: Update,
+    message: Message,
+    sender: User,
+    text: str,
+    kind: Kind,
+    now: datetime | None,
+    attachment: Attachment | None = None,
 ) -> IncomingMessage:
     return IncomingMessage(
         update_id=str(update.update_id),
@@ -150,6 +188,7 @@ def _incoming(
         message_id=str(message.message_id),
         age=age(message.date, now),
         thread_id=thread_of(message),
+        attachment=attachment,
         raw=update,
     )
 
