@@ -663,6 +663,14 @@ class FakeTelegram:
                 if self._discard:
                     raise ApiError(502, "Bad Gateway")
             result = await handler(params, files)
+            if method == "getUpdates" and (
+                request.transport is None or request.transport.is_closing()
+            ):
+                # The bot gave up this long poll (it stopped) before the answer: nobody
+                # received these, whatever the count said.
+                for update in result:
+                    self.deliveries[update["update_id"]] -= 1
+                return web.Response(status=499)
             if fault is not None and fault[0] == "lost":
                 raise _Drop
             return web.json_response({"ok": True, "result": result})
