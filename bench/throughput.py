@@ -243,15 +243,14 @@ class BotUnderLoad:
             if sql.startswith("BEGIN"):
                 transactions += 1
 
-        conn = self.app.store.db._conn  # the benchmark looks inside on purpose
-        await conn.set_trace_callback(trace)
+        self.app.store.db.trace(trace)
         messages = self.workload(count)
         before = self.transport.count
         for msg in messages:
             await self.transport.receive(msg)
         await self.transport.wait_count(before + count)
         await asyncio.sleep(0.2)  # let the outbox loop's last bookkeeping finish
-        await conn.set_trace_callback(None)  # type: ignore[arg-type]
+        self.app.store.db.trace(None)
         return statements / count, transactions / count
 
     async def stop(self) -> None:

@@ -78,11 +78,10 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
 async def plans(store: Store, call: Callable[[Session], Awaitable[object]]) -> list[str]:
     """The query plan lines of every SELECT that `call` ran."""
     statements: list[str] = []
-    conn = store.db._conn  # the test looks inside on purpose: the trace is per connection
-    await conn.set_trace_callback(statements.append)
+    store.db.trace(statements.append)
     async with store.transaction() as session:
         await call(session)
-    await conn.set_trace_callback(None)  # type: ignore[arg-type]
+    store.db.trace(None)
     out: list[str] = []
     async with store.transaction() as session:
         for sql in statements:
