@@ -401,9 +401,9 @@ class Dispatcher:
             member = (current or memberships)[0] if memberships else None
             space = await session.spaces.get(member.space_id) if member else None
         else:
-            space = await session.spaces.by_chat(msg.chat.platform, msg.chat.chat_id)
-            if space:
-                member = await session.members.by_identity(space.id, identity)
+            space, member = await session.members.in_chat(
+                msg.chat.platform, msg.chat.chat_id, identity
+            )
         if member is not None:
             member = await session.members.touch(
                 member, identity, msg.sender.display_name, msg.sender.username, self.rt.clock.now()

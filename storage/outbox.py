@@ -80,7 +80,7 @@ class OutboxRepo:
                 item.chat_id,
                 int(item.private),
                 item.html,
-                json.dumps([list(b) for b in item.buttons]),
+                json.dumps([list(b) for b in item.buttons]) if item.buttons else "[]",
                 item.reply_to,
                 item.doc_name,
                 item.doc_mime,

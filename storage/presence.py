@@ -96,19 +96,26 @@ class PresenceRepo:
         )
         return [Visit.from_row(r) for r in rows]
 
+    async def count_open(self, space_id: int) -> int:
+        """How many are in now (counted by the index, no row read)."""
+        return int(
+            await self._tx.fetchval(
+                "SELECT COUNT(*) FROM visits WHERE space_id = ? AND checkout_at IS NULL",
+                (space_id,),
+            )
+        )
+
     async def check_in(
         self, space_id: int, member_id: int, local_date: date, at: datetime, note: str
     ) -> Visit:
+        stamp = to_db(at)
         visit_id = await self._tx.execute(
             "INSERT INTO visits (space_id, member_id, local_date, checkin_at, note)"
             " VALUES (?, ?, ?, ?, ?)",
-            (space_id, member_id, date_to_db(local_date), to_db(at), note),
+            (space_id, member_id, date_to_db(local_date), stamp, note),
         )
-        row = await self._tx.fetchone(
-            f"SELECT {_VISIT_COLUMNS} FROM visits WHERE id = ?", (visit_id,)
-        )
-        assert row is not None
-        return Visit.from_row(row)
+        # The visit as stored (whole seconds), without reading it back.
+        return Visit(visit_id, space_id, member_id, local_date, from_db(stamp), None, None, note)
 
     async def close(self, closings: Sequence[Closing]) -> None:
         """End open visits; one already closed is left alone, so closing twice is harmless."""

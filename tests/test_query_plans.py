@@ -106,8 +106,30 @@ def scans(lines: list[str]) -> list[str]:
 async def test_open_visits_of_a_space_use_the_open_visits_index(store: Store) -> None:
     lines = await plans(store, lambda s: s.presence.open_visits(1))
     assert any("visits_open_space" in line for line in lines), lines
+    lines = await plans(store, lambda s: s.presence.count_open(1))
+    assert any("visits_open_space" in line for line in lines), lines
     lines = await plans(store, lambda s: s.skills.present_members(1))
     assert any("visits_open_space" in line for line in lines), lines
+
+
+async def test_the_caller_of_a_group_command_is_found_by_keys_in_one_query(store: Store) -> None:
+    async with store.transaction() as s:
+        await s.spaces.bind_chat(1, "memory", "group-one")
+        space, member = await s.members.in_chat("memory", "group-one", "memory:One1")
+        nobody = await s.members.in_chat("memory", "group-one", "memory:Two1")
+        unbound = await s.members.in_chat("memory", "group-two", "memory:Two1")
+    assert space is not None and space.name == "One"
+    assert member is not None and member.display_name == "One 1"
+    assert nobody[0] == space and nobody[1] is None
+    assert unbound == (None, None)
+    lines = await plans(store, lambda s: s.members.in_chat("memory", "group-one", "memory:One1"))
+    assert scans(lines) == [], lines
+    statements: list[str] = []
+    store.db.trace(statements.append)
+    async with store.transaction() as s:
+        await s.members.in_chat("memory", "group-one", "memory:One1")
+    store.db.trace(None)
+    assert [sql.split()[0] for sql in statements] == ["BEGIN", "SELECT", "COMMIT"], statements
 
 
 @pytest.mark.parametrize(
