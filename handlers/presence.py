@@ -413,9 +413,16 @@ async def settle(ctx: Context, *, quiet_for: int | None = None) -> list[tuple[Vi
     """
     space = ctx.space
     assert space is not None
-    due = due_closings(
-        await ctx.session.presence.open_visits(space.id), space.closing_time, space.tz, ctx.now
-    )
+    # Only visits whose cut-off may have come are read: every one of an earlier day, and
+    # today's once today's closing time (or its end) has come. Every command runs this.
+    today = ctx.today
+    closing_time = parse_hhmm(space.closing_time)
+    ends = [local_instant(today, END_OF_DAY, space.tz)]
+    if closing_time is not None:
+        ends.append(local_instant(today, closing_time, space.tz))
+    before = today + timedelta(days=1) if min(ends) <= ctx.now else today
+    candidates = await ctx.session.presence.open_visits(space.id, before=before)
+    due = due_closings(candidates, space.closing_time, space.tz, ctx.now)
     if not due:
         return []
     await ctx.session.presence.close([closing for _, closing in due])

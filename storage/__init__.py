@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from storage.costs import CostsRepo
-from storage.db import Database, DatabaseError, Migration, Tx, load_migrations
+from storage.db import Database, DatabaseError, Migration, Savepoint, Tx, load_migrations
 from storage.groupcommit import GroupCommit, Unit
 from storage.kv import KvRepo
 from storage.matrix import MatrixRepo
@@ -49,12 +49,10 @@ class Session:
     def __init__(self, tx: Tx) -> None:
         self.tx = tx
 
-    @asynccontextmanager
-    async def savepoint(self) -> AsyncIterator[None]:
+    def savepoint(self) -> Savepoint:
         """A part of the transaction that an exception undoes alone (see `Tx.savepoint`):
         one update of a batch that fails leaves the others' effects in place."""
-        async with self.tx.savepoint():
-            yield
+        return self.tx.savepoint()
 
     @cached_property
     def spaces(self) -> SpacesRepo:

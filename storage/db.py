@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
@@ -97,11 +98,25 @@ def load_migrations() -> list[Migration]:
     return steps
 
 
+INSTANT = "%Y-%m-%dT%H:%M:%SZ"
+
+
 def to_db(moment: datetime) -> str:
     """Every stored instant is UTC text of fixed width, so it sorts as it compares."""
     if moment.tzinfo is None:
         raise ValueError("naive datetime cannot be stored")
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if moment.tzinfo is UTC:
+        return _utc_text(moment)
+    return moment.astimezone(UTC).strftime(INSTANT)
+
+
+@lru_cache(maxsize=256)
+def _utc_text(moment: datetime) -> str:
+    """A command stores its `now` (the clock's, in UTC) five to eight times: its update,
+    the caller's last sight, its rows, its reply. Formatted once. (Only UTC instants
+    are kept: two instants of one other zone an hour apart at a DST change can
+    compare equal.)"""
+    return moment.strftime(INSTANT)
 
 
 def from_db(text: str) -> datetime:
@@ -132,6 +147,9 @@ class Tx:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
         self._savepoints = itertools.count(1)
+        # What repositories remember inside this transaction (what does not change in
+        # it, read once): forgotten whenever a part of the transaction is undone.
+        self.memo: dict[object, Any] = {}
 
     async def execute(self, sql: str, params: Sequence[Param] = ()) -> int:
         """Run a statement; returns the last inserted row id."""
@@ -156,28 +174,42 @@ class Tx:
         row = await self.fetchone(sql, params)
         return None if row is None else row[0]
 
-    @asynccontextmanager
-    async def savepoint(self) -> AsyncIterator[None]:
-        """A part of the transaction that an exception undoes alone (then re-raised).
+    def savepoint(self) -> Savepoint:
+        """A part of the transaction that an exception undoes alone (then re-raised):
+        `async with tx.savepoint(): ...`.
 
         After some errors SQLite abandons the whole transaction (a full disk, an I/O
         error); then `Aborted` is raised instead: the caller must give the transaction
         up, not go on with it (a SAVEPOINT now would silently begin a new one).
         """
-        name = f"sp{next(self._savepoints)}"
-        self._conn.execute(f"SAVEPOINT {name}")
+        return Savepoint(self._conn, f"sp{next(self._savepoints)}", self.memo)
+
+
+class Savepoint:
+    """`Tx.savepoint()`; a class, not a generator: every update in a batch opens one."""
+
+    def __init__(self, conn: sqlite3.Connection, name: str, memo: dict[object, Any]) -> None:
+        self._conn = conn
+        self._name = name
+        self._memo = memo
+
+    async def __aenter__(self) -> None:
+        self._conn.execute(f"SAVEPOINT {self._name}")
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: object
+    ) -> None:
+        if exc is None:
+            self._conn.execute(f"RELEASE {self._name}")
+            return
+        self._memo.clear()
+        if not self._conn.in_transaction:
+            raise Aborted(f"the transaction was abandoned: {exc!r}") from exc
         try:
-            yield
-        except BaseException as exc:
-            if not self._conn.in_transaction:
-                raise Aborted(f"the transaction was abandoned: {exc!r}") from exc
-            try:
-                self._conn.execute(f"ROLLBACK TO {name}")
-                self._conn.execute(f"RELEASE {name}")
-            except sqlite3.Error as err:
-                raise Aborted(f"could not undo a savepoint: {err}") from exc
-            raise
-        self._conn.execute(f"RELEASE {name}")
+            self._conn.execute(f"ROLLBACK TO {self._name}")
+            self._conn.execute(f"RELEASE {self._name}")
+        except sqlite3.Error as err:
+            raise Aborted(f"could not undo a savepoint: {err}") from exc
 
 
 class Database:

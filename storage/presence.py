@@ -87,13 +87,23 @@ class PresenceRepo:
         )
         return None if row is None else Visit.from_row(row)
 
-    async def open_visits(self, space_id: int) -> list[Visit]:
-        """Everyone in now, first arrived first."""
-        rows = await self._tx.fetchall(
-            f"SELECT {_VISIT_COLUMNS} FROM visits WHERE space_id = ? AND checkout_at IS NULL"
-            " ORDER BY checkin_at, id",
-            (space_id,),
-        )
+    async def open_visits(self, space_id: int, *, before: date | None = None) -> list[Visit]:
+        """Everyone in now, first arrived first; only those checked in on a day `before`
+        that one, if given."""
+        if before is None:
+            rows = await self._tx.fetchall(
+                f"SELECT {_VISIT_COLUMNS} FROM visits WHERE space_id = ? AND checkout_at IS NULL"
+                " ORDER BY checkin_at, id",
+                (space_id,),
+            )
+        else:
+            rows = await self._tx.fetchall(
+                f"SELECT {_VISIT_COLUMNS} FROM visits WHERE space_id = ? AND checkout_at IS NULL"
+                # `+local_date`: not by its index (every past visit of the space), by
+                # the open visits' one, then the day of those few.
+                " AND +local_date < ? ORDER BY checkin_at, id",
+                (space_id, date_to_db(before)),
+            )
         return [Visit.from_row(r) for r in rows]
 
     async def count_open(self, space_id: int) -> int:

@@ -108,6 +108,8 @@ async def test_open_visits_of_a_space_use_the_open_visits_index(store: Store) ->
     assert any("visits_open_space" in line for line in lines), lines
     lines = await plans(store, lambda s: s.presence.count_open(1))
     assert any("visits_open_space" in line for line in lines), lines
+    lines = await plans(store, lambda s: s.presence.open_visits(1, before=date(2026, 11, 25)))
+    assert any("visits_open_space" in line for line in lines), lines
     lines = await plans(store, lambda s: s.skills.present_members(1))
     assert any("visits_open_space" in line for line in lines), lines
 

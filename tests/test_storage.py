@@ -205,3 +205,24 @@ async def test_a_savepoint_undoes_its_part_alone(tmp_path: Path) -> None:
             "kept",
         ]
     await db.close()
+
+
+async def test_what_a_transaction_remembers_is_forgotten_with_an_undone_part(
+    tmp_path: Path,
+) -> None:
+    store = await Store.open(tmp_path / "bot.db")
+    now = datetime(2026, 11, 25, tzinfo=UTC)
+    async with store.transaction() as session:
+        space = await session.spaces.create("Veglio", now)
+        await session.spaces.bind_chat(space.id, "telegram", "-100")
+        assert await session.spaces.chats(space.id) == {"telegram": "-100"}
+        with pytest.raises(RuntimeError):
+            async with session.savepoint():
+                await session.spaces.bind_chat(space.id, "matrix", "!room")
+                assert await session.spaces.chats(space.id) == {
+                    "matrix": "!room",
+                    "telegram": "-100",
+                }
+                raise RuntimeError("the command broke after binding")
+        assert await session.spaces.chats(space.id) == {"telegram": "-100"}
+    await store.close()
