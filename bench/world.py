@@ -69,6 +69,12 @@ class TimedTransport(MemoryTransport):
         self.changed.set()
         return f"memory-{self.count}"
 
+    async def receive_many(self, messages: list[IncomingMessage]) -> None:
+        """A batch of updates handed over together, as a getUpdates answer or a Matrix
+        sync brings them: each in its own task, started in order; returns when all are
+        stored (when a polling transport may confirm them)."""
+        await asyncio.gather(*(self.receive(m) for m in messages))
+
     async def wait_count(self, count: int, patience: float = 120.0) -> None:
         """Until `count` messages were handed over in all (the outbox runs by itself)."""
         deadline = time.monotonic() + patience
