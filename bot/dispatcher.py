@@ -140,10 +140,7 @@ class Dispatcher:
         identity = msg.sender.identity
         member: Member | None = None
         if msg.chat.private:
-            memberships = await session.members.memberships(identity)
-            current = [m for m in memberships if m.status is not MemberStatus.LEFT]
-            member = (current or memberships)[0] if memberships else None
-            space = await session.spaces.get(member.space_id) if member else None
+            space, member = await session.members.in_private(identity)
         else:
             space, member = await session.members.in_chat(
                 msg.chat.platform, msg.chat.chat_id, identity

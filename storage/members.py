@@ -92,6 +92,15 @@ _IN_CHAT = (
     " LEFT JOIN members m ON m.id = i.member_id"
     " WHERE c.platform = ? AND c.chat_id = ?"
 )
+# The caller of a private command: the membership used last, one they have not left
+# first, with its space.
+_IN_PRIVATE = (
+    "SELECT s.*, "
+    + ", ".join(f"m.{c} AS m_{c}" for c in _MEMBER_COLUMNS)
+    + " FROM identities i JOIN members m ON m.id = i.member_id"
+    " JOIN spaces s ON s.id = m.space_id"
+    " WHERE i.identity = ? ORDER BY m.status = 'left', i.last_seen_at DESC, m.id DESC LIMIT 1"
+)
 
 
 @dataclass(frozen=True)
@@ -134,6 +143,14 @@ class MembersRepo:
             return None, None
         member = None if row["m_id"] is None else Member.from_row(row, "m_")
         return Space.from_row(row), member
+
+    async def in_private(self, identity: str) -> tuple[Space | None, Member | None]:
+        """Who `identity` is in a private chat: the membership it used last (one it has
+        not left, if any), and its space."""
+        row = await self._tx.fetchone(_IN_PRIVATE, (identity,))
+        if row is None:
+            return None, None
+        return Space.from_row(row), Member.from_row(row, "m_")
 
     async def memberships(self, identity: str) -> list[Member]:
         """Every member this identity is, most recently used first (private chats pick it)."""

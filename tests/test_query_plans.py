@@ -134,6 +134,24 @@ async def test_the_caller_of_a_group_command_is_found_by_keys_in_one_query(store
     assert [sql.split()[0] for sql in statements] == ["BEGIN", "SELECT", "COMMIT"], statements
 
 
+async def test_the_caller_of_a_private_command_is_their_last_membership_not_left(
+    store: Store,
+) -> None:
+    async with store.transaction() as s:
+        # memory:One1 is also a member of Two, seen there later, but has left it.
+        two = await s.spaces.by_name("Two")
+        assert two is not None
+        other = await s.members.create(two.id, "memory:One1", "One 1 in Two", NOW)
+        await s.members.touch(other, "memory:One1", "", "", NOW + timedelta(hours=1))
+        await s.members.set_status(other.id, MemberStatus.LEFT, NOW + timedelta(hours=1))
+        space, member = await s.members.in_private("memory:One1")
+        assert await s.members.in_private("memory:nobody") == (None, None)
+    assert space is not None and space.name == "One"
+    assert member is not None and member.display_name == "One 1"
+    lines = await plans(store, lambda s: s.members.in_private("memory:One1"))
+    assert scans(lines) == [], lines
+
+
 @pytest.mark.parametrize(
     "kwargs",
     [
