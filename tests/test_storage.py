@@ -226,3 +226,22 @@ async def test_what_a_transaction_remembers_is_forgotten_with_an_undone_part(
                 raise RuntimeError("the command broke after binding")
         assert await session.spaces.chats(space.id) == {"telegram": "-100"}
     await store.close()
+
+
+async def test_nested_savepoints_undo_the_inner_part_only(tmp_path: Path) -> None:
+    """Savepoints share one name: the innermost is the one undone."""
+    db = await Database.open(tmp_path / "bot.db")
+    async with db.transaction() as tx:
+        async with tx.savepoint():
+            await tx.execute("INSERT INTO kv (key, value) VALUES ('outer', '1')")
+            with pytest.raises(RuntimeError):
+                async with tx.savepoint():
+                    await tx.execute("INSERT INTO kv (key, value) VALUES ('inner', '2')")
+                    raise RuntimeError("the inner part broke")
+            await tx.execute("INSERT INTO kv (key, value) VALUES ('outer2', '3')")
+    async with db.read() as tx:
+        assert [r[0] for r in await tx.fetchall("SELECT key FROM kv ORDER BY key")] == [
+            "outer",
+            "outer2",
+        ]
+    await db.close()
