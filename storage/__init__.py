@@ -18,6 +18,7 @@ from typing import TypeVar
 
 from storage.costs import CostsRepo
 from storage.db import Database, DatabaseError, Migration, Savepoint, Tx, load_migrations
+from storage.fund import FundRepo
 from storage.groupcommit import GroupCommit, Unit
 from storage.kv import KvRepo
 from storage.matrix import MatrixRepo
@@ -86,6 +87,10 @@ class Session:
     @cached_property
     def costs(self) -> CostsRepo:
         return CostsRepo(self.tx)
+
+    @cached_property
+    def fund(self) -> FundRepo:
+        return FundRepo(self.tx)
 
     @cached_property
     def privacy(self) -> PrivacyRepo:
