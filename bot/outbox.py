@@ -32,7 +32,7 @@ from typing import TypeVar
 from bot.clock import Clock
 from bot.events import Button, ChatRef, Document, OutgoingMessage, Platform
 from bot.transports.base import DeliveryError, Transport
-from storage import Session, Store
+from storage import Session, Store, Unit
 from storage.outbox import OutboxRow
 
 log = logging.getLogger(__name__)
@@ -109,13 +109,13 @@ def merged_message(run: Sequence[OutboxRow]) -> OutgoingMessage:
     )
 
 
-@dataclass(frozen=True)
-class _Mark:
-    """A delivery waiting for its rows to be marked sent."""
+def _recording(sent: list[tuple[int, str]], now: datetime) -> Unit:
+    """The unit of work that records rows as sent: (row id, delivery id) pairs."""
 
-    row_ids: tuple[int, ...]
-    delivery_id: str
-    done: asyncio.Future[None]
+    async def work(session: Session) -> None:
+        await session.outbox.mark_sent_many(sent, now)
+
+    return Unit("outbox records", work)
 
 
 @dataclass
@@ -148,8 +148,14 @@ class OutboxSender:
         self._platforms = {p: _Platform() for p in self.transports}
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
-        self._marks: list[_Mark] = []
-        self._marking = asyncio.Lock()
+        # Rows the platform accepted whose record is not committed yet: a read that
+        # finds them still pending leaves them alone (see `_deliver`).
+        self._unsettled: set[int] = set()
+        self._marks: list[tuple[int, str]] = []  # (row id, delivery id) to record
+        self._marking: asyncio.Task[None] | None = None
+        self._recorded = asyncio.Event()  # set while nothing waits to be recorded
+        self._recorded.set()
+        self._record_failure: Exception | None = None
         # Platforms that may have a row waiting for a retry (all of them at start).
         self._retrying: set[str] = set(self.transports)
         self._failures = 0
@@ -207,9 +213,13 @@ class OutboxSender:
         for lane in lanes:
             lane.cancel()
         await asyncio.gather(*lanes, return_exceptions=True)
+        # What went out is recorded before the store closes, or it would go again.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._recorded.wait(), max(1.0, deadline - loop.time()))
 
     async def flush(self) -> int:
-        """Deliver every row that is due now, on every platform; returns how many were sent.
+        """Deliver every row that is due now, on every platform; returns how many were sent
+        once their records are committed (the error of a record that failed is raised).
 
         Lanes the background loop started are waited for too; an error a lane met is
         raised here (after every lane ended), as it would be in a direct delivery.
@@ -234,6 +244,7 @@ class OutboxSender:
                     error = None if lane.cancelled() else lane.exception()
                     if error is not None:
                         raise error
+        await self._settled()
         return self._sent - before
 
     async def _db(self, work: Callable[[Session], Awaitable[T]]) -> T:
@@ -245,6 +256,12 @@ class OutboxSender:
                 return await work(session)
 
         return await asyncio.shield(run())
+
+    async def _reading(self, work: Callable[[Session], Awaitable[T]]) -> T:
+        """A read on the side: a reply committed a moment ago must not wait for the batch
+        of commands that took the database right after (storage/db.py, `read`)."""
+        async with self.store.read() as session:
+            return await work(session)
 
     # -- the loop: read what is due, hand it to the lanes -------------------------------
 
@@ -278,14 +295,17 @@ class OutboxSender:
             # Commits from here on may hold rows this read misses: a lane that ends
             # after one asks for another read (see _lane_done).
             seen = self._commits
-            rows = await self._db(
+            sent = list(self._unsettled)
+            rows = await self._reading(
                 lambda session: session.outbox.due(
-                    platform, now, BATCH, exclude=busy, per_chat=PER_CHAT
+                    platform, now, BATCH, exclude=busy, per_chat=PER_CHAT, skip=sent
                 )
             )
             by_chat: dict[str, list[OutboxRow]] = {}
             for row in rows:
-                if row.id not in state.held:  # a row that moved to another chat mid-lane
+                # Not a row a lane holds (it moved to another chat meanwhile), nor one
+                # sent whose record is on its way.
+                if row.id not in state.held and row.id not in self._unsettled:
                     by_chat.setdefault(row.chat_id, []).append(row)
             for chat_id, chat_rows in by_chat.items():
                 state.held.update(r.id for r in chat_rows)
@@ -323,7 +343,7 @@ class OutboxSender:
             return None
         failures = self._failures
         now = self.clock.now()
-        upcoming = await self._db(lambda session: session.outbox.next_attempt(platform, now))
+        upcoming = await self._reading(lambda session: session.outbox.next_attempt(platform, now))
         if upcoming is None and failures == self._failures:  # none scheduled meanwhile
             self._retrying.discard(platform)
         return upcoming
@@ -373,9 +393,11 @@ class OutboxSender:
         state = self._platforms[platform]
         state.held.difference_update(r.id for r in held)
         now = self.clock.now()
-        rows = await self._db(
-            lambda session: session.outbox.due_in_chat(platform, chat_id, now, PER_CHAT)
+        sent = list(self._unsettled)
+        found = await self._reading(
+            lambda session: session.outbox.due_in_chat(platform, chat_id, now, PER_CHAT, sent)
         )
+        rows = [r for r in found if r.id not in self._unsettled]
         state.held.update(r.id for r in rows)
         return rows
 
@@ -391,41 +413,47 @@ class OutboxSender:
             log.warning("sending outbox row %d failed: %r", head.id, exc)
             await self._failed(run, DeliveryError(repr(exc)))
             return False
-        await self._mark_sent(tuple(r.id for r in run), delivery_id)
+        # The next row goes without waiting for this record, a flush to disk that
+        # shares the next batch of commands' commit: a row whose record is on its way
+        # is known here and not sent again meanwhile, and a record that fails leaves its
+        # row pending, to go again (at least once, never lost).
+        self._unsettled.update(r.id for r in run)
+        self._marks.extend((r.id, delivery_id) for r in run)
+        self._recorded.clear()
+        if self._marking is None or self._marking.done():
+            self._marking = asyncio.create_task(self._record(), name="outbox-records")
         return True
 
-    async def _mark_sent(self, row_ids: tuple[int, ...], delivery_id: str) -> None:
-        """Record that the platform accepted rows; return once that is committed.
-
-        Deliveries that finish while another's record is being committed wait, then
-        share one transaction (group commit): with `synchronous=FULL` every commit is a
-        flush to disk, and a burst of replies needs one, not one each. A row is still
-        marked only after its platform accepted it, and only a transaction's length
-        later than alone.
-        """
-        mark = _Mark(row_ids, delivery_id, asyncio.get_running_loop().create_future())
-        self._marks.append(mark)
-        async with self._marking:
-            if not mark.done.done():  # nobody took it into their transaction
-                batch, self._marks = self._marks, []
-                await self._commit_marks(batch, mark)
-        await mark.done
-        self._sent += len(row_ids)
-
-    async def _commit_marks(self, batch: list[_Mark], own: _Mark) -> None:
-        sent = [(row_id, m.delivery_id) for m in batch for row_id in m.row_ids]
-        now = self.clock.now()
+    async def _record(self) -> None:
+        """Commit the records of accepted rows, all that are waiting at a time, in the
+        store's group commit (with the commands' effects when they come together: a
+        burst of replies costs no flush of its own)."""
         try:
-            await self._db(lambda session: session.outbox.mark_sent_many(sent, now))
-        except BaseException as exc:
-            # The others fail as they would have failed alone: their rows stay pending.
-            failure = exc if isinstance(exc, Exception) else RuntimeError("outbox: interrupted")
-            for m in batch:
-                if m is not own:
-                    m.done.set_exception(failure)
+            while self._marks:
+                batch, self._marks = self._marks, []
+                try:
+                    await self.store.group.run(_recording(batch, self.clock.now()))
+                except Exception as exc:  # the rows stay pending: they go again
+                    log.warning("outbox: recording %d sent rows failed: %r", len(batch), exc)
+                    self._record_failure = self._record_failure or exc
+                else:
+                    self._sent += len(batch)
+                self._unsettled.difference_update(row_id for row_id, _ in batch)
+        except BaseException:
+            self._marks.clear()
+            self._unsettled.clear()
             raise
-        for m in batch:
-            m.done.set_result(None)
+        finally:
+            if not self._marks:
+                self._recorded.set()
+
+    async def _settled(self) -> None:
+        """Until every record of a row sent so far is committed; raises the error of one
+        that failed since the last call (its rows are pending again)."""
+        await self._recorded.wait()
+        failure, self._record_failure = self._record_failure, None
+        if failure is not None:
+            raise failure
 
     async def _failed(self, run: list[OutboxRow], err: DeliveryError) -> None:
         head = run[0]
@@ -439,12 +467,14 @@ class OutboxSender:
                 except Exception:
                     log.exception("on_failed hook broke for row %d", head.id)
             return
-        self._retrying.add(head.platform)
-        self._failures += 1
-        self._platforms[head.platform].wake.set()  # the loop learns when the retry is due
         delay = err.retry_after if err.retry_after is not None else backoff(head.attempts)
         # Stored times have whole seconds: round up, so a retry never comes early.
         retry_at = self.clock.now() + timedelta(seconds=math.ceil(delay) + 1)
         # Only the head waits: the rows after it wait behind it (a chat keeps its order).
         at = retry_at.replace(microsecond=0)
         await self._db(lambda session: session.outbox.mark_retry(head.id, at, err.reason))
+        # Once it is committed, the loop learns when the retry is due (told before, it
+        # could read no retry yet and stop asking).
+        self._retrying.add(head.platform)
+        self._failures += 1
+        self._platforms[head.platform].wake.set()

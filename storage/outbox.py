@@ -10,6 +10,13 @@ from datetime import datetime
 from storage.db import Row, Tx, from_db, to_db
 
 
+def _buttons(stored: str) -> list[tuple[str, str]]:
+    """The stored buttons; most replies have none ("[]", not worth the JSON parser)."""
+    if stored == "[]":
+        return []
+    return [(label, command) for label, command in json.loads(stored)]
+
+
 @dataclass(frozen=True)
 class OutboxRow:
     id: int
@@ -39,7 +46,7 @@ class OutboxRow:
             chat_id=row["chat_id"],
             private=bool(row["private"]),
             html=row["html"],
-            buttons=[(label, command) for label, command in json.loads(row["buttons"])],
+            buttons=_buttons(row["buttons"]),
             reply_to=row["reply_to"],
             doc_name=row["doc_name"],
             doc_mime=row["doc_mime"],
@@ -86,7 +93,7 @@ class OutboxRepo:
                 item.chat_id,
                 int(item.private),
                 item.html,
-                json.dumps([list(b) for b in item.buttons]),
+                json.dumps([list(b) for b in item.buttons]) if item.buttons else "[]",
                 item.reply_to,
                 item.doc_name,
                 item.doc_mime,
@@ -108,37 +115,50 @@ class OutboxRepo:
         *,
         exclude: Collection[str] = (),
         per_chat: int | None = None,
+        skip: Collection[int] = (),
     ) -> list[OutboxRow]:
         """Rows to send now, oldest first; a row waits while an older one of its chat waits.
 
         `exclude` leaves out chats (those being served already); `per_chat` takes at
-        most that many rows of each chat, so one chat's backlog cannot fill the read.
+        most that many rows of each chat, so one chat's backlog cannot fill the read;
+        `skip` leaves out rows (sent already, their record on its way).
         """
         stamp = to_db(now)
         rows = await self._tx.fetchall(
             "SELECT * FROM (SELECT o.*, ROW_NUMBER() OVER"
             " (PARTITION BY o.chat_id ORDER BY o.id) AS place FROM outbox o"
             " WHERE o.state = 'pending' AND o.platform = ? AND o.next_attempt_at <= ?"
-            " AND o.chat_id NOT IN (SELECT value FROM json_each(?)) AND NOT EXISTS ("
+            " AND o.chat_id NOT IN (SELECT value FROM json_each(?))"
+            " AND o.id NOT IN (SELECT value FROM json_each(?)) AND NOT EXISTS ("
             "  SELECT 1 FROM outbox p WHERE p.state = 'pending' AND p.platform = o.platform"
             "  AND p.chat_id = o.chat_id AND p.id < o.id AND p.next_attempt_at > ?))"
             " WHERE place <= ? ORDER BY id LIMIT ?",
-            (platform, stamp, json.dumps(list(exclude)), stamp, per_chat or limit, limit),
+            (
+                platform,
+                stamp,
+                json.dumps(list(exclude)),
+                json.dumps(list(skip)),
+                stamp,
+                per_chat or limit,
+                limit,
+            ),
         )
         return [OutboxRow.from_row(r) for r in rows]
 
     async def due_in_chat(
-        self, platform: str, chat_id: str, now: datetime, limit: int
+        self, platform: str, chat_id: str, now: datetime, limit: int, skip: Collection[int] = ()
     ) -> list[OutboxRow]:
-        """One chat's rows to send now, oldest first (none while an older one waits)."""
+        """One chat's rows to send now, oldest first (none while an older one waits), but
+        the rows in `skip`."""
         stamp = to_db(now)
         rows = await self._tx.fetchall(
             "SELECT * FROM outbox o WHERE o.platform = ? AND o.chat_id = ?"
-            " AND o.state = 'pending' AND o.next_attempt_at <= ? AND NOT EXISTS ("
+            " AND o.state = 'pending' AND o.next_attempt_at <= ?"
+            " AND o.id NOT IN (SELECT value FROM json_each(?)) AND NOT EXISTS ("
             "  SELECT 1 FROM outbox p WHERE p.platform = o.platform AND p.chat_id = o.chat_id"
             "  AND p.state = 'pending' AND p.id < o.id AND p.next_attempt_at > ?)"
             " ORDER BY o.id LIMIT ?",
-            (platform, chat_id, stamp, stamp, limit),
+            (platform, chat_id, stamp, json.dumps(list(skip)), stamp, limit),
         )
         return [OutboxRow.from_row(r) for r in rows]
 

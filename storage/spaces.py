@@ -128,6 +128,7 @@ class SpacesRepo:
 
     async def bind_chat(self, space_id: int, platform: str, chat_id: str) -> None:
         """Bind a chat; a space has at most one chat per platform, so a new one replaces it."""
+        self._tx.memo.clear()  # what was read of the chats no longer holds
         await self._tx.execute(
             "DELETE FROM space_chats WHERE space_id = ? AND platform = ?", (space_id, platform)
         )
@@ -137,17 +138,26 @@ class SpacesRepo:
         )
 
     async def chats(self, space_id: int) -> list[BoundChat]:
-        rows = await self._tx.fetchall(
-            "SELECT platform, chat_id, topic FROM space_chats WHERE space_id = ? ORDER BY platform",
-            (space_id,),
-        )
-        return [BoundChat(r["platform"], r["chat_id"], r["topic"]) for r in rows]
+        """The space's chats (read once a transaction: every check-in asks)."""
+        key = ("space_chats", space_id)
+        chats: list[BoundChat] | None = self._tx.memo.get(key)
+        if chats is None:
+            rows = await self._tx.fetchall(
+                "SELECT platform, chat_id, topic FROM space_chats WHERE space_id = ?"
+                " ORDER BY platform",
+                (space_id,),
+            )
+            chats = self._tx.memo[key] = [
+                BoundChat(r["platform"], r["chat_id"], r["topic"]) for r in rows
+            ]
+        return list(chats)
 
     async def set_topic(self, space_id: int, platform: str, topic: str) -> None:
         await self._tx.execute(
             "UPDATE space_chats SET topic = ? WHERE space_id = ? AND platform = ?",
             (topic, space_id, platform),
         )
+        self._tx.memo.clear()  # what was read of the chats no longer holds
 
     async def move_chat(self, platform: str, old: str, new: str, now: datetime) -> Space | None:
         """The chat `old` now lives at `new`: its space follows it, and the move is kept
@@ -165,6 +175,7 @@ class SpacesRepo:
                 "UPDATE space_chats SET chat_id = ? WHERE platform = ? AND chat_id = ?",
                 (new, platform, old),
             )
+            self._tx.memo.clear()
         # A chat that moved twice: the first move's buttons are good in the last chat too.
         await self._tx.execute(
             "UPDATE chat_moves SET new_chat_id = ? WHERE platform = ? AND new_chat_id = ?",

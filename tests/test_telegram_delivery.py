@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -273,6 +274,47 @@ async def test_a_group_that_removed_the_bot_is_reported_once(
         "group aren't delivered."
     ]
     assert await tg.fetchval("SELECT COUNT(*) FROM outbox WHERE state = 'failed'") == 2
+
+
+async def test_a_backlog_in_one_getupdates_answer_is_stored_in_one_transaction(
+    server: FakeTelegram, tmp_path: Path
+) -> None:
+    """Updates that waited while the bot was away come in one getUpdates answer and are
+    handed over together: one transaction, one flush, for all of them, in order.
+    (The start's own look at what the bot may read in the group is a transaction of
+    its own: it is not part of the backlog.)"""
+    tg = await make_bot(server, tmp_path).start()
+    _, group, people = await community(tg, 15)
+    await tg.stop()
+    last = 0
+    for person in people:
+        last = server.say(person, group, "/checkin")
+    tg = await make_bot(server, tmp_path).start()
+    statements: list[str] = []
+    tg.app.store.db.trace(statements.append)
+    await server.wait_confirmed(last)
+    tg.app.store.db.trace(None)
+    transactions: list[list[str]] = []
+    for sql in statements:
+        if sql.startswith("BEGIN"):
+            transactions.append([])
+        elif transactions:
+            transactions[-1].append(sql)
+    update = re.compile(r"INSERT INTO processed_updates .* VALUES \('telegram:(\d+)'")
+    handled = [[int(m[1]) for sql in tx if (m := update.match(sql))] for tx in transactions]
+    backlog = [keys for keys in handled if keys]
+    assert len(backlog) == 1, handled
+    assert len(backlog[0]) == len(people)
+    before = len(server.sent)
+    await tg.deliver()
+    # The group is at its limit: its check-ins go out merged, in the order they came.
+    lines = [
+        line for s in server.sent[before:] if s.chat_id == group.id for line in s.text.splitlines()
+    ]
+    named = [next((p.first_name for p in people if p.first_name in x), None) for x in lines]
+    assert [name for name in named if name] == [p.first_name for p in people]
+    assert await tg.fetchval("SELECT COUNT(*) FROM visits WHERE checkout_at IS NULL") == 15
+    await tg.stop()
 
 
 async def test_updates_redelivered_after_a_restart_do_nothing_twice(
