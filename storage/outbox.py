@@ -10,6 +10,15 @@ from datetime import datetime
 from storage.db import Row, Tx, from_db, to_db
 
 
+def _not_in(column: str, values: Collection[str | int]) -> tuple[str, list[str | int]]:
+    """` AND column NOT IN (?, …)` and its parameters; nothing for no values (plain
+    placeholders: the same SQL on SQLite and PostgreSQL, which has no json_each)."""
+    if not values:
+        return "", []
+    marks = ", ".join("?" for _ in values)
+    return f" AND {column} NOT IN ({marks})", list(values)
+
+
 def _buttons(stored: str) -> list[tuple[str, str]]:
     """The stored buttons; most replies have none ("[]", not worth the JSON parser)."""
     if stored == "[]":
@@ -124,24 +133,17 @@ class OutboxRepo:
         `skip` leaves out rows (sent already, their record on its way).
         """
         stamp = to_db(now)
+        chats, chat_params = _not_in("o.chat_id", exclude)
+        ids, id_params = _not_in("o.id", skip)
         rows = await self._tx.fetchall(
             "SELECT * FROM (SELECT o.*, ROW_NUMBER() OVER"
             " (PARTITION BY o.chat_id ORDER BY o.id) AS place FROM outbox o"
             " WHERE o.state = 'pending' AND o.platform = ? AND o.next_attempt_at <= ?"
-            " AND o.chat_id NOT IN (SELECT value FROM json_each(?))"
-            " AND o.id NOT IN (SELECT value FROM json_each(?)) AND NOT EXISTS ("
+            f"{chats}{ids} AND NOT EXISTS ("
             "  SELECT 1 FROM outbox p WHERE p.state = 'pending' AND p.platform = o.platform"
             "  AND p.chat_id = o.chat_id AND p.id < o.id AND p.next_attempt_at > ?))"
             " WHERE place <= ? ORDER BY id LIMIT ?",
-            (
-                platform,
-                stamp,
-                json.dumps(list(exclude)),
-                json.dumps(list(skip)),
-                stamp,
-                per_chat or limit,
-                limit,
-            ),
+            (platform, stamp, *chat_params, *id_params, stamp, per_chat or limit, limit),
         )
         return [OutboxRow.from_row(r) for r in rows]
 
@@ -151,14 +153,14 @@ class OutboxRepo:
         """One chat's rows to send now, oldest first (none while an older one waits), but
         the rows in `skip`."""
         stamp = to_db(now)
+        ids, id_params = _not_in("o.id", skip)
         rows = await self._tx.fetchall(
             "SELECT * FROM outbox o WHERE o.platform = ? AND o.chat_id = ?"
-            " AND o.state = 'pending' AND o.next_attempt_at <= ?"
-            " AND o.id NOT IN (SELECT value FROM json_each(?)) AND NOT EXISTS ("
+            f" AND o.state = 'pending' AND o.next_attempt_at <= ?{ids} AND NOT EXISTS ("
             "  SELECT 1 FROM outbox p WHERE p.platform = o.platform AND p.chat_id = o.chat_id"
             "  AND p.state = 'pending' AND p.id < o.id AND p.next_attempt_at > ?)"
             " ORDER BY o.id LIMIT ?",
-            (platform, chat_id, stamp, json.dumps(list(skip)), stamp, limit),
+            (platform, chat_id, stamp, *id_params, stamp, limit),
         )
         return [OutboxRow.from_row(r) for r in rows]
 

@@ -165,3 +165,30 @@ async def test_a_chat_with_more_rows_than_a_lane_takes_gets_them_all_in_order(
         assert [m.html for m in transport.sent] == [f"line {n}" for n in range(120)]
     finally:
         await sender.stop(1.0)
+
+
+async def test_a_read_leaves_out_busy_chats_and_rows_on_their_way(store: Store) -> None:
+    """What the loop reads: not the chats a lane serves, not the rows sent whose record
+    is on its way, at most `per_chat` rows of a chat; a chat's own read skips the same."""
+    for chat_id in (GROUP, "anna", "bruno", GROUP, "anna", "anna"):
+        await queue(store, chat_id, f"to {chat_id}")
+    async with store.read() as session:
+        everything = await session.outbox.due(Platform.MEMORY, DEFAULT_START, 10)
+        ids = {
+            row.chat_id: [r.id for r in everything if r.chat_id == row.chat_id]
+            for row in everything
+        }
+        read = await session.outbox.due(
+            Platform.MEMORY,
+            DEFAULT_START,
+            10,
+            exclude=[GROUP],
+            per_chat=1,
+            skip=[ids["anna"][0]],
+        )
+        own = await session.outbox.due_in_chat(
+            Platform.MEMORY, "anna", DEFAULT_START, 10, skip=ids["anna"][:2]
+        )
+    assert len(everything) == 6
+    assert [r.id for r in read] == sorted([ids["anna"][1], *ids["bruno"]])
+    assert [r.id for r in own] == ids["anna"][2:]
