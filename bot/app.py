@@ -109,7 +109,7 @@ class App:
         return self._scheduler
 
     async def start(self) -> None:
-        self._store = await Store.open(self.config.database_path)
+        self._store = await Store.open(self.config.database_target)
         self._rt = Runtime(
             self._store,
             self.clock,
@@ -142,7 +142,7 @@ class App:
         log.info(
             "coworkbot started: %s; database %s",
             ", ".join(self.transports) or "no transports",
-            self.config.database_path,
+            self._store.db.path,
         )
 
     async def _sink(self, msg: IncomingMessage) -> None:
