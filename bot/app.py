@@ -32,12 +32,13 @@ from bot.scheduler import Scheduler
 from bot.transports.base import Transport
 from bot.undelivered import MESSAGES as UNDELIVERED_MESSAGES
 from bot.undelivered import UndeliveredNotice
-from storage import Store
+from storage import Session, Store
 
 log = logging.getLogger(__name__)
 
 KEEP_UPDATES = timedelta(days=30)
 KEEP_SENT = timedelta(days=30)
+KEEP_FLOOD = timedelta(days=1)
 STOP_GRACE = 10.0
 
 engine = Router("engine", {**DISPATCH_MESSAGES, **UNDELIVERED_MESSAGES})
@@ -47,9 +48,13 @@ engine = Router("engine", {**DISPATCH_MESSAGES, **UNDELIVERED_MESSAGES})
 async def housekeeping(rt: Runtime) -> None:
     """Forget old dedupe ids (platforms redeliver for a day at most) and old sent rows."""
     now = rt.clock.now()
-    async with rt.store.transaction() as session:
+
+    async def prune(session: Session) -> None:
         await session.updates.prune(now - KEEP_UPDATES)
         await session.outbox.prune_sent(now - KEEP_SENT)
+        await session.flood.prune(now - KEEP_FLOOD)
+
+    await rt.store.run(prune)
 
 
 class App:
@@ -131,12 +136,14 @@ class App:
             bot_names=bot_names,
             is_chat_admin=self._is_chat_admin,
             on_commit=self._outbox.wake,
+            shared_flood=self.config.cluster.enabled,
         )
         self._scheduler = Scheduler(self.registry.jobs, self._rt, on_done=self._outbox.wake)
         for transport in self.transports.values():
             await transport.start(self._sink)
             bot_names[transport.platform] = transport.bot_name
         if self.background:
+            await self._outbox.listen()
             self._outbox.start()
             self._scheduler.start()
         log.info(
@@ -174,6 +181,7 @@ class App:
             await asyncio.wait_for(self._idle.wait(), STOP_GRACE)
         if self._scheduler is not None:
             self._scheduler.shutdown()
+            await self._scheduler.release()
         if self._outbox is not None:
             await self._outbox.stop(STOP_GRACE)
         for transport in self.transports.values():

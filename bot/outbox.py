@@ -30,6 +30,9 @@ FailedHook = Callable[[OutboxRow, DeliveryError], Awaitable[None]]
 MAX_BACKOFF = 300.0
 BATCH = 200
 IDLE_WAIT = 30.0
+# How often a replica that does not send for a platform asks whether it may now (the
+# sender it stood behind died): a takeover within a second or two.
+STANDBY_WAIT = 1.0
 
 
 def backoff(attempts: int) -> float:
@@ -93,6 +96,9 @@ class OutboxSender:
         # Platforms that may have a row waiting for a retry (all of them at start).
         self._retrying: set[str] = set(self.transports)
         self._failures = 0
+        # One sender per platform among replicas: Telegram's 30 messages/s are per bot
+        # token, so one sender keeps the limiter exact (storage/postgres.py, Lease).
+        self.leases = {p: store.lease(f"outbox.{p}") for p in self.transports}
 
     def wake(self) -> None:
         for event in self._wake.values():
@@ -101,6 +107,15 @@ class OutboxSender:
     def start(self) -> None:
         for platform in self.transports:
             self._tasks.append(asyncio.create_task(self._loop(platform), name=f"outbox-{platform}"))
+
+    async def listen(self) -> None:
+        """Wake when another replica commits rows to send (PostgreSQL's NOTIFY)."""
+        await self.store.listen("outbox", self._notified)
+
+    def _notified(self, platform: str) -> None:
+        event = self._wake.get(platform)
+        if event is not None:
+            event.set()
 
     async def stop(self, grace: float = 10.0) -> None:
         """Deliver what can go out within `grace` seconds, then stop; the rest stays queued."""
@@ -114,12 +129,16 @@ class OutboxSender:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+        for lease in self.leases.values():
+            await lease.release()  # another replica sends from now on
 
     async def flush(self) -> int:
         """Deliver every row that is due now, on every platform; returns how many were sent
         once their records are committed (the error of one that failed is raised)."""
         total = 0
         for platform in self.transports:
+            if not await self.leases[platform].hold():
+                continue  # another replica sends for this platform
             while True:
                 sent, remaining = await self._deliver_due(platform)
                 total += sent
@@ -132,7 +151,11 @@ class OutboxSender:
 
     async def _loop(self, platform: str) -> None:
         wake = self._wake[platform]
+        lease = self.leases[platform]
         while not self._stopping:
+            if not await lease.hold():  # before every batch: a lost lease stops us at once
+                await asyncio.sleep(STANDBY_WAIT)
+                continue
             # Cleared before the pass: a row committed while it runs wakes the next one.
             wake.clear()
             try:
@@ -256,8 +279,7 @@ class OutboxSender:
     async def _failed(self, row: OutboxRow, err: DeliveryError) -> None:
         if err.permanent:
             log.warning("outbox row %d failed for good: %s", row.id, err.reason)
-            async with self.store.transaction() as session:
-                await session.outbox.mark_failed(row.id, err.reason)
+            await self.store.run(lambda session: session.outbox.mark_failed(row.id, err.reason))
             if self.on_failed is not None:
                 try:
                     await self.on_failed(row, err)
@@ -269,5 +291,5 @@ class OutboxSender:
         delay = err.retry_after if err.retry_after is not None else backoff(row.attempts)
         # Stored times have whole seconds: round up, so a retry never comes early.
         retry_at = self.clock.now() + timedelta(seconds=math.ceil(delay) + 1)
-        async with self.store.transaction() as session:
-            await session.outbox.mark_retry(row.id, retry_at.replace(microsecond=0), err.reason)
+        at = retry_at.replace(microsecond=0)
+        await self.store.run(lambda session: session.outbox.mark_retry(row.id, at, err.reason))

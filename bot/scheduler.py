@@ -22,6 +22,11 @@ log = logging.getLogger(__name__)
 
 
 class Scheduler:
+    """With replicas, every replica has a scheduler, and only the one that holds the
+    `scheduler` lease (storage/postgres.py) runs a tick: it asks before every job, so a
+    replica that lost the lease stops at once and another that took it goes on at its
+    next tick. With one process (SQLite) the lease is always held."""
+
     def __init__(
         self, jobs: Sequence[Job], rt: Runtime, on_done: Callable[[], None] = lambda: None
     ) -> None:
@@ -29,6 +34,7 @@ class Scheduler:
         self.rt = rt
         self._on_done = on_done
         self._scheduler: AsyncIOScheduler | None = None
+        self.lease = rt.store.lease("scheduler")
 
     def start(self) -> None:
         self._scheduler = AsyncIOScheduler(timezone=UTC)
@@ -52,7 +58,13 @@ class Scheduler:
             self._scheduler.shutdown(wait=False)
         self._scheduler = None
 
+    async def release(self) -> None:
+        """Let another replica run the ticks now (at a clean stop)."""
+        await self.lease.release()
+
     async def run_one(self, job: Job) -> None:
+        if not await self.lease.hold():
+            return  # another replica runs the ticks
         try:
             await job.func(self.rt)
         except Exception:

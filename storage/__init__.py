@@ -30,6 +30,7 @@ from storage.db import (
     is_postgres_url,
     load_migrations,
 )
+from storage.flood import FloodRepo
 from storage.groupcommit import GroupCommit, Unit
 from storage.kv import KvRepo
 from storage.matrix import MatrixRepo
@@ -120,6 +121,10 @@ class Session:
     @cached_property
     def updates(self) -> UpdatesRepo:
         return UpdatesRepo(self.tx)
+
+    @cached_property
+    def flood(self) -> FloodRepo:
+        return FloodRepo(self.tx)
 
     @cached_property
     def kv(self) -> KvRepo:

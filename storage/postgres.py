@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import glob
 import itertools
 import logging
 import re
@@ -449,11 +450,11 @@ class PgDatabase:
         async with self._pool.acquire() as conn:
             self._schema = await conn.fetchval("SELECT current_schema()")
             rows = await conn.fetch(
-                "SELECT table_name FROM information_schema.columns"
-                " WHERE table_schema = current_schema() AND column_name = 'id'"
-                " AND is_identity = 'YES'"
+                "SELECT c.relname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
+                " WHERE c.relnamespace = current_schema()::regnamespace"
+                " AND a.attname = 'id' AND a.attidentity <> ''"
             )
-        self.id_tables = frozenset(r["table_name"] for r in rows)
+        self.id_tables = frozenset(r["relname"] for r in rows)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
@@ -570,7 +571,7 @@ class PgDatabase:
 
     async def backup(self, dest: Path) -> None:
         """A consistent copy with `pg_dump` (custom format: `pg_restore` reads it)."""
-        pg_dump = shutil.which("pg_dump")
+        pg_dump = shutil.which("pg_dump") or _server_tool("pg_dump")
         if pg_dump is None:
             raise DatabaseError(BACKUP_HOWTO)
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -589,6 +590,12 @@ BACKUP_HOWTO = (
     "pg_dump --format=custom --file=coworkbot.dump 'postgresql://…'), or with the "
     "backups of the server that hosts it."
 )
+
+
+def _server_tool(name: str) -> str | None:
+    """A program of the PostgreSQL installed here (Debian keeps them per version)."""
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    return found[-1] if found else None
 
 
 def _dump_url(url: str) -> str:

@@ -45,7 +45,7 @@ async def database_url(
         yield ""
         return
     server: PostgresServer = request.getfixturevalue("postgres_server")
-    async with server.fresh_schema() as url:
+    async with server.emptied_schema() as url:
         yield url
 
 

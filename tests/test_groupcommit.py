@@ -112,6 +112,7 @@ async def test_one_failing_command_is_undone_alone(bot: BotHarness) -> None:
     assert len(bot.transport.sent) == before + 3
 
 
+@pytest.mark.sqlite_only  # SQLite's own failures and files
 async def test_a_transaction_that_cannot_commit_runs_each_update_again_alone(
     bot: BotHarness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -187,6 +188,7 @@ async def test_an_update_keeps_its_turn_while_its_chat_admin_check_runs(
     )
 
 
+@pytest.mark.sqlite_only  # SQLite's own failures and files
 async def test_every_reply_is_durable_before_it_is_handed_to_the_platform(
     bot: BotHarness, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -185,8 +185,20 @@ async def test_killed_process_restarts_without_duplicates_or_losses(
     assert _devices(world) == devices_before  # the restart made no new device
 
 
+def _saved_login(world: MatrixWorld) -> dict[str, str]:
+    """The bot's device and token, as it keeps them: in the database (every replica is
+    the same device), not in the data directory."""
+    assert not (world.bot.data_dir / "matrix-session.json").exists()
+    with sqlite3.connect(world.bot.data_dir / "coworkbot.db") as db:
+        (text,) = db.execute(
+            "SELECT value FROM kv WHERE key = 'matrix.credentials:' || ?", (world.bot.user_id,)
+        ).fetchone()
+    saved: dict[str, str] = json.loads(text)
+    return saved
+
+
 def _devices(world: MatrixWorld) -> list[str]:
-    saved = json.loads((world.bot.data_dir / "matrix-session.json").read_text())
+    saved = _saved_login(world)
     found = world.server.admin_request(saved["access_token"], "GET", "/_matrix/client/v3/devices")
     ids = sorted(d["device_id"] for d in found["devices"])
     assert saved["device_id"] in ids
@@ -355,8 +367,7 @@ async def test_private_messages_reuse_one_direct_room_and_carry_files(
     assert file["msgtype"] == "m.file" and file["info"]["size"] == len(csv.content)
     downloaded = await world.anna.client.download(mxc=file["url"])
     assert getattr(downloaded, "body", None) == csv.content
-    saved = world.bot.data_dir / "matrix-session.json"
-    assert saved.stat().st_mode & 0o777 == 0o600
+    assert _saved_login(world)["device_id"]
 
 
 async def test_a_failing_handler_is_retried_with_its_batch_then_skipped(

@@ -260,7 +260,10 @@ async def erase(ctx: Context, memberships: Sequence[Member]) -> None:
 async def wipe_job(rt: Runtime) -> None:
     """Blank delivered messages marked for it (forgetting the Matrix room a goodbye went
     to first: the row's chat says whose it was); drop expired link codes."""
-    async with rt.store.transaction() as session:
+
+    async def wipe(session: Session) -> None:
         await session.matrix.forget_rooms_of_the_forgotten()
         await session.privacy.wipe_delivered()
         await session.privacy.prune_link_codes(rt.clock.now())
+
+    await rt.store.run(wipe)

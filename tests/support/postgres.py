@@ -4,7 +4,8 @@ One server per test session: `initdb` into a temporary directory (as the `postgr
 user when the tests run as root, since the server refuses to run as root), C locale,
 a free port on 127.0.0.1, `fsync=off` (a crash of a test machine loses nothing worth
 keeping), its socket in that directory; stopped at the end. Each test gets a schema of
-its own (`fresh_schema`), dropped after it, so tests never see each other's rows.
+its own, where no other test's rows are: `fresh_schema`, dropped after it, or
+`emptied_schema`, the migrated schema of the previous test with every table emptied.
 
 On a machine without the server it is installed first (`apt-get install -y
 postgresql`, as root), as CI's fresh Debian machine needs.
@@ -28,6 +29,7 @@ from pathlib import Path
 import asyncpg
 
 DATABASE = "coworkbot"
+SHARED = "tests"
 _schemas = itertools.count(1)
 
 
@@ -58,6 +60,11 @@ def install() -> Path:
     if bindir is None:
         raise RuntimeError("apt-get installed postgresql but no initdb was found")
     return bindir
+
+
+def pg_tool(name: str) -> str:
+    """One of the server's programs (`pg_restore`, `psql`), from the installed version."""
+    return str(install() / name)
 
 
 def free_port() -> int:
@@ -161,6 +168,26 @@ class PostgresServer:
             await conn.execute(sql)
         finally:
             await conn.close()
+
+    @contextlib.asynccontextmanager
+    async def emptied_schema(self) -> AsyncIterator[str]:
+        """The URL of the schema the bots of the tests share, every table emptied (ids
+        start from 1 again): as a fresh schema, without running the migrations anew for
+        each of hundreds of tests (the first bot on it runs them)."""
+        conn = await asyncpg.connect(self.url)
+        try:
+            await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {SHARED}")
+            tables = await conn.fetch(
+                "SELECT tablename FROM pg_tables WHERE schemaname = $1"
+                " AND tablename <> 'schema_version'",
+                SHARED,
+            )
+            if tables:
+                names = ", ".join(f"{SHARED}.{t['tablename']}" for t in tables)
+                await conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        finally:
+            await conn.close()
+        yield self.schema_url(SHARED)
 
     @contextlib.asynccontextmanager
     async def fresh_schema(self) -> AsyncIterator[str]:

@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import ClientError
 from nio import (
@@ -57,13 +57,20 @@ from bot.transports.matrix.content import (
     transaction_id,
 )
 from bot.transports.matrix.credentials import (
+    CREDENTIALS_KEY,
     Credentials,
+    credentials_json,
     credentials_path,
+    forget_credentials,
     load_credentials,
-    save_credentials,
+    parse_credentials,
 )
 from bot.transports.matrix.timeline import RawEvent, first_visit, merge_gap, not_history
 from storage import Session, Store
+from storage.db import SoleLease
+
+if TYPE_CHECKING:
+    from storage.postgres import Lease
 from storage.matrix import KnownRoom
 from storage.outbox import NewOutboxItem
 
@@ -75,6 +82,8 @@ GAP_PAGE = 100
 REPEATED_FAILURES = 3
 REPLY_SENDERS_KEPT = 2000
 STOP_GRACE = 15.0
+# Seconds between two tries of a replica waiting for the login or the sync lease.
+LOGIN_WAIT = 0.5
 
 # Errors after which sending the same thing again cannot succeed.
 PERMANENT_ERRORS = {"M_BAD_JSON", "M_NOT_JSON", "M_TOO_LARGE", "M_INVALID_PARAM", "M_UNKNOWN"}
@@ -155,7 +164,7 @@ class MatrixTransport:
         settings: MatrixSection,
         *,
         data_dir: Path,
-        database: Path,
+        database: Path | str,
         command_prefix: str = "!",
         config_path: Path | None = None,
         clock: Clock | None = None,
@@ -201,6 +210,7 @@ class MatrixTransport:
         self._m_direct: dict[str, list[str]] = {}
         self._reply_senders: OrderedDict[str, str] = OrderedDict()
         self._dm_locks: dict[str, asyncio.Lock] = {}
+        self._sync_lease: Lease | SoleLease | None = None
         self.synced = asyncio.Event()
 
     @classmethod
@@ -209,7 +219,7 @@ class MatrixTransport:
         return cls(
             config.matrix,
             data_dir=config.bot.data_dir,
-            database=config.database_path,
+            database=config.database_target,
             command_prefix=config.bot.command_prefix_matrix,
             config_path=config.path,
         )
@@ -267,6 +277,9 @@ class MatrixTransport:
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._task
             self._task = None
+        if self._sync_lease is not None:
+            await self._sync_lease.release()  # another replica syncs from now on
+            self._sync_lease = None
         self._sink = None
 
     async def close(self) -> None:
@@ -289,8 +302,40 @@ class MatrixTransport:
             self.client.device_id = who.device_id or ""
             self._logged_in = True
             return
-        path = credentials_path(self.data_dir)
-        saved = load_credentials(path, settings.homeserver, settings.user_id)
+        # One replica logs in at a time: the first saves the device, the others reuse
+        # it, so every replica is the same device.
+        lease = self.store.lease("matrix.login")
+        while not await lease.hold():
+            await self._pause(LOGIN_WAIT)
+            if self._stopping.is_set():
+                return
+        try:
+            await self._login_with_password()
+        finally:
+            await lease.release()
+
+    async def _saved_login(self) -> Credentials | None:
+        """The device and token in the database; a login an older version saved in the
+        data directory is moved there first."""
+        settings = self.settings
+        key = f"{CREDENTIALS_KEY}:{settings.user_id}"
+        async with self.store.transaction() as session:
+            text = await session.kv.get(key)
+            path = credentials_path(self.data_dir)
+            if text is None:
+                legacy = load_credentials(path, settings.homeserver, settings.user_id)
+                if legacy is not None:
+                    text = credentials_json(legacy)
+                    await session.kv.set(key, text)
+        if text is not None:
+            forget_credentials(path)
+        if text is None:
+            return None
+        return parse_credentials(text, settings.homeserver, settings.user_id)
+
+    async def _login_with_password(self) -> None:
+        settings = self.settings
+        saved = await self._saved_login()
         if saved is not None:
             self.client.restore_login(saved.user_id, saved.device_id, saved.access_token)
             who = await self.client.whoami()
@@ -306,12 +351,13 @@ class MatrixTransport:
             if _errcode(response) == "M_LIMIT_EXCEEDED":
                 raise SyncFailed(str(response), _retry_after(response))
             raise self._login_refused(response, "password")
-        save_credentials(
-            path,
-            Credentials(
-                settings.homeserver, response.user_id, response.device_id, response.access_token
-            ),
+        credentials = Credentials(
+            settings.homeserver, response.user_id, response.device_id, response.access_token
         )
+        async with self.store.transaction() as session:
+            await session.kv.set(
+                f"{CREDENTIALS_KEY}:{settings.user_id}", credentials_json(credentials)
+            )
         log.info("matrix: logged in as %s, device %s", response.user_id, response.device_id)
         self._logged_in = True
 
@@ -327,7 +373,12 @@ class MatrixTransport:
 
     async def _sync_loop(self) -> None:
         failures = 0
+        lease = self._sync_lease = self.store.lease("matrix.sync")
         while not self._stopping.is_set():
+            # One replica syncs; asked before every batch, so one that lost it stops.
+            if not await lease.hold():
+                await self._pause(LOGIN_WAIT * 2)
+                continue
             try:
                 if not self._logged_in:
                     await self._login()
