@@ -198,12 +198,16 @@ class OutboxSender:
             return await self._deliver_batch(platform)
 
     async def _deliver_batch(self, platform: str) -> tuple[int, bool]:
+        # Rows whose record is on its way now: their record may commit while we read
+        # (the read awaits the database), and the read still find them pending. Taken
+        # before the read, not after, or such a row would look new and go twice.
+        unsettled = set(self._unsettled)
         # Read on the side: a reply committed a moment ago must not wait for the batch
         # of commands that took the database right after (storage/db.py, `read`).
         async with self.store.read() as session:
             rows = await session.outbox.due(platform, self.clock.now(), BATCH)
         read = len(rows)
-        rows = [row for row in rows if row.id not in self._unsettled]
+        rows = [row for row in rows if row.id not in unsettled]
         if not rows:
             return 0, read > 0
         by_chat: dict[str, list[OutboxRow]] = {}
@@ -255,7 +259,8 @@ class OutboxSender:
             while self._marks:
                 batch, self._marks = self._marks, []
                 try:
-                    await self.store.group.run(_recording(batch, self.clock.now()))
+                    # First in line: until it commits, a crash would send these again.
+                    await self.store.group.run(_recording(batch, self.clock.now()), first=True)
                 except Exception as exc:  # the rows stay pending: they go again
                     log.warning("outbox: recording %d sent rows failed: %r", len(batch), exc)
                     self._record_failure = self._record_failure or exc

@@ -95,9 +95,17 @@ class GroupCommit:
         self._kick()
         await ticket.done
 
-    async def run(self, unit: Unit) -> None:
-        """Run `unit` after everything already in line."""
-        await self.submit(self.reserve(), unit)
+    async def run(self, unit: Unit, *, first: bool = False) -> None:
+        """Run `unit` after everything already in line; with `first`, before it (a unit
+        whose order against the others does not matter and that should not wait: the
+        outbox's records of what was sent)."""
+        if not first:
+            await self.submit(self.reserve(), unit)
+            return
+        ticket = Ticket(unit)
+        self._line.appendleft(ticket)
+        self._kick()
+        await ticket.done
 
     def _kick(self) -> None:
         idle = self._worker is None or self._worker.done()
