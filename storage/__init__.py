@@ -34,6 +34,7 @@ from storage.flood import FloodRepo
 from storage.groupcommit import GroupCommit, Unit
 from storage.kv import KvRepo
 from storage.matrix import MatrixRepo
+from storage.matrix_crypto import MatrixCryptoRepo
 from storage.members import MembersRepo
 from storage.outbox import OutboxRepo
 from storage.presence import PresenceRepo
@@ -149,6 +150,10 @@ class Session:
     @cached_property
     def matrix(self) -> MatrixRepo:
         return MatrixRepo(self.tx)
+
+    @cached_property
+    def matrix_crypto(self) -> MatrixCryptoRepo:
+        return MatrixCryptoRepo(self.tx)
 
 
 class Store:

@@ -1,10 +1,8 @@
-"""The bot's Matrix login, kept between runs.
+"""The bot's Matrix login, kept in the data directory between runs.
 
 Each password login makes a new device on the homeserver (and, with encryption, new
 keys for everyone to trust): so the device id and access token of the first login are
-saved and reused by every later start. They live in the database (the `kv` table), so
-every replica of the bot is the same device; a login an older version saved in the
-data directory (readable by the bot's user only) is moved there at the next start.
+saved, readable by the bot's user only, and reused by every later start.
 """
 
 from __future__ import annotations
@@ -16,7 +14,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 FILE_NAME = "matrix-session.json"
-CREDENTIALS_KEY = "matrix.credentials"  # the kv key, with `:<user id>` after it
 
 
 @dataclass(frozen=True)
@@ -31,34 +28,21 @@ def credentials_path(data_dir: Path) -> Path:
     return data_dir / FILE_NAME
 
 
-def credentials_json(credentials: Credentials) -> str:
-    return json.dumps(asdict(credentials))
-
-
-def parse_credentials(text: str, homeserver: str, user_id: str) -> Credentials | None:
-    """The saved login for this account on this homeserver; None if unreadable or another's."""
+def load_credentials(path: Path, homeserver: str, user_id: str) -> Credentials | None:
+    """The saved login for this account on this homeserver; None if absent or another's."""
     try:
-        data = json.loads(text)
+        data = json.loads(path.read_text("utf-8"))
         saved = Credentials(
             str(data["homeserver"]),
             str(data["user_id"]),
             str(data["device_id"]),
             str(data["access_token"]),
         )
-    except (ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError):
         return None
     if saved.homeserver != homeserver or saved.user_id != user_id or not saved.access_token:
         return None
     return saved
-
-
-def load_credentials(path: Path, homeserver: str, user_id: str) -> Credentials | None:
-    """The login saved in a file; None if absent or another's."""
-    try:
-        text = path.read_text("utf-8")
-    except OSError:
-        return None
-    return parse_credentials(text, homeserver, user_id)
 
 
 def save_credentials(path: Path, credentials: Credentials) -> None:
