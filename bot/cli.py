@@ -212,11 +212,17 @@ def cmd_backup(args: argparse.Namespace) -> int:
             await db.backup(dest)
         finally:
             await db.close()
-        if config.matrix is not None:
+        if config.matrix is not None and not remote:
             from bot.transports.matrix.device_backup import add_to_backup
 
             # The Matrix device (login, encryption keys) goes into the same file.
             add_to_backup(config.bot.data_dir, dest)
+        elif config.matrix is not None:
+            print(
+                f"coworkbot: the Matrix device (login, encryption keys) stays in "
+                f"{config.bot.data_dir}: back that directory up too",
+                file=sys.stderr,
+            )
         os.chmod(dest, 0o600)  # personal data, and with Matrix the device's keys
         print(dest)
         return 0
