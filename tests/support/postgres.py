@@ -29,6 +29,8 @@ from pathlib import Path
 import asyncpg
 
 DATABASE = "coworkbot"
+# A test server loses nothing worth keeping in a crash of its machine.
+FAST = ("-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off")
 SHARED = "tests"
 _schemas = itertools.count(1)
 
@@ -75,7 +77,10 @@ def free_port() -> int:
 
 
 class PostgresServer:
-    def __init__(self) -> None:
+    def __init__(self, *, durable: bool = False) -> None:
+        """`durable`: fsync as a production server does (the benchmark's, to compare
+        with SQLite's `synchronous=FULL`); the tests' server does not."""
+        self.durable = durable
         # Not under pytest's temporary directory: that is private to root, and the
         # server runs as `postgres`.
         self.root = Path(tempfile.mkdtemp(prefix="coworkbot-postgres-"))
@@ -121,9 +126,7 @@ class PostgresServer:
                 f"-p {self.port}",
                 "-c listen_addresses=127.0.0.1",
                 f"-c unix_socket_directories={self.root}",
-                "-c fsync=off",
-                "-c synchronous_commit=off",
-                "-c full_page_writes=off",
+                *(() if self.durable else FAST),
                 "-c max_connections=200",
                 "-c shared_buffers=32MB",
             ]
