@@ -21,6 +21,7 @@ from bot.clock import Clock
 from bot.events import Button, ChatRef, Document, OutgoingMessage, Platform
 from bot.transports.base import DeliveryError, Transport
 from storage import Session, Store, Unit
+from storage.db import TaskLease
 from storage.outbox import OutboxRow
 
 log = logging.getLogger(__name__)
@@ -97,8 +98,10 @@ class OutboxSender:
         self._retrying: set[str] = set(self.transports)
         self._failures = 0
         # One sender per platform among replicas: Telegram's 30 messages/s are per bot
-        # token, so one sender keeps the limiter exact (storage/postgres.py, Lease).
-        self.leases = {p: store.lease(f"outbox.{p}") for p in self.transports}
+        # token, so one sender keeps the limiter exact (storage/postgres.py, Lease). A
+        # transport may hold a lease of its own for everything it does (Matrix: the
+        # replica that syncs is the device, and sends): then the sender uses that one.
+        self.leases: dict[str, TaskLease] = {p: store.lease(f"outbox.{p}") for p in self.transports}
 
     def wake(self) -> None:
         for event in self._wake.values():
@@ -107,6 +110,10 @@ class OutboxSender:
     def start(self) -> None:
         for platform in self.transports:
             self._tasks.append(asyncio.create_task(self._loop(platform), name=f"outbox-{platform}"))
+
+    def _lease(self, platform: str) -> TaskLease:
+        own: TaskLease | None = getattr(self.transports[platform], "lease", None)
+        return own if own is not None else self.leases[platform]
 
     async def listen(self) -> None:
         """Wake when another replica commits rows to send (PostgreSQL's NOTIFY)."""
@@ -137,7 +144,7 @@ class OutboxSender:
         once their records are committed (the error of one that failed is raised)."""
         total = 0
         for platform in self.transports:
-            if not await self.leases[platform].hold():
+            if not await self._lease(platform).hold():
                 continue  # another replica sends for this platform
             while True:
                 sent, remaining = await self._deliver_due(platform)
@@ -151,9 +158,10 @@ class OutboxSender:
 
     async def _loop(self, platform: str) -> None:
         wake = self._wake[platform]
-        lease = self.leases[platform]
         while not self._stopping:
-            if not await lease.hold():  # before every batch: a lost lease stops us at once
+            if not await self._lease(
+                platform
+            ).hold():  # before every batch: a lost lease stops us at once
                 await asyncio.sleep(STANDBY_WAIT)
                 continue
             # Cleared before the pass: a row committed while it runs wakes the next one.

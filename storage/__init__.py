@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from functools import cached_property
 from pathlib import Path
@@ -25,7 +25,7 @@ from storage.db import (
     Database,
     DatabaseError,
     Migration,
-    SoleLease,
+    TaskLease,
     Tx,
     is_postgres_url,
     load_migrations,
@@ -44,7 +44,7 @@ from storage.spaces import SpacesRepo
 from storage.updates import UpdatesRepo
 
 if TYPE_CHECKING:
-    from storage.postgres import Lease, PgDatabase
+    from storage.postgres import PgDatabase
 
 __all__ = [
     "Conflict",
@@ -85,11 +85,13 @@ class Engine(Protocol):
 
     def trace(self, callback: Callable[[str], object] | None) -> None: ...
 
-    def lease(self, name: str) -> Lease | SoleLease: ...
+    def lease(self, name: str) -> TaskLease: ...
 
     async def listen(self, name: str, callback: Callable[[str], object]) -> None: ...
 
     async def schema_version(self) -> int: ...
+
+    async def vacuum(self, tables: Sequence[str]) -> None: ...
 
     async def backup(self, dest: Path) -> None: ...
 
@@ -177,13 +179,17 @@ class Store:
     def engine(self) -> str:
         return self.db.engine
 
-    def lease(self, name: str) -> Lease | SoleLease:
+    def lease(self, name: str) -> TaskLease:
         """The right to run a task only one replica may run (see storage/postgres.py)."""
         return self.db.lease(name)
 
     async def listen(self, name: str, callback: Callable[[str], object]) -> None:
         """`callback(payload)` when another replica's transaction `notify`d `name`."""
         await self.db.listen(name, callback)
+
+    async def vacuum(self, tables: Sequence[str]) -> None:
+        """Have the database drop what is left of deleted rows in these tables."""
+        await self.db.vacuum(tables)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Session]:

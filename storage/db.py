@@ -193,6 +193,19 @@ class Tx:
         row = await self.fetchone(sql, params)
         return None if row is None else row[0]
 
+    async def erase(
+        self, table: str, where: str, params: Sequence[Param], blank: Sequence[str]
+    ) -> int:
+        """Delete personal rows, overwriting their `blank` columns with '' first, on
+        every engine (`forgetme`): SQLite's secure_delete then zeroes the freed bytes;
+        PostgreSQL keeps the last version of such a row blank (the older versions stay
+        until VACUUM: README, "Erasure on PostgreSQL"). Key columns cannot be blanked
+        (rows would collide) and are not listed. Returns the rows deleted."""
+        if blank:
+            sets = ", ".join(f"{column} = ''" for column in blank)
+            await self.execute(f"UPDATE {table} SET {sets} WHERE {where}", params)
+        return await self.execute_rowcount(f"DELETE FROM {table} WHERE {where}", params)
+
     async def notify(self, channel: str, payload: str = "") -> None:
         """Tell the other processes on this database, once this transaction commits (a
         replica's outbox sender that new rows wait). Nothing to tell with SQLite: one
@@ -265,6 +278,20 @@ class Savepoint:
             self._conn.execute(f"RELEASE {self._name}")
         except sqlite3.Error as err:
             raise Aborted(f"could not undo a savepoint: {err}") from exc
+
+
+class TaskLease(Protocol):
+    """The right to run a task that one process at a time may run (storage/postgres.py,
+    `Lease`; `SoleLease` where there is one process)."""
+
+    name: str
+
+    @property
+    def held(self) -> bool: ...
+
+    async def hold(self) -> bool: ...
+
+    async def release(self) -> None: ...
 
 
 class SoleLease:
@@ -454,6 +481,10 @@ class Database:
 
     async def listen(self, name: str, callback: Callable[[str], object]) -> None:
         """Nothing to listen to: no other process writes the file."""
+
+    async def vacuum(self, tables: Sequence[str]) -> None:
+        """Nothing to do: with secure_delete, deleted and overwritten content is zeroed
+        in the file at once."""
 
     async def schema_version(self) -> int:
         async with self._lock:

@@ -517,6 +517,19 @@ class PgDatabase:
 
         await self._listener.add_listener(self.channel(name), received)
 
+    async def vacuum(self, tables: Sequence[str]) -> None:
+        """VACUUM these tables: the dead versions of changed and deleted rows go, and
+        their space is free to be written over (README, "Erasure on PostgreSQL")."""
+        async with self._pool.acquire() as conn:
+            existing = await conn.fetch(
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+                " AND tablename = ANY($1::text[])",
+                list(tables),
+            )
+            names = ", ".join(f'"{r["tablename"]}"' for r in existing)
+            if names:
+                await conn.execute(f"VACUUM {names}")
+
     # -- the schema -------------------------------------------------------------------
 
     async def schema_version(self) -> int:
