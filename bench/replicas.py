@@ -2,7 +2,7 @@
 
 Real `coworkbot run` processes in webhook mode (tests/support/replicas.py), fed by the
 fake Bot API server (tests/support/fake_telegram.py), which posts the same stream of
-`/checkin`/`/checkout` commands of 500 people to them, 32 at a time, and counts the
+`/checkin`/`/checkout` commands of 500 people in 20 spaces to them, 32 at a time, and counts the
 replies it is sent (Telegram's limits made 200 times faster on both sides, so the
 limiter is not what is measured). The figure is commands per second, from the first
 post to the last reply received. The database is on the same machine: the SQLite file
@@ -24,6 +24,7 @@ from tests.support.postgres import PostgresServer
 from tests.support.replicas import FASTER, Replica, replica_config, wait_until
 
 PEOPLE = 500
+SPACES = 20  # a network of spaces: 25 people each
 CONCURRENCY = 32
 
 
@@ -36,7 +37,7 @@ async def one_round(
     running: list[Replica] = []
     try:
         for i in range(replicas):
-            config = replica_config(server, work / "data", people, url)
+            config = replica_config(server, work / "data", people, url, spaces=SPACES)
             replica = Replica(f"r{i}", work / f"r{i}", config)
             replica.start()
             await replica.ready()

@@ -267,8 +267,7 @@ class OutboxSender:
             while self._marks:
                 batch, self._marks = self._marks, []
                 try:
-                    # First in line: until it commits, a crash would send these again.
-                    await self.store.group.run(_recording(batch, self.clock.now()), first=True)
+                    await self._commit_marks(batch)
                 except Exception as exc:  # the rows stay pending: they go again
                     log.warning("outbox: recording %d sent rows failed: %r", len(batch), exc)
                     self._record_failure = self._record_failure or exc
@@ -280,6 +279,18 @@ class OutboxSender:
         finally:
             if not self._marks:
                 self._recorded.set()
+
+    async def _commit_marks(self, batch: list[tuple[int, str]]) -> None:
+        """One SQLite file: in the group commit, first in line (until it commits, a
+        crash would send these again), sharing the commands' flush. PostgreSQL: a blind
+        transaction of its own, beside the commands' (marking rows by id decides
+        nothing from what it reads, so it need not be SERIALIZABLE, nor make the
+        commands' transactions conflict with it)."""
+        unit = _recording(batch, self.clock.now())
+        if self.store.engine == "sqlite":
+            await self.store.group.run(unit, first=True)
+        else:
+            await self.store.run(unit.work, blind=True)
 
     async def _settled(self) -> None:
         """Until every record of a row sent so far is committed; raises the error of one

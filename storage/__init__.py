@@ -70,7 +70,7 @@ RETRIES = 12
 RETRY_PAUSE = 0.005
 # Units of work in one transaction of the group commit, per engine. On PostgreSQL a
 # conflict with another replica runs the whole batch again: smaller batches waste less.
-BATCH = {"sqlite": 100, "postgresql": 20}
+BATCH = {"sqlite": 100, "postgresql": 5}
 
 
 class Engine(Protocol):
@@ -197,6 +197,17 @@ class Store:
             yield Session(tx)
 
     @asynccontextmanager
+    async def _transaction(self, blind: bool) -> AsyncIterator[Session]:
+        """`blind`: writes that depend on nothing they read (rows marked by id); on
+        PostgreSQL such a transaction runs READ COMMITTED (see PgDatabase.transaction)."""
+        if blind and not isinstance(self.db, Database):
+            async with self.db.transaction(blind=True) as tx:
+                yield Session(tx)
+            return
+        async with self.db.transaction() as tx:
+            yield Session(tx)
+
+    @asynccontextmanager
     async def read(self) -> AsyncIterator[Session]:
         """A transaction that only reads what is committed; it neither waits for the
         transactions that write nor holds them up. For readers that must not queue
@@ -204,17 +215,18 @@ class Store:
         async with self.db.read() as tx:
             yield Session(tx)
 
-    async def run(self, work: Callable[[Session], Awaitable[T]]) -> T:
+    async def run(self, work: Callable[[Session], Awaitable[T]], *, blind: bool = False) -> T:
         """`work(session)` as one transaction; its result once that is committed.
 
         If the database refuses the transaction for one that ran beside it (`Conflict`:
         PostgreSQL with replicas), `work` runs again from the start in a new one, up to
         RETRIES times: units of work touch nothing but the session, so that is safe.
+        `blind`: `work` writes nothing that depends on what it read (see `_transaction`).
         """
         pause = RETRY_PAUSE
         for attempt in range(1, RETRIES + 1):
             try:
-                async with self.transaction() as session:
+                async with self._transaction(blind) as session:
                     return await work(session)
             except Conflict as err:
                 if attempt == RETRIES:

@@ -457,12 +457,16 @@ class PgDatabase:
         self.id_tables = frozenset(r["relname"] for r in rows)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Tx]:
+    async def transaction(self, *, blind: bool = False) -> AsyncIterator[Tx]:
         """A SERIALIZABLE transaction on a pool connection: committed on success, rolled
-        back on any exception; `Conflict` when the server refused it (run it again)."""
+        back on any exception; `Conflict` when the server refused it (run it again).
+
+        `blind`: its writes do not depend on what it reads (marking rows by id), so READ
+        COMMITTED is as right, and it is never refused for another's reads."""
         async with self._pool.acquire() as conn:
             tx = PgTx(self, conn)
-            await tx.raw("BEGIN ISOLATION LEVEL SERIALIZABLE")
+            level = "READ COMMITTED" if blind else "SERIALIZABLE"
+            await tx.raw(f"BEGIN ISOLATION LEVEL {level}")
             try:
                 yield tx
             except BaseException:

@@ -1083,6 +1083,10 @@ class FakeTelegram:
         stand for the replicas behind it."""
         import aiohttp
 
+        for _ in range(300):  # a replica listens a moment before it calls setWebhook
+            if self.webhook is not None:
+                break
+            await asyncio.sleep(0.1)
         assert self.webhook is not None, "setWebhook first"
         by_id = {u["update_id"]: u for u in self.updates}
         headers = {"X-Telegram-Bot-Api-Secret-Token": self.webhook["secret_token"]}

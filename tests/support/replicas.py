@@ -85,11 +85,20 @@ class Replica:
         return self.log.read_text("utf-8", "replace").count(f"this replica now runs {task}")
 
 
-def replica_config(server: FakeTelegram, data_dir: Path, people: list[int], url: str = "") -> str:
-    """A replica's config: `people` are the space's admins (members at once); with a
-    PostgreSQL `url`, `[cluster]` on; without, the SQLite file in `data_dir`."""
-    admins = ", ".join(f'"telegram:{p}"' for p in people)
+def replica_config(
+    server: FakeTelegram, data_dir: Path, people: list[int], url: str = "", *, spaces: int = 1
+) -> str:
+    """A replica's config: `people` are the admins (members at once) of `spaces` spaces,
+    dealt out in turn; with a PostgreSQL `url`, `[cluster]` on; without, the SQLite file
+    in `data_dir`."""
     database = f'[database]\nurl = "{url}"\n\n[cluster]\n' if url else ""
+    tables = []
+    for n in range(spaces):
+        admins = ", ".join(f'"telegram:{p}"' for p in people[n::spaces])
+        tables.append(
+            f'[[spaces]]\nname = "Hub {n + 1}"\nlanguage = "en"\njoin = "open"\n'
+            f"admins = [{admins}]\n"
+        )
     return f"""
 [bot]
 data_dir = "{data_dir}"
@@ -106,12 +115,7 @@ listen = "127.0.0.1"
 port = PORT
 secret_token = "{SECRET}"
 
-[[spaces]]
-name = "Hub"
-language = "en"
-join = "open"
-admins = [{admins}]
-"""
+""" + "\n".join(tables)
 
 
 async def wait_until(check: Callable[[], bool], what: str, within: float = 180.0) -> None:
