@@ -10,6 +10,7 @@ network's.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from dataclasses import dataclass
@@ -115,6 +116,7 @@ async def start_app(
         background=background,
     )
     await app.start()
+    gc.freeze()  # as App.run does once started
     app.dispatcher.flood = FloodGuard(limit=10**9)
     return app
 

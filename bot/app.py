@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 from collections.abc import Sequence
@@ -22,7 +23,6 @@ from datetime import timedelta
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.context import Runtime
-from bot.dispatcher import MESSAGES as DISPATCH_MESSAGES
 from bot.dispatcher import Dispatcher
 from bot.events import ChatRef, IncomingMessage, UserRef
 from bot.i18n import Translator
@@ -30,7 +30,6 @@ from bot.outbox import FailedHook, OutboxSender
 from bot.registry import Registry, Router
 from bot.scheduler import Scheduler
 from bot.transports.base import Transport
-from bot.undelivered import MESSAGES as UNDELIVERED_MESSAGES
 from bot.undelivered import UndeliveredNotice
 from storage import Session, Store
 
@@ -41,7 +40,7 @@ KEEP_SENT = timedelta(days=30)
 KEEP_FLOOD = timedelta(days=1)
 STOP_GRACE = 10.0
 
-engine = Router("engine", {**DISPATCH_MESSAGES, **UNDELIVERED_MESSAGES})
+engine = Router("engine")
 
 
 @engine.job("engine.housekeeping", every=timedelta(hours=6))
@@ -74,8 +73,6 @@ class App:
         self.background = background
         self.routers = [engine, *routers]
         self.translator = Translator(config.bot.default_language)
-        for router in self.routers:
-            self.translator.add(router.messages)
         self.registry = Registry(self.routers)
         self._on_failed = on_failed
         self._inflight = 0
@@ -198,6 +195,10 @@ class App:
     async def run(self) -> int:
         """Run until SIGINT/SIGTERM, or until the console's input ends."""
         await self.start()
+        # What exists now (modules, libraries, the app) lives as long as the process:
+        # out of the collector's way, so its full collections, which pause everything
+        # (tens of milliseconds, the bench's p99), stay short and rare.
+        gc.freeze()
         loop = asyncio.get_running_loop()
         stop = asyncio.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
