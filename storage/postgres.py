@@ -38,7 +38,7 @@ import itertools
 import logging
 import re
 import shutil
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -214,6 +214,20 @@ def _conflict(err: BaseException) -> bool:
     return getattr(err, "sqlstate", None) in ("40001", "40P01")
 
 
+@contextlib.contextmanager
+def _mapped_errors() -> Iterator[None]:
+    """The server's refusals for a concurrent transaction as `Conflict`, a broken
+    connection as `Aborted`: either way the transaction is gone."""
+    try:
+        yield
+    except asyncpg.PostgresError as err:
+        if _conflict(err):
+            raise Conflict(str(err)) from err
+        raise
+    except (asyncpg.InterfaceError, OSError) as err:
+        raise Aborted(f"the connection to the database broke: {err}") from err
+
+
 class PgTx(Tx):
     """A transaction on one pool connection."""
 
@@ -242,19 +256,13 @@ class PgTx(Tx):
         if tracer is not None:
             tracer(text)
         query = sql(text)
-        try:
+        with _mapped_errors():
             args = await self._args(text, query, params)
             if want == "rows":
                 return await self._conn.fetch(query, *args)
             if want == "row":
                 return await self._conn.fetchrow(query, *args)
             return _status_count(await self._conn.execute(query, *args))
-        except asyncpg.PostgresError as err:
-            if _conflict(err):
-                raise Conflict(str(err)) from err
-            raise
-        except (asyncpg.InterfaceError, OSError) as err:
-            raise Aborted(f"the connection to the database broke: {err}") from err
 
     async def execute(self, sql_text: str, params: Sequence[Param] = ()) -> int:
         found = _INSERT.match(sql_text)
@@ -294,14 +302,8 @@ class PgTx(Tx):
         tracer = self._db.tracer
         if tracer is not None:
             tracer(text)
-        try:
+        with _mapped_errors():
             await self._conn.execute(text)
-        except asyncpg.PostgresError as err:
-            if _conflict(err):
-                raise Conflict(str(err)) from err
-            raise
-        except (asyncpg.InterfaceError, OSError) as err:
-            raise Aborted(f"the connection to the database broke: {err}") from err
 
 
 class PgSavepoint:
