@@ -237,5 +237,7 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     config = load_config(path)
     parts = [f"{len(config.spaces)} space(s)"]
     parts += [name for name, on in (("telegram", config.telegram), ("matrix", config.matrix)) if on]
+    if config.database.url:
+        parts.append("PostgreSQL" + (", replicas" if config.cluster.enabled else ""))
     print(f"{path}: ok ({', '.join(parts)})")
     return 0
