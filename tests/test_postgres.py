@@ -7,18 +7,23 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
 import pytest
 
 import coworkbot
+from bot.config import SpaceSection
 from bot.testing import BotHarness
 from storage import DatabaseError, Store, load_migrations
+from storage.outbox import NewOutboxItem
 from storage.postgres import ddl, sql
 from tests.support.postgres import PostgresServer
 
 pytestmark = pytest.mark.postgresql
+
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
 
 def test_one_dialect_rewritten_for_postgresql() -> None:
@@ -164,3 +169,48 @@ async def test_two_replicas_at_the_same_moment_do_everything_once(
         bot.clock.advance(bot.clock.now().replace(day=1, month=12) - bot.clock.now())
     await asyncio.gather(a.tick(), b.tick())
     assert await a.count("charges") == 1
+
+
+async def test_a_commit_that_queues_a_message_wakes_the_sender_of_another_replica(
+    postgres_server: PostgresServer,
+) -> None:
+    async with postgres_server.fresh_schema() as url:
+        sender, other = await Store.open(url), await Store.open(url)
+        woken: asyncio.Queue[str] = asyncio.Queue()
+        try:
+            await sender.listen("outbox", woken.put_nowait)
+            async with other.transaction() as session:
+                await session.outbox.enqueue(NewOutboxItem("telegram", "42", True, "hi"), NOW)
+                await asyncio.sleep(0.3)
+                assert woken.empty()  # nothing to send before the commit
+            assert await asyncio.wait_for(woken.get(), 5) == "telegram"
+        finally:
+            await sender.close()
+            await other.close()
+
+
+async def test_replicas_starting_together_apply_the_config_once(
+    postgres_server: PostgresServer, tmp_path: Path
+) -> None:
+    section = SpaceSection(
+        name="Hub", chats={"memory": "group"}, admins=("memory:anna", "memory:bruno")
+    )
+    async with postgres_server.fresh_schema() as url:
+        bots = await asyncio.gather(
+            *(
+                BotHarness.start(
+                    tmp_path / name,
+                    routers=coworkbot.routers(),
+                    spaces=[section],
+                    database_url=url,
+                )
+                for name in ("a", "b", "c")
+            )
+        )
+        try:
+            assert await bots[0].count("spaces") == 1
+            assert await bots[0].count("members", role="admin") == 2
+            assert await bots[0].count("identities") == 2
+        finally:
+            for bot in bots:
+                await bot.close()
