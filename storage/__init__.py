@@ -68,9 +68,10 @@ log = logging.getLogger(__name__)
 # first pause before running it again (doubled each time, with jitter).
 RETRIES = 12
 RETRY_PAUSE = 0.005
-# Units of work in one transaction of the group commit, per engine. On PostgreSQL a
-# conflict with another replica runs the whole batch again: smaller batches waste less.
-BATCH = {"sqlite": 100, "postgresql": 5}
+# Units of work in one transaction of the group commit at most, per engine. On
+# PostgreSQL a conflict with another replica runs the whole batch again: there the
+# size adapts to how often that happens (storage/groupcommit.py).
+BATCH = {"sqlite": 100, "postgresql": 40}
 
 
 class Engine(Protocol):
@@ -162,7 +163,9 @@ class Store:
     def __init__(self, db: Database | PgDatabase) -> None:
         self.db: Database | PgDatabase = db
         # Units of work from everyone (updates, the outbox's records) that share commits.
-        self.group = GroupCommit(self, batch=BATCH[db.engine])
+        self.group = GroupCommit(self, batch=BATCH[db.engine], adaptive=db.engine == "postgresql")
+        # Transactions the database refused for another beside them (run again).
+        self.conflicts = 0
 
     @classmethod
     async def open(
@@ -229,6 +232,7 @@ class Store:
                 async with self._transaction(blind) as session:
                     return await work(session)
             except Conflict as err:
+                self.conflicts += 1
                 if attempt == RETRIES:
                     raise
                 log.debug("transaction refused (%s); running it again (%d)", err, attempt)
