@@ -189,6 +189,12 @@ async def test_a_cancelled_commit_keeps_the_connection_until_it_ended(tmp_path: 
     await db.close()
 
 
+async def kv_keys(db: Database) -> list[str]:
+    """The keys committed in `kv`, as another reader sees them."""
+    async with db.read() as tx:
+        return [r[0] for r in await tx.fetchall("SELECT key FROM kv ORDER BY key")]
+
+
 async def test_a_savepoint_undoes_its_part_alone(tmp_path: Path) -> None:
     db = await Database.open(tmp_path / "bot.db")
     async with db.transaction() as tx:
@@ -199,11 +205,7 @@ async def test_a_savepoint_undoes_its_part_alone(tmp_path: Path) -> None:
                 raise RuntimeError("one command broke")
         async with tx.savepoint():
             await tx.execute("INSERT INTO kv (key, value) VALUES ('after', '3')")
-    async with db.read() as tx:
-        assert [r[0] for r in await tx.fetchall("SELECT key FROM kv ORDER BY key")] == [
-            "after",
-            "kept",
-        ]
+    assert await kv_keys(db) == ["after", "kept"]
     await db.close()
 
 
@@ -226,3 +228,17 @@ async def test_what_a_transaction_remembers_is_forgotten_with_an_undone_part(
                 raise RuntimeError("the command broke after binding")
         assert await session.spaces.chats(space.id) == {"telegram": "-100"}
     await store.close()
+
+
+async def test_nested_savepoints_undo_the_inner_part_only(tmp_path: Path) -> None:
+    """Savepoints share one name: the innermost is the one undone."""
+    db = await Database.open(tmp_path / "bot.db")
+    async with db.transaction() as tx, tx.savepoint():
+        await tx.execute("INSERT INTO kv (key, value) VALUES ('outer', '1')")
+        with pytest.raises(RuntimeError):
+            async with tx.savepoint():
+                await tx.execute("INSERT INTO kv (key, value) VALUES ('inner', '2')")
+                raise RuntimeError("the inner part broke")
+        await tx.execute("INSERT INTO kv (key, value) VALUES ('outer2', '3')")
+    assert await kv_keys(db) == ["outer", "outer2"]
+    await db.close()
