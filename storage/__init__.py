@@ -31,6 +31,7 @@ from storage.db import (
     load_migrations,
 )
 from storage.flood import FloodRepo
+from storage.fund import FundRepo
 from storage.groupcommit import GroupCommit, Unit
 from storage.kv import KvRepo
 from storage.matrix import MatrixRepo
@@ -145,6 +146,10 @@ class Session:
     @cached_property
     def costs(self) -> CostsRepo:
         return CostsRepo(self.tx)
+
+    @cached_property
+    def fund(self) -> FundRepo:
+        return FundRepo(self.tx)
 
     @cached_property
     def privacy(self) -> PrivacyRepo:
