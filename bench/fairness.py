@@ -207,7 +207,7 @@ async def reply_latency_text(world: World, user: FakeUser, text: str) -> str:
 
 
 async def run(options: Options) -> Group:
-    group = Group("fairness", "6. One busy chat never holds up the others")
+    group = Group("fairness", "7. One busy chat never holds up the others")
     speed = 10.0 if options.quick else 1.0
     work = options.data_dir / "fairness"
     shutil.rmtree(work, ignore_errors=True)

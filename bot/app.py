@@ -32,12 +32,13 @@ from bot.registry import Registry, Router
 from bot.scheduler import Scheduler
 from bot.transports.base import Transport
 from bot.undelivered import UndeliveredNotice
-from storage import Store
+from storage import Session, Store
 
 log = logging.getLogger(__name__)
 
 KEEP_UPDATES = timedelta(days=30)
 KEEP_SENT = timedelta(days=30)
+KEEP_FLOOD = timedelta(days=1)
 STOP_GRACE = 8.0  # the whole stop, with room left before a container's SIGKILL at 10 s
 MIN_DELIVERY = 0.5  # what the outbox gets at least to deliver at stop
 
@@ -48,9 +49,13 @@ engine = Router("engine")
 async def housekeeping(rt: Runtime) -> None:
     """Forget old dedupe ids (platforms redeliver for a day at most) and old sent rows."""
     now = rt.clock.now()
-    async with rt.store.transaction() as session:
+
+    async def prune(session: Session) -> None:
         await session.updates.prune(now - KEEP_UPDATES)
         await session.outbox.prune_sent(now - KEEP_SENT)
+        await session.flood.prune(now - KEEP_FLOOD)
+
+    await rt.store.run(prune)
 
 
 class App:
@@ -108,7 +113,7 @@ class App:
         return self._scheduler
 
     async def start(self) -> None:
-        self._store = await Store.open(self.config.database_path)
+        self._store = await Store.open(self.config.database_target)
         self._rt = Runtime(
             self._store,
             self.clock,
@@ -130,6 +135,7 @@ class App:
             bot_names=bot_names,
             is_chat_admin=self._is_chat_admin,
             on_commit=self._outbox.wake,
+            shared_flood=self.config.cluster.enabled,
         )
         self._scheduler = Scheduler(self.registry.jobs, self._rt, on_done=self._outbox.wake)
         await self._prepare_transports()
@@ -137,18 +143,19 @@ class App:
             await transport.start(self._sink)
             bot_names[transport.platform] = transport.bot_name
         if self.background:
+            await self._outbox.listen()
             self._outbox.start()
             self._scheduler.start()
         log.info(
             "coworkbot started: %s; database %s",
             ", ".join(self.transports) or "no transports",
-            self.config.database_path,
+            self._store.db.path,
         )
 
     async def _prepare_transports(self) -> None:
         """Tell each transport that wants it which of its chats belong to spaces, and
         which chats moved (a transport looks at them once started; see `prepare`)."""
-        async with self.store.transaction() as session:
+        async with self.store.read() as session:
             chats = await session.spaces.all_chats()
             moves = {p: await session.spaces.moves(p) for p in self.transports}
         for platform, transport in self.transports.items():
@@ -190,6 +197,7 @@ class App:
             await asyncio.wait_for(self._idle.wait(), max(0.0, deadline - loop.time()))
         if self._scheduler is not None:
             self._scheduler.shutdown()
+            await self._scheduler.release()
         if self._outbox is not None:
             await self._outbox.stop(max(MIN_DELIVERY, deadline - loop.time()))
         for transport in self.transports.values():

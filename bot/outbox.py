@@ -33,6 +33,7 @@ from bot.clock import Clock
 from bot.events import Button, ChatRef, Document, OutgoingMessage, Platform
 from bot.transports.base import DeliveryError, Transport
 from storage import Session, Store, Unit
+from storage.db import TaskLease
 from storage.outbox import OutboxRow
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,9 @@ BATCH = 200  # rows read at once, over every chat that is not busy
 PER_CHAT = 50  # rows of one chat a lane takes at once
 IDLE_WAIT = 30.0
 MERGE_LIMIT = 3000  # characters of HTML in one merged message: one Telegram message
+# How often a replica that does not send for a platform asks whether it may now (the
+# sender it stood behind died): a takeover within a second or two.
+STANDBY_WAIT = 1.0
 
 
 def backoff(attempts: int) -> float:
@@ -161,6 +165,11 @@ class OutboxSender:
         self._failures = 0
         self._sent = 0
         self._commits = 0  # wakes so far: a lane that ends after one may have rows waiting
+        # One sender per platform among replicas: Telegram's 30 messages/s are per bot
+        # token, so one sender keeps the limiter exact (storage/postgres.py, Lease). A
+        # transport may hold a lease of its own for everything it does (Matrix: the
+        # replica that syncs is the device, and sends): then the sender uses that one.
+        self.leases: dict[str, TaskLease] = {p: store.lease(f"outbox.{p}") for p in self.transports}
 
     def wake(self) -> None:
         """Something was committed (a reply, a job's letters): read what is due."""
@@ -171,6 +180,19 @@ class OutboxSender:
     def start(self) -> None:
         for platform in self.transports:
             self._tasks.append(asyncio.create_task(self._loop(platform), name=f"outbox-{platform}"))
+
+    def _lease(self, platform: str) -> TaskLease:
+        own: TaskLease | None = getattr(self.transports[platform], "lease", None)
+        return own if own is not None else self.leases[platform]
+
+    async def listen(self) -> None:
+        """Wake when another replica commits rows to send (PostgreSQL's NOTIFY)."""
+        await self.store.listen("outbox", self._notified)
+
+    def _notified(self, platform: str) -> None:
+        state = self._platforms.get(platform)
+        if state is not None:
+            state.wake.set()
 
     async def stop(self, grace: float = 10.0) -> None:
         """Deliver what can go out within `grace` seconds, then stop; the rest stays queued.
@@ -216,6 +238,8 @@ class OutboxSender:
         # What went out is recorded before the store closes, or it would go again.
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._recorded.wait(), max(1.0, deadline - loop.time()))
+        for lease in self.leases.values():
+            await lease.release()  # another replica sends from now on
 
     async def flush(self) -> int:
         """Deliver every row that is due now, on every platform; returns how many were sent
@@ -226,6 +250,8 @@ class OutboxSender:
         """
         before = self._sent
         for platform in self.transports:
+            if not await self._lease(platform).hold():
+                continue  # another replica sends for this platform
             state = self._platforms[platform]
             while True:
                 more = await self._read(platform)
@@ -248,14 +274,10 @@ class OutboxSender:
         return self._sent - before
 
     async def _db(self, work: Callable[[Session], Awaitable[T]]) -> T:
-        """One transaction that a cancelled lane (a stop past its grace) cannot cut in
-        half: it runs to its end on its own, and the store closes only after it."""
-
-        async def run() -> T:
-            async with self.store.transaction() as session:
-                return await work(session)
-
-        return await asyncio.shield(run())
+        """One transaction (run again if the database refused it for a conflict) that a
+        cancelled lane (a stop past its grace) cannot cut in half: it runs to its end on
+        its own, and the store closes only after it."""
+        return await asyncio.shield(self.store.run(work))
 
     async def _reading(self, work: Callable[[Session], Awaitable[T]]) -> T:
         """A read on the side: a reply committed a moment ago must not wait for the batch
@@ -268,6 +290,9 @@ class OutboxSender:
     async def _loop(self, platform: str) -> None:
         state = self._platforms[platform]
         while not self._stopping:
+            if not await self._lease(platform).hold():  # before every read: a lost lease
+                await asyncio.sleep(STANDBY_WAIT)  # stops us at once
+                continue
             # Cleared before the read: a row committed meanwhile wakes the next one.
             state.wake.clear()
             try:
@@ -295,6 +320,9 @@ class OutboxSender:
             # Commits from here on may hold rows this read misses: a lane that ends
             # after one asks for another read (see _lane_done).
             seen = self._commits
+            # Rows whose record is on its way now: it may commit while we read and the
+            # read still find them pending. Taken before the read, not after, or such a
+            # row would look new and go twice.
             sent = list(self._unsettled)
             rows = await self._reading(
                 lambda session: session.outbox.due(
@@ -389,9 +417,13 @@ class OutboxSender:
         return sent
 
     async def _reread(self, platform: str, chat_id: str, held: list[OutboxRow]) -> list[OutboxRow]:
-        """What waits for the chat now (the rows it held, and any that came since)."""
+        """What waits for the chat now (the rows it held, and any that came since); none
+        if this replica lost the platform's lease while the lane waited (the one that
+        holds it now reads them)."""
         state = self._platforms[platform]
         state.held.difference_update(r.id for r in held)
+        if not await self._lease(platform).hold():
+            return []
         now = self.clock.now()
         sent = list(self._unsettled)
         found = await self._reading(
@@ -432,7 +464,7 @@ class OutboxSender:
             while self._marks:
                 batch, self._marks = self._marks, []
                 try:
-                    await self.store.group.run(_recording(batch, self.clock.now()))
+                    await self._commit_marks(batch)
                 except Exception as exc:  # the rows stay pending: they go again
                     log.warning("outbox: recording %d sent rows failed: %r", len(batch), exc)
                     self._record_failure = self._record_failure or exc
@@ -446,6 +478,18 @@ class OutboxSender:
         finally:
             if not self._marks:
                 self._recorded.set()
+
+    async def _commit_marks(self, batch: list[tuple[int, str]]) -> None:
+        """One SQLite file: in the group commit, first in line (until it commits, a
+        crash would send these again), sharing the commands' flush. PostgreSQL: a blind
+        transaction of its own, beside the commands' (marking rows by id decides
+        nothing from what it reads, so it need not be SERIALIZABLE, nor make the
+        commands' transactions conflict with it)."""
+        unit = _recording(batch, self.clock.now())
+        if self.store.engine == "sqlite":
+            await self.store.group.run(unit, first=True)
+        else:
+            await self.store.run(unit.work, blind=True)
 
     async def _settled(self) -> None:
         """Until every record of a row sent so far is committed; raises the error of one

@@ -93,6 +93,8 @@ class OutboxRepo:
         self._tx = tx
 
     async def enqueue(self, item: NewOutboxItem, now: datetime) -> int:
+        # Wakes the sender of the platform, in whichever replica it runs, at the commit.
+        await self._tx.notify("outbox", item.platform)
         return await self._tx.execute(
             "INSERT INTO outbox (platform, chat_id, private, html, buttons, reply_to, doc_name,"
             " doc_mime, doc_content, space_id, member_id, thread_id, merge_kind,"
@@ -141,7 +143,7 @@ class OutboxRepo:
             " WHERE o.state = 'pending' AND o.platform = ? AND o.next_attempt_at <= ?"
             f"{chats}{ids} AND NOT EXISTS ("
             "  SELECT 1 FROM outbox p WHERE p.state = 'pending' AND p.platform = o.platform"
-            "  AND p.chat_id = o.chat_id AND p.id < o.id AND p.next_attempt_at > ?))"
+            "  AND p.chat_id = o.chat_id AND p.id < o.id AND p.next_attempt_at > ?)) AS due"
             " WHERE place <= ? ORDER BY id LIMIT ?",
             (platform, stamp, *chat_params, *id_params, stamp, per_chat or limit, limit),
         )

@@ -47,8 +47,9 @@ class SlowGroup(MemoryTransport):
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await Store.open(tmp_path / "bot.db")
+async def store(tmp_path: Path, database_url: str) -> AsyncIterator[Store]:
+    """The store on both engines (tests/conftest.py, `database_url`)."""
+    opened = await Store.open(database_url or tmp_path / "bot.db")
     yield opened
     await opened.close()
 
