@@ -102,7 +102,7 @@ def _load(flag: str | None) -> Config | None:
 def cmd_run(args: argparse.Namespace) -> int:
     config = _load(args.config)
     if config is None:
-        print(NO_CONFIG_HINT, file=sys.stderr)
+        print(NO_CONFIG_HINT)  # a greeting, not an error: stderr stays for problems
         return run_console(Path("data"))
     transports = build_transports(config)
     if not transports:

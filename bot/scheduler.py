@@ -8,6 +8,7 @@ comes twice, late, or after a crash does each thing exactly once.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -29,6 +30,8 @@ class Scheduler:
         self.rt = rt
         self._on_done = on_done
         self._scheduler: AsyncIOScheduler | None = None
+        self._running: dict[asyncio.Task[object], str] = {}
+        self._stopping = False
 
     def start(self) -> None:
         self._scheduler = AsyncIOScheduler(timezone=UTC)
@@ -47,17 +50,41 @@ class Scheduler:
             )
         self._scheduler.start()
 
-    def shutdown(self) -> None:
+    async def stop(self, grace: float = 10.0) -> None:
+        """No new runs; let the runs in progress finish (each is one transaction per
+        space), then stop. A run still going after `grace` seconds is cancelled: its
+        transaction rolls back and the next start does its work."""
+        self._stopping = True
+        if self._scheduler is not None and self._scheduler.running:
+            self._scheduler.pause()
+        running = dict(self._running)
+        if running:
+            _, late = await asyncio.wait(running, timeout=grace)
+            for task in late:
+                log.warning("job %s still running at shutdown: interrupted", running[task])
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
         if self._scheduler is not None and self._scheduler.running:
             self._scheduler.shutdown(wait=False)
         self._scheduler = None
 
     async def run_one(self, job: Job) -> None:
+        if self._stopping:
+            return
+        task = asyncio.current_task()
+        if task is not None:
+            self._running[task] = job.id
         try:
             await job.func(self.rt)
+        except asyncio.CancelledError:
+            if not self._stopping:
+                raise
+            # Interrupted by stop(): said once above, and not a failure of the job.
         except Exception:
             log.exception("job %s failed", job.id)
         finally:
+            if task is not None:
+                self._running.pop(task, None)
             self._on_done()
 
     async def run_all(self) -> None:

@@ -173,15 +173,30 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
-        """An exclusive transaction: committed on success, rolled back on any exception."""
+        """An exclusive transaction: committed on success, rolled back on any exception.
+
+        Cancellation-safe: a task cancelled while its BEGIN is on the way to the database
+        thread still has that BEGIN run there, so the ROLLBACK must be queued behind it
+        before the lock is released, or the next transaction would find one already open
+        ("cannot start a transaction within a transaction"). So must a COMMIT that failed
+        (it leaves the transaction open); after one that ran, the ROLLBACK finds nothing.
+        """
         async with self._lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
             try:
+                await self._conn.execute("BEGIN IMMEDIATE")
                 yield Tx(self._conn)
+                await self._conn.execute("COMMIT")
             except BaseException:
-                await self._conn.execute("ROLLBACK")
+                await self._rollback()
                 raise
-            await self._conn.execute("COMMIT")
+
+    async def _rollback(self) -> None:
+        """Roll back whatever is open, even when the BEGIN never ran or failed."""
+        try:
+            await self._conn.execute("ROLLBACK")
+        except sqlite3.OperationalError as exc:
+            if "no transaction is active" not in str(exc):
+                raise
 
     async def schema_version(self) -> int:
         async with self._lock:

@@ -336,7 +336,7 @@ async def test_closing_job_through_the_real_apscheduler(bot: BotHarness) -> None
     try:
         await asyncio.wait_for(enough.wait(), 60)
     finally:
-        scheduler.shutdown()
+        await scheduler.stop()
     await idle.wait()  # a run already started when the scheduler stopped ends first
     await bot.app.outbox.flush()
 
