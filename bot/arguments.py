@@ -41,6 +41,42 @@ class Converter(Protocol):
 
 ECHO = 32  # how much of a bad value an answer repeats: enough to recognise it
 
+# Quotes that make several words one argument: straight ones, and the curly ones phones
+# put in for them (iOS writes “ ”, Italian keyboards offer « »). The apostrophe is not
+# one: Italian writes l'ufficio.
+_QUOTES = {'"': '"”', "“": '”"', "„": '“”"', "«": "»", "”": "”"}
+
+
+def next_word(text: str) -> tuple[str, str]:
+    """The first argument of `text` and what follows it; `"new kettle" 45` gives
+    (`new kettle`, `45`). A quote with no closing one is an ordinary character."""
+    text = text.strip()
+    closers = _QUOTES.get(text[:1])
+    if closers:
+        for end in range(1, len(text)):
+            if text[end] in closers and (end + 1 == len(text) or text[end + 1].isspace()):
+                return text[1:end].strip(), text[end + 1 :].strip()
+    word, _, rest = text.partition(" ")
+    return word, rest.strip()
+
+
+def split_words(text: str) -> list[str]:
+    """Every argument of `text`, quoted ones kept whole and without their quotes."""
+    out: list[str] = []
+    rest = text.strip()
+    while rest:
+        word, rest = next_word(rest)
+        if word:
+            out.append(word)
+    return out
+
+
+def unquote(text: str) -> str:
+    """The rest of a line with its quotes taken off, if it is all one quoted argument."""
+    word, rest = next_word(text)
+    return word if not rest and word != text.strip() else text.strip()
+
+
 _DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _YMD = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _RELATIVE = {"yesterday": -1, "ieri": -1, "today": 0, "oggi": 0, "tomorrow": 1, "domani": 1}

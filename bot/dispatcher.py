@@ -27,7 +27,7 @@ from datetime import date, timedelta
 from enum import IntEnum, StrEnum
 from typing import Annotated, Any, Literal
 
-from bot.arguments import ArgError, Rest, parse_date
+from bot.arguments import ArgError, Rest, next_word, parse_date, unquote
 from bot.context import Context, Runtime
 from bot.events import ChatRef, IncomingMessage, Kind, UserRef
 from bot.i18n import Catalog, Markup, escape
@@ -396,6 +396,8 @@ class Dispatcher:
         lang = member.language if member and member.language else None
         if lang is None and msg.sender.language in ("it", "en") and member is None:
             lang = msg.sender.language
+        if space is not None and not msg.chat.private:
+            lang = space.language  # the whole group reads it: the space's language
         return self.rt.context(session, space, member, msg, lang)
 
     async def _run(
@@ -483,10 +485,10 @@ class Dispatcher:
         rest = text.strip()
         for param in command.params:
             if param.rest:
-                token, rest = rest, ""
+                # A converter reads the rest itself (with `split_words` for quotes).
+                token, rest = (unquote(rest) if param.kind is str else rest), ""
             else:
-                token, _, rest = rest.partition(" ")
-                rest = rest.strip()
+                token, rest = next_word(rest)
             if not token:
                 if not param.optional:
                     raise ArgError("dispatch.missing_argument")

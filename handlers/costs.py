@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import ClassVar
 
-from bot.arguments import ArgError, YearMonth
+from bot.arguments import ArgError, YearMonth, split_words
 from bot.context import ButtonSpec, Context
 from bot.dispatcher import Role, Router, Where
 from bot.events import Document
@@ -68,7 +68,7 @@ class CostSpec:
 
     @classmethod
     def parse(cls, text: str, currency: str, today: date) -> CostSpec:
-        words = text.split()
+        words = split_words(text)
         kinds = {e.value for e in Every}
         at = next((i for i in range(len(words) - 1, -1, -1) if words[i].lower() in kinds), None)
         if at is None or at + 1 >= len(words):
@@ -115,7 +115,9 @@ class PaidArgs:
 
     @classmethod
     async def convert(cls, text: str, ctx: Context) -> PaidArgs:
-        words = text.split()
+        words = split_words(text)
+        if not words:
+            raise ArgError("dispatch.missing_argument")
         head = words[0].removeprefix("#")
         if not (head.isascii() and head.isdigit() and len(head) <= 12):
             raise ArgError("dispatch.not_a_number", value=words[0][:_SHOWN])

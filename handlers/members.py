@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, ClassVar, Literal
 
-from bot.arguments import ArgError, Rest
+from bot.arguments import ArgError, Rest, unquote
 from bot.config import SpaceSection, valid_currency, valid_hhmm, valid_timezone
 from bot.context import Context, Runtime, message
 from bot.dispatcher import Command, Role, Router, Where
@@ -75,8 +75,12 @@ MESSAGES: Catalog = {
         "it": "Scrivi {help} seguito da un comando per vedere come si usa.",
     },
     "help.unknown": {
-        "en": "There is no command {command}.",
-        "it": "Il comando {command} non esiste.",
+        "en": "There is no command {command}. {help} lists them all.",
+        "it": "Il comando {command} non esiste. {help} li elenca tutti.",
+    },
+    "help.group": {
+        "en": "<b>{command}</b> has these commands:",
+        "it": "<b>{command}</b> comprende questi comandi:",
     },
     "help.who.anyone": {"en": "anyone", "it": "chiunque"},
     "help.who.member": {"en": "members", "it": "membri"},
@@ -289,6 +293,7 @@ class MemberArg:
     async def convert(cls, text: str, ctx: Context) -> MemberArg:
         if ctx.space is None:
             raise ArgError("dispatch.missing_argument")
+        text = unquote(text)
         found = await ctx.session.members.find(ctx.space.id, text)
         ref = text[:MAX_NAME]
         if not found:
@@ -342,12 +347,7 @@ def caller_role(ctx: Context) -> Role:
 async def help_(ctx: Context, command: Annotated[str, Rest(64)] = "") -> None:
     registry = ctx.rt.registry
     if command:
-        word, _, rest = command.lstrip("/!").lower().partition(" ")
-        found = registry.lookup(word, rest)
-        if found is None:
-            await ctx.say("help.unknown", command=command)
-            return
-        await ctx.reply(describe(ctx, found[0]))
+        await help_topic(ctx, command)
         return
     role = caller_role(ctx)
     in_unset_group = ctx.msg is not None and not ctx.msg.chat.private and ctx.space is None
@@ -362,11 +362,32 @@ async def help_(ctx: Context, command: Annotated[str, Rest(64)] = "") -> None:
         if not visible or not ctx.rt.translator.has(f"section.{section.name}"):
             continue
         lines.append(Markup(f"\n<b>{ctx.t(f'section.{section.name}')}</b>"))
-        for c in visible:
-            mark = f" {ctx.t('help.private_mark')}" if c.where is Where.PRIVATE else ""
-            lines.append(Markup(f"{registry.usage(c, ctx)} — {ctx.t(f'cmd.{c.key}')}{mark}"))
+        lines += [command_line(ctx, c) for c in visible]
     lines.append(Markup(f"\n{ctx.t('help.more', help=f'{ctx.prefix}help')}"))
     await ctx.reply(join(lines))
+
+
+async def help_topic(ctx: Context, topic: str) -> None:
+    """`help <command>`: one command in detail, or the commands of a group (`cost`)."""
+    registry = ctx.rt.registry
+    word, _, rest = topic.lstrip("/!").lower().partition(" ")
+    found = registry.lookup(word, rest)
+    group = registry.group(word)
+    if found is not None:
+        await ctx.reply(describe(ctx, found[0]))
+    elif group:
+        lines = [ctx.t("help.group", command=f"{ctx.prefix}{word}")]
+        lines += [command_line(ctx, c) for c in group]
+        await ctx.reply(join(lines))
+    else:
+        await ctx.say("help.unknown", command=topic, help=f"{ctx.prefix}help")
+
+
+def command_line(ctx: Context, command: Command) -> Markup:
+    """`/cost add <name> … — add a shared cost (private)`: one line of a listing."""
+    mark = f" {ctx.t('help.private_mark')}" if command.where is Where.PRIVATE else ""
+    usage = ctx.rt.registry.usage(command, ctx)
+    return Markup(f"{usage} — {ctx.t(f'cmd.{command.key}')}{mark}")
 
 
 def describe(ctx: Context, command: Command) -> Markup:

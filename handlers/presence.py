@@ -81,11 +81,11 @@ MESSAGES: Catalog = {
     # checkin
     "checkin.done": {
         "en": "Welcome, {name}: you are in since {time}.",
-        "it": "Benvenuto, {name}: sei dentro dalle {time}.",
+        "it": "Ciao {name}, sei dentro dalle {time}.",
     },
     "checkin.count": {
         "en": {"one": "You are the first one in.", "other": "{count} people are in now."},
-        "it": {"one": "Sei il primo ad arrivare.", "other": "Ora ci sono {count} persone."},
+        "it": {"one": "Nessun altro è ancora arrivato.", "other": "Ora ci sono {count} persone."},
     },
     "checkin.desks_left": {
         "en": {"one": "{count} desk left.", "other": "{count} desks left."},
@@ -104,15 +104,15 @@ MESSAGES: Catalog = {
         "en": "You are already in since {time}.",
         "it": "Sei già dentro dalle {time}.",
     },
-    "presence.announce": {"en": "{name} is in.", "it": "{name} è arrivato."},
+    "presence.announce": {"en": "{name} is in.", "it": "Ora c'è anche {name}."},
     "presence.announce_note": {
         "en": "{name} is in: <i>{note}</i>",
-        "it": "{name} è arrivato: <i>{note}</i>",
+        "it": "Ora c'è anche {name}: <i>{note}</i>",
     },
     # checkout
     "checkout.done": {
         "en": "Bye {name}: you stayed {duration} ({start}–{end}).",
-        "it": "Ciao {name}: sei rimasto {duration} ({start}–{end}).",
+        "it": "Ciao {name}, a presto: la tua visita è durata {duration} ({start}–{end}).",
     },
     "checkout.not_in": {
         "en": "You are not checked in. Send {checkin} when you arrive.",
@@ -121,7 +121,7 @@ MESSAGES: Catalog = {
     "checkout.was_closed.closing": {
         "en": "I had already checked you out at closing time, {time}: you stayed {duration}.",
         "it": "Ti avevo già fatto uscire all'orario di chiusura, alle {time}: "
-        "sei rimasto {duration}.",
+        "la tua visita è durata {duration}.",
     },
     "checkout.was_closed.midnight": {
         "en": "Your visit of {day} was closed at {time}, the end of that day: "
@@ -133,7 +133,7 @@ MESSAGES: Catalog = {
     "notice.closing": {
         "en": "It is closing time at {space}: I checked you out at {time}. You stayed {duration}.",
         "it": "È l'orario di chiusura di {space}: ti ho fatto uscire alle {time}. "
-        "Sei rimasto {duration}.",
+        "La tua visita è durata {duration}.",
     },
     "notice.midnight": {
         "en": "Your visit at {space} on {day} was still open at the end of the day: "
@@ -237,11 +237,11 @@ MESSAGES: Catalog = {
     },
     "notgoing.done": {
         "en": "Okay: you are no longer expected on {day}.",
-        "it": "Va bene: non sei più atteso {day}.",
+        "it": "Va bene: ho tolto {day} dai giorni in cui vieni.",
     },
     "notgoing.none": {
         "en": "You had not said you were coming on {day}.",
-        "it": "Non avevi detto che saresti venuto {day}.",
+        "it": "{day} non era tra i giorni in cui avevi detto di venire.",
     },
     # privacy
     "privacy.now_visible": {

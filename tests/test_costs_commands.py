@@ -51,11 +51,11 @@ async def test_cost_add_stores_it_and_costs_lists_the_next_due_date(bot: BotHarn
 async def test_costs_in_italian_show_money_the_italian_way(bot: BotHarness) -> None:
     await start_space(bot)
     await bot.say("/lang it", as_="Anna")
-    sent = await bot.say("/cost add Internet 1.234,56 monthly 28", as_="Anna")
+    sent = await bot.say("/cost add Internet 1.234,56 monthly 28", as_="Anna", chat="private")
     assert sent[0].text.startswith("Spesa #1 Internet: €\u00a01.234,56, ogni mese il giorno 28")
     assert "Primo addebito il sab 28 nov 2026" in sent[0].text
     assert await bot.fetchval("SELECT amount FROM costs") == 123456
-    sent = await bot.say("/costs", as_="Bruno")  # Bruno speaks English
+    sent = await bot.say("/costs", as_="Bruno", chat="private")  # Bruno speaks English
     assert "€1,234.56" in sent[0].text
 
 

@@ -159,9 +159,12 @@ async def test_language_switch_changes_replies(bot: BotHarness) -> None:
     sent = await bot.say("/lang it", as_="Bruno")
     assert sent[0].text == "Ti parlerò in italiano."
     assert await bot.fetchval("SELECT language FROM members WHERE display_name='Bruno'") == "it"
-    sent = await bot.say("/help", as_="Bruno")
+    sent = await bot.say("/help", as_="Bruno", chat="private")
     assert "Cosa puoi fare" in sent[0].text
-    sent = await bot.say("/help", as_="Anna")
+    sent = await bot.say("/help", as_="Anna", chat="private")
+    assert "What you can do" in sent[0].text
+    # The group reads the space's language, whoever asks.
+    sent = await bot.say("/help", as_="Bruno")
     assert "What you can do" in sent[0].text
     sent = await bot.say("/frobnicate", as_="Bruno", chat="private")
     assert "Non conosco il comando /frobnicate" in sent[0].text

@@ -344,11 +344,11 @@ async def test_bad_input_is_refused_and_changes_nothing(bot: BotHarness) -> None
 
 async def test_italian(bot: BotHarness) -> None:
     await bot.setup_space("Anna", members=["Bruno", "Carla"])
-    await bot.say("/lang it", as_="Bruno")
+    await bot.say("/set language it", as_="Anna")
     await bot.say("/set capacity 3", as_="Anna")
     sent = await bot.say("/checkin", as_="Bruno")
     assert sent[0].text == (
-        "Benvenuto, Bruno: sei dentro dalle 09:00. Sei il primo ad arrivare. Restano 2 postazioni."
+        "Ciao Bruno, sei dentro dalle 09:00. Nessun altro è ancora arrivato. Restano 2 postazioni."
     )
     await bot.say("/privacy hidden", as_="Carla")
     await bot.say("/in", as_="Carla")
@@ -360,7 +360,7 @@ async def test_italian(bot: BotHarness) -> None:
     ]
     bot.clock.set(at(17, 45))
     sent = await bot.say("/out", as_="Bruno")
-    assert sent[0].text == "Ciao Bruno: sei rimasto 8 h 45 min (09:00–17:45)."
+    assert sent[0].text == "Ciao Bruno, a presto: la tua visita è durata 8 h 45 min (09:00–17:45)."
     sent = await bot.say("/me", as_="Bruno")
     assert sent[0].text.splitlines() == [
         "Le tue presenze",

@@ -94,7 +94,8 @@ async def test_closing_happens_once_when_the_bot_was_down_at_closing_time(
     await bot.restart()
     sent = await bot.tick()  # what the scheduler does at start
     assert [s.text for s in sent] == [
-        "È l'orario di chiusura di Veglio: ti ho fatto uscire alle 20:00. Sei rimasto 10 h 30 min."
+        "È l'orario di chiusura di Veglio: ti ho fatto uscire alle 20:00."
+        " La tua visita è durata 10 h 30 min."
     ]
     assert (await visit_rows(bot))[0][3:] == ("2026-11-25T19:00:00Z", "closing")
     await bot.restart()
