@@ -47,7 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         code: int = args.func(args)
     except ConfigError as err:
-        print(f"coworkbot: {err}", file=sys.stderr)
+        for line in str(err).splitlines():  # every problem of the file, one per line
+            print(f"coworkbot: {line}", file=sys.stderr)
         return 2
     except DatabaseError as err:
         print(f"coworkbot: {err}", file=sys.stderr)
@@ -104,12 +105,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if config is None:
         print(NO_CONFIG_HINT)  # a greeting, not an error: stderr stays for problems
         return run_console(Path("data"))
-    transports = build_transports(config)
-    if not transports:
-        raise ConfigError(
-            config.path, "telegram/matrix", "neither section is present: nothing to run"
-        )
-    return _run(config, transports)
+    return _run(config, build_transports(config))
 
 
 def cmd_console(args: argparse.Namespace) -> int:

@@ -36,9 +36,10 @@ from handlers.costs_views import (
     send_private,
     visible_length,
 )
-from handlers.members import MAX_NAME, MemberArg, clean_name
+from handlers.members import MemberArg
 from handlers.money import Split, currency_marks, looks_like_amount, parse_amount
 from handlers.schedules import Every, Schedule, parse_schedule
+from handlers.text import MAX_NAME, clean_name
 from storage.costs import Charge, NewCost, PaymentState, ShareLine
 from storage.members import Member, MemberStatus
 

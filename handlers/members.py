@@ -16,17 +16,18 @@ from datetime import datetime
 from typing import Annotated, ClassVar, Literal
 
 from bot.arguments import ArgError, Rest, unquote
-from bot.config import SpaceSection, valid_currency, valid_hhmm, valid_timezone
+from bot.config import SpaceSection
 from bot.context import Context, Runtime, message
 from bot.dispatcher import Command, Role, Router, Where
 from bot.events import Kind
-from bot.i18n import LANGUAGES, Catalog, Localizer, Markup, escape, join
+from bot.i18n import Catalog, Localizer, Markup, join
+from handlers.settings import MESSAGES as SETTINGS_MESSAGES
+from handlers.settings import SettingKey, setting_line, settings_help, settings_lines
+from handlers.text import MAX_NAME, clean_name
 from storage.members import Member, MemberRole, MembersRepo, MemberStatus
 from storage.spaces import Space
 
 log = logging.getLogger(__name__)
-
-MAX_NAME = 64
 
 MESSAGES: Catalog = {
     "section.members": {"en": "Membership", "it": "Iscrizione"},
@@ -227,12 +228,11 @@ MESSAGES: Catalog = {
     },
     "lang.done": {"en": "I will speak English with you.", "it": "Ti parlerò in italiano."},
     "settings.title": {"en": "<b>Settings of {space}</b>", "it": "<b>Impostazioni di {space}</b>"},
-    "settings.none": {"en": "none", "it": "nessuno"},
     "settings.change": {
-        "en": "Change one with {set}.",
-        "it": "Cambiane una con {set}.",
+        "en": "Change one with {set} followed by a line above; {help} explains each.",
+        "it": "Cambiane una con {set} seguito da una riga qui sopra; {help} le spiega tutte.",
     },
-    "set.done": {"en": "{key} is now {value}.", "it": "{key} ora è {value}."},
+    "set.done": {"en": "Done: {setting}.", "it": "Fatto: {setting}."},
     "set.bad.timezone": {
         "en": "“{value}” is not a time zone: use an IANA name like Europe/Rome.",
         "it": "“{value}” non è un fuso orario: usa un nome IANA come Europe/Rome.",
@@ -279,7 +279,7 @@ MESSAGES: Catalog = {
     },
 }
 
-router = Router("members", MESSAGES)
+router = Router("members", {**MESSAGES, **SETTINGS_MESSAGES})
 
 
 @dataclass(frozen=True)
@@ -309,16 +309,6 @@ class MemberName(MemberArg):
     """Like MemberArg, but takes the rest of the line, so names may have spaces."""
 
     rest: ClassVar[bool] = True
-
-
-def clean_text(text: str, limit: int | None = None) -> str:
-    """Text fit to show and store: control characters gone, whitespace collapsed, capped."""
-    printable = "".join(ch if ch.isprintable() else " " for ch in text)
-    return " ".join(printable.split())[:limit]
-
-
-def clean_name(text: str) -> str:
-    return clean_text(text, MAX_NAME)
 
 
 # -- start and help ---------------------------------------------------------------------
@@ -374,7 +364,10 @@ async def help_topic(ctx: Context, topic: str) -> None:
     found = registry.lookup(word, rest)
     group = registry.group(word)
     if found is not None:
-        await ctx.reply(describe(ctx, found[0]))
+        detail = describe(ctx, found[0])
+        if found[0].name == "set":
+            detail = join([detail, settings_help(ctx.loc, ctx.prefix)], "\n\n")
+        await ctx.reply(detail)
     elif group:
         lines = [ctx.t("help.group", command=f"{ctx.prefix}{word}")]
         lines += [command_line(ctx, c) for c in group]
@@ -594,115 +587,31 @@ async def demote(ctx: Context, who: MemberName) -> None:
 
 # -- settings and language --------------------------------------------------------------
 
-SettingKey = Literal[
-    "name",
-    "timezone",
-    "language",
-    "currency",
-    "capacity",
-    "closing",
-    "reminder",
-    "join",
-    "escalate_after",
-    "expire_after",
-    "remind_days_before",
-    "nag_every_days",
-]
-
-# key -> (column, low, high, stored multiplier) for the numeric settings
-NUMBERS: dict[str, tuple[str, int, int, int]] = {
-    "capacity": ("capacity", 0, 100_000, 1),
-    "escalate_after": ("escalate_after_minutes", 1, 24 * 14, 60),
-    "expire_after": ("expire_after_days", 1, 365, 1),
-    "remind_days_before": ("remind_days_before", 0, 60, 1),
-    "nag_every_days": ("nag_every_days", 1, 90, 1),
-}
-
-
-def validate_setting(key: str, raw: str) -> tuple[str, str | int | None]:
-    """The column and stored value for `set key raw`, or ArgError saying what is wrong."""
-    value = raw.strip()
-    if key == "name":
-        name = clean_name(value)
-        if not any(ch.isalnum() for ch in name) or len(value) > MAX_NAME:
-            raise ArgError("set.bad.name", limit=MAX_NAME)
-        return "name", name
-    if key == "timezone":
-        if not valid_timezone(value):
-            raise ArgError("set.bad.timezone", value=value[:64])
-        return "timezone", value
-    if key == "language":
-        if value.lower() not in LANGUAGES:
-            raise ArgError("set.bad.language")
-        return "language", value.lower()
-    if key == "currency":
-        if not valid_currency(value.upper()):
-            raise ArgError("set.bad.currency", value=value[:16])
-        return "currency", value.upper()
-    if key in ("closing", "reminder"):
-        column = "closing_time" if key == "closing" else "reminder_time"
-        if key == "closing" and value.lower() in ("off", "none", "no", "-"):
-            return column, None
-        if not valid_hhmm(value):
-            raise ArgError("set.bad.time", value=value[:16])
-        return column, value
-    if key == "join":
-        if value.lower() not in ("open", "approval"):
-            raise ArgError("set.bad.join")
-        return "join_policy", value.lower()
-    column, low, high, factor = NUMBERS[key]
-    if not (value.isascii() and value.isdigit()) or not low <= int(value) <= high:
-        raise ArgError("set.bad.number", key=key, low=low, high=high)
-    number = int(value) * factor
-    if key == "capacity" and number == 0:
-        return column, None
-    return column, number
-
-
-def settings_view(space: Space, loc: Localizer) -> list[tuple[str, str]]:
-    none = str(loc.t("settings.none"))
-    return [
-        ("name", space.name),
-        ("timezone", space.timezone),
-        ("language", space.language),
-        ("currency", space.currency),
-        ("capacity", str(space.capacity) if space.capacity else none),
-        ("closing", space.closing_time or none),
-        ("reminder", space.reminder_time),
-        ("join", space.join_policy),
-        ("escalate_after", f"{space.escalate_after_minutes // 60} h"),
-        ("expire_after", str(space.expire_after_days)),
-        ("remind_days_before", str(space.remind_days_before)),
-        ("nag_every_days", str(space.nag_every_days)),
-    ]
-
 
 @router.command("settings", role=Role.ADMIN)
 async def settings(ctx: Context) -> None:
     assert ctx.space is not None
-    lines = [ctx.t("settings.title", space=ctx.space.name)]
-    lines += [
-        Markup(f"<code>{escape(k)}</code>: {escape(v)}")
-        for k, v in settings_view(ctx.space, ctx.loc)
-    ]
-    lines.append(ctx.t("settings.change", set=f"{ctx.prefix}set"))
+    lines = [ctx.t("settings.title", space=ctx.space.name), *settings_lines(ctx.space)]
+    lines.append(ctx.t("settings.change", set=f"{ctx.prefix}set", help=f"{ctx.prefix}help set"))
     await ctx.reply(join(lines))
 
 
 @router.command("set", role=Role.ADMIN)
 async def set_(ctx: Context, key: SettingKey, value: Annotated[str, Rest(64)]) -> None:
     assert ctx.space is not None
+    setting = key.setting
     try:
-        column, stored = validate_setting(key, value)
+        stored = setting.read(value.strip())
     except ArgError as err:
         await ctx.say(err.key, **err.values)
         return
-    await ctx.session.spaces.update(ctx.space.id, **{column: stored})
+    await ctx.session.spaces.update(ctx.space.id, **{setting.column: stored})
     updated = await ctx.session.spaces.get(ctx.space.id)
     assert updated is not None
     ctx.space = updated
-    shown = dict(settings_view(updated, ctx.loc))[key]
-    await ctx.say("set.done", key=key, value=shown)
+    if setting.key == "language" and ctx.msg is not None and not ctx.msg.chat.private:
+        ctx.loc = ctx.localizer(updated.language)  # the group reads the new language now
+    await ctx.say("set.done", setting=setting_line(setting, updated))
 
 
 @router.command("lang")

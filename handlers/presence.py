@@ -28,8 +28,8 @@ from bot.context import Context, Render, Runtime
 from bot.dispatcher import Role, Router, Where
 from bot.events import Document
 from bot.i18n import Catalog, Localizer, Markup, join
-from handlers.members import clean_text
 from handlers.mentions import defuse_mentions
+from handlers.text import clean_text
 from storage.members import Member, MemberStatus
 from storage.presence import ClosedBy, Closing, Visit
 from storage.spaces import Space

@@ -32,7 +32,7 @@ def test_run_without_config_starts_the_console_and_exits_at_end_of_input(tmp_pat
     assert result.stderr == ""
     assert "no config file" in result.stdout and "[telegram]" in result.stdout
     assert "What you can do" in result.stdout
-    assert "Settings of Demo" in result.stdout and "timezone: Europe/Rome" in result.stdout
+    assert "Settings of Demo" in result.stdout and "timezone Europe/Rome" in result.stdout
     assert (tmp_path / "data" / "coworkbot.db").exists()
 
 
@@ -64,7 +64,7 @@ def test_console_subcommand_private_mode_and_speaking_as_others(tmp_path: Path) 
 def test_state_survives_between_runs(tmp_path: Path) -> None:
     run_console(tmp_path, "/set capacity 4\n", "run")
     again = run_console(tmp_path, "/settings\n", "run")
-    assert "capacity: 4" in again.stdout
+    assert "capacity 4" in again.stdout
 
 
 def test_backup_and_migrate_commands(tmp_path: Path) -> None:

@@ -125,9 +125,9 @@ async def test_leave_and_come_back(bot: BotHarness) -> None:
 async def test_settings_and_set(bot: BotHarness) -> None:
     await bot.setup_space("Anna", members=["Bruno"])
     sent = await bot.say("/settings", as_="Anna")
-    assert "timezone: Europe/Rome" in sent[0].text
+    assert "timezone Europe/Rome" in sent[0].text.splitlines()
     sent = await bot.say("/set timezone America/New_York", as_="Anna")
-    assert "timezone is now America/New_York" in sent[0].text
+    assert sent[0].text == "Done: timezone America/New_York."
     assert await bot.fetchval("SELECT timezone FROM spaces") == "America/New_York"
     sent = await bot.say("/set closing 19:30", as_="Anna")
     assert await bot.fetchval("SELECT closing_time FROM spaces") == "19:30"
@@ -142,7 +142,7 @@ async def test_settings_and_set(bot: BotHarness) -> None:
         ("/set closing 25:00", "not a time"),
         ("/set capacity -3", "whole number from 0"),
         ("/set currency XYZ", "not a currency"),
-        ("/set colour red", "is not one of"),
+        ("/set colour red", "“colour” is not a setting. The settings are: name, timezone"),
         ("/set timezone", "Something is missing"),
     ]:
         sent = await bot.say(bad, as_="Anna")
