@@ -243,8 +243,34 @@ async def shares(ctx: Context, who: MemberArg | None = None, n: int | None = Non
 # -- commands: paying -----------------------------------------------------------------------
 
 
-@router.command("due", where=Where.PRIVATE)
+async def refuse_non_payer(ctx: Context) -> bool:
+    """Say why and return True unless the caller may see and pay shares: a member, or
+    someone who left (or was removed) and still has shares here, since what they owe
+    stays owed and the reminders they get name these commands."""
+    member, prefix = ctx.member, ctx.prefix
+    if ctx.space is None:
+        private = ctx.msg is None or ctx.msg.chat.private
+        key = "dispatch.no_membership" if private else "dispatch.no_space"
+        await ctx.say(key, join=f"{prefix}join", setup=f"{prefix}setup")
+        return True
+    if member is None:
+        await ctx.say("dispatch.not_member", join=f"{prefix}join")
+        return True
+    if member.status is MemberStatus.PENDING:
+        await ctx.say("dispatch.pending")
+        return True
+    if member.status is MemberStatus.LEFT and not await ctx.session.costs.shares(
+        ctx.space.id, member_id=member.id
+    ):
+        await ctx.say("dispatch.not_member", join=f"{prefix}join")
+        return True
+    return False
+
+
+@router.command("due", role=Role.ANYONE, where=Where.PRIVATE)
 async def due(ctx: Context) -> None:
+    if await refuse_non_payer(ctx):
+        return
     assert ctx.space is not None and ctx.member is not None
     lines = await ctx.session.costs.shares(ctx.space.id, member_id=ctx.member.id, unsettled=True)
     if not lines:
@@ -284,8 +310,13 @@ async def due(ctx: Context) -> None:
     await ctx.reply(join(out))
 
 
-@router.command("paid")
-async def paid(ctx: Context, args: PaidArgs) -> None:
+@router.command("paid", role=Role.ANYONE)
+async def paid(ctx: Context, args: PaidArgs | None = None) -> None:
+    if await refuse_non_payer(ctx):
+        return
+    if args is None:
+        await ctx.say("paid.which", due=f"{ctx.prefix}due", paid=f"{ctx.prefix}paid")
+        return
     assert ctx.member is not None
     payer = args.member or ctx.member
     if payer.id != ctx.member.id and not ctx.member.is_admin:

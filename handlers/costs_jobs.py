@@ -11,7 +11,7 @@ restart does each thing exactly once. Everything happens at the space's
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
@@ -31,7 +31,7 @@ from handlers.costs_views import (
 from handlers.money import Participant, Split, allocate, split_amount
 from handlers.schedules import Period, add_months, moment, parse_hhmm, reached_day
 from storage.costs import Charge, Cost, NewShare, PaymentState, ShareLine
-from storage.members import Member, MemberStatus
+from storage.members import Member, MembershipPeriod, MemberStatus
 
 # The last reached day whose reminders and summary were handled, per space: those only
 # change when the day does, so a tick that finds the same day skips their queries.
@@ -64,7 +64,10 @@ async def make_charges(ctx: Context, day: date) -> None:
     due_costs = await repo.due_through(ctx.space.id, day)
     if not due_costs:
         return
-    members = await ctx.session.members.of_space(ctx.space.id)
+    members = Membership(
+        await ctx.session.members.of_space(ctx.space.id),
+        await ctx.session.members.periods(ctx.space.id),
+    )
     letters: list[Recipient] = []
     for cost in due_costs:
         schedule = schedule_of(cost)
@@ -76,25 +79,37 @@ async def make_charges(ctx: Context, day: date) -> None:
     await send_private(ctx, letters)
 
 
+@dataclass(frozen=True)
+class Membership:
+    """The space's members and every period each of them was one."""
+
+    members: Sequence[Member]
+    periods: Mapping[int, Sequence[MembershipPeriod]]
+
+
 def participants(
-    members: Sequence[Member], period: Period, tz: ZoneInfo, visits: dict[int, int]
+    membership: Membership, period: Period, tz: ZoneInfo, visits: dict[int, int]
 ) -> list[Participant]:
-    """Members active at some time in the period, with their days of membership in it."""
+    """Members at some time in the period, with the days they were members in it: every
+    period of membership counts (left and came back), a day once. An erased member has
+    no periods left, so no share of a new charge."""
     people = []
-    for m in members:
-        if m.status is MemberStatus.PENDING or m.joined_at is None:
-            continue
-        first = m.joined_at.astimezone(tz).date()
-        left = m.left_at if m.status is MemberStatus.LEFT else None
-        last = left.astimezone(tz).date() if left else None
-        days = period.overlap(first, last)
+    for m in membership.members:
+        spans = [
+            (
+                p.joined_at.astimezone(tz).date(),
+                p.left_at.astimezone(tz).date() if p.left_at else None,
+            )
+            for p in membership.periods.get(m.id, ())
+        ]
+        days = period.covered(spans)
         if days:
             people.append(Participant(m.id, days, m.shares, visits.get(m.id, 0)))
     return people
 
 
 async def charge_once(
-    ctx: Context, cost: Cost, period: Period, due: date, members: Sequence[Member]
+    ctx: Context, cost: Cost, period: Period, due: date, membership: Membership
 ) -> list[Recipient]:
     """Make the charge of `cost` for `due` and return the letters telling each share."""
     assert ctx.space is not None
@@ -104,7 +119,8 @@ async def charge_once(
         if cost.split == Split.ATTENDANCE
         else {}
     )
-    people = participants(members, period, ctx.tz, visits)
+    people = participants(membership, period, ctx.tz, visits)
+    members = membership.members
     if not people:
         # Nobody was a member in the period (a cost added in a brand-new space): those
         # who are members now share it equally rather than nobody paying.

@@ -257,6 +257,12 @@ MESSAGES: Catalog = {
         "it": "Quando ne hai pagata una, scrivi {paid} seguito dal suo numero.",
     },
     # -- payments -------------------------------------------------------------------------
+    "paid.which": {
+        "en": "Which charge did you pay? {due} lists yours with their numbers; then send"
+        " {paid} and the number.",
+        "it": "Quale addebito hai pagato? {due} elenca i tuoi con il loro numero; poi scrivi"
+        " {paid} e il numero.",
+    },
     "paid.no_charge": {
         "en": "There is no charge #{id}. {due} lists yours.",
         "it": "Non c'è nessun addebito #{id}. {due} elenca i tuoi.",

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, ClassVar, Literal
 
-from bot.arguments import ArgError, Rest, unquote
+from bot.arguments import ArgError, Rest, split_words, unquote
 from bot.config import SpaceSection
 from bot.context import Context, Runtime, message
 from bot.dispatcher import Command, Role, Router, Where
@@ -25,6 +25,7 @@ from handlers.settings import MESSAGES as SETTINGS_MESSAGES
 from handlers.settings import SettingKey, setting_line, settings_help, settings_lines
 from handlers.text import MAX_NAME, clean_name
 from storage.members import Member, MemberRole, MembersRepo, MemberStatus
+from storage.presence import ClosedBy, Closing
 from storage.spaces import Space
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,15 @@ MESSAGES: Catalog = {
         "it": "rifiuta una richiesta di iscrizione",
     },
     "usage.reject": {"en": "<member>", "it": "<membro>"},
-    "cmd.members": {"en": "members with role and status", "it": "membri con ruolo e stato"},
+    "cmd.members": {
+        "en": "who the members are, with their role",
+        "it": "chi sono i membri, con il loro ruolo",
+    },
+    "cmd.remove": {
+        "en": "remove a member from the space (asks for confirmation)",
+        "it": "toglie un membro dallo spazio (chiede conferma)",
+    },
+    "usage.remove": {"en": "<member>", "it": "<membro>"},
     "cmd.promote": {"en": "make a member an admin", "it": "rende un membro amministratore"},
     "usage.promote": {"en": "<member>", "it": "<membro>"},
     "cmd.demote": {
@@ -118,7 +127,7 @@ MESSAGES: Catalog = {
             "Members join with {join}; see the settings with {settings}."
         ),
         "it": (
-            "Lo spazio <b>{space}</b> è pronto e tu ne sei l'amministratore.\n"
+            "Lo spazio <b>{space}</b> è pronto e lo amministri tu.\n"
             "I membri si iscrivono con {join}; le impostazioni con {settings}."
         ),
     },
@@ -140,7 +149,7 @@ MESSAGES: Catalog = {
     },
     "join.welcome": {
         "en": "Welcome to {space}, {name}! Send {help} to see what you can do.",
-        "it": "Benvenuto in {space}, {name}! Scrivi {help} per vedere cosa puoi fare.",
+        "it": "Ciao {name}, ora fai parte di {space}! Scrivi {help} per vedere cosa puoi fare.",
     },
     "join.asked": {
         "en": "Thanks {name}: I asked the admins of {space} to approve you.",
@@ -170,7 +179,7 @@ MESSAGES: Catalog = {
     },
     "approve.welcome": {
         "en": "You are in: welcome to {space}! Send {help} to see what you can do.",
-        "it": "Sei dentro: benvenuto in {space}! Scrivi {help} per vedere cosa puoi fare.",
+        "it": "Ora fai parte di {space}! Scrivi {help} per vedere cosa puoi fare.",
     },
     "reject.done": {
         "en": "{name}'s request was turned down.",
@@ -185,8 +194,9 @@ MESSAGES: Catalog = {
         "en": "#{id} {name}{username} — {role}",
         "it": "#{id} {name}{username} — {role}",
     },
-    "members.role.admin": {"en": "admin", "it": "amministratore"},
+    "members.role.admin": {"en": "admin", "it": "admin"},
     "members.role.member": {"en": "member", "it": "membro"},
+    "members.line_pending": {"en": "#{id} {name}{username}", "it": "#{id} {name}{username}"},
     "members.pending_title": {
         "en": "<b>Waiting for approval</b>",
         "it": "<b>In attesa di approvazione</b>",
@@ -195,32 +205,100 @@ MESSAGES: Catalog = {
         "en": {"one": "and {count} who left", "other": "and {count} who left"},
         "it": {"one": "e {count} che ha lasciato", "other": "e {count} che hanno lasciato"},
     },
-    "promote.already": {"en": "{name} is already an admin.", "it": "{name} è già amministratore."},
+    "promote.already": {
+        "en": "{name} is already an admin.",
+        "it": "{name} ha già i permessi di amministrazione.",
+    },
     "promote.not_active": {
         "en": "{name} is not an active member.",
         "it": "{name} non è un membro attivo.",
     },
-    "promote.done": {"en": "{name} is now an admin.", "it": "{name} ora è amministratore."},
+    "promote.done": {
+        "en": "{name} is now an admin.",
+        "it": "{name} ora ha i permessi di amministrazione.",
+    },
     "promote.notice": {
         "en": "You are now an admin of {space}.",
-        "it": "Ora sei amministratore di {space}.",
+        "it": "Ora hai i permessi di amministrazione in {space}.",
     },
-    "demote.not_admin": {"en": "{name} is not an admin.", "it": "{name} non è amministratore."},
+    "demote.not_admin": {
+        "en": "{name} is not an admin.",
+        "it": "{name} non ha i permessi di amministrazione.",
+    },
     "demote.last_admin": {
         "en": "{name} is the last admin: promote someone else first.",
-        "it": "{name} è l'ultimo amministratore: prima promuovi qualcun altro.",
+        "it": "{name} è l'unica persona con i permessi di amministrazione:"
+        " prima promuovi qualcun altro.",
     },
     "demote.done": {
         "en": "{name} is now a plain member.",
         "it": "{name} ora è un membro semplice.",
     },
+    "demote.notice": {
+        "en": "You are no longer an admin of {space}; you are still a member.",
+        "it": "Non hai più i permessi di amministrazione in {space}; resti membro.",
+    },
     "leave.last_admin": {
         "en": "You are the last admin: promote someone else before leaving.",
-        "it": "Sei l'ultimo amministratore: promuovi qualcun altro prima di uscire.",
+        "it": "Hai gli unici permessi di amministrazione: promuovi qualcun altro prima di uscire.",
     },
+    "leave.ask": {
+        "en": "Leave <b>{space}</b>? To come back you will need an admin's approval."
+        " To go on, press the button or send {confirm}.",
+        "it": "Vuoi lasciare <b>{space}</b>? Per tornare ti servirà l'approvazione di un admin."
+        " Per procedere premi il pulsante o scrivi {confirm}.",
+    },
+    "button.leave": {"en": "Yes, leave", "it": "Sì, esco"},
     "leave.done": {
         "en": "You left {space}. You can come back with {join}.",
         "it": "Hai lasciato {space}. Puoi tornare con {join}.",
+    },
+    "leave.owed": {
+        "en": "What you owe stays to pay: {due} lists it.",
+        "it": "Quello che devi resta da pagare: {due} lo elenca.",
+    },
+    "remove.self": {
+        "en": "To leave the space yourself, send {leave}.",
+        "it": "Per uscire tu dallo spazio, scrivi {leave}.",
+    },
+    "remove.pending": {
+        "en": "{name} is not a member yet: {reject} turns the request down.",
+        "it": "{name} non è ancora membro: {reject} rifiuta la richiesta.",
+    },
+    "remove.not_member": {
+        "en": "{name} is not a member any more.",
+        "it": "{name} non è più membro.",
+    },
+    "remove.ask": {
+        "en": "Remove <b>{name}</b> from {space}? From today they are no longer charged,"
+        " their open help requests are closed, and what they owe stays owed."
+        " To go on, press the button or send {confirm}.",
+        "it": "Vuoi togliere <b>{name}</b> da {space}? Da oggi non riceve più addebiti,"
+        " le sue richieste di aiuto aperte si chiudono e quello che deve resta dovuto."
+        " Per procedere premi il pulsante o scrivi {confirm}.",
+    },
+    "button.remove": {"en": "Yes, remove", "it": "Sì, togli"},
+    "remove.done": {
+        "en": "{name} is no longer a member of {space}: no more charges from today.",
+        "it": "{name} non è più membro di {space}: da oggi niente più addebiti.",
+    },
+    "remove.requests": {
+        "en": {
+            "one": "{count} open help request closed.",
+            "other": "{count} open help requests closed.",
+        },
+        "it": {
+            "one": "{count} richiesta di aiuto aperta chiusa.",
+            "other": "{count} richieste di aiuto aperte chiuse.",
+        },
+    },
+    "remove.owed": {
+        "en": "Still owed: {amount} ({balance} shows it).",
+        "it": "Ancora da pagare: {amount} ({balance} lo mostra).",
+    },
+    "remove.notice": {
+        "en": "An admin removed you from {space}. What you owe stays to pay: {due} lists it.",
+        "it": "Un admin ti ha tolto da {space}. Quello che devi resta da pagare: {due} lo elenca.",
     },
     "left.notice_admins": {
         "en": "{name} left the group and is no longer a member of {space}.",
@@ -479,14 +557,27 @@ async def is_last_admin(ctx: Context, member: Member) -> bool:
     return member.is_admin and len(admins) <= 1
 
 
+CONFIRM_WORDS = ("confirm", "conferma")
+
+
 @router.command("leave")
-async def leave(ctx: Context) -> None:
+async def leave(ctx: Context, confirm: Literal["confirm", "conferma"] | None = None) -> None:
     assert ctx.member is not None and ctx.space is not None
     if await is_last_admin(ctx, ctx.member):
         await ctx.say("leave.last_admin")
         return
-    await ctx.session.members.set_status(ctx.member.id, MemberStatus.LEFT, ctx.now)
-    await ctx.say("leave.done", space=ctx.space.name, join=f"{ctx.prefix}join")
+    if ctx.space.join_policy == "approval" and confirm is None:
+        # Coming back is not up to them: say so before they go.
+        await ctx.reply(
+            ctx.t("leave.ask", space=ctx.space.name, confirm=f"{ctx.prefix}leave confirm"),
+            buttons=[("button.leave", "leave confirm")],
+        )
+        return
+    await depart(ctx, ctx.member, by=ctx.member)
+    lines = [ctx.t("leave.done", space=ctx.space.name, join=f"{ctx.prefix}join")]
+    if await owed_by(ctx, ctx.member):
+        lines.append(ctx.t("leave.owed", due=f"{ctx.prefix}due"))
+    await ctx.reply(join(lines, " "))
 
 
 @router.on(Kind.MEMBER_LEFT)
@@ -497,10 +588,83 @@ async def left_the_group(ctx: Context) -> None:
         return
     if member.status is MemberStatus.LEFT or await is_last_admin(ctx, member):
         return
-    await ctx.session.members.set_status(member.id, MemberStatus.LEFT, ctx.now)
+    await depart(ctx, member, by=member)
     await ctx.notify_admins(
         message("left.notice_admins", name=member.display_name, space=ctx.space.name)
     )
+
+
+async def depart(ctx: Context, member: Member, *, by: Member) -> int:
+    """Someone stops being a member now: the membership period ends (no share of the days
+    to come), an open visit is closed, planned days are dropped, their open help requests
+    are cancelled and the ones they took given back. What they owe stays owed. Returns how
+    many requests were closed."""
+    await ctx.session.members.set_status(member.id, MemberStatus.LEFT, ctx.now)
+    visit = await ctx.session.presence.open_visit(member.id)
+    if visit is not None:
+        closed_by = ClosedBy.MEMBER if by.id == member.id else ClosedBy.ADMIN
+        await ctx.session.presence.close([Closing(visit.id, ctx.now, closed_by)])
+    await ctx.session.presence.unplan_from(member.id, ctx.today)
+    return await ctx.session.skills.withdraw_member(member.id, by.id, ctx.now)
+
+
+async def owed_by(ctx: Context, member: Member) -> int:
+    """What a member still owes in their space, in minor units (0: nothing)."""
+    lines = await ctx.session.costs.shares(member.space_id, member_id=member.id, unsettled=True)
+    return sum(line.owed for line in lines)
+
+
+@dataclass(frozen=True)
+class Removal:
+    """`remove <member> [confirm]`: the member may be a name with spaces."""
+
+    rest: ClassVar[bool] = True
+    member: Member
+    confirmed: bool
+
+    @classmethod
+    async def convert(cls, text: str, ctx: Context) -> Removal:
+        words = split_words(text)
+        confirmed = bool(words) and words[-1].lower() in CONFIRM_WORDS and len(words) > 1
+        who = " ".join(words[:-1] if confirmed else words)
+        return cls((await MemberArg.convert(who, ctx)).member, confirmed)
+
+
+@router.command("remove", role=Role.ADMIN)
+async def remove(ctx: Context, args: Removal) -> None:
+    assert ctx.space is not None and ctx.member is not None
+    target, prefix = args.member, ctx.prefix
+    if target.id == ctx.member.id:
+        await ctx.say("remove.self", leave=f"{prefix}leave")
+    elif target.status is MemberStatus.PENDING:
+        await ctx.say(
+            "remove.pending", name=target.display_name, reject=f"{prefix}reject {target.id}"
+        )
+    elif target.status is MemberStatus.LEFT:
+        await ctx.say("remove.not_member", name=target.display_name)
+    elif await is_last_admin(ctx, target):
+        await ctx.say("demote.last_admin", name=target.display_name)
+    elif not args.confirmed:
+        confirm = f"remove #{target.id} confirm"
+        await ctx.reply(
+            ctx.t(
+                "remove.ask",
+                name=target.display_name,
+                space=ctx.space.name,
+                confirm=f"{prefix}{confirm}",
+            ),
+            buttons=[("button.remove", confirm)],
+        )
+    else:
+        closed = await depart(ctx, target, by=ctx.member)
+        lines = [ctx.t("remove.done", name=target.display_name, space=ctx.space.name)]
+        if closed:
+            lines.append(ctx.t("remove.requests", count=closed))
+        if owed := await owed_by(ctx, target):
+            amount = ctx.fmt.money(owed, ctx.space.currency)
+            lines.append(ctx.t("remove.owed", amount=amount, balance=f"{prefix}balance"))
+        await ctx.reply(join(lines, " "))
+        await ctx.notify(target, message("remove.notice", space=ctx.space.name, due="/due"))
 
 
 # -- admins decide ----------------------------------------------------------------------
@@ -531,29 +695,45 @@ async def reject(ctx: Context, who: MemberName) -> None:
     await ctx.session.members.delete_pending(target.id)
 
 
-@router.command("members", role=Role.ADMIN)
+@router.command("members")
 async def members(ctx: Context) -> None:
-    assert ctx.space is not None
+    """Everyone sees who the members are and their role; admins also the usernames, who
+    is waiting for approval and how many left."""
+    assert ctx.space is not None and ctx.member is not None
+    admin = ctx.member.is_admin
     everyone = await ctx.session.members.of_space(ctx.space.id)
     lines = [ctx.t("members.title", space=ctx.space.name)]
-    lines += [member_line(ctx.loc, m) for m in everyone if m.status is MemberStatus.ACTIVE]
+    lines += [
+        member_line(ctx.loc, m, username=admin) for m in everyone if m.status is MemberStatus.ACTIVE
+    ]
     pending = [m for m in everyone if m.status is MemberStatus.PENDING]
-    if pending:
+    if pending and admin:
         lines.append(ctx.t("members.pending_title"))
-        lines += [member_line(ctx.loc, m) for m in pending]
+        lines += [pending_line(ctx.loc, m) for m in pending]
     gone = sum(1 for m in everyone if m.status is MemberStatus.LEFT)
-    if gone:
+    if gone and admin:
         lines.append(ctx.t("members.left_count", count=gone))
     await ctx.reply(join(lines))
 
 
-def member_line(loc: Localizer, member: Member) -> Markup:
+def username_of(member: Member) -> str:
+    return f" (@{member.username})" if member.username else ""
+
+
+def member_line(loc: Localizer, member: Member, *, username: bool = True) -> Markup:
     return loc.t(
         "members.line",
         id=member.id,
         name=member.display_name,
-        username=f" (@{member.username})" if member.username else "",
+        username=username_of(member) if username else "",
         role=loc.t(f"members.role.{member.role.value}"),
+    )
+
+
+def pending_line(loc: Localizer, member: Member) -> Markup:
+    """A request to join: who, and no role (they have none yet)."""
+    return loc.t(
+        "members.line_pending", id=member.id, name=member.display_name, username=username_of(member)
     )
 
 
@@ -583,6 +763,8 @@ async def demote(ctx: Context, who: MemberName) -> None:
         return
     await ctx.session.members.set_role(target.id, MemberRole.MEMBER)
     await ctx.say("demote.done", name=target.display_name)
+    if ctx.space is not None:
+        await ctx.notify(target, message("demote.notice", space=ctx.space.name))
 
 
 # -- settings and language --------------------------------------------------------------

@@ -308,7 +308,7 @@ async def test_paid_refusals_change_nothing(bot: BotHarness) -> None:
         ("Bruno", "/paid 1 11", "That is more than is left to pay for charge #1: €10.00."),
         ("Bruno", "/paid 1 5 Carla", "Only admins can record a payment for someone else."),
         ("Bruno", "/paid x", "“x” is not a whole number."),
-        ("Bruno", "/paid", "Something is missing."),
+        ("Bruno", "/paid", "Which charge did you pay? /due lists yours with their numbers"),
         ("Anna", "/paid 1 5 Zeno", "Nobody matches “Zeno”."),
         ("Anna", "/paid 1 Dario", "Dario has no share in charge #1."),
     ]

@@ -101,12 +101,28 @@ async def test_member_references(bot: BotHarness) -> None:
     assert (await member_rows(bot))["Bruno"] == ("member", "active")
 
 
-async def test_members_list_is_for_admins(bot: BotHarness) -> None:
-    await bot.setup_space("Anna", members=["Bruno"])
-    sent = await bot.say("/members", as_="Anna")
-    assert "Anna" in sent[0].text and "Bruno" in sent[0].text and "admin" in sent[0].text
-    refused = await bot.say("/members", as_="Bruno")
-    assert "Only the space's admins" in refused[0].text
+async def test_members_see_who_the_members_are_and_admins_see_more(bot: BotHarness) -> None:
+    await bot.setup_space("Anna", members=["Bruno", "Carla"])
+    await bot.say("/leave", as_="Carla")
+    await bot.say("/set join approval", as_="Anna")
+    await bot.say("/join", as_="Dario")
+    sent = await bot.say("/members", as_="Bruno")
+    assert sent[0].text.splitlines() == [
+        "Members of Veglio",
+        "#1 Anna — admin",
+        "#2 Bruno — member",
+    ]
+    sent = await bot.say("/members", as_="Anna", chat="private")
+    assert sent[0].text.splitlines() == [
+        "Members of Veglio",
+        "#1 Anna (@anna) — admin",
+        "#2 Bruno (@bruno) — member",
+        "Waiting for approval",
+        "#4 Dario (@dario)",  # no role: not a member yet
+        "and 1 who left",
+    ]
+    refused = await bot.say("/members", as_="Dario")
+    assert "waiting for an admin's approval" in refused[0].text
 
 
 async def test_leave_and_come_back(bot: BotHarness) -> None:
