@@ -570,7 +570,7 @@ async def export_costs(ctx: Context, month: YearMonth | None = None) -> None:
     lines = await repo.shares(space.id, due_between=window)
     payments = await repo.payments(space.id, due_between=window)
     names = {m.id: m.display_name for m in await ctx.session.members.of_space(space.id)}
-    content = ledger_csv(charges, lines, payments, names, ctx.tz)
+    content = ledger_csv(charges, lines, payments, names, ctx.tz, ctx.lang)
     scope = (
         ctx.t("costs.export.all")
         if month is None

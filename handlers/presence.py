@@ -13,38 +13,46 @@ close each visit exactly once.
 
 from __future__ import annotations
 
-import csv
-import io
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 from zoneinfo import ZoneInfo
 
-from bot.arguments import Rest, YearMonth
-from bot.context import Context, Render, Runtime
+from bot.arguments import ECHO, ArgError, Rest, YearMonth, parse_date, split_words
+from bot.context import Context, Render, Runtime, message
 from bot.dispatcher import Role, Router, Where
 from bot.events import Document
 from bot.i18n import Catalog, Localizer, Markup, join
+from handlers.members import MemberArg
 from handlers.mentions import defuse_mentions
+from handlers.spreadsheet import cell, table
 from handlers.text import clean_text
 from storage.members import Member, MemberStatus
-from storage.presence import ClosedBy, Closing, Visit
+from storage.presence import ClosedBy, Closing, Visit, VisitChange
 from storage.spaces import Space
 
 MAX_NOTE = 200
 END_OF_DAY = time(23, 59)
 PLAN_DAYS_AHEAD = 90
 HIDDEN = "hidden"
-CSV_HEADER = ("member", "date", "in", "out", "minutes", "closed_by")
+CSV_HEADER = ("member", "date", "in", "out", "minutes", "closed_by", "changes")
 
 MESSAGES: Catalog = {
     "section.presence": {"en": "Presence", "it": "Presenze"},
-    "cmd.checkin": {"en": "you are at the space now", "it": "sei allo spazio adesso"},
-    "usage.checkin": {"en": "[note]", "it": "[nota]"},
-    "cmd.checkout": {"en": "you are leaving", "it": "stai andando via"},
+    "cmd.checkin": {
+        "en": "you are at the space, from now or from a time today",
+        "it": "sei allo spazio, da adesso o da un'ora di oggi",
+    },
+    "usage.checkin": {"en": "[HH:MM] [note]", "it": "[HH:MM] [nota]"},
+    "cmd.checkout": {
+        "en": "you are leaving, now or at a time today",
+        "it": "esci dallo spazio, adesso o a un'ora di oggi",
+    },
+    "usage.checkout": {"en": "[HH:MM]", "it": "[HH:MM]"},
     "cmd.who": {
         "en": "who is in now, and who is coming today",
         "it": "chi c'è ora e chi arriva oggi",
@@ -103,6 +111,32 @@ MESSAGES: Catalog = {
     "checkin.already": {
         "en": "You are already in since {time}.",
         "it": "Sei già dentro dalle {time}.",
+    },
+    "checkin.moved": {
+        "en": "Fixed: you have been in since {time} (it said {old}).",
+        "it": "Corretto: sei dentro dalle {time} (risultava dalle {old}).",
+    },
+    "checkin.note_updated": {
+        "en": "Note updated: <i>{note}</i>.",
+        "it": "Nota aggiornata: <i>{note}</i>.",
+    },
+    "presence.bad_time": {
+        "en": "“{value}” is not a time: write HH:MM, e.g. 18:30.",
+        "it": "“{value}” non è un orario: scrivi HH:MM, per esempio 18:30.",
+    },
+    "presence.time_future": {
+        "en": "{time} has not come yet today: give a time that has passed.",
+        "it": "Oggi non sono ancora le {time}: indica un orario già passato.",
+    },
+    "presence.time_too_early": {
+        "en": "{time} is before {limit}, where your visit of today stands: give a later time.",
+        "it": "Le {time} vengono prima delle {limit}, dove è la tua visita di oggi:"
+        " indica un orario successivo.",
+    },
+    "checkout.fixed": {
+        "en": "Fixed: your visit of today is now {start}–{end} ({duration}); it said {old}.",
+        "it": "Corretto: la tua visita di oggi ora è {start}–{end} ({duration});"
+        " risultava fino alle {old}.",
     },
     "presence.announce": {"en": "{name} is in.", "it": "Ora c'è anche {name}."},
     "presence.announce_note": {
@@ -262,6 +296,74 @@ MESSAGES: Catalog = {
         "en": "Your presence is hidden. To show it: {command}",
         "it": "La tua presenza è nascosta. Per mostrarla: {command}",
     },
+    # admins fix visits
+    "cmd.visit_fix": {
+        "en": "set a member's visit of a day (adds it if there was none)",
+        "it": "corregge la visita di un membro in un giorno (la aggiunge se non c'era)",
+    },
+    "usage.visit_fix": {
+        "en": "<member> <date> <in>-<out>",
+        "it": "<membro> <data> <ingresso>-<uscita>",
+    },
+    "cmd.visit_remove": {
+        "en": "remove a member's visit of a day",
+        "it": "toglie la visita di un membro in un giorno",
+    },
+    "usage.visit_remove": {"en": "<member> <date> [<in>]", "it": "<membro> <data> [<ingresso>]"},
+    "visit.need_range": {
+        "en": "Say the times of the visit, e.g. {example}",
+        "it": "Indica gli orari della visita, per esempio {example}",
+    },
+    "visit.bad_range": {
+        "en": "“{value}” is not a time range: write it as 09:00-18:30.",
+        "it": "“{value}” non è un intervallo di orari: scrivilo come 09:00-18:30.",
+    },
+    "visit.end_before_start": {
+        "en": "The check-out must come after the check-in.",
+        "it": "L'uscita deve venire dopo l'ingresso.",
+    },
+    "visit.not_yet": {
+        "en": "That is still to come: {day}, {time}.",
+        "it": "È ancora nel futuro: {day}, {time}.",
+    },
+    "visit.which_fix": {
+        "en": "{name} has {count} visits on {day}: {visits}. Give times that overlap just one.",
+        "it": "{name} ha {count} visite il {day}: {visits}. Indica orari che ne tocchino una sola.",
+    },
+    "visit.which": {
+        "en": "{name} has {count} visits on {day}: {visits}. Say which one by its check-in"
+        " time, e.g. {example}",
+        "it": "{name} ha {count} visite il {day}: {visits}. Indica quale con l'ora di ingresso,"
+        " per esempio {example}",
+    },
+    "visit.none": {
+        "en": "{name} has no visit on {day}.",
+        "it": "{name} non ha visite il {day}.",
+    },
+    "visit.fixed": {
+        "en": "The visit of {name} on {day} is now {new} ({duration}); it was {old}.",
+        "it": "La visita di {name} del {day} ora è {new} ({duration}); prima era {old}.",
+    },
+    "visit.added": {
+        "en": "Recorded a visit of {name} on {day}: {new} ({duration}).",
+        "it": "Registrata una visita di {name} il {day}: {new} ({duration}).",
+    },
+    "visit.removed": {
+        "en": "Removed the visit of {name} on {day} ({old}).",
+        "it": "Tolta la visita di {name} del {day} ({old}).",
+    },
+    "visit.notice_fixed": {
+        "en": "{admin} corrected your visit of {day}: now {new}, it was {old}.",
+        "it": "{admin} ha corretto la tua visita del {day}: ora è {new}, prima era {old}.",
+    },
+    "visit.notice_added": {
+        "en": "{admin} recorded a visit of yours on {day}: {new}.",
+        "it": "{admin} ha registrato una tua visita il {day}: {new}.",
+    },
+    "visit.notice_removed": {
+        "en": "{admin} removed your visit of {day} ({old}).",
+        "it": "{admin} ha tolto la tua visita del {day} ({old}).",
+    },
     # export
     "export.none": {
         "en": "No visits in {month}: nothing to export.",
@@ -373,32 +475,70 @@ def month_range(month: YearMonth) -> tuple[date, date]:
     return month.first_day, month.next.first_day - timedelta(days=1)
 
 
-def spreadsheet_safe(text: str) -> str:
-    """Keep a name from being run as a formula when the CSV is opened in a spreadsheet."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+def hhmm(moment: datetime, tz: ZoneInfo) -> str:
+    return moment.astimezone(tz).strftime("%H:%M")
 
 
-def attendance_csv(visits: Iterable[Visit], names: Mapping[int, str], tz: ZoneInfo) -> bytes:
-    """One row per visit: member, date, in, out, minutes, closed_by (times local HH:MM).
+def span_text(start: datetime | None, end: datetime | None, tz: ZoneInfo) -> str:
+    """`09:00–18:30`; `09:00–` while open; `—` for no visit at all."""
+    if start is None:
+        return "—"
+    return f"{hhmm(start, tz)}–{hhmm(end, tz) if end else ''}"
+
+
+def change_text(change: VisitChange, names: Mapping[int, str], tz: ZoneInfo) -> str:
+    """`2026-11-29 10:05 Anna: 09:00–23:59 → 09:00–18:30`."""
+    when = change.changed_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    who = names.get(change.changed_by or 0, "?")
+    before = span_text(change.old_in, change.old_out, tz)
+    after = span_text(change.new_in, change.new_out, tz)
+    return f"{when} {who}: {before} → {after}"
+
+
+def attendance_csv(
+    visits: Iterable[Visit],
+    changes: Iterable[VisitChange],
+    names: Mapping[int, str],
+    tz: ZoneInfo,
+    lang: str,
+) -> bytes:
+    """One row per visit: member, date, in, out, minutes, closed_by (times local HH:MM),
+    and the changes made to it; a removed visit is a row of its own, `removed`.
 
     An open visit has no out, minutes or closed_by yet.
     """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
+    history: dict[int, list[VisitChange]] = {}
+    for change in changes:
+        history.setdefault(change.visit_id, []).append(change)
+    rows: list[tuple[date, datetime, list[object]]] = []
     for visit in visits:
         out = visit.checkout_at
-        writer.writerow(
-            (
-                spreadsheet_safe(names.get(visit.member_id, f"#{visit.member_id}")),
-                visit.local_date.isoformat(),
-                visit.checkin_at.astimezone(tz).strftime("%H:%M"),
-                out.astimezone(tz).strftime("%H:%M") if out else "",
-                int((out - visit.checkin_at).total_seconds() // 60) if out else "",
-                visit.closed_by.value if visit.closed_by else "",
-            )
-        )
-    return buffer.getvalue().encode("utf-8")
+        row: list[object] = [
+            cell(names.get(visit.member_id, f"#{visit.member_id}")),
+            visit.local_date.isoformat(),
+            hhmm(visit.checkin_at, tz),
+            hhmm(out, tz) if out else "",
+            int((out - visit.checkin_at).total_seconds() // 60) if out else "",
+            visit.closed_by.value if visit.closed_by else "",
+            "; ".join(change_text(c, names, tz) for c in history.pop(visit.id, [])),
+        ]
+        rows.append((visit.local_date, visit.checkin_at, row))
+    for gone in history.values():  # visits removed: what they were, and why they are not
+        last = gone[-1]
+        if last.new_in is not None or last.old_in is None:
+            continue
+        row = [
+            cell(names.get(last.member_id, f"#{last.member_id}")),
+            last.local_date.isoformat(),
+            hhmm(last.old_in, tz),
+            hhmm(last.old_out, tz) if last.old_out else "",
+            "",
+            "removed",
+            "; ".join(change_text(c, names, tz) for c in gone),
+        ]
+        rows.append((last.local_date, last.old_in, row))
+    rows.sort(key=lambda item: (item[0], item[1]))
+    return table(CSV_HEADER, [row for _, _, row in rows], lang)
 
 
 # -- closing visits that are over ---------------------------------------------------------
@@ -458,31 +598,118 @@ def is_hidden(member: Member) -> bool:
     return member.visibility == HIDDEN
 
 
+_CLOCK = re.compile(r"(\d{1,2})[:.](\d{2})")
+
+
+def parse_clock(text: str) -> time | None:
+    """`18:30`, `9:00`, `18.30` as a wall-clock time; None if it is not one."""
+    m = _CLOCK.fullmatch(text.strip())
+    if m is None or int(m[1]) > 23 or int(m[2]) > 59:
+        return None
+    return time(int(m[1]), int(m[2]))
+
+
+def looks_like_clock(text: str) -> bool:
+    return bool(re.fullmatch(r"\d{1,2}[:.]\d+", text.strip()))
+
+
+@dataclass(frozen=True)
+class ClockTime:
+    """A time of day, `HH:MM`."""
+
+    rest: ClassVar[bool] = False
+    at: time
+
+    @classmethod
+    async def convert(cls, text: str, ctx: Context) -> ClockTime:
+        at = parse_clock(text)
+        if at is None:
+            raise ArgError("presence.bad_time", value=text[:ECHO])
+        return cls(at)
+
+
+async def answer(ctx: Context, render: Render) -> None:
+    """Reply where the command came from, but privately to a hidden member writing in a
+    group: what `/privacy hidden` promises is that the group does not see their visits."""
+    member = ctx.member
+    in_group = ctx.msg is not None and not ctx.msg.chat.private
+    if member is not None and in_group and is_hidden(member) and await ctx.notify(member, render):
+        return
+    await ctx.reply(render(ctx.loc))
+
+
+async def passed_today(ctx: Context, wall: time, not_before: datetime | None) -> datetime | None:
+    """The instant of `wall` today if it has passed and is not before `not_before` (the
+    last check-out, or the check-in); otherwise None, after saying why."""
+    at = local_instant(ctx.today, wall, ctx.tz)
+    if at > ctx.now:
+        await answer(ctx, message("presence.time_future", time=wall.strftime("%H:%M")))
+        return None
+    if not_before is not None and at < not_before:
+        limit = ctx.fmt.time(not_before)
+        await answer(
+            ctx, message("presence.time_too_early", time=wall.strftime("%H:%M"), limit=limit)
+        )
+        return None
+    return at
+
+
+async def record(ctx: Context, before: Visit | None, after: Visit | None) -> None:
+    assert ctx.space is not None and ctx.member is not None
+    change = VisitChange.of(before, after, ctx.member.id, ctx.now)
+    await ctx.session.presence.record_change(ctx.space.id, change)
+
+
+def last_out(visits: Sequence[Visit], but: Visit | None = None) -> datetime | None:
+    """When the last of these visits ended (an open one has not)."""
+    ends = [v.checkout_at for v in visits if v.checkout_at and (but is None or v.id != but.id)]
+    return max(ends, default=None)
+
+
 @router.command("checkin", aliases=["in"], role=Role.MEMBER, where=Where.ANY)
 async def checkin(ctx: Context, note: Annotated[str, Rest(MAX_NOTE)] = "") -> None:
+    """`checkin [HH:MM] [note]`: in now, or since a time today that has passed."""
     assert ctx.space is not None and ctx.member is not None and ctx.msg is not None
     space, member = ctx.space, ctx.member
+    first, _, after = note.partition(" ")
+    wall = parse_clock(first)
+    if wall is None and looks_like_clock(first):
+        await answer(ctx, message("presence.bad_time", value=first[:ECHO]))
+        return
+    text = clean_text(after if wall else note)
     await settle(ctx)
+    today = await ctx.session.presence.of_member_on(member.id, ctx.today)
     current = await ctx.session.presence.open_visit(member.id)
     if current is not None:
-        await ctx.say("checkin.already", time=ctx.fmt.time(current.checkin_at))
+        await change_current(ctx, current, today, wall, text)
         return
-    text = clean_text(note)
-    visit = await ctx.session.presence.check_in(space.id, member.id, ctx.today, ctx.now, text)
+    at = ctx.now
+    if wall is not None:
+        stated = await passed_today(ctx, wall, last_out(today))
+        if stated is None:
+            return
+        at = stated
+    visit = await ctx.session.presence.check_in(space.id, member.id, ctx.today, at, text)
+    if wall is not None:
+        await record(ctx, None, visit)
     count = len(await ctx.session.presence.open_visits(space.id))
-    lines = [
-        ctx.t("checkin.done", name=member.display_name, time=ctx.fmt.time(visit.checkin_at)),
-        ctx.t("checkin.count", count=count),
-    ]
-    if space.capacity:
-        left = space.capacity - count
-        if left > 0:
-            lines.append(ctx.t("checkin.desks_left", count=left))
-        elif left == 0:
-            lines.append(ctx.t("checkin.last_desk"))
-        else:
-            lines.append(ctx.t("checkin.full", count=count, capacity=space.capacity))
-    await ctx.reply(join(lines, " "))
+
+    def render(loc: Localizer) -> Markup:
+        lines = [
+            loc.t("checkin.done", name=member.display_name, time=loc.fmt.time(visit.checkin_at)),
+            loc.t("checkin.count", count=count),
+        ]
+        if space.capacity:
+            left = space.capacity - count
+            if left > 0:
+                lines.append(loc.t("checkin.desks_left", count=left))
+            elif left == 0:
+                lines.append(loc.t("checkin.last_desk"))
+            else:
+                lines.append(loc.t("checkin.full", count=count, capacity=space.capacity))
+        return join(lines, " ")
+
+    await answer(ctx, render)
     if not ctx.msg.chat.private and not is_hidden(member):
         # The other group (Telegram <-> Matrix) learns it too; by name only, never a mention.
         key = "presence.announce_note" if text else "presence.announce"
@@ -490,31 +717,215 @@ async def checkin(ctx: Context, note: Annotated[str, Rest(MAX_NOTE)] = "") -> No
         await ctx.post(lambda loc: loc.t(key, name=name, note=quiet_note), exclude=ctx.msg.chat)
 
 
+async def change_current(
+    ctx: Context, current: Visit, today: Sequence[Visit], wall: time | None, text: str
+) -> None:
+    """`checkin` again while in: a time moves the check-in, a note replaces the note."""
+    if wall is None and not text:
+        await answer(ctx, message("checkin.already", time=ctx.fmt.time(current.checkin_at)))
+        return
+    visit = current
+    if wall is not None:
+        at = await passed_today(ctx, wall, last_out(today, but=current))
+        if at is None:
+            return
+        visit = await ctx.session.presence.set_times(current.id, at, None, None)
+        await record(ctx, current, visit)
+    if text:
+        await ctx.session.presence.set_note(current.id, text)
+
+    def render(loc: Localizer) -> Markup:
+        lines = []
+        if wall is not None:
+            old, new = loc.fmt.time(current.checkin_at), loc.fmt.time(visit.checkin_at)
+            lines.append(loc.t("checkin.moved", time=new, old=old))
+        if text:
+            lines.append(loc.t("checkin.note_updated", note=text))
+        if wall is None:
+            lines.append(loc.t("checkin.already", time=loc.fmt.time(visit.checkin_at)))
+        return join(lines, " ")
+
+    await answer(ctx, render)
+
+
 @router.command("checkout", aliases=["out"], role=Role.MEMBER, where=Where.ANY)
-async def checkout(ctx: Context) -> None:
+async def checkout(ctx: Context, at: ClockTime | None = None) -> None:
+    """`checkout [HH:MM]`: out now, or at a time today that has passed (which also fixes
+    a visit of today the closing time or the end of the day already ended)."""
     assert ctx.member is not None
     member = ctx.member
-    for closed, closing in await settle(ctx, quiet_for=member.id):
+    settled = await settle(ctx, quiet_for=member.id)
+    if at is not None:
+        await checkout_at(ctx, at.at)
+        return
+    for closed, closing in settled:
         if closed.member_id == member.id:
-            await ctx.say(
-                f"checkout.was_closed.{closing.closed_by.value}",
-                day=ctx.fmt.day(closed.local_date),
-                time=ctx.fmt.time(closing.at),
-                duration=ctx.fmt.duration(closing.at - closed.checkin_at),
+            await answer(
+                ctx,
+                message(
+                    f"checkout.was_closed.{closing.closed_by.value}",
+                    day=ctx.fmt.day(closed.local_date),
+                    time=ctx.fmt.time(closing.at),
+                    duration=ctx.fmt.duration(closing.at - closed.checkin_at),
+                ),
             )
             return
     visit = await ctx.session.presence.open_visit(member.id)
     if visit is None:
-        await ctx.say("checkout.not_in", checkin=f"{ctx.prefix}checkin")
+        await answer(ctx, message("checkout.not_in", checkin=f"{ctx.prefix}checkin"))
         return
     await ctx.session.presence.close([Closing(visit.id, ctx.now, ClosedBy.MEMBER)])
-    await ctx.say(
+    await answer(ctx, checked_out(member, visit.checkin_at, ctx.now))
+
+
+def checked_out(member: Member, start: datetime, end: datetime) -> Render:
+    return lambda loc: loc.t(
         "checkout.done",
         name=member.display_name,
-        duration=ctx.fmt.duration(ctx.now - visit.checkin_at),
-        start=ctx.fmt.time(visit.checkin_at),
-        end=ctx.fmt.time(ctx.now),
+        duration=loc.fmt.duration(end - start),
+        start=loc.fmt.time(start),
+        end=loc.fmt.time(end),
     )
+
+
+async def checkout_at(ctx: Context, wall: time) -> None:
+    assert ctx.member is not None
+    member = ctx.member
+    today = await ctx.session.presence.of_member_on(member.id, ctx.today)
+    if not today:
+        await answer(ctx, message("checkout.not_in", checkin=f"{ctx.prefix}checkin"))
+        return
+    target = today[-1]  # the open one, or the last that ended
+    end = await passed_today(ctx, wall, target.checkin_at)
+    if end is None:
+        return
+    fixed = await ctx.session.presence.set_times(target.id, target.checkin_at, end, ClosedBy.MEMBER)
+    await record(ctx, target, fixed)
+    if target.is_open:
+        await answer(ctx, checked_out(member, fixed.checkin_at, end))
+        return
+    await answer(
+        ctx,
+        message(
+            "checkout.fixed",
+            start=ctx.fmt.time(fixed.checkin_at),
+            end=ctx.fmt.time(end),
+            duration=ctx.fmt.duration(end - fixed.checkin_at),
+            old=ctx.fmt.time(target.checkout_at or end),
+        ),
+    )
+
+
+# -- admins fix visits -------------------------------------------------------------------
+
+# A time, or two joined by a dash: what is meant as one (`9-18` too, to say it is wrong),
+# never a date (`28-11-2026` has two dashes).
+_RANGE = re.compile(r"\d{1,2}[:.]\d{2}|\d{1,2}(?:[:.]\d+)?[-–—]\d{1,2}(?:[:.]\d+)?")
+
+
+@dataclass(frozen=True)
+class VisitRef:
+    """`<member> <date> [<in>[-<out>]]`, read from the right so names may have spaces."""
+
+    rest: ClassVar[bool] = True
+    member: Member
+    day: date
+    start: time | None
+    end: time | None
+
+    @classmethod
+    async def convert(cls, text: str, ctx: Context) -> VisitRef:
+        words = split_words(text)
+        start = end = None
+        if words and _RANGE.fullmatch(words[-1]):
+            first, *second = re.split(r"[-–—]", words.pop())
+            start = parse_clock(first)
+            end = parse_clock(second[0]) if second else None
+            if start is None or (second and end is None):
+                raise ArgError("visit.bad_range", value=text.split()[-1][:ECHO])
+        if len(words) < 2:
+            raise ArgError("dispatch.missing_argument")
+        day = parse_date(words.pop(), ctx.today)
+        member = (await MemberArg.convert(" ".join(words), ctx)).member
+        return cls(member, day, start, end)
+
+
+def overlaps(visit: Visit, start: datetime, end: datetime, now: datetime) -> bool:
+    return visit.checkin_at < end and (visit.checkout_at or now) > start
+
+
+async def tell_about_visit(ctx: Context, member: Member, key: str, **values: object) -> None:
+    """The member hears what an admin changed in their visits (unless it was them)."""
+    assert ctx.member is not None
+    if member.id != ctx.member.id:
+        await ctx.notify(member, message(key, admin=ctx.member.display_name, **values))
+
+
+@router.command("visit fix", role=Role.ADMIN)
+async def visit_fix(ctx: Context, ref: VisitRef) -> None:
+    """Set a member's visit of a day to `in-out`, or add it if there was none."""
+    tz, name, day = ctx.tz, ref.member.display_name, ctx.fmt.day(ref.day)
+    if ref.start is None or ref.end is None:
+        example = f"{ctx.prefix}visit fix {name} {ref.day.isoformat()} 09:00-18:30"
+        await ctx.say("visit.need_range", example=example)
+        return
+    start, end = local_instant(ref.day, ref.start, tz), local_instant(ref.day, ref.end, tz)
+    if end <= start:
+        await ctx.say("visit.end_before_start")
+        return
+    if end > ctx.now:
+        await ctx.say("visit.not_yet", day=day, time=ctx.fmt.time(end))
+        return
+    await settle(ctx)
+    visits = await ctx.session.presence.of_member_on(ref.member.id, ref.day)
+    # With several visits that day, the times say which: the only one they touch.
+    touching = [v for v in visits if overlaps(v, start, end, ctx.now)]
+    target = visits[0] if len(visits) == 1 else touching[0] if len(touching) == 1 else None
+    if target is None and visits:
+        listed = ", ".join(span_text(v.checkin_at, v.checkout_at, tz) for v in visits)
+        await ctx.say("visit.which_fix", name=name, count=len(visits), day=day, visits=listed)
+        return
+    new, duration = span_text(start, end, tz), ctx.fmt.duration(end - start)
+    presence = ctx.session.presence
+    if target is None:
+        space_id = ref.member.space_id
+        added = await presence.add(space_id, ref.member.id, ref.day, start, end, ClosedBy.ADMIN)
+        await record(ctx, None, added)
+        await ctx.say("visit.added", name=name, day=day, new=new, duration=duration)
+        await tell_about_visit(ctx, ref.member, "visit.notice_added", day=day, new=new)
+        return
+    fixed = await presence.set_times(target.id, start, end, ClosedBy.ADMIN)
+    await record(ctx, target, fixed)
+    old = span_text(target.checkin_at, target.checkout_at, tz)
+    await ctx.say("visit.fixed", name=name, day=day, new=new, duration=duration, old=old)
+    await tell_about_visit(ctx, ref.member, "visit.notice_fixed", day=day, new=new, old=old)
+
+
+@router.command("visit remove", role=Role.ADMIN)
+async def visit_remove(ctx: Context, ref: VisitRef) -> None:
+    """Remove a member's visit of a day (the one that began at `in`, if there are several)."""
+    tz, name, day = ctx.tz, ref.member.display_name, ctx.fmt.day(ref.day)
+    await settle(ctx)
+    visits = await ctx.session.presence.of_member_on(ref.member.id, ref.day)
+    if ref.start is not None:
+        visits = [v for v in visits if v.checkin_at.astimezone(tz).time() == ref.start]
+    if not visits:
+        await ctx.say("visit.none", name=name, day=day)
+        return
+    if len(visits) > 1:
+        listed = ", ".join(span_text(v.checkin_at, v.checkout_at, tz) for v in visits)
+        start = hhmm(visits[0].checkin_at, tz)
+        example = f"{ctx.prefix}visit remove {name} {ref.day.isoformat()} {start}"
+        await ctx.say(
+            "visit.which", name=name, count=len(visits), day=day, visits=listed, example=example
+        )
+        return
+    gone = visits[0]
+    await ctx.session.presence.delete(gone.id)
+    await record(ctx, gone, None)
+    old = span_text(gone.checkin_at, gone.checkout_at, tz)
+    await ctx.say("visit.removed", name=name, day=day, old=old)
+    await tell_about_visit(ctx, ref.member, "visit.notice_removed", day=day, old=old)
 
 
 # -- who is in, who is coming -----------------------------------------------------------
@@ -712,9 +1123,11 @@ async def export_attendance(ctx: Context, month: YearMonth | None = None) -> Non
     name = ctx.fmt.month(wanted.year, wanted.month)
     first, last = month_range(wanted)
     visits = await ctx.session.presence.visits(space.id, first, last)
-    if not visits:
+    changes = await ctx.session.presence.changes(space.id, first, last)
+    if not visits and not changes:
         await ctx.say("export.none", month=name)
         return
     names = {m.id: m.display_name for m in await ctx.session.members.of_space(space.id)}
-    document = Document(f"attendance-{wanted}.csv", attendance_csv(visits, names, space.tz))
+    content = attendance_csv(visits, changes, names, space.tz, ctx.lang)
+    document = Document(f"attendance-{wanted}.csv", content)
     await ctx.reply(ctx.t("export.done", month=name, count=len(visits)), document=document)

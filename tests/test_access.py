@@ -48,6 +48,8 @@ ACCESS: dict[str, tuple[str, str]] = {
     "notgoing": ("member", "any"),
     "privacy": ("member", "any"),
     "export attendance": ("admin", "private"),
+    "visit fix": ("admin", "any"),
+    "visit remove": ("admin", "any"),
     "skills": ("member", "any"),
     "skills add": ("member", "any"),
     "skills remove": ("member", "any"),

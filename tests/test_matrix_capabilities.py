@@ -369,7 +369,7 @@ async def test_hostile_names_and_notes_are_escaped_and_ping_nobody(matrix: Matri
     refused = await one(world, anna, f"!checkin {long_note}")
     assert body_lines(refused) == [
         "Too long: at most 200 characters (you wrote 4000).",
-        "Usage: !checkin [note]",
+        "Usage: !checkin [HH:MM] [note]",
     ]
     assert await rows(world, "SELECT note FROM visits") == [(note,)]
     assert await rows(world, "SELECT display_name FROM members WHERE id = 3") == [(name,)]

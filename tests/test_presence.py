@@ -135,17 +135,19 @@ async def test_me_counts_an_open_visit_and_last_month(bot: BotHarness) -> None:
     ]
 
 
-async def test_double_checkin_changes_nothing(bot: BotHarness) -> None:
+async def test_double_checkin_opens_no_second_visit_and_updates_the_note(
+    bot: BotHarness,
+) -> None:
     await bot.setup_space("Anna", members=["Bruno"])
     bot.clock.set(at(9, 10))
     await bot.say("/checkin first note", as_="Bruno")
     bot.clock.set(at(11, 0))
     sent = await bot.say("/checkin second note", as_="Bruno")
-    assert [s.text for s in sent] == ["You are already in since 09:10."]
+    assert [s.text for s in sent] == ["Note updated: second note. You are already in since 09:10."]
     sent = await bot.say("/in", as_="Bruno", chat="private")
     assert sent[0].text == "You are already in since 09:10."
     assert await visits(bot) == [
-        ("Bruno", "2026-11-25", "2026-11-25T08:10:00Z", None, None, "first note")
+        ("Bruno", "2026-11-25", "2026-11-25T08:10:00Z", None, None, "second note")
     ]
 
 
@@ -324,9 +326,11 @@ async def test_bad_input_is_refused_and_changes_nothing(bot: BotHarness) -> None
     assert sent[0].text == "That is too far ahead: plan at most 90 days ahead."
     sent = await bot.say("/checkin " + "x" * 201, as_="Bruno")
     assert sent[0].text == (
-        "Too long: at most 200 characters (you wrote 201).\nUsage: /checkin [note]"
+        "Too long: at most 200 characters (you wrote 201).\nUsage: /checkin [HH:MM] [note]"
     )
     sent = await bot.say("/checkout now please", as_="Bruno")
+    assert sent[0].text.startswith("“now” is not a time: write HH:MM, e.g. 18:30.")
+    sent = await bot.say("/checkout 18:30 please", as_="Bruno")
     assert sent[0].text.startswith("Too many words.")
     sent = await bot.say("/export attendance 2026-11", as_="Bruno", chat="private")
     assert sent[0].text == "Only the space's admins can use /export attendance."
@@ -383,7 +387,7 @@ async def test_presence_commands_are_listed_in_help(bot: BotHarness) -> None:
     await bot.setup_space("Anna", members=["Bruno"])
     sent = await bot.say("/help", as_="Bruno")
     for line in (
-        "/checkin [note]",
+        "/checkin [HH:MM] [note]",
         "/checkout",
         "/who",
         "/me",
@@ -397,4 +401,4 @@ async def test_presence_commands_are_listed_in_help(bot: BotHarness) -> None:
         sent[0].text
     )
     sent = await bot.say("/help in", as_="Bruno")
-    assert sent[0].text.startswith("/checkin [note]")
+    assert sent[0].text.startswith("/checkin [HH:MM] [note]")
