@@ -28,7 +28,8 @@ log = logging.getLogger(__name__)
 
 # A message rendered for one reader, in the reader's own language.
 Render = Callable[[Localizer], Markup]
-# An inline button: (label message key, command line it stands for).
+# An inline button: (label message key, or Markup already rendered; the command line
+# it stands for).
 ButtonSpec = tuple[str, str]
 
 DEFAULT_TZ = ZoneInfo("Europe/Rome")
@@ -221,7 +222,11 @@ class Context:
             chat_id=chat.chat_id,
             private=chat.private,
             html=str(text),
-            buttons=tuple((str(loc.t(label)), command) for label, command in buttons),
+            # A label is a catalog key, or Markup already rendered (an amount, a name).
+            buttons=tuple(
+                (label if isinstance(label, Markup) else str(loc.t(label)), command)
+                for label, command in buttons
+            ),
             reply_to=reply_to,
             doc_name=document.filename if document else None,
             doc_mime=document.mime_type if document else None,

@@ -13,7 +13,7 @@ The arithmetic lives in handlers/money.py (amounts, splits) and handlers/schedul
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import ClassVar
@@ -24,7 +24,7 @@ from bot.dispatcher import Role, Router, Where
 from bot.events import Document
 from bot.i18n import Localizer, Markup, escape, join
 from handlers.costs_export import ledger_csv
-from handlers.costs_jobs import costs_tick
+from handlers.costs_jobs import charges_up_to_date, costs_tick
 from handlers.costs_text import MESSAGES
 from handlers.costs_views import (
     LISTING_BUDGET,
@@ -37,7 +37,14 @@ from handlers.costs_views import (
     visible_length,
 )
 from handlers.members import MemberArg
-from handlers.money import Split, currency_marks, looks_like_amount, parse_amount
+from handlers.money import (
+    AmbiguousAmount,
+    Split,
+    currency_marks,
+    looks_like_amount,
+    parse_amount,
+    plain_amount,
+)
 from handlers.schedules import Every, Schedule, parse_schedule
 from handlers.text import MAX_NAME, clean_name
 from storage.costs import Charge, NewCost, PaymentState, ShareLine
@@ -53,15 +60,25 @@ _SHOWN = 32
 # -- arguments ------------------------------------------------------------------------------
 
 
+CONFIRM_WORDS = ("confirm", "conferma")
+OUTSIZED = 20  # a new cost this many times the largest so far is asked about
+
+
 @dataclass(frozen=True)
 class CostSpec:
-    """`<name> <amount> <schedule> [split]`, read from the right so names may have spaces."""
+    """`<name> <amount> <schedule> [split] [confirm]`, read from the right so names may
+    have spaces. An amount that reads two ways leaves `amount` 0 and both `readings`;
+    `tail` is what followed the amount, to write the line again with one of them."""
 
     rest: ClassVar[bool] = True
     name: str
     amount: int
     schedule: Schedule
     split: Split
+    confirmed: bool = False
+    readings: tuple[int, ...] = ()
+    typed: str = ""
+    tail: str = ""
 
     @classmethod
     async def convert(cls, text: str, ctx: Context) -> CostSpec:
@@ -70,6 +87,9 @@ class CostSpec:
     @classmethod
     def parse(cls, text: str, currency: str, today: date) -> CostSpec:
         words = split_words(text)
+        confirmed = len(words) > 1 and words[-1].lower() in CONFIRM_WORDS
+        if confirmed:
+            words = words[:-1]
         kinds = {e.value for e in Every}
         at = next((i for i in range(len(words) - 1, -1, -1) if words[i].lower() in kinds), None)
         if at is None or at + 1 >= len(words):
@@ -85,12 +105,38 @@ class CostSpec:
         name_words, amount_text = _take_amount(words[:at], currency)
         if not looks_like_amount(amount_text, currency):
             raise ArgError("cost.need_amount")
-        amount = parse_amount(amount_text, currency)
+        amount, readings = read_amount(amount_text, currency)
         schedule = parse_schedule(words[at], after[0], today)
         name = clean_name(" ".join(name_words))
         if not any(ch.isalnum() for ch in name) or len(" ".join(name_words)) > MAX_NAME:
             raise ArgError("cost.bad_name", limit=MAX_NAME)
-        return cls(name, amount, schedule, split)
+        tail = " ".join(words[at:])
+        return cls(name, amount, schedule, split, confirmed, readings, amount_text, tail)
+
+
+def read_amount(text: str, currency: str) -> tuple[int, tuple[int, ...]]:
+    """The amount, or 0 and its two readings when it reads differently in Italian and
+    English: the command then asks which one was meant."""
+    try:
+        return parse_amount(text, currency), ()
+    except AmbiguousAmount as ambiguous:
+        return 0, ambiguous.readings
+
+
+async def ask_which_amount(
+    ctx: Context, typed: str, readings: tuple[int, ...], line: Callable[[int], str]
+) -> None:
+    """`12.345` is 12,345.00 or 12.35: a button for each reading, each running `line`
+    with that amount written so that it reads one way only."""
+    assert ctx.space is not None
+    currency = ctx.space.currency
+    shown = [ctx.fmt.money(minor, currency) for minor in readings]
+    buttons = [
+        (Markup(escape(text)), line(minor)) for text, minor in zip(shown, readings, strict=True)
+    ]
+    await ctx.reply(
+        ctx.t("amount.which", value=typed, first=shown[0], second=shown[1]), buttons=buttons
+    )
 
 
 def _take_amount(words: list[str], currency: str) -> tuple[list[str], str]:
@@ -113,6 +159,8 @@ class PaidArgs:
     charge_id: int
     amount: int | None
     member: Member | None
+    readings: tuple[int, ...] = ()
+    typed: str = ""
 
     @classmethod
     async def convert(cls, text: str, ctx: Context) -> PaidArgs:
@@ -124,12 +172,15 @@ class PaidArgs:
             raise ArgError("dispatch.not_a_number", value=words[0][:_SHOWN])
         currency = ctx.space.currency if ctx.space else "EUR"
         rest = words[1:]
-        amount = None
+        amount: int | None = None
+        readings: tuple[int, ...] = ()
+        typed = ""
         if rest and looks_like_amount(rest[0], currency):
-            amount = parse_amount(rest[0], currency)
+            typed = rest[0]
+            amount, readings = read_amount(typed, currency)
             rest = rest[1:]
         member = (await MemberArg.convert(" ".join(rest), ctx)).member if rest else None
-        return cls(int(head), amount, member)
+        return cls(int(head), amount, member, readings, typed)
 
 
 # -- commands: costs ------------------------------------------------------------------------
@@ -143,6 +194,28 @@ async def cost_add(ctx: Context, spec: CostSpec) -> None:
         if cost.name.casefold() == spec.name.casefold():
             await ctx.say("cost.duplicate", name=cost.name, id=cost.id)
             return
+    currency = ctx.space.currency
+
+    def again(amount: int, *extra: str) -> str:
+        return " ".join(["cost add", spec.name, plain_amount(amount, currency), spec.tail, *extra])
+
+    if spec.readings:
+        await ask_which_amount(ctx, spec.typed, spec.readings, again)
+        return
+    largest = await repo.largest_amount(ctx.space.id)
+    if largest and spec.amount > OUTSIZED * largest and not spec.confirmed:
+        line = again(spec.amount, "confirm")
+        await ctx.reply(
+            ctx.t(
+                "cost.outsized",
+                amount=money(ctx.loc, spec.amount, currency),
+                times=OUTSIZED,
+                largest=money(ctx.loc, largest, currency),
+                confirm=f"{ctx.prefix}{line}",
+            ),
+            buttons=[("button.add_anyway", line)],
+        )
+        return
     first = spec.schedule.due_from(ctx.today)
     assert first is not None  # parse_schedule refuses one-offs in the past
     cost = await repo.add(
@@ -162,13 +235,19 @@ async def cost_add(ctx: Context, spec: CostSpec) -> None:
         ctx.now,
     )
     period = spec.schedule.period(first)
+    described = {
+        "id": cost.id,
+        "name": cost.name,
+        "amount": money(ctx.loc, cost.amount, cost.currency),
+        "schedule": schedule_text(ctx.loc, spec.schedule),
+        "split": ctx.t(f"split.{spec.split}"),
+    }
+    if spec.schedule.every is Every.ONCE:  # no period: those who are members that day
+        await ctx.say("cost.added_once", **described)
+        return
     await ctx.say(
         "cost.added",
-        id=cost.id,
-        name=cost.name,
-        amount=money(ctx.loc, cost.amount, cost.currency),
-        schedule=schedule_text(ctx.loc, spec.schedule),
-        split=ctx.t(f"split.{spec.split}"),
+        **described,
         first=ctx.fmt.day(first),
         period=period_text(ctx.loc, period.start, period.end),
     )
@@ -212,9 +291,9 @@ async def cost_remove(ctx: Context, cost_id: int) -> None:
         await ctx.say("cost.already_stopped", id=cost.id, name=cost.name)
         return
     await repo.remove(cost.id, ctx.now)
-    await ctx.say(
-        "cost.removed", id=cost.id, name=cost.name, count=await repo.charge_count(cost.id)
-    )
+    made = await repo.charge_count(cost.id)
+    key = "cost.removed" if made else "cost.removed_none"  # "the 0 charges made stay": no
+    await ctx.say(key, id=cost.id, name=cost.name, count=made)
 
 
 @router.command("shares", role=Role.ADMIN)
@@ -272,6 +351,7 @@ async def due(ctx: Context) -> None:
     if await refuse_non_payer(ctx):
         return
     assert ctx.space is not None and ctx.member is not None
+    await charges_up_to_date(ctx)
     lines = await ctx.session.costs.shares(ctx.space.id, member_id=ctx.member.id, unsettled=True)
     if not lines:
         await ctx.say("due.none")
@@ -280,7 +360,7 @@ async def due(ctx: Context) -> None:
     for line in lines:
         charge = line.charge
         text = ctx.t(
-            "due.line",
+            "due.line_once" if charge.one_off else "due.line",
             id=charge.id,
             name=charge.name,
             period=period_text(ctx.loc, charge.period_start, charge.period_end),
@@ -317,7 +397,17 @@ async def paid(ctx: Context, args: PaidArgs | None = None) -> None:
     if args is None:
         await ctx.say("paid.which", due=f"{ctx.prefix}due", paid=f"{ctx.prefix}paid")
         return
-    assert ctx.member is not None
+    assert ctx.member is not None and ctx.space is not None
+    if args.readings:
+        currency = ctx.space.currency
+        who = f" #{args.member.id}" if args.member else ""
+        await ask_which_amount(
+            ctx,
+            args.typed,
+            args.readings,
+            lambda minor: f"paid {args.charge_id} {plain_amount(minor, currency)}{who}",
+        )
+        return
     payer = args.member or ctx.member
     if payer.id != ctx.member.id and not ctx.member.is_admin:
         await ctx.say("paid.admins_only")
@@ -475,6 +565,7 @@ async def confirm(ctx: Context, payment_id: int) -> None:
 @router.command("balance", role=Role.ADMIN, where=Where.PRIVATE)
 async def balance(ctx: Context) -> None:
     assert ctx.space is not None
+    await charges_up_to_date(ctx)
     repo = ctx.session.costs
     open_lines = await repo.shares(ctx.space.id, unsettled=True)
     if not open_lines:
@@ -509,7 +600,7 @@ async def balance(ctx: Context) -> None:
 
 def _charge_header(loc: Localizer, charge: Charge) -> Markup:
     return loc.t(
-        "balance.charge",
+        "balance.charge_once" if charge.one_off else "balance.charge",
         id=charge.id,
         name=charge.name,
         period=period_text(loc, charge.period_start, charge.period_end),

@@ -57,6 +57,14 @@ async def run_costs(ctx: Context) -> None:
     await ctx.session.kv.set(done_key, day.isoformat())
 
 
+async def charges_up_to_date(ctx: Context) -> None:
+    """Make the charges due by now before a command reads them, as the job would: a
+    charge is there as soon as its time has come (today's after the reminder time),
+    not at the next tick. Each is made once whoever comes first."""
+    assert ctx.space is not None
+    await make_charges(ctx, reached_day(ctx.now, ctx.tz, parse_hhmm(ctx.space.reminder_time)))
+
+
 async def make_charges(ctx: Context, day: date) -> None:
     """Charge every due date up to `day` not charged yet, each once, in order."""
     assert ctx.space is not None
@@ -189,7 +197,7 @@ class SplitBasis:
 def _charge_letter(charge: Charge, basis: SplitBasis, share: NewShare) -> Letter:
     def letter(loc: Localizer, prefix: str) -> Markup:
         return loc.t(
-            "charge.notice",
+            "charge.notice_once" if charge.one_off else "charge.notice",
             name=charge.name,
             period=period_text(loc, charge.period_start, charge.period_end),
             share=money(loc, share.amount, charge.currency),
@@ -309,16 +317,15 @@ def _nag_letter(lines: Sequence[ShareLine]) -> Letter:
 
 @dataclass(frozen=True)
 class MonthFigures:
-    """What the admins' monthly summary says about the month just ended."""
+    """The admins' monthly summary: one month, and every number of that month."""
 
     month: date
     charged_count: int
     charged: int
     received: int
-    owed: int
+    owed: int  # of the month's charges, still not confirmed
     debtors: int
-    to_confirm: int
-    upcoming: tuple[Cost, ...]
+    to_confirm: int  # payments declared for the month's charges
 
 
 async def send_summary(ctx: Context, day: date, at: time) -> None:
@@ -341,21 +348,20 @@ async def send_summary(ctx: Context, day: date, at: time) -> None:
 
 
 async def month_figures(ctx: Context, first: date) -> MonthFigures:
+    """The month before `first`: its charges (what fell due in it), the payments
+    confirmed in it, and what of its charges is still owed or waits to be confirmed."""
     assert ctx.space is not None
     repo = ctx.session.costs
     space_id = ctx.space.id
     previous = date(*add_months(first.year, first.month, -1), 1)
-    following = date(*add_months(first.year, first.month, 1), 1)
-    charged = await repo.charges_due_between(space_id, previous, first - timedelta(days=1))
+    month = (previous, first - timedelta(days=1))
+    charged = await repo.charges_due_between(space_id, *month)
     midnight = time(0)
     received = await repo.confirmed_total(
         space_id, moment(previous, midnight, ctx.tz), moment(first, midnight, ctx.tz)
     )
-    open_lines = await repo.shares(space_id, unsettled=True)
-    pending = await repo.payments(space_id, state=PaymentState.DECLARED)
-    upcoming = tuple(
-        c for c in await repo.active(space_id) if c.next_due is not None and c.next_due < following
-    )
+    open_lines = await repo.shares(space_id, unsettled=True, due_between=month)
+    pending = await repo.payments(space_id, state=PaymentState.DECLARED, due_between=month)
     return MonthFigures(
         month=previous,
         charged_count=len(charged),
@@ -364,42 +370,26 @@ async def month_figures(ctx: Context, first: date) -> MonthFigures:
         owed=sum(line.owed for line in open_lines),
         debtors=len({line.member_id for line in open_lines}),
         to_confirm=len(pending),
-        upcoming=upcoming,
     )
 
 
 def _summary_letter(f: MonthFigures, currency: str) -> Letter:
     def letter(loc: Localizer, prefix: str) -> Markup:
-        out = [loc.t("summary.title", month=loc.fmt.month(f.month.year, f.month.month))]
-        if f.charged_count:
-            out.append(
-                loc.t(
-                    "summary.charged", count=f.charged_count, amount=money(loc, f.charged, currency)
-                )
-            )
+        month = loc.fmt.month(f.month.year, f.month.month)
+        out = [loc.t("summary.title", month=month)]
+        if not f.charged_count:
+            out.append(loc.t("summary.nothing_charged", month=month))
         else:
-            out.append(loc.t("summary.nothing_charged"))
+            amount = money(loc, f.charged, currency)
+            out.append(loc.t("summary.charged", count=f.charged_count, amount=amount))
+            if f.owed:
+                owed = money(loc, f.owed, currency)
+                out.append(loc.t("summary.owed", count=f.debtors, amount=owed))
+            else:
+                out.append(loc.t("summary.all_paid"))
+            if f.to_confirm:
+                out.append(loc.t("summary.to_confirm", count=f.to_confirm))
         out.append(loc.t("summary.received", amount=money(loc, f.received, currency)))
-        if f.owed:
-            out.append(loc.t("summary.owed", count=f.debtors, amount=money(loc, f.owed, currency)))
-        else:
-            out.append(loc.t("summary.all_paid"))
-        if f.to_confirm:
-            out.append(loc.t("summary.to_confirm", count=f.to_confirm))
-        if f.upcoming:
-            items = [
-                loc.t(
-                    "summary.upcoming_item",
-                    name=c.name,
-                    day=loc.fmt.short_day(c.next_due or f.month),
-                    amount=money(loc, c.amount, c.currency),
-                )
-                for c in f.upcoming
-            ]
-            shown, left = fit(items, LISTING_BUDGET // 2)
-            if left:
-                shown.append(loc.t("summary.upcoming_more", count=left))
-            out.append(loc.t("summary.upcoming", costs=Markup("; ".join(shown))))
         out.append(loc.t("summary.footer", balance=f"{prefix}balance"))
         return join(out)
 

@@ -67,6 +67,16 @@ MESSAGES: Catalog = {
         "en": "{value} is more than 1,000,000: that cannot be right.",
         "it": "{value} supera 1.000.000: non può essere giusto.",
     },
+    "amount.which": {
+        "en": "“{value}” reads two ways: {first} or {second}. Which one do you mean?",
+        "it": "“{value}” si legge in due modi: {first} oppure {second}. Quale intendi?",
+    },
+    "amount.ambiguous": {
+        "en": "“{value}” reads two ways: write it with a decimal comma or point and two"
+        " decimals, e.g. 12345,00 or 12,35.",
+        "it": "“{value}” si legge in due modi: scrivilo con la virgola o il punto e due"
+        " decimali, per esempio 12345,00 o 12,35.",
+    },
     "amount.too_precise": {
         "en": "“{value}” has more decimals than {currency} allows.",
         "it": "“{value}” ha più decimali di quanti ne preveda {currency}.",
@@ -122,6 +132,19 @@ MESSAGES: Catalog = {
         "en": "There is already a cost called {name} (#{id}).",
         "it": "Esiste già una spesa chiamata {name} (#{id}).",
     },
+    "cost.outsized": {
+        "en": "{amount} is more than {times} times the largest cost here ({largest})."
+        " Is it right? To add it, press the button or send {confirm}",
+        "it": "{amount} è più di {times} volte la spesa più grande qui ({largest})."
+        " È giusto? Per aggiungerla premi il pulsante o scrivi {confirm}",
+    },
+    "button.add_anyway": {"en": "Yes, add it", "it": "Sì, aggiungila"},
+    "cost.added_once": {
+        "en": "Cost #{id} <b>{name}</b>: {amount}, {schedule}, {split}.\n"
+        "One charge, shared by the members of that day.",
+        "it": "Spesa #{id} <b>{name}</b>: {amount}, {schedule}, {split}.\n"
+        "Un solo addebito, diviso fra i membri di quel giorno.",
+    },
     "cost.added": {
         "en": "Cost #{id} <b>{name}</b>: {amount}, {schedule}, {split}.\n"
         "First charge on {first}, for {period}.",
@@ -163,6 +186,10 @@ MESSAGES: Catalog = {
             " I {count} addebiti già fatti restano.",
         },
     },
+    "cost.removed_none": {
+        "en": "Cost #{id} <b>{name}</b> stopped: no more charges.",
+        "it": "Spesa #{id} <b>{name}</b> fermata: niente più addebiti.",
+    },
     # -- shares ---------------------------------------------------------------------------
     "shares.bad": {
         "en": "Shares must be a whole number from 0 to {limit}.",
@@ -196,6 +223,12 @@ MESSAGES: Catalog = {
         "en": "<b>{name}</b>, {period}: your share is <b>{share}</b> of {total} ({how}).\n"
         "Charge #{id}. When you have paid, press the button or send {paid}.",
         "it": "<b>{name}</b>, {period}: la tua quota è <b>{share}</b> su {total} ({how}).\n"
+        "Addebito #{id}. Quando hai pagato, premi il pulsante o scrivi {paid}.",
+    },
+    "charge.notice_once": {
+        "en": "<b>{name}</b>: your share is <b>{share}</b> of {total} ({how}).\n"
+        "Charge #{id}. When you have paid, press the button or send {paid}.",
+        "it": "<b>{name}</b>: la tua quota è <b>{share}</b> su {total} ({how}).\n"
         "Addebito #{id}. Quando hai pagato, premi il pulsante o scrivi {paid}.",
     },
     "charge.how.equal": {
@@ -358,6 +391,10 @@ MESSAGES: Catalog = {
         "en": "#{id} <b>{name}</b> ({period}), due {due}: {owed}",
         "it": "#{id} <b>{name}</b> ({period}), scadenza {due}: {owed}",
     },
+    "due.line_once": {
+        "en": "#{id} <b>{name}</b>, due {due}: {owed}",
+        "it": "#{id} <b>{name}</b>, scadenza {due}: {owed}",
+    },
     "due.declared": {
         "en": "{line}, of which {declared} declared and waiting for an admin",
         "it": "{line}, di cui {declared} dichiarati in attesa di un amministratore",
@@ -389,6 +426,10 @@ MESSAGES: Catalog = {
     "balance.charge": {
         "en": "\n<b>#{id} {name}</b> ({period}): {amount}, due {due}",
         "it": "\n<b>#{id} {name}</b> ({period}): {amount}, scadenza {due}",
+    },
+    "balance.charge_once": {
+        "en": "\n<b>#{id} {name}</b>: {amount}, due {due}",
+        "it": "\n<b>#{id} {name}</b>: {amount}, scadenza {due}",
     },
     "balance.paid": {"en": "✓ {member}: {amount} paid", "it": "✓ {member}: {amount} pagati"},
     "balance.owes": {"en": "• {member} owes {owed}", "it": "• {member} deve {owed}"},
@@ -431,54 +472,42 @@ MESSAGES: Catalog = {
     },
     "summary.charged": {
         "en": {
-            "one": "Charged: {count} charge, {amount}.",
-            "other": "Charged: {count} charges, {amount}.",
+            "one": "Fell due in the month: {count} charge, {amount}.",
+            "other": "Fell due in the month: {count} charges, {amount}.",
         },
         "it": {
-            "one": "Addebitato: {count} addebito, {amount}.",
-            "other": "Addebitato: {count} addebiti, {amount}.",
+            "one": "Scaduto nel mese: {count} addebito, {amount}.",
+            "other": "Scaduti nel mese: {count} addebiti, {amount}.",
         },
     },
     "summary.nothing_charged": {
-        "en": "No charges fell due.",
-        "it": "Nessun addebito in scadenza.",
-    },
-    "summary.received": {
-        "en": "Payments confirmed: {amount}.",
-        "it": "Pagamenti confermati: {amount}.",
+        "en": "No charges fell due in {month}.",
+        "it": "Nessun addebito è scaduto a {month}.",
     },
     "summary.owed": {
         "en": {
-            "one": "Still owed: {amount}, by {count} member.",
-            "other": "Still owed: {amount}, by {count} members.",
+            "one": "Of those, still owed: {amount}, by {count} member.",
+            "other": "Of those, still owed: {amount}, by {count} members.",
         },
         "it": {
-            "one": "Ancora dovuti: {amount}, da {count} membro.",
-            "other": "Ancora dovuti: {amount}, da {count} membri.",
+            "one": "Di questi, ancora da pagare: {amount}, da {count} membro.",
+            "other": "Di questi, ancora da pagare: {amount}, da {count} membri.",
         },
     },
-    "summary.all_paid": {"en": "Nothing is owed.", "it": "Nessuno deve nulla."},
+    "summary.all_paid": {"en": "They are all paid.", "it": "Sono tutti pagati."},
     "summary.to_confirm": {
         "en": {
-            "one": "{count} payment waits for your confirmation.",
-            "other": "{count} payments wait for your confirmation.",
+            "one": "{count} payment for them waits for your confirmation.",
+            "other": "{count} payments for them wait for your confirmation.",
         },
         "it": {
-            "one": "{count} pagamento aspetta la vostra conferma.",
-            "other": "{count} pagamenti aspettano la vostra conferma.",
+            "one": "{count} pagamento per questi aspetta la tua conferma.",
+            "other": "{count} pagamenti per questi aspettano la tua conferma.",
         },
     },
-    "summary.upcoming": {
-        "en": "Due this month: {costs}.",
-        "it": "In scadenza questo mese: {costs}.",
-    },
-    "summary.upcoming_more": {
-        "en": {"one": "{count} more", "other": "{count} more"},
-        "it": {"one": "un'altra", "other": "altre {count}"},
-    },
-    "summary.upcoming_item": {
-        "en": "{name} on {day} ({amount})",
-        "it": "{name} il {day} ({amount})",
+    "summary.received": {
+        "en": "Payments confirmed in the month: {amount}.",
+        "it": "Pagamenti confermati nel mese: {amount}.",
     },
     "summary.footer": {"en": "Details: {balance}.", "it": "Dettagli: {balance}."},
     # -- export ---------------------------------------------------------------------------

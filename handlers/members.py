@@ -45,6 +45,7 @@ MESSAGES: Catalog = {
     "usage.setup": {"en": "[name]", "it": "[nome]"},
     "cmd.join": {"en": "become a member of this space", "it": "diventa membro di questo spazio"},
     "cmd.leave": {"en": "leave the space", "it": "lascia lo spazio"},
+    "usage.leave": {"en": "[confirm]", "it": "[confirm]"},
     "cmd.approve": {"en": "accept a request to join", "it": "accetta una richiesta di iscrizione"},
     "usage.approve": {"en": "<member>", "it": "<membro>"},
     "cmd.reject": {

@@ -35,7 +35,7 @@ async def test_cost_add_stores_it_and_costs_lists_the_next_due_date(bot: BotHarn
     assert [tuple(r) for r in rows] == [
         ("Heating", 12050, "EUR", "monthly", 31, "attendance", "2026-11-30")
     ]
-    await bot.say("/cost add Pulizie scale € 1.200 yearly 01-06 shares", as_="Anna")
+    await bot.say("/cost add Pulizie scale € 1.200,00 yearly 01-06 shares", as_="Anna")
     await bot.say("/cost add Caldaia nuova 350 once 2027-01-15", as_="Anna")
     sent = await bot.say("/costs", as_="Bruno")
     assert sent[0].text.splitlines() == [
@@ -445,11 +445,10 @@ async def test_reminders_before_and_after_and_the_monthly_summary(bot: BotHarnes
     assert [s.to for s in sent] == ["anna"]
     assert sent[0].text.splitlines() == [
         "Shared costs: November 2026",
-        "Charged: 1 charge, €30.00.",
-        "Payments confirmed: €0.00.",
-        "Still owed: €30.00, by 3 members.",
-        "1 payment waits for your confirmation.",
-        "Due this month: Internet on 25 Dec (€30.00).",
+        "Fell due in the month: 1 charge, €30.00.",
+        "Of those, still owed: €30.00, by 3 members.",
+        "1 payment for them waits for your confirmation.",
+        "Payments confirmed in the month: €0.00.",
         "Details: /balance.",
     ]
     bot.clock.set(at_rome(2026, 12, 2, 8, 59))
