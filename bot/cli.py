@@ -13,6 +13,8 @@ import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from bot.config import (
     CONFIG_ENV,
@@ -28,6 +30,9 @@ from bot.logs import setup_logging
 from bot.transports.base import Transport
 from bot.transports.console import ConsoleTransport
 from storage import DatabaseError, Store
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 CONSOLE_USER = "local"
 
@@ -118,7 +123,10 @@ def run_console(data_dir: Path) -> int:
     config = demo_config(data_dir.resolve(), f"console:{CONSOLE_USER}", language)
     name = (os.environ.get("USER") or getpass.getuser() or "You").capitalize()
     console = ConsoleTransport(
-        user_id=CONSOLE_USER, display_name=name, exports_dir=data_dir / "exports"
+        user_id=CONSOLE_USER,
+        display_name=name,
+        exports_dir=data_dir / "exports",
+        timezone=ZoneInfo(config.spaces[0].timezone),
     )
     return _run(config, [console], console=console)
 
@@ -141,6 +149,24 @@ def build_transports(config: Config) -> list[Transport]:
     return transports
 
 
+def console_app(config: Config, console: ConsoleTransport, *, background: bool = True) -> App:
+    """The app behind the console: on the console's clock; each line's answers are
+    delivered before the next line is read, and `:wait` runs the jobs at once."""
+    from bot.app import App
+
+    app = App(config, [console], clock=console.clock, background=background)
+
+    async def deliver() -> object:
+        return await app.outbox.flush()
+
+    async def catch_up() -> None:
+        await app.run_jobs()
+
+    console.set_after_input(deliver)
+    console.set_after_wait(catch_up)
+    return app
+
+
 def _run(
     config: Config, transports: list[Transport], console: ConsoleTransport | None = None
 ) -> int:
@@ -153,13 +179,7 @@ def _run(
     if config.matrix:
         secrets += [config.matrix.password, config.matrix.access_token]
     setup_logging("WARNING" if console else config.bot.log_level, secrets)
-    app = App(config, transports)
-    if console is not None:
-
-        async def deliver() -> object:
-            return await app.outbox.flush()
-
-        console.set_after_input(deliver)
+    app = console_app(config, console) if console is not None else App(config, transports)
     return asyncio.run(app.run())
 
 

@@ -228,6 +228,16 @@ MESSAGES: Catalog = {
             "other": "L'ho detto in privato a {count} membri che conoscono {skill}.",
         },
     },
+    "skills.only_you": {
+        "en": "You are the only one here who has declared {skill}. You can still ask"
+        " everyone: {ask}",
+        "it": "Qui hai dichiarato {skill} solo tu. Puoi comunque chiedere a tutti: {ask}",
+    },
+    "skills.asked_only_you": {
+        "en": "You are the only one here who has declared {skill}, so the request is in the"
+        " group only.",
+        "it": "Qui hai dichiarato {skill} solo tu, quindi la richiesta è solo nel gruppo.",
+    },
     "skills.asked_nobody": {
         "en": "Nobody here has declared {skill} yet, so the request is in the group only.",
         "it": "Nessuno qui ha ancora dichiarato {skill}, quindi la richiesta è solo nel gruppo.",
@@ -838,9 +848,9 @@ async def whoknows(ctx: Context, skill: SkillQuery) -> None:
     assert ctx.space is not None
     holders = await ctx.session.skills.holders(ctx.space.id)
     found = rank_matches(skill.tag, holders, public=True)
-    if not found:
+    if not found or [m.member_id for m in found] == [ctx.member.id if ctx.member else None]:
         await ctx.say(
-            "skills.nobody_knows",
+            "skills.only_you" if found else "skills.nobody_knows",
             skill=skill.label,
             ask=f"{ctx.prefix}ask {skill.label}: …",
         )
@@ -895,11 +905,8 @@ async def ask(ctx: Context, wanted: HelpQuestion) -> None:
     request = await repo.open_request(
         ctx.space.id, me.id, wanted.tag, wanted.label, wanted.question, ctx.now
     )
-    found = [
-        m
-        for m in rank_matches(wanted.tag, await repo.holders(ctx.space.id), public=False)
-        if m.member_id != me.id
-    ]
+    matching = rank_matches(wanted.tag, await repo.holders(ctx.space.id), public=False)
+    found = [m for m in matching if m.member_id != me.id]
     people = await members_by_id(ctx)
     values = request_values(request, me)
     buttons = offer_button(request.number)
@@ -913,7 +920,8 @@ async def ask(ctx: Context, wanted: HelpQuestion) -> None:
     if told:
         status = ctx.t("skills.asked_told", count=len(told), skill=request.skill_label)
     else:
-        status = ctx.t("skills.asked_nobody", skill=request.skill_label)
+        nobody = "skills.asked_only_you" if matching else "skills.asked_nobody"
+        status = ctx.t(nobody, skill=request.skill_label)
     cancel = ctx.t("skills.asked_cancel", cancel=f"{ctx.prefix}cancel {request.number}")
     post = request_post(request, me.display_name)
     if ctx.msg.chat.private:
