@@ -206,12 +206,19 @@ def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
         raise ConfigError(path, "syntax", str(exc)) from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(path, "file", str(exc)) from exc
-    return parse_config(raw, path, environ)
+    return parse_config(raw, path, environ, to_run=True)
 
 
-def parse_config(raw: Mapping[str, Any], path: Path | None, env: Mapping[str, str]) -> Config:
+def parse_config(
+    raw: Mapping[str, Any],
+    path: Path | None,
+    env: Mapping[str, str],
+    *,
+    to_run: bool = False,
+) -> Config:
     """The config, or a ConfigError naming every problem of the file: what `check-config`
-    says and what `run` refuses are the same."""
+    says and what `run` refuses are the same. `to_run` (a file, which `run` starts) also
+    needs a platform to run on."""
     problems = _Problems(path)
     known = {"bot", "telegram", "matrix", "spaces"}
     for key in raw:
@@ -224,7 +231,7 @@ def parse_config(raw: Mapping[str, Any], path: Path | None, env: Mapping[str, st
         telegram = _parse_telegram(table, problems, env)
     if (table := _table(raw, "matrix", problems)) is not None:
         matrix = _parse_matrix(table, problems, env)
-    if "telegram" not in raw and "matrix" not in raw:
+    if to_run and "telegram" not in raw and "matrix" not in raw:
         problems.add("telegram/matrix", "neither section is present: nothing to run")
     spaces_raw = raw.get("spaces", [])
     if not isinstance(spaces_raw, list):
@@ -236,7 +243,6 @@ def parse_config(raw: Mapping[str, Any], path: Path | None, env: Mapping[str, st
         if name and names.index(name) != i:
             problems.add(f"spaces[{i}].name", f"{name!r} is used by two spaces")
     problems.raise_any()
-    assert telegram is not None or matrix is not None
     return Config(path=path, bot=bot, telegram=telegram, matrix=matrix, spaces=spaces)
 
 
