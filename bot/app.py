@@ -1,6 +1,10 @@
-"""The composition root: store, dispatcher, outbox, scheduler and transports, from config.
+"""The running bot: store, dispatcher, outbox, scheduler and transports, from config.
 
-Start order: open and migrate the database, apply `[[spaces]]`, start the transports
+`App` is given the capabilities' routers (the composition root, `coworkbot`, lists
+them); the engine knows no capability by name.
+
+Start order: open and migrate the database, run the routers' startup hooks (the
+members capability applies `[[spaces]]` there), start the transports
 (they learn their own names), then the outbox and the scheduler. Stop order is the
 reverse of what could lose work: stop taking input, let the handler in progress
 finish, stop the jobs, deliver what is queued for up to ten seconds, close the database.
@@ -19,16 +23,15 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.context import Runtime
 from bot.dispatcher import MESSAGES as DISPATCH_MESSAGES
-from bot.dispatcher import Dispatcher, Registry, Router
+from bot.dispatcher import Dispatcher
 from bot.events import ChatRef, IncomingMessage, UserRef
 from bot.i18n import Translator
 from bot.outbox import FailedHook, OutboxSender
+from bot.registry import Registry, Router
 from bot.scheduler import Scheduler
 from bot.transports.base import Transport
 from bot.undelivered import MESSAGES as UNDELIVERED_MESSAGES
 from bot.undelivered import UndeliveredNotice
-from handlers import all_routers
-from handlers.members import apply_config_spaces
 from storage import Store
 
 log = logging.getLogger(__name__)
@@ -55,8 +58,8 @@ class App:
         config: Config,
         transports: Sequence[Transport],
         *,
+        routers: Sequence[Router],
         clock: Clock | None = None,
-        routers: Sequence[Router] | None = None,
         background: bool = True,
         on_failed: FailedHook | None = None,
     ) -> None:
@@ -64,7 +67,7 @@ class App:
         self.transports: dict[str, Transport] = {t.platform: t for t in transports}
         self.clock = clock or SystemClock()
         self.background = background
-        self.routers = [engine, *(routers if routers is not None else all_routers())]
+        self.routers = [engine, *routers]
         self.translator = Translator(config.bot.default_language)
         for router in self.routers:
             self.translator.add(router.messages)
@@ -114,7 +117,8 @@ class App:
             self.registry,
             self.config.bot.command_prefix_matrix,
         )
-        await apply_config_spaces(self._rt, self.config.spaces)
+        for hook in self.registry.startup:
+            await hook(self._rt, self.config)
         self._outbox = OutboxSender(
             self._store,
             self.transports,

@@ -16,11 +16,11 @@ from datetime import datetime
 from typing import Annotated, ClassVar, Literal
 
 from bot.arguments import ArgError, Rest, split_words, unquote
-from bot.config import SpaceSection
-from bot.context import Context, Runtime, message
-from bot.dispatcher import Command, Role, Router, Where
+from bot.config import Config, SpaceSection
+from bot.context import CommandContext, Context, MemberContext, Runtime, message
 from bot.events import Kind
 from bot.i18n import Catalog, Localizer, Markup, join
+from bot.registry import Command, Role, Router, Where
 from handlers.settings import MESSAGES as SETTINGS_MESSAGES
 from handlers.settings import SettingKey, setting_line, settings_help, settings_lines
 from handlers.text import MAX_NAME, clean_name
@@ -394,7 +394,7 @@ class MemberName(MemberArg):
 
 
 @router.command("start", role=Role.ANYONE, where=Where.PRIVATE)
-async def start(ctx: Context) -> None:
+async def start(ctx: CommandContext) -> None:
     if ctx.member and ctx.space and ctx.member.is_active:
         await ctx.say(
             "start.member",
@@ -413,7 +413,7 @@ def caller_role(ctx: Context) -> Role:
 
 
 @router.command("help", role=Role.ANYONE)
-async def help_(ctx: Context, command: Annotated[str, Rest(64)] = "") -> None:
+async def help_(ctx: CommandContext, command: Annotated[str, Rest(64)] = "") -> None:
     registry = ctx.rt.registry
     if command:
         await help_topic(ctx, command)
@@ -482,8 +482,7 @@ def describe(ctx: Context, command: Command) -> Markup:
 
 
 @router.command("setup", role=Role.CHAT_ADMIN, where=Where.GROUP)
-async def setup(ctx: Context, name: Annotated[str, Rest(200)] = "") -> None:
-    assert ctx.msg is not None
+async def setup(ctx: CommandContext, name: Annotated[str, Rest(200)] = "") -> None:
     if ctx.space is not None:
         await ctx.say("setup.already", space=ctx.space.name)
         return
@@ -510,8 +509,7 @@ async def setup(ctx: Context, name: Annotated[str, Rest(200)] = "") -> None:
 
 
 @router.command("join", role=Role.ANYONE, where=Where.GROUP)
-async def join_(ctx: Context) -> None:
-    assert ctx.msg is not None
+async def join_(ctx: CommandContext) -> None:
     space = ctx.space
     if space is None:
         await ctx.say("join.no_space", setup=f"{ctx.prefix}setup")
@@ -562,8 +560,7 @@ CONFIRM_WORDS = ("confirm", "conferma")
 
 
 @router.command("leave")
-async def leave(ctx: Context, confirm: Literal["confirm", "conferma"] | None = None) -> None:
-    assert ctx.member is not None and ctx.space is not None
+async def leave(ctx: MemberContext, confirm: Literal["confirm", "conferma"] | None = None) -> None:
     if await is_last_admin(ctx, ctx.member):
         await ctx.say("leave.last_admin")
         return
@@ -632,8 +629,7 @@ class Removal:
 
 
 @router.command("remove", role=Role.ADMIN)
-async def remove(ctx: Context, args: Removal) -> None:
-    assert ctx.space is not None and ctx.member is not None
+async def remove(ctx: MemberContext, args: Removal) -> None:
     target, prefix = args.member, ctx.prefix
     if target.id == ctx.member.id:
         await ctx.say("remove.self", leave=f"{prefix}leave")
@@ -672,8 +668,7 @@ async def remove(ctx: Context, args: Removal) -> None:
 
 
 @router.command("approve", role=Role.ADMIN)
-async def approve(ctx: Context, who: MemberName) -> None:
-    assert ctx.space is not None
+async def approve(ctx: MemberContext, who: MemberName) -> None:
     target = who.member
     if target.status is not MemberStatus.PENDING:
         await ctx.say("approve.not_pending", name=target.display_name)
@@ -684,8 +679,7 @@ async def approve(ctx: Context, who: MemberName) -> None:
 
 
 @router.command("reject", role=Role.ADMIN)
-async def reject(ctx: Context, who: MemberName) -> None:
-    assert ctx.space is not None
+async def reject(ctx: MemberContext, who: MemberName) -> None:
     target = who.member
     if target.status is not MemberStatus.PENDING:
         await ctx.say("approve.not_pending", name=target.display_name)
@@ -697,10 +691,9 @@ async def reject(ctx: Context, who: MemberName) -> None:
 
 
 @router.command("members")
-async def members(ctx: Context) -> None:
+async def members(ctx: MemberContext) -> None:
     """Everyone sees who the members are and their role; admins also the usernames, who
     is waiting for approval and how many left."""
-    assert ctx.space is not None and ctx.member is not None
     admin = ctx.member.is_admin
     everyone = await ctx.session.members.of_space(ctx.space.id)
     lines = [ctx.t("members.title", space=ctx.space.name)]
@@ -739,8 +732,7 @@ def pending_line(loc: Localizer, member: Member) -> Markup:
 
 
 @router.command("promote", role=Role.ADMIN)
-async def promote(ctx: Context, who: MemberName) -> None:
-    assert ctx.space is not None
+async def promote(ctx: MemberContext, who: MemberName) -> None:
     target = who.member
     if target.status is not MemberStatus.ACTIVE:
         await ctx.say("promote.not_active", name=target.display_name)
@@ -754,7 +746,7 @@ async def promote(ctx: Context, who: MemberName) -> None:
 
 
 @router.command("demote", role=Role.ADMIN)
-async def demote(ctx: Context, who: MemberName) -> None:
+async def demote(ctx: MemberContext, who: MemberName) -> None:
     target = who.member
     if not target.is_admin:
         await ctx.say("demote.not_admin", name=target.display_name)
@@ -772,22 +764,16 @@ async def demote(ctx: Context, who: MemberName) -> None:
 
 
 @router.command("settings", role=Role.ADMIN)
-async def settings(ctx: Context) -> None:
-    assert ctx.space is not None
+async def settings(ctx: MemberContext) -> None:
     lines = [ctx.t("settings.title", space=ctx.space.name), *settings_lines(ctx.space)]
     lines.append(ctx.t("settings.change", set=f"{ctx.prefix}set", help=f"{ctx.prefix}help set"))
     await ctx.reply(join(lines))
 
 
 @router.command("set", role=Role.ADMIN)
-async def set_(ctx: Context, key: SettingKey, value: Annotated[str, Rest(64)]) -> None:
-    assert ctx.space is not None
+async def set_(ctx: MemberContext, key: SettingKey, value: Annotated[str, Rest(64)]) -> None:
     setting = key.setting
-    try:
-        stored = setting.read(value.strip())
-    except ArgError as err:
-        await ctx.say(err.key, **err.values)
-        return
+    stored = setting.read(value.strip())  # a Refusal (ArgError) says what is wrong
     await ctx.session.spaces.update(ctx.space.id, **{setting.column: stored})
     updated = await ctx.session.spaces.get(ctx.space.id)
     assert updated is not None
@@ -798,17 +784,15 @@ async def set_(ctx: Context, key: SettingKey, value: Annotated[str, Rest(64)]) -
 
 
 @router.command("lang")
-async def lang(ctx: Context, language: Literal["it", "en"]) -> None:
-    assert ctx.member is not None
+async def lang(ctx: MemberContext, language: Literal["it", "en"]) -> None:
     await ctx.session.members.set_language(ctx.member.id, language)
     ctx.loc = ctx.localizer(language)
     await ctx.say("lang.done")
 
 
 @router.command("space", role=Role.ANYONE, where=Where.PRIVATE)
-async def space(ctx: Context, name: Annotated[str, Rest(MAX_NAME * 2)] = "") -> None:
+async def space(ctx: CommandContext, name: Annotated[str, Rest(MAX_NAME * 2)] = "") -> None:
     """Pick which space private commands mean, for people in more than one."""
-    assert ctx.msg is not None
     identity = ctx.msg.sender.identity
     memberships = [
         m
@@ -833,6 +817,11 @@ async def space(ctx: Context, name: Annotated[str, Rest(MAX_NAME * 2)] = "") -> 
 
 
 # -- spaces from the config file ------------------------------------------------------------
+
+
+@router.on_startup
+async def sync_config_spaces(rt: Runtime, config: Config) -> None:
+    await apply_config_spaces(rt, config.spaces)
 
 
 async def apply_config_spaces(rt: Runtime, sections: Sequence[SpaceSection]) -> None:

@@ -13,7 +13,7 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 
-from handlers.money import plain_amount
+from handlers.costs.money import plain_amount
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _COMMA_DECIMALS = {"it"}

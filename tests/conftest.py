@@ -8,13 +8,14 @@ from typing import Any
 
 import pytest
 
+import coworkbot
 from bot.testing import BotHarness
 from tests.synapse.fixtures import matrix, synapse_server  # noqa: F401 (Matrix tests)
 
 
 @pytest.fixture
 async def bot(tmp_path: Path) -> AsyncIterator[BotHarness]:
-    harness = await BotHarness.start(tmp_path)
+    harness = await BotHarness.start(tmp_path, routers=coworkbot.routers())
     yield harness
     await harness.close()
 
@@ -26,7 +27,7 @@ async def make_bot(tmp_path: Path) -> AsyncIterator[Callable[..., Awaitable[BotH
     started: list[BotHarness] = []
 
     async def start(**kwargs: Any) -> BotHarness:
-        harness = await BotHarness.start(tmp_path, **kwargs)
+        harness = await BotHarness.start(tmp_path, routers=coworkbot.routers(), **kwargs)
         started.append(harness)
         return harness
 

@@ -29,7 +29,7 @@ colour = "red"
 
 def cli(command: str, config: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", command, "--config", str(config)],
+        [sys.executable, "-m", "coworkbot", command, "--config", str(config)],
         cwd=config.parent,
         capture_output=True,
         text=True,

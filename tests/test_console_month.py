@@ -17,6 +17,7 @@ from bot.cli import console_app
 from bot.clock import FakeClock
 from bot.config import demo_config
 from bot.transports.console import ConsoleTransport
+from coworkbot import routers
 
 ROME = ZoneInfo("Europe/Rome")
 START = datetime(2026, 11, 2, 8, 30, tzinfo=ROME)  # a Monday
@@ -158,7 +159,7 @@ async def console(tmp_path: Path, lines: list[str]) -> str:
         timezone=ROME,
     )
     config = demo_config(tmp_path / "data", "console:local", "en")
-    app = console_app(config, transport, background=False)
+    app = console_app(config, transport, routers(), background=False)
     assert await asyncio.wait_for(app.run(), 60) == 0
     return out.getvalue()
 

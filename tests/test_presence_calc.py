@@ -10,8 +10,7 @@ import pytest
 
 from bot.i18n import LANGUAGES, placeholders
 from handlers.mentions import defuse_mentions
-from handlers.presence import (
-    MESSAGES,
+from handlers.presence.calc import (
     attendance,
     attendance_csv,
     cutoff,
@@ -19,6 +18,7 @@ from handlers.presence import (
     local_instant,
     month_stats,
 )
+from handlers.presence.text import MESSAGES
 from handlers.spreadsheet import cell
 from storage.presence import ClosedBy, Closing, Visit
 

@@ -26,7 +26,7 @@ def console(workdir: Path, script: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "LANG": "C.UTF-8", "USER": "tester"}
     env.pop("COWORKBOT_CONFIG", None)
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "run"],
+        [sys.executable, "-m", "coworkbot", "run"],
         input=script,
         cwd=workdir,
         capture_output=True,
