@@ -40,7 +40,7 @@ MESSAGES: Catalog = {
     "usage.help": {"en": "[command]", "it": "[comando]"},
     "cmd.setup": {
         "en": "make this group a new space, with you as its admin (chat admins)",
-        "it": "fa di questo gruppo un nuovo spazio, con te come amministratore (admin della chat)",
+        "it": "fa di questo gruppo un nuovo spazio, che amministri tu (admin della chat)",
     },
     "usage.setup": {"en": "[name]", "it": "[nome]"},
     "cmd.join": {"en": "become a member of this space", "it": "diventa membro di questo spazio"},

@@ -118,7 +118,7 @@ MESSAGES: Catalog = {
         ),
         "it": (
             "L'account {platform} {account} ora è collegato a te in <b>{space}</b>. "
-            "Se non sei stato tu, avvisa subito un amministratore."
+            "Se non l'hai fatto tu, avvisa subito un amministratore."
         ),
     },
     "platform.telegram": {"en": "Telegram", "it": "Telegram"},
@@ -175,7 +175,7 @@ MESSAGES: Catalog = {
             "if you want to come back one day, send {join} in the group."
         ),
         "it": (
-            "Fatto: ti ho dimenticato. Questo è il mio ultimo messaggio per te; "
+            "Fatto: ho cancellato i tuoi dati. Questo è il mio ultimo messaggio per te; "
             "se un giorno vorrai tornare, scrivi {join} nel gruppo."
         ),
     },

@@ -217,7 +217,7 @@ async def test_forgetme_in_italian(bot: BotHarness) -> None:
     assert sent[0].text.startswith("Vuoi che ti dimentichi? In Veglio cancellerò")
     assert [b.label for b in sent[0].buttons] == ["Sì, dimenticami"]
     sent = await bot.say("/forgetme conferma", as_="Carla", chat="private")
-    assert sent[0].text.startswith("Fatto: ti ho dimenticato.")
+    assert sent[0].text.startswith("Fatto: ho cancellato i tuoi dati.")
 
 
 async def test_myexport_holds_all_my_data(bot: BotHarness) -> None:

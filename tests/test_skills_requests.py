@@ -305,7 +305,7 @@ async def test_notifications_follow_each_readers_language(bot: BotHarness, where
     sent = await bot.press(to_elena, "Posso aiutare", as_="Elena")
     assert "Grazie, Elena! La #1 (Excel) è tua. Contatta Carla: @carla." in sent[0].text
     to_carla = only([s for s in sent if s.to == "carla"])
-    assert to_carla.text == "🤝 Elena ti aiuterà con la #1 (Excel). Contattalo: @elena."
+    assert to_carla.text == "🤝 Elena ti aiuterà con la #1 (Excel). Puoi scrivere a Elena: @elena."
     assert [b.label for b in to_carla.buttons] == ["Risolta"]
     reply = only(await bot.say("/offer 99", as_="Carla", chat="private"))
     assert "Non c'è nessuna richiesta #99." in reply.text

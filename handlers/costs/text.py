@@ -337,7 +337,7 @@ MESSAGES: Catalog = {
     },
     "paid.confirm_yourself": {
         "en": "As an admin you can confirm it with {confirm}.",
-        "it": "Da amministratore puoi confermarlo con {confirm}.",
+        "it": "Con i permessi di amministrazione puoi confermarlo con {confirm}.",
     },
     "paid.to_admins": {
         "en": "{member} says they paid {amount} for <b>{name}</b> (charge #{id})."

@@ -252,7 +252,8 @@ MESSAGES: Catalog = {
     },
     "skills.offer_to_requester": {
         "en": "🤝 {helper} will help you with #{number} ({skill}). Reach them: {reach}.",
-        "it": "🤝 {helper} ti aiuterà con la #{number} ({skill}). Contattalo: {reach}.",
+        "it": "🤝 {helper} ti aiuterà con la #{number} ({skill})."
+        " Puoi scrivere a {helper}: {reach}.",
     },
     "skills.reach_group": {
         "en": "write to them in the group",
