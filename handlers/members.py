@@ -17,7 +17,7 @@ from typing import Annotated, ClassVar, Literal
 
 from bot.arguments import ArgError, Rest, split_words, unquote
 from bot.config import Config, SpaceSection
-from bot.context import CommandContext, Context, MemberContext, Runtime, message
+from bot.context import CommandContext, Context, MemberContext, Refusal, Runtime, message
 from bot.events import Kind
 from bot.i18n import Catalog, Localizer, Markup, join
 from bot.registry import Command, Role, Router, Where
@@ -250,6 +250,10 @@ MESSAGES: Catalog = {
         " Per procedere premi il pulsante o scrivi {confirm}.",
     },
     "button.leave": {"en": "Yes, leave", "it": "Sì, esco"},
+    "leave.not_yours": {
+        "en": "That button is for {name}. To leave yourself, send {leave}.",
+        "it": "Quel pulsante è per {name}. Per uscire tu, scrivi {leave}.",
+    },
     "leave.done": {
         "en": "You left {space}. You can come back with {join}.",
         "it": "Hai lasciato {space}. Puoi tornare con {join}.",
@@ -560,7 +564,17 @@ CONFIRM_WORDS = ("confirm", "conferma")
 
 
 @router.command("leave")
-async def leave(ctx: MemberContext, confirm: Literal["confirm", "conferma"] | None = None) -> None:
+async def leave(
+    ctx: MemberContext,
+    confirm: Literal["confirm", "conferma"] | None = None,
+    owner: int | None = None,
+) -> None:
+    """`leave [confirm]`; the button adds whose it is, since everyone in a group sees it
+    and a press is a command from whoever pressed."""
+    if owner is not None and owner != ctx.member.id:
+        other = await ctx.session.members.get(owner)
+        name = other.display_name if other else f"#{owner}"
+        raise Refusal("leave.not_yours", name=name, leave=f"{ctx.prefix}leave")
     if await is_last_admin(ctx, ctx.member):
         await ctx.say("leave.last_admin")
         return
@@ -568,7 +582,7 @@ async def leave(ctx: MemberContext, confirm: Literal["confirm", "conferma"] | No
         # Coming back is not up to them: say so before they go.
         await ctx.reply(
             ctx.t("leave.ask", space=ctx.space.name, confirm=f"{ctx.prefix}leave confirm"),
-            buttons=[("button.leave", "leave confirm")],
+            buttons=[("button.leave", f"leave confirm {ctx.member.id}")],
         )
         return
     await depart(ctx, ctx.member, by=ctx.member)

@@ -68,6 +68,12 @@ async def test_a_payment_amount_that_reads_two_ways_is_asked_too(bot: BotHarness
         ("€1.23", "paid 1 1.23"),
     ]
     assert await bot.fetchval("SELECT COUNT(*) FROM payments") == 0
+    # In the group anyone could press them: the question says what to send instead.
+    sent = await bot.say("/paid 1 1,234", as_="Bruno")
+    assert sent[0].text == (
+        "“1,234” reads two ways: €1,234.00 or €1.23. Send /paid 1 1234.00 or /paid 1 1.23."
+    )
+    assert sent[0].buttons == ()
     sent = await bot.press(asked, "€1,234.00", as_="Bruno")
     assert sent[0].text.startswith("Noted: you paid €1,234.00 for Kettle")
     assert await bot.fetchval("SELECT amount FROM payments") == 123400

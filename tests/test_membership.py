@@ -134,14 +134,18 @@ async def test_remove_refuses_what_it_cannot_do_and_changes_nothing(bot: BotHarn
 
 
 async def test_leave_asks_first_when_coming_back_needs_approval(bot: BotHarness) -> None:
-    await bot.setup_space("Anna", members=["Bruno", "Carla"])
-    sent = await bot.say("/leave", as_="Carla")  # open: leaving is undone by /join
+    await bot.setup_space("Anna", members=["Bruno", "Carla", "Dario"])
+    sent = await bot.say("/leave", as_="Dario")  # open: leaving is undone by /join
     assert sent[0].text.startswith("You left Veglio.")
     await bot.say("/set join approval", as_="Anna")
     asked = (await bot.say("/leave", as_="Bruno"))[0]
     assert asked.text.startswith("Leave Veglio? To come back you will need an admin's approval.")
     assert [b.label for b in asked.buttons] == ["Yes, leave"]
     assert await bot.fetchval("SELECT status FROM members WHERE id = 2") == "active"
+    # Everyone in the group sees the button: Carla's press does not make her leave.
+    sent = await bot.press(asked, "Yes, leave", as_="Carla")
+    assert sent[0].text == "That button is for Bruno. To leave yourself, send /leave."
+    assert await bot.fetchval("SELECT COUNT(*) FROM members WHERE status = 'left'") == 1
     sent = await bot.press(asked, "Yes, leave", as_="Bruno")
     assert sent[0].text == "You left Veglio. You can come back with /join."
     assert await bot.fetchval("SELECT status FROM members WHERE id = 2") == "left"

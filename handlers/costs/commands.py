@@ -111,12 +111,25 @@ def read_amount(text: str, currency: str) -> tuple[int, tuple[int, ...]]:
 
 
 async def ask_which_amount(
-    ctx: MemberContext, typed: str, readings: tuple[int, ...], line: Callable[[int], str]
+    ctx: MemberContext,
+    typed: str,
+    readings: tuple[int, ...],
+    line: Callable[[int], str],
+    *,
+    personal: bool = False,
 ) -> None:
     """`12.345` is 12,345.00 or 12.35: a button for each reading, each running `line`
-    with that amount written so that it reads one way only."""
+    with that amount written so that it reads one way only. A `personal` question (a
+    payment of one's own) gets buttons only in private: in a group anyone could press
+    them, and a press is a command from whoever pressed; there it says what to send."""
     currency = ctx.space.currency
     shown = [ctx.fmt.money(minor, currency) for minor in readings]
+    if personal and not ctx.msg.chat.private:
+        one, other = (f"{ctx.prefix}{line(minor)}" for minor in readings)
+        await ctx.say(
+            "amount.which_typed", value=typed, first=shown[0], second=shown[1], one=one, other=other
+        )
+        return
     buttons = [
         (Markup(escape(text)), line(minor)) for text, minor in zip(shown, readings, strict=True)
     ]
@@ -378,6 +391,7 @@ async def paid(command: CommandContext, args: PaidArgs | None = None) -> None:
             args.typed,
             args.readings,
             lambda minor: f"paid {args.charge_id} {plain_amount(minor, currency)}{who}",
+            personal=args.member is None,
         )
         return
     payer = args.member or ctx.member

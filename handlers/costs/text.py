@@ -70,6 +70,11 @@ MESSAGES: Catalog = {
         "en": "“{value}” reads two ways: {first} or {second}. Which one do you mean?",
         "it": "“{value}” si legge in due modi: {first} oppure {second}. Quale intendi?",
     },
+    "amount.which_typed": {
+        "en": "“{value}” reads two ways: {first} or {second}. Send {one} or {other}.",
+        "it": "“{value}” si legge in due modi: {first} oppure {second}. Scrivi {one} oppure"
+        " {other}.",
+    },
     "amount.ambiguous": {
         "en": "“{value}” reads two ways: write it with a decimal comma or point and two"
         " decimals, e.g. 12345,00 or 12,35.",
