@@ -316,34 +316,6 @@ MESSAGES: Catalog = {
         "it": "Cambiane una con {set} seguito da una riga qui sopra; {help} le spiega tutte.",
     },
     "set.done": {"en": "Done: {setting}.", "it": "Fatto: {setting}."},
-    "set.bad.timezone": {
-        "en": "“{value}” is not a time zone: use an IANA name like Europe/Rome.",
-        "it": "“{value}” non è un fuso orario: usa un nome IANA come Europe/Rome.",
-    },
-    "set.bad.language": {
-        "en": "The language must be it or en.",
-        "it": "La lingua deve essere it o en.",
-    },
-    "set.bad.currency": {
-        "en": "“{value}” is not a currency code like EUR or CHF.",
-        "it": "“{value}” non è un codice di valuta come EUR o CHF.",
-    },
-    "set.bad.time": {
-        "en": "“{value}” is not a time: write HH:MM, e.g. 20:00, or off.",
-        "it": "“{value}” non è un orario: scrivi HH:MM, per esempio 20:00, oppure off.",
-    },
-    "set.bad.join": {
-        "en": "join must be open or approval.",
-        "it": "join deve essere open o approval.",
-    },
-    "set.bad.number": {
-        "en": "{key} must be a whole number from {low} to {high}.",
-        "it": "{key} deve essere un numero intero da {low} a {high}.",
-    },
-    "set.bad.name": {
-        "en": "A space name needs letters or digits, at most {limit} characters.",
-        "it": "Il nome di uno spazio vuole lettere o cifre, al massimo {limit} caratteri.",
-    },
     "space.none": {
         "en": "You are not a member of any space yet.",
         "it": "Non sei ancora membro di nessuno spazio.",
