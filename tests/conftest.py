@@ -1,4 +1,7 @@
-"""Shared fixtures: a whole bot on a real SQLite file in a temporary directory."""
+"""Shared fixtures: a whole bot on a real SQLite file in a temporary directory.
+
+Markers (pyproject.toml) sort the slow tests out: `make test-fast` runs the rest.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ import pytest
 
 import coworkbot
 from bot.testing import BotHarness
-from tests.synapse.fixtures import matrix, synapse_server  # noqa: F401 (Matrix tests)
+from tests.support.synapse.fixtures import matrix, synapse_server  # noqa: F401 (Matrix tests)
 
 
 @pytest.fixture
@@ -34,3 +37,11 @@ async def make_bot(tmp_path: Path) -> AsyncIterator[Callable[..., Awaitable[BotH
     yield start
     for harness in started:
         await harness.close()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that needs Synapse is a `synapse` test, marked or not: `make test-fast`
+    must never start it."""
+    for item in items:
+        if "synapse_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.synapse)

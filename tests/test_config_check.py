@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot.config import parse_config
 from bot.testing import BotHarness
-from handlers.settings import SETTINGS
+from handlers.members.settings import SETTINGS
 
 ROOT = Path(__file__).parent.parent
 

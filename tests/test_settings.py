@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.testing import BotHarness
-from handlers.settings import SETTINGS
+from handlers.members.settings import SETTINGS
 
 
 async def test_every_line_of_settings_pasted_into_set_is_taken_and_changes_nothing(

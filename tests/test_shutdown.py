@@ -37,6 +37,7 @@ def console(workdir: Path, script: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.crash  # two hundred processes: a minute; `make test-fast` leaves it out
 def test_the_console_ended_at_once_exits_quietly_a_hundred_times_in_a_row(
     tmp_path: Path,
 ) -> None:

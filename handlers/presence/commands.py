@@ -8,10 +8,11 @@ from datetime import date, datetime, time, timedelta
 from typing import Annotated, ClassVar, Literal
 
 from bot.arguments import ECHO, ArgError, Rest, YearMonth
-from bot.context import Context, MemberContext, Render, message
+from bot.context import Context, Letter, MemberContext, Render, message
 from bot.events import Document
 from bot.i18n import Localizer, Markup, join
 from bot.registry import Role, Where
+from handlers.members import clean_text
 from handlers.mentions import defuse_mentions
 from handlers.presence import router
 from handlers.presence.calc import (
@@ -24,7 +25,6 @@ from handlers.presence.calc import (
     parse_clock,
 )
 from handlers.presence.closing import settle
-from handlers.text import clean_text
 from storage.members import Member, MemberStatus
 from storage.presence import ClosedBy, Closing, Visit, VisitChange
 
@@ -60,7 +60,8 @@ async def answer(ctx: MemberContext, render: Render) -> None:
     group: what `/privacy hidden` promises is that the group does not see their visits."""
     member = ctx.member
     in_group = ctx.msg is not None and not ctx.msg.chat.private
-    if member is not None and in_group and is_hidden(member) and await ctx.notify(member, render):
+    hidden = member is not None and in_group and is_hidden(member)
+    if hidden and member is not None and await ctx.send_private([Letter(member, render)]):
         return
     await ctx.reply(render(ctx.loc))
 
@@ -386,14 +387,22 @@ async def me(ctx: MemberContext) -> None:
     await ctx.reply(join(lines))
 
 
+async def month_visits(
+    ctx: MemberContext, month: YearMonth | None
+) -> tuple[YearMonth, str, list[Visit]]:
+    """The month asked for (this one by default), its name, and the space's visits in it."""
+    await settle(ctx)
+    wanted = month or YearMonth.of(ctx.today)
+    first, last = month_range(wanted)
+    visits = await ctx.session.presence.visits(ctx.space.id, first, last)
+    return wanted, ctx.fmt.month(wanted.year, wanted.month), visits
+
+
 @router.command("stats", role=Role.MEMBER, where=Where.ANY)
 async def stats(ctx: MemberContext, month: YearMonth | None = None) -> None:
     space = ctx.space
-    await settle(ctx)
-    wanted = month or YearMonth.of(ctx.today)
-    name = ctx.fmt.month(wanted.year, wanted.month)
-    first, last = month_range(wanted)
-    figures = month_stats(await ctx.session.presence.visits(space.id, first, last))
+    wanted, name, visits = await month_visits(ctx, month)
+    figures = month_stats(visits)
     if figures.peak_day is None:
         await ctx.say("stats.none", month=name)
         return
@@ -426,11 +435,8 @@ async def stats(ctx: MemberContext, month: YearMonth | None = None) -> None:
 @router.command("export attendance", role=Role.ADMIN, where=Where.PRIVATE)
 async def export_attendance(ctx: MemberContext, month: YearMonth | None = None) -> None:
     space = ctx.space
-    await settle(ctx)
-    wanted = month or YearMonth.of(ctx.today)
-    name = ctx.fmt.month(wanted.year, wanted.month)
+    wanted, name, visits = await month_visits(ctx, month)
     first, last = month_range(wanted)
-    visits = await ctx.session.presence.visits(space.id, first, last)
     changes = await ctx.session.presence.changes(space.id, first, last)
     if not visits and not changes:
         await ctx.say("export.none", month=name)

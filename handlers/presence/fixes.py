@@ -8,7 +8,7 @@ from datetime import date, datetime, time
 from typing import ClassVar
 
 from bot.arguments import ECHO, ArgError, parse_date, split_words
-from bot.context import Context, MemberContext, message
+from bot.context import Context, Letter, MemberContext, message
 from bot.registry import Role
 from handlers.members import MemberArg
 from handlers.presence import router
@@ -57,7 +57,8 @@ def overlaps(visit: Visit, start: datetime, end: datetime, now: datetime) -> boo
 async def tell_about_visit(ctx: MemberContext, member: Member, key: str, **values: object) -> None:
     """The member hears what an admin changed in their visits (unless it was them)."""
     if member.id != ctx.member.id:
-        await ctx.notify(member, message(key, admin=ctx.member.display_name, **values))
+        render = message(key, admin=ctx.member.display_name, **values)
+        await ctx.send_private([Letter(member, render)])
 
 
 @router.command("visit fix", role=Role.ADMIN)

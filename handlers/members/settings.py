@@ -18,7 +18,7 @@ from bot.arguments import ArgError
 from bot.config import valid_currency, valid_hhmm, valid_timezone
 from bot.context import Context
 from bot.i18n import LANGUAGES, Catalog, Localizer, Markup, escape, join
-from handlers.text import MAX_NAME, clean_name
+from handlers.members.arguments import MAX_NAME, clean_name
 from storage.spaces import Space
 
 OFF = "off"
