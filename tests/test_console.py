@@ -2,28 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).parent.parent
-
-
-def run_console(tmp_path: Path, script: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "LANG": "C.UTF-8", "USER": "tester"}
-    env.pop("COWORKBOT_CONFIG", None)
-    return subprocess.run(
-        [sys.executable, "-m", "coworkbot", *args],
-        input=script,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-        check=False,
-    )
+from tests.support.console import run_console
 
 
 def test_run_without_config_starts_the_console_and_exits_at_end_of_input(tmp_path: Path) -> None:

@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,25 +13,9 @@ import pytest
 from bot.scheduler import Scheduler
 from bot.testing import BotHarness
 from storage.db import Database
+from tests.support.console import run_console
 
-ROOT = Path(__file__).parent.parent
 RUNS = 100
-
-
-def console(workdir: Path, script: str) -> subprocess.CompletedProcess[str]:
-    """`make run` without make: the entry point `make run` starts, in a fresh process."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "LANG": "C.UTF-8", "USER": "tester"}
-    env.pop("COWORKBOT_CONFIG", None)
-    return subprocess.run(
-        [sys.executable, "-m", "coworkbot", "run"],
-        input=script,
-        cwd=workdir,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-        check=False,
-    )
 
 
 @pytest.mark.crash  # two hundred processes: a minute; `make test-fast` leaves it out
@@ -45,7 +26,7 @@ def test_the_console_ended_at_once_exits_quietly_a_hundred_times_in_a_row(
     middle of a transaction: the race that left a transaction open and hung the exit."""
     for run in range(RUNS):
         for script in (":help\n", ""):
-            result = console(tmp_path, script)
+            result = run_console(tmp_path, script, "run")
             assert (result.returncode, result.stderr) == (0, ""), f"run {run}, {script!r}"
             if script:
                 assert ":private" in result.stdout  # the console's own help was printed
