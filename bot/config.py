@@ -84,6 +84,7 @@ class MatrixSection:
     password: str = ""
     access_token: str = ""
     device_name: str = "coworkbot"
+    encrypt_direct_chats: bool = True
 
 
 @dataclass(frozen=True)
@@ -192,7 +193,12 @@ class _Section:
 
 
 def _kind_name(kind: type) -> str:
-    names: dict[type, str] = {str: "a string", int: "an integer", list: "a list"}
+    names: dict[type, str] = {
+        str: "a string",
+        int: "an integer",
+        list: "a list",
+        bool: "true or false",
+    }
     return names.get(kind, kind.__name__)
 
 
@@ -334,8 +340,9 @@ def _parse_matrix(
     if not password and not token:
         s.fail("password", f"set a password (or env {MATRIX_PASSWORD_ENV}) or an access_token")
     device = s.get("device_name", str, "coworkbot")
+    encrypt_direct = s.get("encrypt_direct_chats", bool, True)
     s.finish()
-    return MatrixSection(homeserver.rstrip("/"), user_id, password, token, device)
+    return MatrixSection(homeserver.rstrip("/"), user_id, password, token, device, encrypt_direct)
 
 
 def _parse_space(data: Any, index: int, problems: _Problems) -> SpaceSection:
