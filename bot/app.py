@@ -22,7 +22,6 @@ from datetime import timedelta
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.context import Runtime
-from bot.dispatcher import MESSAGES as DISPATCH_MESSAGES
 from bot.dispatcher import Dispatcher
 from bot.events import ChatRef, IncomingMessage, UserRef
 from bot.i18n import Translator
@@ -30,7 +29,6 @@ from bot.outbox import FailedHook, OutboxSender
 from bot.registry import Registry, Router
 from bot.scheduler import Scheduler
 from bot.transports.base import Transport
-from bot.undelivered import MESSAGES as UNDELIVERED_MESSAGES
 from bot.undelivered import UndeliveredNotice
 from storage import Store
 
@@ -40,7 +38,7 @@ KEEP_UPDATES = timedelta(days=30)
 KEEP_SENT = timedelta(days=30)
 STOP_GRACE = 10.0
 
-engine = Router("engine", {**DISPATCH_MESSAGES, **UNDELIVERED_MESSAGES})
+engine = Router("engine")
 
 
 @engine.job("engine.housekeeping", every=timedelta(hours=6))
@@ -69,8 +67,6 @@ class App:
         self.background = background
         self.routers = [engine, *routers]
         self.translator = Translator(config.bot.default_language)
-        for router in self.routers:
-            self.translator.add(router.messages)
         self.registry = Registry(self.routers)
         self._on_failed = on_failed
         self._inflight = 0

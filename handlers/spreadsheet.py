@@ -2,8 +2,8 @@
 
 UTF-8 with a byte order mark (without it Excel shows accented names as mojibake), CRLF
 line ends, and the separators of the reader's language, so that a double click opens
-the file in columns: Italian Excel and LibreOffice split fields on `;` and read `12,50`
-as a number, English ones split on `,` and read `12.50`. Dates are ISO, which every
+the file in columns: Italian and German Excel and LibreOffice split fields on `;` and
+read `12,50` as a number, English ones split on `,` and read `12.50`. Dates are ISO, which every
 spreadsheet reads; text that starts like a formula is kept from running as one.
 """
 
@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from handlers.costs.money import plain_amount
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_COMMA_DECIMALS = {"it"}
+_COMMA_DECIMALS = {"it", "de"}
 
 
 def cell(text: str) -> str:

@@ -27,11 +27,11 @@ STORY: list[tuple[str, list[str]]] = [
     # Monday 2 November: the space opens its doors.
     ("/set join approval", ["[bot, group] Done: join approval."]),
     (":as Bruno", ["(now speaking as Bruno)"]),
-    ("/join", ["Thanks Bruno: I asked the admins of Demo to approve you.",
+    ("/join", ["Thanks, Bruno: I've asked the admins of Demo to approve you.",
                "[bot, private to local] Bruno (#2) asks to join Demo.", "[Approve]"]),
     (":as me", []),
     ("/members", ["#1 Anna — admin", "Waiting for approval\n#2 Bruno"]),
-    ("/approve Bruno", ["Bruno is now a member.", "[bot, private to bruno] You are in"]),
+    ("/approve Bruno", ["Bruno is now a member.", "[bot, private to bruno] You're in"]),
     ("/set join open", ["Done: join open."]),
     (":as Carla", []),
     ("/join", ["Welcome to Demo, Carla!"]),
@@ -45,20 +45,20 @@ STORY: list[tuple[str, list[str]]] = [
     ("/help cost", ["/cost has these commands:", "/cost add <name> <amount>",
                     "/cost remove <id> — stop a cost"]),
     ("/cost add Heating 150 monthly 1", ["Cost #1 Heating: €150.00, monthly on day 1",
-                                         "First charge on Tue 1 Dec 2026, for 1 Nov – 30 Nov"]),
+                                         "First charge on Tue, 1 Dec 2026, for 1 Nov – 30 Nov"]),
     ("/cost add coffee 12.345 monthly 5",
      ["“12.345” reads two ways: €12,345.00 or €12.35.", "(type /cost add coffee 12.35 monthly 5)"]),
     ("/cost add coffee 12.35 monthly 5", ["Cost #2 coffee: €12.35"]),
     ('/cost add "new kettle" 45,90 once today',
-     ["Cost #3 new kettle: €45.90, once, on Mon 2 Nov 2026",
+     ["Cost #3 new kettle: €45.90, once, on Mon, 2 Nov 2026",
       "One charge, shared by the members of that day.", "! – "]),
     ("/cost add Roof 9000 once 2026-11-20",
      ["is more than 20 times the largest cost here (€150.00)", "[Yes, add it]"]),
     (":as Bruno", []),
-    ("/checkin 08:00", ["Welcome, Bruno: you are in since 08:00."]),
+    ("/checkin 08:00", ["Welcome, Bruno! You checked in at 08:00."]),
     (":as Carla", []),
     ("/privacy hidden", ["Your presence is now hidden"]),
-    ("/checkin", ["[bot, private] Welcome, Carla: you are in since 08:30.", "![bot, group]"]),
+    ("/checkin", ["[bot, private] Welcome, Carla! You checked in at 08:30.", "![bot, group]"]),
     (":as Dario", []),
     ("/who", ["2 people in (10 desks)", "Bruno — since 08:00",  # the group's language
               "(1 person prefers not to be named)"]),
@@ -68,22 +68,22 @@ STORY: list[tuple[str, list[str]]] = [
                   " (split equally among 5).",
                   "[bot, private to dario] new kettle: la tua quota è €\u00a09,18 su €\u00a045,90",
                   "[bot, private] Reminder: coffee (€12.35, split equally) falls due on"
-                  " Thu 5 Nov 2026."]),
+                  " Thu, 5 Nov 2026."]),
     (":wait 11h", ["(it is now Mon 02 Nov 2026 20:30)",
-                   "[bot, private to bruno] It is closing time at Demo: I checked you out at"
-                   " 20:00. You stayed 12 h."]),
+                   "[bot, private to bruno] It's closing time at Demo: I checked you out at"
+                   " 20:00. You were here for 12 h."]),
     (":as Bruno", []),
-    ("/checkout 18:30", ["Fixed: your visit of today is now 08:00–18:30 (10 h 30 min);"
+    ("/checkout 18:30", ["Fixed: your visit today is now 08:00–18:30 (10 h 30 min);"
                          " it said 20:00."]),
-    ("/checkout 21:00", ["21:00 has not come yet today"]),
+    ("/checkout 21:00", ["It isn't 21:00 yet today"]),
     # Tuesday: Elena leaves for good, Dario leaves and comes back, Carla is removed.
     (":wait 13h", ["(it is now Tue 03 Nov 2026 09:30)"]),
     (":as Elena", []),
     (":private", []),
-    ("/forgetme confirm", ["Done: I have forgotten you."]),
+    ("/forgetme confirm", ["Done: I've forgotten you."]),
     (":group", []),
     (":as Dario", []),
-    ("/leave", ["You left Demo. You can come back with /join."]),
+    ("/leave", ["You've left Demo. You can come back with /join."]),
     (":wait 2d", ["(it is now Thu 05 Nov 2026 09:30)",
                   # Coffee for 5 Oct – 4 Nov: Elena is forgotten, Dario was in 2 of 3 days.
                   "[bot, private to bruno] coffee, 5 Oct – 4 Nov 2026: your share is €3.37 of"
@@ -97,8 +97,8 @@ STORY: list[tuple[str, list[str]]] = [
     ("/remove Carla", ["Remove Carla from Demo?", "[Yes, remove]  (type /remove #3 confirm)"]),
     ("/remove #3 confirm", ["Carla is no longer a member of Demo: no more charges from today.",
                             "Still owed: €12.55",
-                            "[bot, private to carla] An admin removed you from Demo."]),
-    ("/visit fix Bruno 2026-11-04 09:00-17:00", ["Recorded a visit of Bruno on Wed 4 Nov 2026:"
+                            "[bot, private to carla] You've been removed from Demo."]),
+    ("/visit fix Bruno 2026-11-04 09:00-17:00", ["Recorded a visit by Bruno on Wed, 4 Nov 2026:"
                                                  " 09:00–17:00 (8 h).",
                                                  "[bot, private to bruno] Anna recorded a visit"]),
     ("/settings", ["escalate_after_hours 4", "closing_time 20:00", "join open"]),
@@ -121,15 +121,15 @@ STORY: list[tuple[str, list[str]]] = [
     (":private", []),
     ("/balance", ["Open charges", "#3 Heating (1 Nov – 30 Nov 2026): €150.00",
                   "• Carla owes €6.67", "• Dario owes €46.67", "Carla: €19.22",
-                  "#1 new kettle: €45.90, due Mon 2 Nov 2026"]),
+                  "#1 new kettle: €45.90, due Mon, 2 Nov 2026"]),
     (":as Bruno", []),
-    ("/due", ["What you owe", "#1 new kettle, due Mon 2 Nov 2026: €9.18",
-              "#3 Heating (1 Nov – 30 Nov 2026), due Tue 1 Dec 2026: €48.33",
+    ("/due", ["What you owe", "#1 new kettle, due Mon, 2 Nov 2026: €9.18",
+              "#3 Heating (1 Nov – 30 Nov 2026), due Tue, 1 Dec 2026: €48.33",
               "Still to pay: €60.88."]),
     (":as Carla", []),  # removed, and still able to see and pay what she owes
-    ("/due", ["#1 new kettle, due Mon 2 Nov 2026: €9.18", "Still to pay: €19.22."]),
+    ("/due", ["#1 new kettle, due Mon, 2 Nov 2026: €9.18", "Still to pay: €19.22."]),
     ("/paid 1", ["Noted: you paid €9.18 for new kettle (charge #1).",
-                 "[bot, private to local] Carla says they paid €9.18"]),
+                 "[bot, private to local] Carla says they've paid €9.18"]),
     (":quit", []),
 ]  # fmt: skip
 

@@ -46,13 +46,13 @@ async def test_an_outsized_cost_is_confirmed_first(bot: BotHarness) -> None:
     await bot.say("/cost add Heating 120 monthly 31", as_="Anna")
     asked = (await bot.say('/cost add "Roof repair" 3000 once tomorrow', as_="Anna"))[0]
     assert asked.text == (
-        "€3,000.00 is more than 20 times the largest cost here (€120.00). Is it right?"
+        "€3,000.00 is more than 20 times the largest cost here (€120.00). Is that right?"
         " To add it, press the button or send /cost add Roof repair 3000.00 once tomorrow"
         " confirm"
     )
     assert await costs(bot) == [("Heating", 12000)]
     sent = await bot.press(asked, "Yes, add it", as_="Anna")
-    assert sent[0].text.startswith("Cost #2 Roof repair: €3,000.00, once, on Thu 26 Nov 2026")
+    assert sent[0].text.startswith("Cost #2 Roof repair: €3,000.00, once, on Thu, 26 Nov 2026")
     assert await costs(bot) == [("Heating", 12000), ("Roof repair", 300000)]
     sent = await bot.say("/cost add Boiler 2400 monthly 1", as_="Anna")  # 20 times: fine
     assert sent[0].text.startswith("Cost #3 Boiler")
@@ -83,20 +83,20 @@ async def test_a_one_off_cost_has_no_period(bot: BotHarness) -> None:
     await bot.setup_space("Anna", members=["Bruno"])
     sent = await bot.say("/cost add kettle 45,90 once today", as_="Anna")
     assert sent[0].text == (
-        "Cost #1 kettle: €45.90, once, on Wed 25 Nov 2026, split equally.\n"
+        "Cost #1 kettle: €45.90, once, on Wed, 25 Nov 2026, split equally.\n"
         "One charge, shared by the members of that day."
     )
     sent = await bot.tick()
     assert [s.text for s in sent if s.to == "bruno"] == [
         "kettle: your share is €22.95 of €45.90 (split equally among 2).\n"
-        "Charge #1. When you have paid, press the button or send /paid 1."
+        "Charge #1. When you've paid, press the button or send /paid 1."
     ]
     row = (await bot.fetchall("SELECT due_on, period_start, period_end FROM charges"))[0]
     assert tuple(row) == ("2026-11-25", "2026-11-25", "2026-11-25")
     due = (await bot.say("/due", as_="Bruno", chat="private"))[0].text
-    assert "#1 kettle, due Wed 25 Nov 2026: €22.95" in due
+    assert "#1 kettle, due Wed, 25 Nov 2026: €22.95" in due
     balance = (await bot.say("/balance", as_="Anna", chat="private"))[0].text
-    assert "#1 kettle: €45.90, due Wed 25 Nov 2026" in balance
+    assert "#1 kettle: €45.90, due Wed, 25 Nov 2026" in balance
     assert " – " not in due + balance  # no period anywhere
 
 
@@ -108,7 +108,7 @@ async def test_new_charges_show_in_due_at_once_after_the_reminder_time(
     await bot.say("/cost add Internet 30 monthly 25", as_="Anna")
     bot.clock.set(at(11, 25, 8, 59))  # the due day, before the reminder time: not yet
     assert (await bot.say("/due", as_="Bruno", chat="private"))[0].text == (
-        "You owe nothing at the moment."
+        "You don't owe anything at the moment."
     )
     bot.clock.set(at(11, 25, 9, 1))  # after it, and before any tick
     sent = await bot.say("/due", as_="Bruno", chat="private")
@@ -145,7 +145,7 @@ async def test_the_monthly_summary_is_about_one_month(bot: BotHarness) -> None:
         "Shared costs: November 2026",
         "Fell due in the month: 1 charge, €30.00.",
         "Of those, still owed: €15.00, by 1 member.",
-        "1 payment for them waits for your confirmation.",
+        "1 payment for them is waiting for your confirmation.",
         "Payments confirmed in the month: €15.00.",
         "Details: /balance.",
     ]

@@ -28,7 +28,7 @@ async def test_leaving_and_coming_back_counts_both_stretches(bot: BotHarness) ->
     await bot.setup_space("Anna", members=["Bruno", "Carla"])
     await bot.say("/cost add Heating 320 monthly 1", as_="Anna")
     bot.clock.set(at(26, 18))
-    assert "You left Veglio" in (await bot.say("/leave", as_="Carla"))[0].text
+    assert "You've left Veglio" in (await bot.say("/leave", as_="Carla"))[0].text
     bot.clock.set(at(29, 10))
     await bot.say("/join", as_="Carla")
     periods = await bot.fetchall(
@@ -46,7 +46,7 @@ async def test_leaving_and_coming_back_counts_both_stretches(bot: BotHarness) ->
     assert to_carla == [
         "Heating, 1 Nov – 30 Nov 2026: your share is €80.00 of €320.00 (split equally"
         " among 3, for your 4 days as a member out of 6).\n"
-        "Charge #1. When you have paid, press the button or send /paid 1."
+        "Charge #1. When you've paid, press the button or send /paid 1."
     ]
 
 
@@ -76,7 +76,7 @@ async def test_an_admin_removes_a_member_after_confirming(bot: BotHarness) -> No
     await bot.say("/going tomorrow", as_="Bruno")
 
     asked = (await bot.say("/remove Bruno", as_="Anna"))[0]
-    assert asked.text.startswith("Remove Bruno from Veglio? From today they are no longer")
+    assert asked.text.startswith("Remove Bruno from Veglio? From today they won't be")
     assert "/remove #2 confirm" in asked.text
     assert await bot.fetchval("SELECT status FROM members WHERE id = 2") == "active"
 
@@ -87,7 +87,7 @@ async def test_an_admin_removes_a_member_after_confirming(bot: BotHarness) -> No
         " 1 open help request closed. Still owed: €10.00 (/balance shows it)."
     )
     notice = next(s for s in sent if s.to == "bruno")
-    assert notice.private and notice.text.startswith("An admin removed you from Veglio.")
+    assert notice.private and notice.text.startswith("You've been removed from Veglio.")
     assert await bot.fetchval("SELECT status FROM members WHERE id = 2") == "left"
     assert await bot.fetchval("SELECT left_at FROM membership_periods WHERE member_id = 2") == (
         "2026-11-25T08:00:00Z"
@@ -100,7 +100,7 @@ async def test_an_admin_removes_a_member_after_confirming(bot: BotHarness) -> No
     assert await bot.fetchval("SELECT COUNT(*) FROM planned_visits") == 0
     assert await bot.fetchval("SELECT amount FROM charge_shares WHERE member_id = 2") == 1000
     who = (await bot.say("/who", as_="Carla"))[0].text
-    assert who == "Nobody is in right now."
+    assert who == "Nobody's in right now."
 
     # What Bruno owes stays owed, and he can still see it and pay it.
     due = (await bot.say("/due", as_="Bruno", chat="private"))[0].text
@@ -118,10 +118,10 @@ async def test_remove_refuses_what_it_cannot_do_and_changes_nothing(bot: BotHarn
     before = await bot.fetchall("SELECT id, status FROM members ORDER BY id")
     for who, line, answer in [
         ("Anna", "/remove Anna", "To leave the space yourself, send /leave."),
-        ("Anna", "/remove Dario", "Dario is not a member yet: /reject 4 turns the request down."),
+        ("Anna", "/remove Dario", "Dario isn't a member yet: /reject 4 turns the request down."),
         ("Anna", "/remove Zoe", "Nobody matches “Zoe”."),
         ("Bruno", "/remove Carla confirm", "Only the space's admins can use /remove."),
-        ("Anna", "/remove", "Something is missing."),
+        ("Anna", "/remove", "Something's missing."),
     ]:
         text = (await bot.say(line, as_=who))[0].text
         assert text.startswith(answer), (line, text)
@@ -136,10 +136,10 @@ async def test_remove_refuses_what_it_cannot_do_and_changes_nothing(bot: BotHarn
 async def test_leave_asks_first_when_coming_back_needs_approval(bot: BotHarness) -> None:
     await bot.setup_space("Anna", members=["Bruno", "Carla", "Dario"])
     sent = await bot.say("/leave", as_="Dario")  # open: leaving is undone by /join
-    assert sent[0].text.startswith("You left Veglio.")
+    assert sent[0].text.startswith("You've left Veglio.")
     await bot.say("/set join approval", as_="Anna")
     asked = (await bot.say("/leave", as_="Bruno"))[0]
-    assert asked.text.startswith("Leave Veglio? To come back you will need an admin's approval.")
+    assert asked.text.startswith("Leave Veglio? To come back you'll need an admin's approval.")
     assert [b.label for b in asked.buttons] == ["Yes, leave"]
     assert await bot.fetchval("SELECT status FROM members WHERE id = 2") == "active"
     # Everyone in the group sees the button: Carla's press does not make her leave.
@@ -147,7 +147,7 @@ async def test_leave_asks_first_when_coming_back_needs_approval(bot: BotHarness)
     assert sent[0].text == "That button is for Bruno. To leave yourself, send /leave."
     assert await bot.fetchval("SELECT COUNT(*) FROM members WHERE status = 'left'") == 1
     sent = await bot.press(asked, "Yes, leave", as_="Bruno")
-    assert sent[0].text == "You left Veglio. You can come back with /join."
+    assert sent[0].text == "You've left Veglio. You can come back with /join."
     assert await bot.fetchval("SELECT status FROM members WHERE id = 2") == "left"
     sent = await bot.say("/join", as_="Bruno")
     assert "asked the admins of Veglio" in sent[0].text
@@ -158,7 +158,7 @@ async def test_demote_tells_the_person(bot: BotHarness) -> None:
     await bot.say("/lang it", as_="Bruno")
     await bot.say("/promote Bruno", as_="Anna")
     sent = await bot.say("/demote Bruno", as_="Anna")
-    assert [s.text for s in sent if s.to == "group"] == ["Bruno is now a plain member."]
+    assert [s.text for s in sent if s.to == "group"] == ["Bruno is no longer an admin."]
     assert [s.text for s in sent if s.to == "bruno"] == [
-        "Non hai più i permessi di amministrazione in Veglio; resti membro."
+        "Non hai più il ruolo di admin in Veglio; resti membro."
     ]

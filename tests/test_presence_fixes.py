@@ -36,10 +36,10 @@ async def test_checkin_and_checkout_at_a_time_of_today(bot: BotHarness) -> None:
     await bot.setup_space("Anna", members=["Bruno"])
     bot.clock.set(at(25, 9, 40))
     sent = await bot.say("/checkin 09:00 deep work", as_="Bruno")
-    assert sent[0].text == "Welcome, Bruno: you are in since 09:00. You are the first one in."
+    assert sent[0].text == "Welcome, Bruno! You checked in at 09:00. You're the first one here."
     bot.clock.set(at(25, 19, 10))
     sent = await bot.say("/checkout 18:30", as_="Bruno")
-    assert sent[0].text == "Bye Bruno: you stayed 9 h 30 min (09:00–18:30)."
+    assert sent[0].text == "Bye, Bruno! You were here for 9 h 30 min (09:00–18:30)."
     assert await visits(bot) == [
         ("2026-11-25", "2026-11-25T08:00:00Z", "2026-11-25T17:30:00Z", "member")
     ]
@@ -63,7 +63,7 @@ async def test_checkout_at_a_time_fixes_a_visit_closed_by_the_closing_time(
     await bot.tick()
     sent = await bot.say("/checkout 18:30", as_="Bruno", chat="private")
     assert sent[0].text == (
-        "Fixed: your visit of today is now 09:00–18:30 (9 h 30 min); it said 20:00."
+        "Fixed: your visit today is now 09:00–18:30 (9 h 30 min); it said 20:00."
     )
     assert (await visits(bot))[0][2:] == ("2026-11-25T17:30:00Z", "member")
     assert (await changes(bot))[-1][1:5] == (
@@ -85,18 +85,18 @@ async def test_times_in_the_future_or_across_visits_are_refused_and_change_nothi
     bot.clock.set(at(25, 14))
     before = (await visits(bot), await changes(bot))
     for line, answer in [
-        ("/checkin 15:00", "15:00 has not come yet today: give a time that has passed."),
+        ("/checkin 15:00", "It isn't 15:00 yet today: give a time that has passed."),
         ("/checkin 11:00", "11:00 is before 12:00, where your visit of today stands"),
-        ("/checkin 25:00", "“25:00” is not a time: write HH:MM, e.g. 18:30."),
+        ("/checkin 25:00", "“25:00” isn't a time: write HH:MM, e.g. 18:30."),
         ("/checkout 08:00", "08:00 is before 09:00, where your visit of today stands"),
-        ("/checkout 14:30", "14:30 has not come yet today"),
-        ("/checkout lunch", "“lunch” is not a time"),
+        ("/checkout 14:30", "It isn't 14:30 yet today"),
+        ("/checkout lunch", "“lunch” isn't a time"),
     ]:
         sent = await bot.say(line, as_="Bruno")
         assert sent[0].text.startswith(answer), (line, sent[0].text)
     assert (await visits(bot), await changes(bot)) == before
     sent = await bot.say("/checkin 12:30", as_="Bruno")  # after the last check-out: fine
-    assert sent[0].text.startswith("Welcome, Bruno: you are in since 12:30.")
+    assert sent[0].text.startswith("Welcome, Bruno! You checked in at 12:30.")
 
 
 async def test_checkin_again_moves_the_time_or_updates_the_note(bot: BotHarness) -> None:
@@ -104,10 +104,10 @@ async def test_checkin_again_moves_the_time_or_updates_the_note(bot: BotHarness)
     bot.clock.set(at(25, 9, 40))
     await bot.say("/in", as_="Bruno")
     sent = await bot.say("/in on the terrace", as_="Bruno")
-    assert sent[0].text == "Note updated: on the terrace. You are already in since 09:40."
+    assert sent[0].text == "Note updated: on the terrace. You're already checked in, since 09:40."
     assert await bot.fetchval("SELECT note FROM visits") == "on the terrace"
     sent = await bot.say("/in 09:05", as_="Bruno")
-    assert sent[0].text == "Fixed: you have been in since 09:05 (it said 09:40)."
+    assert sent[0].text == "Fixed: you've been in since 09:05 (it said 09:40)."
     assert (await visits(bot))[0][1:] == ("2026-11-25T08:05:00Z", None, None)
     who = (await bot.say("/who", as_="Anna"))[0].text
     assert "Bruno — since 09:05 — on the terrace" in who
@@ -123,17 +123,17 @@ async def test_an_admin_fixes_adds_and_removes_visits_and_the_export_shows_it(
     await bot.tick()  # Bruno's visit of the 24th ran to 23:59
     sent = await bot.say("/visit fix Bruno 2026-11-24 09:00-17:45", as_="Anna")
     assert [(s.to, s.text) for s in sent] == [
-        ("group", "The visit of Bruno on Tue 24 Nov 2026 is now 09:00–17:45 (8 h 45 min);"
+        ("group", "Bruno's visit on Tue, 24 Nov 2026 is now 09:00–17:45 (8 h 45 min);"
          " it was 09:00–23:59."),
-        ("bruno", "Anna corrected your visit of Tue 24 Nov 2026: now 09:00–17:45,"
+        ("bruno", "Anna corrected your visit on Tue, 24 Nov 2026: now 09:00–17:45,"
          " it was 09:00–23:59."),
     ]  # fmt: skip
     sent = await bot.say("/visit fix Carla 23/11/2026 14:00-18:00", as_="Anna")
-    assert sent[0].text == "Recorded a visit of Carla on Mon 23 Nov 2026: 14:00–18:00 (4 h)."
+    assert sent[0].text == "Recorded a visit by Carla on Mon, 23 Nov 2026: 14:00–18:00 (4 h)."
     sent = await bot.say("/visit remove Carla 2026-11-23", as_="Anna")
-    assert sent[0].text == "Removed the visit of Carla on Mon 23 Nov 2026 (14:00–18:00)."
+    assert sent[0].text == "Removed Carla's visit on Mon, 23 Nov 2026 (14:00–18:00)."
     assert [s.text for s in sent if s.to == "carla"] == [
-        "Anna removed your visit of Mon 23 Nov 2026 (14:00–18:00)."
+        "Anna removed your visit on Mon, 23 Nov 2026 (14:00–18:00)."
     ]
     assert await visits(bot) == [
         ("2026-11-24", "2026-11-24T08:00:00Z", "2026-11-24T16:45:00Z", "admin")
@@ -167,16 +167,16 @@ async def test_visit_fix_refuses_what_cannot_be_and_changes_nothing(bot: BotHarn
     before = (await visits(bot), await changes(bot))
     for who, line, answer in [
         ("Anna", "/visit fix Bruno 2026-11-24 11:00-15:00",
-         "Bruno has 2 visits on Tue 24 Nov 2026: 09:00–12:00, 14:00–."),
+         "Bruno has 2 visits on Tue, 24 Nov 2026: 09:00–12:00, 14:00–."),
         ("Anna", "/visit fix Bruno 2026-11-24 12:30-13:30",
-         "Bruno has 2 visits on Tue 24 Nov 2026"),
-        ("Anna", "/visit fix Bruno 2026-11-24 15:00-17:00", "That is still to come"),
+         "Bruno has 2 visits on Tue, 24 Nov 2026"),
+        ("Anna", "/visit fix Bruno 2026-11-24 15:00-17:00", "That's still to come"),
         ("Anna", "/visit fix Bruno 2026-11-24 18:00-09:00", "The check-out must come after"),
-        ("Anna", "/visit fix Bruno 2026-11-24 9-18", "“9-18” is not a time range"),
-        ("Anna", "/visit fix Bruno 2026-11-24 09:00-2", "“09:00-2” is not a time range"),
+        ("Anna", "/visit fix Bruno 2026-11-24 9-18", "“9-18” isn't a time range"),
+        ("Anna", "/visit fix Bruno 2026-11-24 09:00-2", "“09:00-2” isn't a time range"),
         ("Anna", "/visit fix Bruno 2026-11-24", "Say the times of the visit, e.g."),
-        ("Anna", "/visit remove Bruno 2026-11-24", "Bruno has 2 visits on Tue 24 Nov 2026"),
-        ("Anna", "/visit remove Bruno 2026-11-20", "Bruno has no visit on Fri 20 Nov 2026."),
+        ("Anna", "/visit remove Bruno 2026-11-24", "Bruno has 2 visits on Tue, 24 Nov 2026"),
+        ("Anna", "/visit remove Bruno 2026-11-20", "Bruno has no visit on Fri, 20 Nov 2026."),
         ("Anna", "/visit remove Zoe 2026-11-24", "Nobody matches “Zoe”."),
         ("Bruno", "/visit remove Bruno 2026-11-24", "Only the space's admins can use"),
     ]:  # fmt: skip
@@ -184,7 +184,7 @@ async def test_visit_fix_refuses_what_cannot_be_and_changes_nothing(bot: BotHarn
         assert sent[0].text.startswith(answer), (line, sent[0].text)
     assert (await visits(bot), await changes(bot)) == before
     sent = await bot.say("/visit remove Bruno 2026-11-24 14:00", as_="Anna")
-    assert sent[0].text == "Removed the visit of Bruno on Tue 24 Nov 2026 (14:00–)."
+    assert sent[0].text == "Removed Bruno's visit on Tue, 24 Nov 2026 (14:00–)."
     assert len(await visits(bot)) == 1
 
 

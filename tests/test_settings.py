@@ -55,7 +55,7 @@ async def test_a_number_may_carry_its_own_unit(
     [
         ("/set escalate_after_hours 4d", "escalate_after_hours must be a whole number from 1"),
         ("/set expire_after_days 7h", "expire_after_days must be a whole number from 1 to 365"),
-        ("/set reminder_time off", "“off” is not a time: write HH:MM, e.g. 09:00."),
+        ("/set reminder_time off", "“off” isn't a time: write HH:MM, e.g. 09:00."),
         ("/set capacity lots", "capacity must be a whole number from 0 to 100000"),
     ],
 )

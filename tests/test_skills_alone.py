@@ -10,13 +10,13 @@ async def test_whoknows_and_ask_say_you_are_the_only_one_not_nobody(bot: BotHarn
     await bot.say("/skills add html", as_="Bruno")
     sent = await bot.say("/whoknows html", as_="Bruno")
     assert sent[0].text == (
-        "You are the only one here who has declared html. You can still ask everyone: /ask html: …"
+        "You're the only one here who has declared html. You can still ask everyone: /ask html: …"
     )
     sent = await bot.say("/whoknows html", as_="Anna")  # for others Bruno is listed
     assert sent[0].text.splitlines() == ["Who knows html", "• Bruno — html"]
     sent = await bot.say("/ask html: how do I center a div?", as_="Bruno")
     assert sent[0].text.endswith(
-        "You are the only one here who has declared html, so the request is in the group only."
+        "You're the only one here who has declared html, so the request is in the group only."
     )
     sent = await bot.say("/whoknows css", as_="Bruno")
     assert sent[0].text.startswith("Nobody here has declared css yet.")

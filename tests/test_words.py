@@ -43,7 +43,7 @@ async def test_help_for_a_command_group_lists_its_commands(bot: BotHarness) -> N
     text = (await bot.say("/help /cost add", as_="Bruno"))[0].text
     assert text.startswith("/cost add <name> <amount>") and "Who: admins" in text
     text = (await bot.say("/help frobnicate", as_="Bruno"))[0].text
-    assert text == "There is no command frobnicate. /help lists them all."
+    assert text == "There's no command frobnicate. /help lists them all."
 
 
 async def test_quoted_names_are_one_argument_without_their_quotes(bot: BotHarness) -> None:
@@ -78,4 +78,4 @@ async def test_the_group_reads_the_space_language_and_private_chats_yours(
     sent = await bot.say("/checkin", as_="Bruno")
     assert sent[0].text.startswith("Ciao Bruno, sei dentro dalle 09:00.")
     sent = await bot.say("/me", as_="Bruno", chat="private")
-    assert sent[0].text.startswith("Your presence")
+    assert sent[0].text.startswith("Your visits")

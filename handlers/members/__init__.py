@@ -4,17 +4,15 @@ and settings, and everyone picks their language.
 Spaces also come from `[[spaces]]` in the config (`config`, run when the bot starts).
 `commands` holds the commands, `arguments` how a member is named in a command (other
 capabilities use it too), `settings` the space's settings as `set` reads and `settings`
-shows them, `text` every message.
+shows them; the messages are in locales/.
 """
 
 from __future__ import annotations
 
 from bot.registry import Router
 from handlers.members.arguments import MAX_NAME, MemberArg, MemberName, clean_name, clean_text
-from handlers.members.settings import MESSAGES as SETTINGS_MESSAGES
-from handlers.members.text import MESSAGES
 
-router = Router("members", {**MESSAGES, **SETTINGS_MESSAGES})
+router = Router("members")
 
 # The modules below declare their commands and hooks on `router`.
 from handlers.members import commands, config  # noqa: E402

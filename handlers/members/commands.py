@@ -6,13 +6,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, ClassVar, Literal
 
-from bot.arguments import Rest, split_words
+from bot.arguments import Rest, confirmed_words
 from bot.context import CommandContext, Context, Letter, MemberContext, Refusal, message
 from bot.events import Kind
-from bot.i18n import Localizer, Markup, join
+from bot.i18n import Localizer, Markup, join, language_name
 from bot.registry import Command, Role, Where
 from handlers.members import router
-from handlers.members.arguments import MAX_NAME, MemberArg, MemberName, clean_name
+from handlers.members.arguments import (
+    MAX_NAME,
+    Language,
+    MemberArg,
+    MemberName,
+    clean_name,
+    languages_list,
+)
 from handlers.members.settings import SettingKey, setting_line, settings_help, settings_lines
 from storage.members import Member, MemberRole, MemberStatus
 from storage.presence import ClosedBy, Closing
@@ -39,7 +46,7 @@ def caller_role(ctx: Context) -> Role:
     return Role.ADMIN if ctx.member.is_admin else Role.MEMBER
 
 
-@router.command("help", role=Role.ANYONE)
+@router.command("help", local={"it": "aiuto"}, role=Role.ANYONE)
 async def help_(ctx: CommandContext, command: Annotated[str, Rest(64)] = "") -> None:
     registry = ctx.rt.registry
     if command:
@@ -59,7 +66,8 @@ async def help_(ctx: CommandContext, command: Annotated[str, Rest(64)] = "") -> 
             continue
         lines.append(Markup(f"\n<b>{ctx.t(f'section.{section.name}')}</b>"))
         lines += [command_line(ctx, c) for c in visible]
-    lines.append(Markup(f"\n{ctx.t('help.more', help=f'{ctx.prefix}help')}"))
+    help_name = registry.commands["help"].name_in(ctx.lang)
+    lines.append(Markup(f"\n{ctx.t('help.more', help=f'{ctx.prefix}{help_name}')}"))
     await ctx.reply(join(lines))
 
 
@@ -79,7 +87,8 @@ async def help_topic(ctx: Context, topic: str) -> None:
         lines += [command_line(ctx, c) for c in group]
         await ctx.reply(join(lines))
     else:
-        await ctx.say("help.unknown", command=topic, help=f"{ctx.prefix}help")
+        help_name = registry.commands["help"].name_in(ctx.lang)
+        await ctx.say("help.unknown", command=topic, help=f"{ctx.prefix}{help_name}")
 
 
 def command_line(ctx: Context, command: Command) -> Markup:
@@ -96,13 +105,19 @@ def describe(ctx: Context, command: Command) -> Markup:
         Role.ADMIN: "admin",
         Role.CHAT_ADMIN: "chat_admin",
     }[command.role]
-    return ctx.t(
+    detail = ctx.t(
         "help.detail",
         usage=ctx.rt.registry.usage(command, ctx),
         description=ctx.t(f"cmd.{command.key}"),
         who=ctx.t(f"help.who.{who}"),
         where=ctx.t(f"help.where.{command.where.value}"),
     )
+    shown = command.name_in(ctx.lang)
+    others = [n for n in (command.name, *command.aliases) if n != shown]
+    if not others:
+        return detail
+    also = ctx.t("help.also", names=", ".join(f"{ctx.prefix}{n}" for n in others))
+    return Markup(f"{detail}\n{also}")
 
 
 # -- setup, join, leave -----------------------------------------------------------------
@@ -183,13 +198,10 @@ async def is_last_admin(ctx: Context, member: Member) -> bool:
     return member.is_admin and len(admins) <= 1
 
 
-CONFIRM_WORDS = ("confirm", "conferma")
-
-
 @router.command("leave")
 async def leave(
     ctx: MemberContext,
-    confirm: Literal["confirm", "conferma"] | None = None,
+    confirm: Literal["confirm"] | None = None,
     owner: int | None = None,
 ) -> None:
     """`leave [confirm]`; the button adds whose it is, since everyone in a group sees it
@@ -259,9 +271,8 @@ class Removal:
 
     @classmethod
     async def convert(cls, text: str, ctx: Context) -> Removal:
-        words = split_words(text)
-        confirmed = bool(words) and words[-1].lower() in CONFIRM_WORDS and len(words) > 1
-        who = " ".join(words[:-1] if confirmed else words)
+        words, confirmed = confirmed_words(text, ctx)
+        who = " ".join(words)
         return cls((await MemberArg.convert(who, ctx)).member, confirmed)
 
 
@@ -427,9 +438,19 @@ async def set_(ctx: MemberContext, key: SettingKey, value: Annotated[str, Rest(6
 
 
 @router.command("lang")
-async def lang(ctx: MemberContext, language: Literal["it", "en"]) -> None:
-    await ctx.session.members.set_language(ctx.member.id, language)
-    ctx.loc = ctx.localizer(language)
+async def lang(ctx: MemberContext, language: Language | None = None) -> None:
+    if language is None:
+        languages = ctx.rt.translator.languages
+        other = next(code for code in languages if code != ctx.lang)
+        await ctx.say(
+            "lang.list",
+            languages=languages_list(languages),
+            current=language_name(ctx.lang),
+            command=f"{ctx.prefix}lang {other}",
+        )
+        return
+    await ctx.session.members.set_language(ctx.member.id, language.code)
+    ctx.loc = ctx.localizer(language.code)
     await ctx.say("lang.done")
 
 

@@ -17,8 +17,8 @@ from typing import ClassVar
 from bot.arguments import ArgError
 from bot.config import valid_currency, valid_hhmm, valid_timezone
 from bot.context import Context
-from bot.i18n import LANGUAGES, Catalog, Localizer, Markup, escape, join
-from handlers.members.arguments import MAX_NAME, clean_name
+from bot.i18n import LANGUAGES, Localizer, Markup, escape, join
+from handlers.members.arguments import MAX_NAME, clean_name, language_code, languages_list
 from storage.spaces import Space
 
 OFF = "off"
@@ -55,9 +55,10 @@ def _timezone(value: str) -> Value:
 
 
 def _language(value: str) -> Value:
-    if value.lower() not in LANGUAGES:
-        raise ArgError("set.bad.language")
-    return value.lower()
+    code = language_code(value, LANGUAGES)
+    if code is None:
+        raise ArgError("set.bad.language", languages=languages_list(LANGUAGES))
+    return code
 
 
 def _currency(value: str) -> Value:
@@ -203,93 +204,3 @@ def settings_help(loc: Localizer, prefix: str) -> Markup:
         meaning = loc.t(f"set.help.{key}")
         lines.append(loc.t("set.help.line", key=key, meaning=meaning, example=example))
     return join(lines)
-
-
-MESSAGES: Catalog = {
-    "set.bad.timezone": {
-        "en": "“{value}” is not a time zone: use an IANA name like Europe/Rome.",
-        "it": "“{value}” non è un fuso orario: usa un nome IANA come Europe/Rome.",
-    },
-    "set.bad.language": {
-        "en": "The language must be it or en.",
-        "it": "La lingua deve essere it o en.",
-    },
-    "set.bad.currency": {
-        "en": "“{value}” is not a currency code like EUR or CHF.",
-        "it": "“{value}” non è un codice di valuta come EUR o CHF.",
-    },
-    "set.bad.time": {
-        "en": "“{value}” is not a time: write HH:MM, e.g. 20:00, or off.",
-        "it": "“{value}” non è un orario: scrivi HH:MM, per esempio 20:00, oppure off.",
-    },
-    "set.bad.join": {
-        "en": "join must be open or approval.",
-        "it": "join deve essere open o approval.",
-    },
-    "set.bad.number": {
-        "en": "{key} must be a whole number from {low} to {high}.",
-        "it": "{key} deve essere un numero intero da {low} a {high}.",
-    },
-    "set.bad.name": {
-        "en": "A space name needs letters or digits, at most {limit} characters.",
-        "it": "Il nome di uno spazio vuole lettere o cifre, al massimo {limit} caratteri.",
-    },
-    "set.unknown": {
-        "en": "“{value}” is not a setting. The settings are: {keys}.",
-        "it": "“{value}” non è un'impostazione. Le impostazioni sono: {keys}.",
-    },
-    "set.bad.time_needed": {
-        "en": "“{value}” is not a time: write HH:MM, e.g. 09:00.",
-        "it": "“{value}” non è un orario: scrivi HH:MM, per esempio 09:00.",
-    },
-    "set.help.title": {"en": "<b>Settings</b>", "it": "<b>Impostazioni</b>"},
-    "set.help.line": {
-        "en": "<b>{key}</b>: {meaning}. Example: {example}",
-        "it": "<b>{key}</b>: {meaning}. Esempio: {example}",
-    },
-    "set.help.name": {"en": "the space's name", "it": "il nome dello spazio"},
-    "set.help.timezone": {
-        "en": "the time zone every time is shown in (an IANA name)",
-        "it": "il fuso orario in cui mostro ogni ora (un nome IANA)",
-    },
-    "set.help.language": {
-        "en": "it or en: the language the group reads (each member picks their own with /lang)",
-        "it": "it o en: la lingua che legge il gruppo (ciascun membro sceglie la sua con /lang)",
-    },
-    "set.help.currency": {
-        "en": "the currency of new costs (an ISO code)",
-        "it": "la valuta delle nuove spese (un codice ISO)",
-    },
-    "set.help.capacity": {
-        "en": "how many desks there are, or off for no limit",
-        "it": "quante postazioni ci sono, oppure off per nessun limite",
-    },
-    "set.help.closing_time": {
-        "en": "HH:MM when the visits still open are closed, or off",
-        "it": "HH:MM in cui chiudo le visite ancora aperte, oppure off",
-    },
-    "set.help.reminder_time": {
-        "en": "HH:MM when charges, reminders and summaries go out",
-        "it": "HH:MM in cui partono addebiti, promemoria e riepiloghi",
-    },
-    "set.help.join": {
-        "en": "open (anyone in the group joins) or approval (an admin accepts each request)",
-        "it": "open (chiunque nel gruppo si iscrive) o approval (un admin accetta ogni richiesta)",
-    },
-    "set.help.escalate_after_hours": {
-        "en": "hours before a help request nobody took is told to everyone",
-        "it": "ore dopo cui una richiesta di aiuto che nessuno ha preso viene detta a tutti",
-    },
-    "set.help.expire_after_days": {
-        "en": "days before an open help request closes by itself",
-        "it": "giorni dopo cui una richiesta di aiuto aperta si chiude da sola",
-    },
-    "set.help.remind_days_before": {
-        "en": "days before a due date that admins are reminded of it (0: never)",
-        "it": "giorni prima di una scadenza in cui la ricordo agli admin (0: mai)",
-    },
-    "set.help.nag_every_days": {
-        "en": "days between reminders to members who have not paid yet",
-        "it": "giorni tra un promemoria e l'altro a chi non ha ancora pagato",
-    },
-}

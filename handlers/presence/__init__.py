@@ -7,15 +7,14 @@ visit ever spans midnight and the day counts that costs are split by stay honest
 
 The closing is decided from stored state alone (`closing.settle`). `calc` holds the
 pure calculations, `commands` the commands, `fixes` the admins' corrections of
-visits, `text` every message.
+visits; the messages are in locales/.
 """
 
 from __future__ import annotations
 
 from bot.registry import Router
-from handlers.presence.text import MESSAGES
 
-router = Router("presence", MESSAGES)
+router = Router("presence")
 
 # The modules below declare their commands and jobs on `router`.
 from handlers.presence import closing, commands, fixes  # noqa: E402

@@ -95,7 +95,7 @@ def last_out(visits: Sequence[Visit], but: Visit | None = None) -> datetime | No
     return max(ends, default=None)
 
 
-@router.command("checkin", aliases=["in"], role=Role.MEMBER, where=Where.ANY)
+@router.command("checkin", aliases=["in"], local={"it": "entro"}, role=Role.MEMBER)
 async def checkin(ctx: MemberContext, note: Annotated[str, Rest(MAX_NOTE)] = "") -> None:
     """`checkin [HH:MM] [note]`: in now, or since a time today that has passed."""
     space, member = ctx.space, ctx.member
@@ -176,7 +176,7 @@ async def change_current(
     await answer(ctx, render)
 
 
-@router.command("checkout", aliases=["out"], role=Role.MEMBER, where=Where.ANY)
+@router.command("checkout", aliases=["out"], local={"it": "esco"}, role=Role.MEMBER)
 async def checkout(ctx: MemberContext, at: ClockTime | None = None) -> None:
     """`checkout [HH:MM]`: out now, or at a time today that has passed (which also fixes
     a visit of today the closing time or the end of the day already ended)."""
@@ -254,7 +254,7 @@ def named_list(loc: Localizer, members: Sequence[Member]) -> str:
     return ", ".join(names)
 
 
-@router.command("who", role=Role.MEMBER, where=Where.ANY)
+@router.command("who", local={"it": "chi"}, role=Role.MEMBER)
 async def who(ctx: MemberContext) -> None:
     space = ctx.space
     await settle(ctx)
@@ -346,9 +346,10 @@ async def privacy(
     if visibility is None:
         hidden = is_hidden(ctx.member)
         other = "visible" if hidden else "hidden"
+        word = ctx.rt.translator.word(ctx.lang, f"word.{other}")  # `nascosto` in Italian
         await ctx.say(
             "privacy.is_hidden" if hidden else "privacy.is_visible",
-            command=f"{ctx.prefix}privacy {other}",
+            command=f"{ctx.prefix}privacy {word}",
         )
         return
     await ctx.session.members.set_visibility(ctx.member.id, visibility)
