@@ -47,7 +47,7 @@ async def test_an_outsized_cost_is_confirmed_first(bot: BotHarness) -> None:
     asked = (await bot.say('/cost add "Roof repair" 3000 once tomorrow', as_="Anna"))[0]
     assert asked.text == (
         "€3,000.00 is more than 20 times the largest cost here (€120.00). Is that right?"
-        " To add it, press the button or send /cost add Roof repair 3000.00 once tomorrow"
+        " To add it, press the button or send /cost add Roof repair 3000.00 once 2026-11-26"
         " confirm"
     )
     assert await costs(bot) == [("Heating", 12000)]
@@ -174,3 +174,22 @@ async def test_both_exports_follow_one_convention_for_the_readers_language(
             assert "\r\n" in text
             if "costs" in line:
                 assert f"{separator}{amount}{separator}" in text
+
+
+async def test_a_long_question_fits_a_telegram_button_and_serves_once(bot: BotHarness) -> None:
+    """A button carries its command in Telegram's 64 bytes with its signature: a long
+    `cost add` line stays with the bot and the button only says where to find it."""
+    await bot.setup_space("Anna", members=["Bruno"])
+    await bot.say("/cost add Tea 2 monthly 5", as_="Anna")
+    name = "Caldaia nuova del piano terra, installazione"
+    asked = (await bot.say(f"/cost add {name} 3000 once tomorrow shares", as_="Anna"))[0]
+    [button] = asked.buttons
+    assert len(button.command.encode()) <= 44 and button.command.startswith("cost add ^")
+    assert f"/cost add {name} 3000.00 once 2026-11-26 shares confirm" in asked.text
+    sent = await bot.press(asked, "Yes, add it", as_="Anna")
+    assert sent[0].text.startswith(f"Cost #2 {name}: €3,000.00, once, on Thu, 26 Nov 2026")
+    again = await bot.press(asked, "Yes, add it", as_="Anna")
+    assert again[0].text.startswith("That button has already been used: send the command again.")
+    assert await bot.fetchval("SELECT COUNT(*) FROM costs") == 2
+    refused = await bot.say("/cost add ^deadbeef", as_="Anna")
+    assert refused[0].text.startswith("That button has already been used")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import ClassVar
 
@@ -24,7 +25,7 @@ from handlers.costs.money import (
     parse_amount,
     plain_amount,
 )
-from handlers.costs.schedules import Every, Schedule, parse_schedule
+from handlers.costs.schedules import Every, Schedule, parse_schedule, schedule_words
 from handlers.costs.views import (
     LISTING_BUDGET,
     fit,
@@ -62,13 +63,28 @@ class CostSpec:
     confirmed: bool = False
     readings: tuple[int, ...] = ()
     typed: str = ""
-    tail: str = ""
+    asked: str = ""  # the stored line a button stood for, if it came from one
 
     @classmethod
     async def convert(cls, text: str, ctx: Context) -> CostSpec:
+        asked = ""
+        if text.startswith(ASKED_MARK) and ctx.space is not None:
+            asked = ASKED.format(space=ctx.space.id, ref=text[1:].strip()[:16])
+            stored = await ctx.session.kv.get(asked)
+            if stored is None:
+                raise ArgError("cost.asked_gone")
+            text = stored
         words, confirmed = confirmed_words(text, ctx)
         currency = ctx.space.currency if ctx.space else "EUR"
-        return cls.parse(" ".join(words), currency, ctx.today, confirmed=confirmed)
+        spec = cls.parse(" ".join(words), currency, ctx.today, confirmed=confirmed)
+        return replace(spec, asked=asked)
+
+    def line(self, amount: int, currency: str, *extra: str) -> str:
+        """This cost as `cost add` takes it again, with `amount` written one way only and
+        the schedule in words that do not move with the day (`once 2026-11-29`)."""
+        split = [] if self.split is Split.EQUAL else [self.split.value]
+        words = [self.name, plain_amount(amount, currency), *schedule_words(self.schedule)]
+        return " ".join(["cost add", *words, *split, *extra])
 
     @classmethod
     def parse(cls, text: str, currency: str, today: date, *, confirmed: bool = False) -> CostSpec:
@@ -93,8 +109,7 @@ class CostSpec:
         name = clean_name(" ".join(name_words))
         if not any(ch.isalnum() for ch in name) or len(" ".join(name_words)) > MAX_NAME:
             raise ArgError("cost.bad_name", limit=MAX_NAME)
-        tail = " ".join(words[at:])
-        return cls(name, amount, schedule, split, confirmed, readings, amount_text, tail)
+        return cls(name, amount, schedule, split, confirmed, readings, amount_text)
 
 
 def read_amount(text: str, currency: str) -> tuple[int, tuple[int, ...]]:
@@ -104,6 +119,24 @@ def read_amount(text: str, currency: str) -> tuple[int, tuple[int, ...]]:
         return parse_amount(text, currency), ()
     except AmbiguousAmount as ambiguous:
         return 0, ambiguous.readings
+
+
+# What a button stands for travels with it, and Telegram gives it 64 bytes with its
+# signature (bot/transports/telegram/buttons.py): a longer `cost add` line is kept here,
+# in the space's store, and its button says only where (`cost add ^3f9a2c1b`).
+BUTTON_BUDGET = 44
+ASKED_MARK = "^"
+ASKED = "costs.asked:{space}:{ref}"
+
+
+async def button_line(ctx: MemberContext, line: str) -> str:
+    if len(line.encode()) <= BUTTON_BUDGET or not line.startswith("cost add "):
+        return line
+    ref = secrets.token_hex(4)
+    await ctx.session.kv.set(
+        ASKED.format(space=ctx.space.id, ref=ref), line.removeprefix("cost add ")
+    )
+    return f"cost add {ASKED_MARK}{ref}"
 
 
 async def ask_which_amount(
@@ -127,7 +160,8 @@ async def ask_which_amount(
         )
         return
     buttons = [
-        (Markup(escape(text)), line(minor)) for text, minor in zip(shown, readings, strict=True)
+        (Markup(escape(text)), await button_line(ctx, line(minor)))
+        for text, minor in zip(shown, readings, strict=True)
     ]
     await ctx.reply(
         ctx.t("amount.which", value=typed, first=shown[0], second=shown[1]), buttons=buttons
@@ -189,16 +223,14 @@ async def cost_add(ctx: MemberContext, spec: CostSpec) -> None:
             await ctx.say("cost.duplicate", name=cost.name, id=cost.id)
             return
     currency = ctx.space.currency
-
-    def again(amount: int, *extra: str) -> str:
-        return " ".join(["cost add", spec.name, plain_amount(amount, currency), spec.tail, *extra])
-
     if spec.readings:
-        await ask_which_amount(ctx, spec.typed, spec.readings, again)
+        await ask_which_amount(
+            ctx, spec.typed, spec.readings, lambda amount: spec.line(amount, currency)
+        )
         return
     largest = await repo.largest_amount(ctx.space.id)
     if largest and spec.amount > OUTSIZED * largest and not spec.confirmed:
-        line = again(spec.amount, "confirm")
+        line = spec.line(spec.amount, currency, "confirm")
         await ctx.reply(
             ctx.t(
                 "cost.outsized",
@@ -207,9 +239,11 @@ async def cost_add(ctx: MemberContext, spec: CostSpec) -> None:
                 largest=money(ctx.loc, largest, currency),
                 confirm=f"{ctx.prefix}{line}",
             ),
-            buttons=[("button.add_anyway", line)],
+            buttons=[("button.add_anyway", await button_line(ctx, line))],
         )
         return
+    if spec.asked:
+        await ctx.session.kv.delete(spec.asked)  # a button's line serves once
     first = spec.schedule.due_from(ctx.today)
     assert first is not None  # parse_schedule refuses one-offs in the past
     cost = await repo.add(

@@ -110,6 +110,17 @@ class Schedule:
         return Period(self.due_before(due), due - timedelta(days=1))
 
 
+def schedule_words(schedule: Schedule) -> list[str]:
+    """The words of `cost add` that make this schedule again, the same whatever the day:
+    `monthly 31`, `yearly 15-01`, `once 2027-03-28`."""
+    if schedule.every is Every.MONTHLY:
+        return ["monthly", str(schedule.day)]
+    if schedule.every is Every.YEARLY:
+        return ["yearly", f"{schedule.day:02d}-{schedule.month:02d}"]
+    assert schedule.on is not None
+    return ["once", schedule.on.isoformat()]
+
+
 def parse_schedule(every: str, value: str, today: date) -> Schedule:
     """The schedule words of `cost add`, checked: `monthly 31`, `yearly 15-01`, `once …`."""
     kind = Every(every.lower())
