@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.events import ChatRef, Document, IncomingMessage, Platform
-from bot.i18n import Formatter, Localizer, Markup, Translator
+from bot.i18n import Formatter, Localizer, Markup, Translator, to_plain
 from storage import Session, Store
 from storage.members import Member
 from storage.outbox import NewOutboxItem
@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 # A message rendered for one reader, in the reader's own language.
 Render = Callable[[Localizer], Markup]
-# An inline button: (label message key, or Markup already rendered; the command line
+# An inline button: (label message key, or a rendered `Markup` label; the command line
 # it stands for).
 ButtonSpec = tuple[str, str]
 
@@ -151,6 +151,11 @@ class Runtime:
                     await work(self.space_context(session, space))
             except Exception:
                 log.exception("job failed for space %s", space.id)
+
+
+def _label(loc: Localizer, label: str) -> str:
+    """A button's label: a catalog key, or text already rendered (`Markup`, e.g. "Paid 2")."""
+    return to_plain(label) if isinstance(label, Markup) else str(loc.t(label))
 
 
 class Context:
@@ -317,11 +322,7 @@ class Context:
             chat_id=chat.chat_id,
             private=chat.private,
             html=str(text),
-            # A label is a catalog key, or Markup already rendered (an amount, a name).
-            buttons=tuple(
-                (label if isinstance(label, Markup) else str(loc.t(label)), command)
-                for label, command in buttons
-            ),
+            buttons=tuple((_label(loc, label), command) for label, command in buttons),
             reply_to=reply_to,
             doc_name=document.filename if document else None,
             doc_mime=document.mime_type if document else None,

@@ -13,9 +13,16 @@ from bot.registry import Router
 
 def routers() -> list[Router]:
     """Every capability's router, in the order `help` lists them."""
-    from handlers import costs, members, presence, privacy, skills
+    from handlers import costs, fund, members, presence, privacy, skills
 
-    return [members.router, presence.router, skills.router, costs.router, privacy.router]
+    return [
+        members.router,
+        presence.router,
+        skills.router,
+        costs.router,
+        fund.router,
+        privacy.router,
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:

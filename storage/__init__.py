@@ -13,6 +13,7 @@ from pathlib import Path
 
 from storage.costs import CostsRepo
 from storage.db import Database, DatabaseError, Migration, Tx, load_migrations
+from storage.fund import FundRepo
 from storage.kv import KvRepo
 from storage.matrix import MatrixRepo
 from storage.matrix_crypto import MatrixCryptoRepo
@@ -64,6 +65,10 @@ class Session:
     @cached_property
     def costs(self) -> CostsRepo:
         return CostsRepo(self.tx)
+
+    @cached_property
+    def fund(self) -> FundRepo:
+        return FundRepo(self.tx)
 
     @cached_property
     def privacy(self) -> PrivacyRepo:

@@ -71,10 +71,36 @@ ACCESS: dict[str, tuple[str, str]] = {
     "confirm": ("admin", "any"),
     "balance": ("admin", "private"),
     "export costs": ("admin", "private"),
+    "cost end": ("admin", "any"),
+    "cost amount": ("admin", "any"),
+    # The fund: `bill`, `reimburse` and `export fund` are for members, and their handlers
+    # say that only the treasurer or an admin may (the treasurer need not be an admin).
+    "fund": ("member", "private"),
+    "treasurer": ("member", "any"),
+    "bill": ("member", "any"),
+    "spent": ("member", "any"),
+    "reimburse": ("member", "any"),
+    "settle": ("member", "private"),
+    "settled": ("member", "any"),
+    "receipt": ("member", "private"),
+    "set iban": ("admin", "any"),
+    "set payee": ("admin", "any"),
+    "set qr": ("admin", "any"),
+    "export fund": ("member", "private"),
     "myexport": ("known", "private"),
     "forgetme": ("known", "private"),
 }
-PRIVATE_DATA = {"due", "balance", "export attendance", "export costs", "myexport"}
+PRIVATE_DATA = {
+    "due",
+    "balance",
+    "export attendance",
+    "export costs",
+    "myexport",
+    "fund",
+    "settle",
+    "receipt",
+    "export fund",
+}
 
 CALLERS = ("non-member", "pending", "member", "admin")
 # One person per caller and place, so what one does (leave, forgetme) touches no other.

@@ -157,3 +157,39 @@ async def test_share_lines_still_add_up_what_was_paid(store: Store) -> None:
     }
     assert [(p.member_id, p.amount) for p in declared] == [(2, 50)]
     assert {x.member_name for x in other} == {"Two 1", "Two 2"}
+
+
+async def test_the_fund_reads_one_space_not_every_payment(store: Store) -> None:
+    """/fund and /settle sum a space's shares, payments and fund entries: by its charges
+    and by its entries, never a walk through every space's rows."""
+    from storage.fund import EntryKind, NewEntry
+
+    async with store.transaction() as s:
+        for space in (1, 2):
+            entry = await s.fund.add_entry(
+                NewEntry(space, EntryKind.SPENT, 900, "EUR", date(2026, 11, 20), member_id=space),
+                NOW,
+            )
+            await s.fund.add_splits(entry.id, {space: 300, space + 1: 600})
+            await s.fund.add_entry(
+                NewEntry(space, EntryKind.BILL, 300, "EUR", date(2026, 11, 21), cost_id=space),
+                NOW,
+            )
+    month = (NOW - timedelta(days=30), NOW + timedelta(days=1))
+    for call in (
+        lambda s: s.fund.standing(1),
+        lambda s: s.fund.payments_in(1, member_id=1, latest=8),
+        lambda s: s.fund.payments_in(1),
+        lambda s: s.fund.paid_in_total(1, *month),
+        lambda s: s.fund.latest_entries(1, 8, member_id=2),
+        lambda s: s.fund.entries(1, between=(date(2026, 11, 1), date(2026, 11, 30))),
+        lambda s: s.fund.fronted(1, 1),
+        lambda s: s.fund.in_use(1),
+    ):
+        lines = await plans(store, call)
+        whole = [line for line in scans(lines) if line != "SCAN CONSTANT ROW"]
+        assert whole == [], lines
+    async with store.transaction() as s:
+        standing = await s.fund.standing(1)
+    assert standing.balance == 100 - 300  # one confirmed payment of 1.00, one bill of 3.00
+    assert standing.positions[1] == 900 - 300 + 100 - 100
