@@ -78,11 +78,10 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
 async def plans(store: Store, call: Callable[[Session], Awaitable[object]]) -> list[str]:
     """The query plan lines of every SELECT that `call` ran."""
     statements: list[str] = []
-    conn = store.db._conn  # the test looks inside on purpose: the trace is per connection
-    await conn.set_trace_callback(statements.append)
+    store.db.trace(statements.append)
     async with store.transaction() as session:
         await call(session)
-    await conn.set_trace_callback(None)  # type: ignore[arg-type]
+    store.db.trace(None)
     out: list[str] = []
     async with store.transaction() as session:
         for sql in statements:
@@ -107,8 +106,50 @@ def scans(lines: list[str]) -> list[str]:
 async def test_open_visits_of_a_space_use_the_open_visits_index(store: Store) -> None:
     lines = await plans(store, lambda s: s.presence.open_visits(1))
     assert any("visits_open_space" in line for line in lines), lines
+    lines = await plans(store, lambda s: s.presence.count_open(1))
+    assert any("visits_open_space" in line for line in lines), lines
+    lines = await plans(store, lambda s: s.presence.open_visits(1, before=date(2026, 11, 25)))
+    assert any("visits_open_space" in line for line in lines), lines
     lines = await plans(store, lambda s: s.skills.present_members(1))
     assert any("visits_open_space" in line for line in lines), lines
+
+
+async def test_the_caller_of_a_group_command_is_found_by_keys_in_one_query(store: Store) -> None:
+    async with store.transaction() as s:
+        await s.spaces.bind_chat(1, "memory", "group-one")
+        space, member = await s.members.in_chat("memory", "group-one", "memory:One1")
+        nobody = await s.members.in_chat("memory", "group-one", "memory:Two1")
+        unbound = await s.members.in_chat("memory", "group-two", "memory:Two1")
+    assert space is not None and space.name == "One"
+    assert member is not None and member.display_name == "One 1"
+    assert nobody[0] == space and nobody[1] is None
+    assert unbound == (None, None)
+    lines = await plans(store, lambda s: s.members.in_chat("memory", "group-one", "memory:One1"))
+    assert scans(lines) == [], lines
+    statements: list[str] = []
+    store.db.trace(statements.append)
+    async with store.transaction() as s:
+        await s.members.in_chat("memory", "group-one", "memory:One1")
+    store.db.trace(None)
+    assert [sql.split()[0] for sql in statements] == ["BEGIN", "SELECT", "COMMIT"], statements
+
+
+async def test_the_caller_of_a_private_command_is_their_last_membership_not_left(
+    store: Store,
+) -> None:
+    async with store.transaction() as s:
+        # memory:One1 is also a member of Two, seen there later, but has left it.
+        two = await s.spaces.by_name("Two")
+        assert two is not None
+        other = await s.members.create(two.id, "memory:One1", "One 1 in Two", NOW)
+        await s.members.touch(other, "memory:One1", "", "", NOW + timedelta(hours=1))
+        await s.members.set_status(other.id, MemberStatus.LEFT, NOW + timedelta(hours=1))
+        space, member = await s.members.in_private("memory:One1")
+        assert await s.members.in_private("memory:nobody") == (None, None)
+    assert space is not None and space.name == "One"
+    assert member is not None and member.display_name == "One 1"
+    lines = await plans(store, lambda s: s.members.in_private("memory:One1"))
+    assert scans(lines) == [], lines
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -32,9 +33,16 @@ def test_the_console_ended_at_once_exits_quietly_a_hundred_times_in_a_row(
                 assert ":private" in result.stdout  # the console's own help was printed
 
 
-async def test_a_transaction_cancelled_on_its_way_in_leaves_none_open(tmp_path: Path) -> None:
+async def test_a_transaction_cancelled_while_its_begin_waits_leaves_none_open(
+    tmp_path: Path,
+) -> None:
+    """The BEGIN that waits for another process's write lock waits in the database
+    thread; cancelled meanwhile, it still runs there once the lock is free, and must be
+    rolled back before the next transaction takes the connection."""
     db = await Database.open(tmp_path / "x.db")
+    other = sqlite3.connect(tmp_path / "x.db", isolation_level=None)
     try:
+        other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
         entered = asyncio.Event()
 
         async def work() -> None:
@@ -43,14 +51,17 @@ async def test_a_transaction_cancelled_on_its_way_in_leaves_none_open(tmp_path: 
                 await tx.execute("CREATE TABLE t (x INTEGER)")
 
         task = asyncio.create_task(work())
-        await asyncio.sleep(0)  # the task sent its BEGIN and waits for the database thread
+        await asyncio.sleep(0.2)  # its BEGIN waits in the database thread
         assert not entered.is_set()
         task.cancel()
+        other.execute("COMMIT")  # the BEGIN gets the lock after all
         with pytest.raises(asyncio.CancelledError):
             await task
-        async with db.transaction() as tx:  # raised "within a transaction" before the fix
+        assert not entered.is_set()
+        async with db.transaction() as tx:  # "within a transaction" if it stayed open
             assert await tx.fetchval("SELECT COUNT(*) FROM sqlite_master WHERE name = 't'") == 0
     finally:
+        other.close()
         await db.close()
 
 

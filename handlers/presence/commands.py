@@ -120,7 +120,7 @@ async def checkin(ctx: MemberContext, note: Annotated[str, Rest(MAX_NOTE)] = "")
     visit = await ctx.session.presence.check_in(space.id, member.id, ctx.today, at, text)
     if wall is not None:
         await record(ctx, None, visit)
-    count = len(await ctx.session.presence.open_visits(space.id))
+    count = await ctx.session.presence.count_open(space.id)
 
     def render(loc: Localizer) -> Markup:
         lines = [

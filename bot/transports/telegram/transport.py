@@ -378,10 +378,29 @@ class TelegramTransport:
             if updates is None:
                 break
             failures = 0
-            for update in updates:
-                if self._stopping.is_set() or not await self._handle(update):
-                    break  # not confirmed: Telegram sends it again after the restart
+            await self._handle_all(updates)
+
+    async def _handle_all(self, updates: tuple[Update, ...]) -> None:
+        """A getUpdates answer, handed over together so its updates share the bot's next
+        transaction (storage/groupcommit.py), in order; the offset moves past each one
+        stored, and stops at the first that was not (Telegram sends it again).
+
+        A button press is answered before it is handed over, so it goes alone, in its
+        turn: what came before it is stored first, what comes after it waits.
+        """
+        start = 0
+        while start < len(updates) and not self._stopping.is_set():
+            end = start + 1
+            if updates[start].callback_query is None:
+                while end < len(updates) and updates[end].callback_query is None:
+                    end += 1
+            run = updates[start:end]
+            stored = await asyncio.gather(*(self._handle(update) for update in run))
+            for update, ok in zip(run, stored, strict=True):
+                if not ok:
+                    return  # not confirmed: Telegram sends it again after the restart
                 self._offset = update.update_id + 1
+            start = end
 
     async def _fetch(self) -> tuple[Update, ...] | None:
         """The next updates (confirming those before the offset); None when stopping."""
