@@ -13,8 +13,6 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 
-from handlers.costs.money import plain_amount
-
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _COMMA_DECIMALS = {"it", "de"}
 
@@ -24,10 +22,10 @@ def cell(text: str) -> str:
     return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
 
 
-def decimal(minor: int, currency: str, lang: str) -> str:
-    """Minor units as a plain number the reader's spreadsheet takes: `1234.56`/`1234,56`."""
-    text = plain_amount(minor, currency)
-    return text.replace(".", ",") if lang in _COMMA_DECIMALS else text
+def decimal(plain: str, lang: str) -> str:
+    """A plain number (`1234.56`, from `plain_amount`) as the reader's spreadsheet takes
+    it: `1234.56` or `1234,56`."""
+    return plain.replace(".", ",") if lang in _COMMA_DECIMALS else plain
 
 
 def table(header: Sequence[str], rows: Iterable[Sequence[object]], lang: str) -> bytes:

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from handlers.costs.money import plain_amount
 from handlers.spreadsheet import cell, decimal, table
 from storage.costs import Charge, Payment, ShareLine
 
@@ -79,7 +80,7 @@ def _charge_rows(
     lang: str,
 ) -> list[dict[str, object]]:
     def amount(minor: int) -> str:
-        return decimal(minor, charge.currency, lang)
+        return decimal(plain_amount(minor, charge.currency), lang)
 
     base: dict[str, object] = {
         "charge_id": charge.id,

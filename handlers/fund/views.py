@@ -12,6 +12,7 @@ from bot.context import MemberContext, Refusal
 from bot.events import Document
 from bot.i18n import Localizer, Markup, join, to_plain
 from bot.registry import Where
+from handlers.costs.money import plain_amount
 from handlers.costs.schedules import moment
 from handlers.costs.views import LISTING_BUDGET, fit, money, paragraph
 from handlers.fund.common import handles_money, router, treasurer_of
@@ -245,7 +246,7 @@ def ledger_csv(
     """
 
     def amount(minor: int) -> str:
-        return decimal(minor, currency, loc.lang)
+        return decimal(plain_amount(minor, currency), loc.lang)
 
     out: list[list[object]] = []
     balance = opening or 0
