@@ -31,12 +31,13 @@ from bot.registry import Registry, Router
 from bot.scheduler import Scheduler
 from bot.transports.base import Transport
 from bot.undelivered import UndeliveredNotice
-from storage import Store
+from storage import Session, Store
 
 log = logging.getLogger(__name__)
 
 KEEP_UPDATES = timedelta(days=30)
 KEEP_SENT = timedelta(days=30)
+KEEP_FLOOD = timedelta(days=1)
 STOP_GRACE = 10.0
 
 engine = Router("engine")
@@ -46,9 +47,13 @@ engine = Router("engine")
 async def housekeeping(rt: Runtime) -> None:
     """Forget old dedupe ids (platforms redeliver for a day at most) and old sent rows."""
     now = rt.clock.now()
-    async with rt.store.transaction() as session:
+
+    async def prune(session: Session) -> None:
         await session.updates.prune(now - KEEP_UPDATES)
         await session.outbox.prune_sent(now - KEEP_SENT)
+        await session.flood.prune(now - KEEP_FLOOD)
+
+    await rt.store.run(prune)
 
 
 class App:
@@ -106,7 +111,7 @@ class App:
         return self._scheduler
 
     async def start(self) -> None:
-        self._store = await Store.open(self.config.database_path)
+        self._store = await Store.open(self.config.database_target)
         self._rt = Runtime(
             self._store,
             self.clock,
@@ -128,18 +133,20 @@ class App:
             bot_names=bot_names,
             is_chat_admin=self._is_chat_admin,
             on_commit=self._outbox.wake,
+            shared_flood=self.config.cluster.enabled,
         )
         self._scheduler = Scheduler(self.registry.jobs, self._rt, on_done=self._outbox.wake)
         for transport in self.transports.values():
             await transport.start(self._sink)
             bot_names[transport.platform] = transport.bot_name
         if self.background:
+            await self._outbox.listen()
             self._outbox.start()
             self._scheduler.start()
         log.info(
             "coworkbot started: %s; database %s",
             ", ".join(self.transports) or "no transports",
-            self.config.database_path,
+            self._store.db.path,
         )
 
     async def _sink(self, msg: IncomingMessage) -> None:
@@ -175,6 +182,7 @@ class App:
                 await asyncio.wait_for(self._idle.wait(), STOP_GRACE)
             if self._scheduler is not None:
                 await self._scheduler.stop(STOP_GRACE)
+                await self._scheduler.release()
             if self._outbox is not None:
                 try:
                     await self._outbox.stop(STOP_GRACE)

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from bot.config import (
@@ -194,6 +195,8 @@ def _run(
         secrets.append(config.telegram.secret_token)
     if config.matrix:
         secrets += [config.matrix.password, config.matrix.access_token]
+    if config.database.url:
+        secrets.append(urlsplit(config.database.url).password or "")
     setup_logging("WARNING" if console else config.bot.log_level, secrets)
     if console is not None:
         app = console_app(config, console, routers)
@@ -206,10 +209,10 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     config = _load(args.config) or demo_config(Path("data").resolve(), f"console:{CONSOLE_USER}")
 
     async def migrate() -> int:
-        store = await Store.open(config.database_path)
+        store = await Store.open(config.database_target)
         version = await store.db.schema_version()
         await store.close()
-        print(f"{config.database_path}: schema version {version}")
+        print(f"{store.db.path}: schema version {version}")
         return 0
 
     return asyncio.run(migrate())
@@ -217,28 +220,36 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_backup(args: argparse.Namespace) -> int:
     config = _load(args.config) or demo_config(Path("data").resolve(), f"console:{CONSOLE_USER}")
-    if not config.database_path.exists():
+    remote = bool(config.database.url)
+    if not remote and not config.database_path.exists():
         raise ConfigError(config.path, "bot.data_dir", f"no database at {config.database_path}")
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    suffix = "dump" if remote else "db"  # PostgreSQL: pg_dump's custom format (pg_restore)
     dest = (
         Path(args.output)
         if args.output
-        else config.bot.data_dir / "backups" / f"coworkbot-{stamp}.db"
+        else config.bot.data_dir / "backups" / f"coworkbot-{stamp}.{suffix}"
     )
 
     async def backup() -> int:
-        from storage.db import Database
+        from storage import open_database
 
-        db = await Database.open(config.database_path, migrate=False)
+        db = await open_database(config.database_target, migrate=False)
         try:
             await db.backup(dest)
         finally:
             await db.close()
-        if config.matrix is not None:
+        if config.matrix is not None and not remote:
             from bot.transports.matrix.device_backup import add_to_backup
 
             # The Matrix device (login, encryption keys) goes into the same file.
             add_to_backup(config.bot.data_dir, dest)
+        elif config.matrix is not None:
+            print(
+                f"coworkbot: the Matrix device (login, encryption keys) stays in "
+                f"{config.bot.data_dir}: back that directory up too",
+                file=sys.stderr,
+            )
         os.chmod(dest, 0o600)  # personal data, and with Matrix the device's keys
         print(dest)
         return 0
@@ -251,5 +262,7 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     config = load_config(path)
     parts = [f"{len(config.spaces)} space(s)"]
     parts += [name for name, on in (("telegram", config.telegram), ("matrix", config.matrix)) if on]
+    if config.database.url:
+        parts.append("PostgreSQL" + (", replicas" if config.cluster.enabled else ""))
     print(f"{path}: ok ({', '.join(parts)})")
     return 0

@@ -24,6 +24,7 @@ ONE_OF = ", ".join(LANGUAGES)
 TOKEN_ENV = "COWORKBOT_TELEGRAM_TOKEN"  # noqa: S105 (a variable name)
 MATRIX_PASSWORD_ENV = "COWORKBOT_MATRIX_PASSWORD"  # noqa: S105 (a variable name)
 CONFIG_ENV = "COWORKBOT_CONFIG"
+DATABASE_ENV = "COWORKBOT_DATABASE_URL"
 DEFAULT_CONFIG = Path("config.toml")
 
 T = TypeVar("T")
@@ -90,6 +91,20 @@ class MatrixSection:
 
 
 @dataclass(frozen=True)
+class DatabaseSection:
+    """`url` of a PostgreSQL database; empty: the SQLite file in `data_dir`."""
+
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class ClusterSection:
+    """Several replicas of the bot on one PostgreSQL database."""
+
+    enabled: bool = False
+
+
+@dataclass(frozen=True)
 class SpaceSection:
     name: str
     timezone: str = "Europe/Rome"
@@ -130,10 +145,17 @@ class Config:
     telegram: TelegramSection | None = None
     matrix: MatrixSection | None = None
     spaces: tuple[SpaceSection, ...] = ()
+    database: DatabaseSection = DatabaseSection()
+    cluster: ClusterSection = ClusterSection()
 
     @property
     def database_path(self) -> Path:
         return self.bot.data_dir / "coworkbot.db"
+
+    @property
+    def database_target(self) -> Path | str:
+        """Where the data lives: the PostgreSQL URL, else the SQLite file."""
+        return self.database.url or self.database_path
 
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -228,7 +250,7 @@ def parse_config(
     says and what `run` refuses are the same. `to_run` (a file, which `run` starts) also
     needs a platform to run on."""
     problems = _Problems(path)
-    known = {"bot", "telegram", "matrix", "spaces"}
+    known = {"bot", "telegram", "matrix", "spaces", "database", "cluster"}
     for key in raw:
         if key not in known:
             problems.add(key, "unknown section (a typo?); config.example.toml lists them")
@@ -250,8 +272,51 @@ def parse_config(
     for i, name in enumerate(names):
         if name and names.index(name) != i:
             problems.add(f"spaces[{i}].name", f"{name!r} is used by two spaces")
+    database = _parse_database(_table(raw, "database", problems) or {}, problems, env)
+    cluster = _parse_cluster(_table(raw, "cluster", problems) or {}, problems, "cluster" in raw)
+    if cluster.enabled:
+        if not database.url:
+            problems.add(
+                "cluster",
+                f"replicas share one PostgreSQL database: set [database] url (or {DATABASE_ENV})",
+            )
+        if telegram is not None and telegram.mode != "webhook":
+            problems.add(
+                "telegram.mode",
+                "with [cluster] every replica takes updates by webhook: polling would delete"
+                " the webhook the other replicas serve",
+            )
     problems.raise_any()
-    return Config(path=path, bot=bot, telegram=telegram, matrix=matrix, spaces=spaces)
+    return Config(
+        path=path,
+        bot=bot,
+        telegram=telegram,
+        matrix=matrix,
+        spaces=spaces,
+        database=database,
+        cluster=cluster,
+    )
+
+
+def _parse_database(
+    data: Mapping[str, Any], problems: _Problems, env: Mapping[str, str]
+) -> DatabaseSection:
+    s = _Section(problems, "database.", data)
+    url = env.get(DATABASE_ENV) or s.get("url", str, "")
+    if url and not url.startswith(("postgresql://", "postgres://")):
+        s.fail(
+            "url", "must be a PostgreSQL URL (postgresql://user@host/db); leave it out for SQLite"
+        )
+        url = ""
+    s.finish()
+    return DatabaseSection(url)
+
+
+def _parse_cluster(data: Mapping[str, Any], problems: _Problems, present: bool) -> ClusterSection:
+    s = _Section(problems, "cluster.", data)
+    enabled = s.get("enabled", bool, present)
+    s.finish()
+    return ClusterSection(enabled)
 
 
 def _table(raw: Mapping[str, Any], name: str, problems: _Problems) -> Mapping[str, Any] | None:

@@ -143,12 +143,15 @@ class Runtime:
         A failure in one space is logged and does not stop the others: one community's
         odd data must not silence everyone's reminders.
         """
-        async with self.store.transaction() as session:
-            spaces = await session.spaces.all()
+        spaces = await self.store.run(lambda session: session.spaces.all())
         for space in spaces:
+
+            async def in_space(session: Session, space: Space = space) -> None:
+                await work(self.space_context(session, space))
+
             try:
-                async with self.store.transaction() as session:
-                    await work(self.space_context(session, space))
+                # Run again from the start if another replica's transaction got in the way.
+                await self.store.run(in_space)
             except Exception:
                 log.exception("job failed for space %s", space.id)
 

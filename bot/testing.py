@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from bot.app import App
 from bot.clock import FakeClock
-from bot.config import BotSection, Config, SpaceSection
+from bot.config import BotSection, Config, DatabaseSection, SpaceSection
 from bot.events import (
     Attachment,
     Button,
@@ -104,11 +104,14 @@ class BotHarness:
         clock: FakeClock | None = None,
         spaces: Sequence[SpaceSection] = (),
         default_language: str = "en",
+        database_url: str = "",
     ) -> BotHarness:
+        """The bot on an SQLite file in `data_dir`, or on the PostgreSQL `database_url`."""
         config = Config(
             path=None,
             bot=BotSection(data_dir=data_dir, default_language=default_language),
             spaces=tuple(spaces),
+            database=DatabaseSection(database_url),
         )
         harness = cls(config, clock or FakeClock(DEFAULT_START), routers)
         await harness.app.start()

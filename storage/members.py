@@ -418,7 +418,7 @@ class MembersRepo:
         Its membership periods go too: from now on it is nobody's share of a new charge
         (nobody could be asked to pay it); the charges already made keep its shares.
         """
-        await self._tx.execute("DELETE FROM identities WHERE member_id = ?", (member_id,))
+        await self._tx.erase("identities", "member_id = ?", (member_id,), blank=("last_seen_at",))
         await self._tx.execute("DELETE FROM membership_periods WHERE member_id = ?", (member_id,))
         await self._tx.execute(
             "UPDATE members SET display_name = '#' || CAST(id AS TEXT), username = '',"

@@ -356,12 +356,12 @@ class SkillsRepo:
 
         Kudos stay as counts for the helpers who earned them.
         """
-        await self._tx.execute("DELETE FROM skills WHERE member_id = ?", (member_id,))
+        await self._tx.erase("skills", "member_id = ?", (member_id,), blank=("label",))
         await self.withdraw_member(member_id, member_id, now)
         await self._tx.execute(
             "UPDATE help_requests SET question = '' WHERE requester_id = ?", (member_id,)
         )
-        await self._tx.execute("DELETE FROM help_notices WHERE member_id = ?", (member_id,))
+        await self._tx.erase("help_notices", "member_id = ?", (member_id,), blank=("sent_at",))
 
     async def merge_member(self, source_id: int, target_id: int, now: datetime) -> None:
         moves = (source_id, target_id)

@@ -9,8 +9,16 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime
+from pathlib import Path
+
+import pytest
 
 from bot.testing import ROME, BotHarness
+from storage import open_database
+from storage.db import load_migrations
+from tests.support.postgres import PostgresServer
+
+T0 = "2026-11-01T08:00:00Z"
 
 
 def at(day: int, hour: int, minute: int = 0) -> datetime:
@@ -201,3 +209,49 @@ async def test_a_hidden_check_in_is_answered_privately_and_announced_nowhere(
     assert [(s.to, s.private) for s in sent] == [("carla", True)]
     sent = await bot.say("/checkin", as_="Bruno")  # visible: answered in the group
     assert [(s.to, s.private) for s in sent] == [("group", False)]
+
+
+@pytest.mark.parametrize(
+    "engine", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
+)
+async def test_the_visits_rebuilt_by_the_upgrade_keep_their_ids_and_new_ones_follow(
+    tmp_path: Path, engine: str, request: pytest.FixtureRequest
+) -> None:
+    """Migration 13 rebuilds `visits` (SQLite cannot change a CHECK in place) copying
+    each row with its id: on PostgreSQL the id's identity must then go on after the
+    largest, or the next check-in collides with a copied visit."""
+    if engine == "sqlite":
+        await upgrade_with_visits(tmp_path / "bot.db")
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    async with server.fresh_schema() as url:  # from before the step, not the shared one
+        await upgrade_with_visits(url)
+
+
+async def upgrade_with_visits(target: Path | str) -> None:
+    steps = load_migrations()
+    before = next(m.version for m in steps if m.name == "visit_history") - 1
+    old = await open_database(target, migrations=steps[:before])
+    async with old.transaction() as tx:
+        space = await tx.execute("INSERT INTO spaces (name, created_at) VALUES ('Old', ?)", (T0,))
+        anna = await tx.execute(
+            "INSERT INTO members (space_id, display_name, created_at) VALUES (?, 'Anna', ?)",
+            (space, T0),
+        )
+        for day in (2, 3):
+            await tx.execute(
+                "INSERT INTO visits (space_id, member_id, local_date, checkin_at, checkout_at,"
+                " closed_by) VALUES (?, ?, ?, ?, ?, 'member')",
+                (space, anna, f"2026-11-0{day}", f"2026-11-0{day}T08:00:00Z", T0),
+            )
+    await old.close()
+    new = await open_database(target)
+    async with new.transaction() as tx:
+        kept = [r[0] for r in await tx.fetchall("SELECT id FROM visits ORDER BY id")]
+        added = await tx.execute(
+            "INSERT INTO visits (space_id, member_id, local_date, checkin_at)"
+            " VALUES (?, ?, '2026-11-04', '2026-11-04T08:00:00Z')",
+            (space, anna),
+        )
+    await new.close()
+    assert kept == [1, 2] and added == 3
