@@ -184,31 +184,43 @@ class App:
 
     async def stop(self) -> None:
         """Everything within STOP_GRACE seconds in all (a container's SIGKILL follows ten
-        seconds after SIGTERM): input stops, the handler in progress finishes, the outbox
-        delivers what it can in the time left; the rest stays queued for the next start."""
+        seconds after SIGTERM): input stops, the handler in progress finishes, the jobs
+        in progress finish, the outbox delivers what it can in the time left; the rest
+        stays queued for the next start. Always finishes: a step that fails is logged and
+        the next one still runs, and the database is closed last whatever happened (its
+        thread would keep the process alive)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + STOP_GRACE
-        for transport in self.transports.values():
-            try:
-                await transport.stop()
-            except Exception:
-                log.exception("stopping %s failed", transport.platform)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._idle.wait(), max(0.0, deadline - loop.time()))
-        if self._scheduler is not None:
-            self._scheduler.shutdown()
-            await self._scheduler.release()
-        if self._outbox is not None:
-            await self._outbox.stop(max(MIN_DELIVERY, deadline - loop.time()))
-        for transport in self.transports.values():
-            # Connections for sending are released only now, after the outbox's last
-            # deliveries (stop() only ended the input).
-            try:
-                await transport.close()
-            except Exception:
-                log.exception("closing %s failed", transport.platform)
-        if self._store is not None:
-            await self._store.close()
+
+        def left(keep: float = 0.0) -> float:
+            return max(0.0, deadline - loop.time() - keep)
+
+        try:
+            for transport in self.transports.values():
+                try:
+                    await transport.stop()
+                except Exception:
+                    log.exception("stopping %s failed", transport.platform)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._idle.wait(), left())
+            if self._scheduler is not None:
+                await self._scheduler.stop(left(keep=MIN_DELIVERY))
+                await self._scheduler.release()
+            if self._outbox is not None:
+                try:
+                    await self._outbox.stop(max(MIN_DELIVERY, left()))
+                except Exception:
+                    log.exception("stopping the outbox failed; what is queued goes out next time")
+            for transport in self.transports.values():
+                # Connections for sending are released only now, after the outbox's last
+                # deliveries (stop() only ended the input).
+                try:
+                    await transport.close()
+                except Exception:
+                    log.exception("closing %s failed", transport.platform)
+        finally:
+            if self._store is not None:
+                await self._store.close()
         log.info("coworkbot stopped")
 
     async def run(self) -> int:
