@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.i18n import to_plain
 from bot.testing import BotHarness
 
 
@@ -188,9 +189,9 @@ async def test_language_switch_changes_replies(bot: BotHarness) -> None:
 
 async def test_help_lists_only_what_the_caller_may_use(bot: BotHarness) -> None:
     await bot.setup_space("Anna", members=["Bruno"])
-    admin = (await bot.say("/help", as_="Anna"))[0].text
-    member = (await bot.say("/help", as_="Bruno"))[0].text
-    stranger = (await bot.say("/help", as_="Zoe"))[0].text
+    admin = "\n".join(s.text for s in await bot.say("/help", as_="Anna"))
+    member = "\n".join(s.text for s in await bot.say("/help", as_="Bruno"))
+    stranger = "\n".join(s.text for s in await bot.say("/help", as_="Zoe"))
     assert "/approve" in admin and "/set " in admin
     assert "/approve" not in member and "/set " not in member and "/lang" in member
     assert "/lang" not in stranger and "/join" in stranger and "/approve" not in stranger
@@ -198,6 +199,26 @@ async def test_help_lists_only_what_the_caller_may_use(bot: BotHarness) -> None:
     assert "/approve <member>" in detail and "admins" in detail
     unknown = (await bot.say("/help nothing", as_="Bruno"))[0].text
     assert "no command" in unknown
+
+
+@pytest.mark.parametrize("lang", ["en", "it", "de"])
+async def test_a_long_help_goes_in_messages_telegram_takes_never_cutting_a_section(
+    bot: BotHarness, lang: str
+) -> None:
+    """An admin's whole listing is longer than one Telegram message (4096): it comes in
+    several, in order, each section whole in one of them."""
+    await bot.setup_space("Anna", members=["Bruno"])
+    await bot.say(f"/lang {lang}", as_="Anna", chat="private")
+    sent = await bot.say("/help", as_="Anna", chat="private")
+    assert len(sent) > 1
+    assert all(len(s.text.encode("utf-16-le")) // 2 <= 4096 for s in sent)
+    texts = [s.text for s in sent]
+    assert texts[0].startswith(to_plain(str(bot.app.rt.translator.text(lang, "help.title"))))
+    for s in sent[1:]:  # every later message starts with a section's title, in bold
+        assert s.html.startswith("<b>")
+    whole = "\n\n".join(texts)
+    if lang == "en":  # in their order (the command names are translated elsewhere)
+        assert whole.index("/approve") < whole.index("/checkin") < whole.index("/cost")
 
 
 async def test_start_in_private(bot: BotHarness) -> None:

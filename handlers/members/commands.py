@@ -9,7 +9,7 @@ from typing import Annotated, ClassVar, Literal
 from bot.arguments import Rest, confirmed_words
 from bot.context import CommandContext, Context, Letter, MemberContext, Refusal, message
 from bot.events import Kind
-from bot.i18n import Localizer, Markup, join, language_name
+from bot.i18n import Localizer, Markup, join, language_name, to_plain
 from bot.registry import Command, Role, Where
 from handlers import invites
 from handlers.members import router
@@ -44,6 +44,11 @@ async def start(ctx: CommandContext, payload: Annotated[str, Rest(64)] = "") -> 
         await ctx.say("start.stranger", join=f"{ctx.prefix}join")
 
 
+# Visible characters of one /help message: Telegram takes 4096 (a whole listing for an
+# admin is longer: it goes in several messages, a section never cut).
+HELP_BUDGET = 3500
+
+
 def caller_role(ctx: Context) -> Role:
     if ctx.member is None or not ctx.member.is_active:
         return Role.ANYONE
@@ -58,7 +63,7 @@ async def help_(ctx: CommandContext, command: Annotated[str, Rest(64)] = "") -> 
         return
     role = caller_role(ctx)
     in_unset_group = ctx.msg is not None and not ctx.msg.chat.private and ctx.space is None
-    lines: list[Markup] = [ctx.t("help.title")]
+    blocks: list[Markup] = [ctx.t("help.title")]
     for section in registry.routers:
         visible = [
             c
@@ -68,11 +73,28 @@ async def help_(ctx: CommandContext, command: Annotated[str, Rest(64)] = "") -> 
         ]
         if not visible or not ctx.rt.translator.has(f"section.{section.name}"):
             continue
-        lines.append(Markup(f"\n<b>{ctx.t(f'section.{section.name}')}</b>"))
-        lines += [command_line(ctx, c) for c in visible]
+        title = Markup(f"<b>{ctx.t(f'section.{section.name}')}</b>")
+        blocks.append(join([title, *(command_line(ctx, c) for c in visible)]))
     help_name = registry.commands["help"].name_in(ctx.lang)
-    lines.append(Markup(f"\n{ctx.t('help.more', help=f'{ctx.prefix}{help_name}')}"))
-    await ctx.reply(join(lines))
+    blocks.append(ctx.t("help.more", help=f"{ctx.prefix}{help_name}"))
+    for part in packed(blocks, HELP_BUDGET):
+        await ctx.reply(join(part, "\n\n"))
+
+
+def packed(blocks: list[Markup], budget: int) -> list[list[Markup]]:
+    """The blocks, in order, in as few messages as keep each within `budget` visible
+    characters (UTF-16 units, as Telegram counts); a block is never cut."""
+    parts: list[list[Markup]] = []
+    size = budget + 1
+    for block in blocks:
+        length = len(to_plain(block).encode("utf-16-le")) // 2
+        if parts and size + 2 + length <= budget:
+            parts[-1].append(block)
+            size += 2 + length
+        else:
+            parts.append([block])
+            size = length
+    return parts
 
 
 async def help_topic(ctx: Context, topic: str) -> None:
