@@ -127,7 +127,10 @@ class Encryption:
         self._store = store
         self.unreadable_after = timedelta(seconds=unreadable_after)
         self._keys_lock = asyncio.Lock()
-        self._room_locks: dict[str, asyncio.Lock] = {}
+        # Olm sessions and room keys are made one at a time: the outbox sends to several
+        # rooms at once, and two claims for one person's device at once (two private
+        # rooms to Bruno) left his device without the key of one of them.
+        self._olm_lock = asyncio.Lock()
         self._indexes: OrderedDict[str, tuple[str, str, int]] = OrderedDict()
         self._watched: object = None
         self._parked_any = True  # until the table has been read once
@@ -231,9 +234,10 @@ class Encryption:
             if self.client.should_upload_keys:
                 _check(await self.client.keys_upload(), KeysUploadResponse, "uploading keys")
             await self._query_keys()
-            if self.client.should_claim_keys:
-                claim = self.client.get_users_for_key_claiming()
-                _check(await self.client.keys_claim(claim), KeysClaimResponse, "claiming keys")
+            async with self._olm_lock:
+                if self.client.should_claim_keys:
+                    claim = self.client.get_users_for_key_claiming()
+                    _check(await self.client.keys_claim(claim), KeysClaimResponse, "claiming keys")
             if self.client.outgoing_to_device_messages:
                 await self.client.send_to_device_messages()
         except (ClientError, TimeoutError, OSError, LocalProtocolError) as exc:
@@ -481,8 +485,7 @@ class Encryption:
         room = self.client.rooms.get(room_id)
         if not self.enabled or room is None or not room.encrypted:
             return
-        lock = self._room_locks.setdefault(room_id, asyncio.Lock())
-        async with lock:
+        async with self._olm_lock:
             if not room.members_synced:
                 members = await self.client.joined_members(room_id)
                 if not isinstance(members, JoinedMembersResponse):
