@@ -6,6 +6,7 @@ wrong, so an admin never has to read a traceback to fix a typo.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tomllib
@@ -17,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.numbers import get_currency_name
 
+from bot.hours import format_hours, parse_hours, valid_hours
 from bot.i18n import LANGUAGES
 
 TOKEN_ENV = "COWORKBOT_TELEGRAM_TOKEN"  # noqa: S105 (a variable name)
@@ -65,6 +67,48 @@ class MatrixSection:
 
 
 @dataclass(frozen=True)
+class WebSection:
+    """The small web server: SpaceAPI, the status page, calendars, the presence hook."""
+
+    listen: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str = ""
+    rate_limit: int = 60
+
+    @property
+    def base_url(self) -> str:
+        """How links to the server are written: `public_url`, else the address it listens on."""
+        return self.public_url or f"http://{self.listen}:{self.port}"
+
+
+# SpaceAPI's contact fields that are plain strings (https://spaceapi.io, schema v15).
+CONTACT_KEYS = frozenset(
+    {
+        "email",
+        "phone",
+        "sip",
+        "irc",
+        "twitter",
+        "mastodon",
+        "facebook",
+        "identica",
+        "foursquare",
+        "ml",
+        "xmpp",
+        "issue_mail",
+        "gopher",
+        "matrix",
+        "mumble",
+    }
+)
+_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
+
+
+def valid_slug(text: str) -> bool:
+    return bool(_SLUG.match(text))
+
+
+@dataclass(frozen=True)
 class SpaceSection:
     name: str
     timezone: str = "Europe/Rome"
@@ -80,10 +124,18 @@ class SpaceSection:
     nag_every_days: int = 7
     chats: Mapping[str, str] = field(default_factory=dict)
     admins: tuple[str, ...] = ()
+    slug: str = ""
+    hours: str = ""
+    away_after: int = 10
+    web: Mapping[str, object] = field(default_factory=dict)
 
     def settings(self) -> dict[str, str | int | None]:
-        """The stored columns this section sets (see storage.spaces.SETTING_COLUMNS)."""
-        return {
+        """The stored columns this section sets (see storage.spaces.SETTING_COLUMNS).
+
+        The slug only when given: otherwise the space keeps the one made from its name.
+        """
+        slug: dict[str, str | int | None] = {"slug": self.slug} if self.slug else {}
+        return slug | {
             "timezone": self.timezone,
             "language": self.language,
             "currency": self.currency,
@@ -95,6 +147,9 @@ class SpaceSection:
             "expire_after_days": self.expire_after_days,
             "remind_days_before": self.remind_days_before,
             "nag_every_days": self.nag_every_days,
+            "away_after_minutes": self.away_after,
+            "opening_hours": self.hours,
+            "web_json": json.dumps(dict(self.web), sort_keys=True) if self.web else None,
         }
 
 
@@ -105,6 +160,7 @@ class Config:
     telegram: TelegramSection | None = None
     matrix: MatrixSection | None = None
     spaces: tuple[SpaceSection, ...] = ()
+    web: WebSection | None = None
 
     @property
     def database_path(self) -> Path:
@@ -169,7 +225,12 @@ class _Section:
 
 
 def _kind_name(kind: type) -> str:
-    names: dict[type, str] = {str: "a string", int: "an integer", list: "a list"}
+    names: dict[type, str] = {
+        str: "a string",
+        int: "an integer",
+        list: "a list",
+        dict: "a table",
+    }
     return names.get(kind, kind.__name__)
 
 
@@ -187,7 +248,7 @@ def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
 
 
 def parse_config(raw: Mapping[str, Any], path: Path | None, env: Mapping[str, str]) -> Config:
-    known = {"bot", "telegram", "matrix", "spaces"}
+    known = {"bot", "telegram", "matrix", "spaces", "web"}
     for key in raw:
         if key not in known:
             raise ConfigError(
@@ -197,6 +258,7 @@ def parse_config(raw: Mapping[str, Any], path: Path | None, env: Mapping[str, st
     bot = _parse_bot(_table(raw, "bot", path), path, base)
     telegram = _parse_telegram(raw["telegram"], path, env) if "telegram" in raw else None
     matrix = _parse_matrix(raw["matrix"], path, env) if "matrix" in raw else None
+    web = _parse_web(raw["web"], path) if "web" in raw else None
     spaces_raw = raw.get("spaces", [])
     if not isinstance(spaces_raw, list):
         raise ConfigError(path, "spaces", "must be written as [[spaces]] tables")
@@ -205,7 +267,11 @@ def parse_config(raw: Mapping[str, Any], path: Path | None, env: Mapping[str, st
     for i, name in enumerate(names):
         if names.index(name) != i:
             raise ConfigError(path, f"spaces[{i}].name", f"{name!r} is used by two spaces")
-    return Config(path=path, bot=bot, telegram=telegram, matrix=matrix, spaces=spaces)
+    slugs = [s.slug for s in spaces]
+    for i, slug in enumerate(slugs):
+        if slug and slugs.index(slug) != i:
+            raise ConfigError(path, f"spaces[{i}].slug", f"{slug!r} is used by two spaces")
+    return Config(path=path, bot=bot, telegram=telegram, matrix=matrix, spaces=spaces, web=web)
 
 
 def _table(raw: Mapping[str, Any], name: str, path: Path | None) -> Mapping[str, Any]:
@@ -298,6 +364,60 @@ def _parse_matrix(data: Any, path: Path | None, env: Mapping[str, str]) -> Matri
     return MatrixSection(homeserver.rstrip("/"), user_id, password, token, device)
 
 
+def _parse_web(data: Any, path: Path | None) -> WebSection:
+    if not isinstance(data, dict):
+        raise ConfigError(path, "web", "must be a table ([web])")
+    s = _Section(path, "web.", data)
+    listen = s.get("listen", str, "127.0.0.1")
+    port = s.get("port", int, 8080)
+    s.check("port", lambda v: 0 < v < 65536, "must be a TCP port (1-65535)")
+    public_url = s.get("public_url", str, "")
+    s.check(
+        "public_url",
+        lambda v: v == "" or re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", v) is not None,
+        "must be an http:// or https:// address, like https://cowo.example.org",
+    )
+    rate_limit = s.get("rate_limit", int, 60)
+    s.check("rate_limit", lambda v: 1 <= v <= 10_000, "must be from 1 to 10000")
+    s.finish()
+    return WebSection(listen, port, public_url.rstrip("/"), rate_limit)
+
+
+def _parse_space_web(s: _Section) -> dict[str, object]:
+    """The SpaceAPI details of a space: its site, logo, address, position and contacts."""
+    web: dict[str, object] = {}
+    for key in ("website", "logo"):
+        value = s.get(key, str, "")
+        s.check(
+            key,
+            lambda v: v == "" or re.fullmatch(r"https?://\S+", v) is not None,
+            "must be an http:// or https:// address",
+        )
+        if value:
+            web[key] = value
+    address = s.get("address", str, "").strip()
+    if address:
+        web["address"] = address
+    for key, limit in (("lat", 90), ("lon", 180)):
+        s.seen.add(key)
+        if key in s.data:
+            value = s.data[key]
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise s.error(key, f"expected a number, got {value!r}")
+            if not -limit <= value <= limit:
+                raise s.error(key, f"must be from -{limit} to {limit}")
+            web[key] = float(value)
+    contact = s.get("contact", dict, {})
+    for key, value in contact.items():
+        if key not in CONTACT_KEYS:
+            raise s.error(f"contact.{key}", f"unknown; one of {', '.join(sorted(CONTACT_KEYS))}")
+        if not isinstance(value, str) or not value.strip():
+            raise s.error(f"contact.{key}", "must be a non-empty string")
+    if contact:
+        web["contact"] = {k: v.strip() for k, v in sorted(contact.items())}
+    return web
+
+
 def _parse_space(data: Any, index: int, path: Path | None) -> SpaceSection:
     if not isinstance(data, dict):
         raise ConfigError(path, f"spaces[{index}]", "must be a table")
@@ -347,6 +467,17 @@ def _parse_space(data: Any, index: int, path: Path | None) -> SpaceSection:
             "must be a room id like !abcdef:example.org (not an alias like #room:example.org)",
         )
         chats["matrix"] = room
+    slug = s.get("slug", str, "")
+    s.check(
+        "slug",
+        valid_slug,
+        "must be lowercase letters, digits and dashes (at most 40), like coworking-veglio",
+    )
+    hours = s.get("hours", str, "")
+    s.check("hours", valid_hours, 'must be like "mon-fri 09:00-19:00; sat 10:00-13:00"')
+    away_after = s.get("away_after", int, 10)
+    s.check("away_after", lambda v: 1 <= v <= 240, "must be from 1 to 240 (minutes)")
+    web = _parse_space_web(s)
     admins = s.get("admins", list, [])
     for i, admin in enumerate(admins):
         if not isinstance(admin, str) or not _IDENTITY.match(admin):
@@ -366,6 +497,10 @@ def _parse_space(data: Any, index: int, path: Path | None) -> SpaceSection:
         join=join,
         chats=chats,
         admins=tuple(admins),
+        slug=slug,
+        hours=format_hours(parse_hours(hours)),
+        away_after=away_after,
+        web=web,
         **numbers,
     )
 

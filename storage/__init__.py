@@ -22,6 +22,7 @@ from storage.privacy import PrivacyRepo
 from storage.skills import SkillsRepo
 from storage.spaces import SpacesRepo
 from storage.updates import UpdatesRepo
+from storage.web import WebRepo
 
 __all__ = ["Database", "DatabaseError", "Migration", "Session", "Store", "load_migrations"]
 
@@ -72,6 +73,10 @@ class Session:
     def matrix(self) -> MatrixRepo:
         return MatrixRepo(self.tx)
 
+    @cached_property
+    def web(self) -> WebRepo:
+        return WebRepo(self.tx)
+
 
 class Store:
     def __init__(self, db: Database) -> None:
@@ -85,6 +90,12 @@ class Store:
     async def transaction(self) -> AsyncIterator[Session]:
         async with self.db.transaction() as tx:
             yield Session(tx)
+
+    @property
+    def version(self) -> int:
+        """A number that moves whenever anything is written: what caches of stored data
+        compare to know they are still true."""
+        return self.db.changes
 
     async def close(self) -> None:
         await self.db.close()

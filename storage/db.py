@@ -171,6 +171,11 @@ class Database:
         async with self._lock:
             await self._conn.close()
 
+    @property
+    def changes(self) -> int:
+        """Rows written through this connection since it opened (SQLite's total_changes)."""
+        return self._conn.total_changes
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
         """An exclusive transaction: committed on success, rolled back on any exception."""
