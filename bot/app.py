@@ -1,9 +1,11 @@
-"""The composition root: store, dispatcher, outbox, scheduler and transports, from config.
+"""The composition root: store, dispatcher, outbox, scheduler, transports and the web
+server, from config.
 
-Start order: open and migrate the database, apply `[[spaces]]`, start the transports
-(they learn their own names), then the outbox and the scheduler. Stop order is the
-reverse of what could lose work: stop taking input, let the handler in progress
-finish, stop the jobs, deliver what is queued for up to ten seconds, close the database.
+Start order: open and migrate the database, apply `[[spaces]]`, start the web server
+(if `[web]` is configured) and the transports (they learn their own names), then the
+outbox and the scheduler. Stop order is the reverse of what could lose work: stop taking
+input, let the handler in progress finish, stop the jobs, finish the work left for after
+commit, deliver what is queued for up to ten seconds, close the database.
 """
 
 from __future__ import annotations
@@ -22,11 +24,13 @@ from bot.dispatcher import MESSAGES as DISPATCH_MESSAGES
 from bot.dispatcher import Dispatcher, Registry, Router
 from bot.events import ChatRef, IncomingMessage, UserRef
 from bot.i18n import Translator
+from bot.later import Later
 from bot.outbox import FailedHook, OutboxSender
 from bot.scheduler import Scheduler
 from bot.transports.base import Transport
 from bot.undelivered import MESSAGES as UNDELIVERED_MESSAGES
 from bot.undelivered import UndeliveredNotice
+from bot.web import WebServer
 from handlers import all_routers
 from handlers.members import apply_config_spaces
 from storage import Store
@@ -78,6 +82,8 @@ class App:
         self._outbox: OutboxSender | None = None
         self._dispatcher: Dispatcher | None = None
         self._scheduler: Scheduler | None = None
+        self._web: WebServer | None = None
+        self.later = Later()
 
     # The parts exist only between start() and stop(); these say so loudly if misused.
     @property
@@ -105,6 +111,11 @@ class App:
         assert self._scheduler is not None, "App.start() first"
         return self._scheduler
 
+    @property
+    def web(self) -> WebServer:
+        assert self._web is not None, "App.start() with [web] configured first"
+        return self._web
+
     async def start(self) -> None:
         self._store = await Store.open(self.config.database_path)
         self._rt = Runtime(
@@ -113,6 +124,8 @@ class App:
             self.translator,
             self.registry,
             self.config.bot.command_prefix_matrix,
+            public_url=self.config.web.base_url if self.config.web else "",
+            later=self.later,
         )
         await apply_config_spaces(self._rt, self.config.spaces)
         self._outbox = OutboxSender(
@@ -129,6 +142,12 @@ class App:
             on_commit=self._outbox.wake,
         )
         self._scheduler = Scheduler(self.registry.jobs, self._rt, on_done=self._outbox.wake)
+        self.later.on_done = self._outbox.wake
+        if self.config.web is not None:
+            self._web = WebServer(
+                self.config.web, self.registry.routes, self._rt, on_commit=self._outbox.wake
+            )
+            await self._web.start()
         for transport in self.transports.values():
             await transport.start(self._sink)
             bot_names[transport.platform] = transport.bot_name
@@ -158,9 +177,13 @@ class App:
     async def run_jobs(self) -> None:
         """Every scheduled job once, then deliver what they queued (tests, `coworkbot` tools)."""
         await self.scheduler.run_all()
+        await self.later.idle()
         await self.outbox.flush()
 
     async def stop(self) -> None:
+        if self._web is not None:
+            await self._web.stop()
+            self._web = None
         for transport in self.transports.values():
             try:
                 await transport.stop()
@@ -170,6 +193,7 @@ class App:
             await asyncio.wait_for(self._idle.wait(), STOP_GRACE)
         if self._scheduler is not None:
             self._scheduler.shutdown()
+        await self.later.stop(STOP_GRACE)
         if self._outbox is not None:
             await self._outbox.stop(STOP_GRACE)
         for transport in self.transports.values():

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from bot.clock import Clock
 from bot.events import ChatRef, Document, IncomingMessage, Platform
 from bot.i18n import Formatter, Localizer, Markup, Translator
+from bot.later import Later, Work
 from storage import Session, Store
 from storage.members import Member
 from storage.outbox import NewOutboxItem
@@ -48,6 +49,9 @@ class Runtime:
     translator: Translator
     registry: Registry
     matrix_prefix: str = "!"
+    # How links to the web server are written ("" when `[web]` is not configured).
+    public_url: str = ""
+    later: Later = field(default_factory=Later)
 
     def prefix(self, platform: str) -> str:
         return self.matrix_prefix if platform == Platform.MATRIX else "/"
@@ -73,7 +77,9 @@ class Runtime:
         for space in spaces:
             try:
                 async with self.store.transaction() as session:
-                    await work(self.context(session, space))
+                    ctx = self.context(session, space)
+                    await work(ctx)
+                self.later.submit(ctx.after)
             except Exception:
                 log.exception("job failed for space %s", space.id)
 
@@ -94,6 +100,7 @@ class Context:
         self.member = member
         self.msg = msg
         self.now: datetime = rt.clock.now()
+        self.after: list[Work] = []
         wanted = (
             lang or (member.language if member else None) or (space.language if space else None)
         )
@@ -133,6 +140,10 @@ class Context:
         space_lang = self.space.language if self.space else None
         return self.localizer(self.rt.translator.language(member.language or space_lang))
 
+    def after_commit(self, work: Work) -> None:
+        """Run `work` once this context's transaction has committed (bot/later.py)."""
+        self.after.append(work)
+
     # -- speaking ------------------------------------------------------------------
 
     async def reply(
@@ -141,11 +152,11 @@ class Context:
         *,
         buttons: Sequence[ButtonSpec] = (),
         document: Document | None = None,
-    ) -> None:
-        """Answer in the chat the command came from."""
+    ) -> int:
+        """Answer in the chat the command came from; returns the outbox row's id."""
         if self.msg is None:
             raise RuntimeError("reply() needs an incoming message; jobs use notify() or post()")
-        await self.send(
+        return await self.send(
             self.msg.chat,
             text,
             self.loc,
@@ -215,7 +226,7 @@ class Context:
         document: Document | None = None,
         member_id: int | None = None,
         reply_to: str = "",
-    ) -> None:
+    ) -> int:
         item = NewOutboxItem(
             platform=chat.platform,
             chat_id=chat.chat_id,
@@ -229,4 +240,4 @@ class Context:
             space_id=self.space.id if self.space else None,
             member_id=member_id,
         )
-        await self.session.outbox.enqueue(item, self.now)
+        return await self.session.outbox.enqueue(item, self.now)

@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import IntEnum, StrEnum
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from bot.arguments import ArgError, Rest, parse_date
 from bot.context import Context, Runtime
@@ -34,11 +34,17 @@ from bot.i18n import Catalog, Markup, escape
 from storage import Session
 from storage.members import Member, MemberStatus
 
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    from bot.web import Fresh, Route
+
 log = logging.getLogger(__name__)
 
 Handler = Callable[..., Awaitable[None]]
 JobFunc = Callable[[Runtime], Awaitable[None]]
 EventFunc = Callable[[Context], Awaitable[None]]
+RouteFunc = Callable[[Runtime, "web.Request"], Awaitable["web.StreamResponse"]]
 
 MAX_COMMAND_ECHO = 32
 
@@ -92,7 +98,8 @@ class Job:
 
 
 class Router:
-    """One per handler module: its commands, its jobs, its event hooks and its messages."""
+    """One per handler module: its commands, its jobs, its event hooks, its web routes
+    (bot/web.py) and its messages."""
 
     def __init__(self, name: str, messages: Catalog | None = None) -> None:
         self.name = name
@@ -100,6 +107,7 @@ class Router:
         self.commands: list[Command] = []
         self.jobs: list[Job] = []
         self.events: dict[Kind, list[EventFunc]] = {}
+        self.routes: list[Route] = []
 
     def command(
         self,
@@ -127,6 +135,18 @@ class Router:
     def on(self, kind: Kind) -> Callable[[EventFunc], EventFunc]:
         def register(func: EventFunc) -> EventFunc:
             self.events.setdefault(kind, []).append(func)
+            return func
+
+        return register
+
+    def route(
+        self, method: str, path: str, *, limited: bool = False, fresh: Fresh = None
+    ) -> Callable[[RouteFunc], RouteFunc]:
+        """A web route, served when `[web]` is configured (see bot/web.py)."""
+        from bot.web import Route  # bot.web uses the flood guard below
+
+        def register(func: RouteFunc) -> RouteFunc:
+            self.routes.append(Route(method, path, func, limited, fresh))
             return func
 
         return register
@@ -161,6 +181,7 @@ class Registry:
         self._names: dict[str, str] = {}
         self.jobs: list[Job] = []
         self.events: dict[Kind, list[EventFunc]] = {}
+        self.routes: list[Route] = []
         for router in self.routers:
             for command in router.commands:
                 for word in (command.name, *command.aliases):
@@ -171,6 +192,10 @@ class Registry:
             self.jobs.extend(router.jobs)
             for kind, funcs in router.events.items():
                 self.events.setdefault(kind, []).extend(funcs)
+            self.routes.extend(router.routes)
+        paths = [(r.method, r.path) for r in self.routes]
+        if len(paths) != len(set(paths)):
+            raise ValueError(f"a web route is declared twice in {paths}")
         job_ids = [j.id for j in self.jobs]
         if len(job_ids) != len(set(job_ids)):
             raise ValueError(f"duplicate job ids in {job_ids}")
@@ -324,6 +349,7 @@ class Dispatcher:
         chat_admin = False
         if found and found[0].role is Role.CHAT_ADMIN and not msg.chat.private:
             chat_admin = await self._check_chat_admin(msg)
+        ctx: Context | None = None
         try:
             async with self.rt.store.transaction() as session:
                 if not await session.updates.mark_processed(msg.dedupe_key, self.rt.clock.now()):
@@ -337,8 +363,11 @@ class Dispatcher:
                     await self._run(ctx, parsed, found, chat_admin)
         except Exception:
             log.exception("handler failed for update %s", msg.dedupe_key)
+            ctx = None  # rolled back: what it left for later goes with it
             await self._apologise(msg)
         self._on_commit()
+        if ctx is not None:
+            self.rt.later.submit(ctx.after)
 
     async def _check_chat_admin(self, msg: IncomingMessage) -> bool:
         if msg.sender_is_chat_admin is not None:

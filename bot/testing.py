@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from bot.app import App
 from bot.clock import FakeClock
-from bot.config import BotSection, Config, SpaceSection
+from bot.config import BotSection, Config, SpaceSection, WebSection
 from bot.events import (
     Button,
     ChatRef,
@@ -85,11 +85,14 @@ class BotHarness:
         clock: FakeClock | None = None,
         spaces: Sequence[SpaceSection] = (),
         default_language: str = "en",
+        web: WebSection | None = None,
     ) -> BotHarness:
+        """The bot on `data_dir`; with `web`, its web server too (port 0: a free one)."""
         config = Config(
             path=None,
             bot=BotSection(data_dir=data_dir, default_language=default_language),
             spaces=tuple(spaces),
+            web=web,
         )
         harness = cls(config, clock or FakeClock(DEFAULT_START))
         await harness.app.start()
@@ -156,6 +159,7 @@ class BotHarness:
     async def receive(self, msg: IncomingMessage) -> list[Sent]:
         before = len(self.transport.sent)
         await self.transport.receive(msg)
+        await self.app.later.idle()
         await self.app.outbox.flush()
         return [Sent.of(m) for m in self.transport.sent[before:]]
 
@@ -175,6 +179,20 @@ class BotHarness:
         before = len(self.transport.sent)
         await self.app.run_jobs()
         return [Sent.of(m) for m in self.transport.sent[before:]]
+
+    async def deliver(self) -> list[Sent]:
+        """Deliver what is queued (after a web request, say); returns what was sent."""
+        before = len(self.transport.sent)
+        await self.app.later.idle()
+        await self.app.outbox.flush()
+        return [Sent.of(m) for m in self.transport.sent[before:]]
+
+    @property
+    def web_url(self) -> str:
+        """The web server's address as a client reaches it (the port it really got)."""
+        web = self.config.web
+        assert web is not None, "start the harness with web=WebSection(...)"
+        return f"http://{web.listen}:{self.app.web.port}"
 
     # -- reading ----------------------------------------------------------------------
 

@@ -1,0 +1,246 @@
+"""The small web server inside the bot: routes that handler modules declare on their Router.
+
+Off unless `[web]` is configured. A route is a function of the runtime and the aiohttp
+request:
+
+    @router.route("GET", "/spaces/{slug}/spaceapi.json", fresh="data")
+    async def spaceapi(rt: Runtime, request: web.Request) -> web.Response: ...
+
+What every route gets from the engine, so no handler has to remember it:
+- **No stack traces out.** An exception becomes a plain 500 (logged here with the route's
+  pattern, never the path, which may hold a secret token).
+- **Bodies over 64 KB are refused** (413, aiohttp's `client_max_size`).
+- **A per-client limit per minute** on routes declared `limited=True` (`[web] rate_limit`;
+  429 with `Retry-After`).
+- **Headers**: `nosniff`, no referrer (feed URLs are secrets), a content security policy
+  that allows no script, and no server version.
+- **Memo**: a GET route declared `fresh="data"` is answered from memory until anything is
+  written to the database or the clock's minute turns; `fresh=timedelta(...)` for that
+  long. Concurrent requests for the same path wait for one computation. Only 200s are kept.
+- After a request that may have written (anything but GET and HEAD), `on_commit` runs,
+  so the outbox delivers what the route queued.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Literal
+
+from aiohttp import web
+from multidict import CIMultiDict
+
+from bot.config import WebSection
+from bot.dispatcher import FloodGuard
+
+if TYPE_CHECKING:
+    from bot.context import Runtime
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 64 * 1024
+MEMO_SIZE = 256
+WINDOW = 60.0
+
+Fresh = Literal["data"] | timedelta | None
+
+HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": (
+        "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+    ),
+    "Server": "coworkbot",
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    func: Callable[[Runtime, web.Request], Awaitable[web.StreamResponse]]
+    limited: bool = False
+    fresh: Fresh = None
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A response as the memo keeps it: enough to make an identical one."""
+
+    body: bytes
+    content_type: str
+    charset: str | None
+    headers: Mapping[str, str]
+    valid: tuple[int, datetime] | datetime
+
+    def response(self) -> web.Response:
+        return web.Response(
+            body=self.body,
+            content_type=self.content_type,
+            charset=self.charset,
+            headers=CIMultiDict(self.headers),
+        )
+
+
+class Memo:
+    """GET responses kept per path (and query), least recently used dropped first."""
+
+    def __init__(self, rt: Runtime, size: int = MEMO_SIZE) -> None:
+        self.rt = rt
+        self.size = size
+        self._kept: OrderedDict[str, Kept] = OrderedDict()
+        self._running: dict[str, asyncio.Future[web.StreamResponse]] = {}
+
+    def _valid(self, fresh: Literal["data"] | timedelta) -> tuple[int, datetime] | datetime:
+        now = self.rt.clock.now()
+        if fresh == "data":
+            return (self.rt.store.version, now.replace(second=0, microsecond=0))
+        assert isinstance(fresh, timedelta)
+        return now + fresh
+
+    def _still(self, kept: Kept, fresh: Literal["data"] | timedelta) -> bool:
+        if isinstance(kept.valid, datetime):
+            return self.rt.clock.now() < kept.valid
+        return kept.valid == self._valid(fresh)
+
+    async def get(
+        self,
+        key: str,
+        fresh: Literal["data"] | timedelta,
+        compute: Callable[[], Awaitable[web.StreamResponse]],
+    ) -> web.StreamResponse:
+        kept = self._kept.get(key)
+        if kept is not None and self._still(kept, fresh):
+            self._kept.move_to_end(key)
+            return kept.response()
+        running = self._running.get(key)
+        if running is not None:
+            response = await asyncio.shield(running)
+            if isinstance(response, web.Response) and key in self._kept:
+                return self._kept[key].response()
+            return await compute()
+        future: asyncio.Future[web.StreamResponse] = asyncio.get_running_loop().create_future()
+        self._running[key] = future
+        try:
+            valid = self._valid(fresh)
+            response = await compute()
+            self._keep(key, response, valid)
+            future.set_result(response)
+            return response
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: nobody else may be waiting
+            raise
+        finally:
+            del self._running[key]
+
+    def _keep(
+        self, key: str, response: web.StreamResponse, valid: tuple[int, datetime] | datetime
+    ) -> None:
+        if not isinstance(response, web.Response) or response.status != 200:
+            return
+        body = response.body
+        if not isinstance(body, bytes):
+            return
+        headers = {
+            k: v
+            for k, v in response.headers.items()
+            if k.lower() not in ("content-type", "content-length")
+        }
+        self._kept[key] = Kept(body, response.content_type, response.charset, headers, valid)
+        self._kept.move_to_end(key)
+        while len(self._kept) > self.size:
+            self._kept.popitem(last=False)
+
+
+class WebServer:
+    def __init__(
+        self,
+        section: WebSection,
+        routes: Sequence[Route],
+        rt: Runtime,
+        *,
+        on_commit: Callable[[], None] = lambda: None,
+        monotonic: Callable[[], float] | None = None,
+    ) -> None:
+        self.section = section
+        self.routes = list(routes)
+        self.rt = rt
+        self._on_commit = on_commit
+        self.memo = Memo(rt)
+        # The chat's flood guard, per (route, client) and per minute: past the limit, 429.
+        self.limit = FloodGuard(
+            section.rate_limit, WINDOW, monotonic or asyncio.get_running_loop().time
+        )
+        self._runner: web.AppRunner | None = None
+        self.port = section.port
+
+    def application(self) -> web.Application:
+        app = web.Application(client_max_size=MAX_BODY, middlewares=[self._guard])
+        for route in self.routes:
+            handler = self._handler(route)
+            if route.method == "GET":
+                app.router.add_get(route.path, handler)
+            else:
+                app.router.add_route(route.method, route.path, handler)
+        app.on_response_prepare.append(_headers)
+        return app
+
+    async def start(self) -> None:
+        self._runner = web.AppRunner(self.application(), access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.section.listen, self.section.port)
+        await site.start()
+        for address in self._runner.addresses:
+            if isinstance(address, tuple):
+                self.port = int(address[1])
+                break
+        log.info("web server listening on %s:%d", self.section.listen, self.port)
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    def _handler(self, route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+        async def handle(request: web.Request) -> web.StreamResponse:
+            if route.limited:
+                key = f"{route.method} {request.path} {request.remote}"
+                if self.limit.check(key) != "ok":
+                    raise web.HTTPTooManyRequests(
+                        text="Too many requests: try again in a minute.\n",
+                        headers={"Retry-After": str(int(WINDOW))},
+                    )
+            if route.fresh is None or request.method not in ("GET", "HEAD"):
+                return await route.func(self.rt, request)
+            return await self.memo.get(
+                request.path_qs, route.fresh, lambda: route.func(self.rt, request)
+            )
+
+        return handle
+
+    @web.middleware
+    async def _guard(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except web.HTTPException:
+            raise
+        except Exception:
+            info = request.match_info.route.resource
+            pattern = info.canonical if info is not None else "?"
+            log.exception("web route %s %s failed", request.method, pattern)
+            return web.Response(status=500, text="Internal Server Error\n")
+        finally:
+            if request.method not in ("GET", "HEAD"):
+                self._on_commit()
+
+
+async def _headers(request: web.Request, response: web.StreamResponse) -> None:
+    for name, value in HEADERS.items():
+        response.headers[name] = value
