@@ -69,10 +69,10 @@ MESSAGES: Catalog = {
     },
     "usage.notgoing": {"en": "[date]", "it": "[data]"},
     "cmd.privacy": {
-        "en": "whether /who shows you by name or only counts you",
-        "it": "se /who ti mostra per nome o ti conta soltanto",
+        "en": "whether /who shows you by name or only counts you (public: the web too)",
+        "it": "se /who ti mostra per nome o ti conta soltanto (public: anche sul web)",
     },
-    "usage.privacy": {"en": "[visible|hidden]", "it": "[visible|hidden]"},
+    "usage.privacy": {"en": "[visible|hidden|public]", "it": "[visible|hidden|public]"},
     "cmd.export_attendance": {
         "en": "the visits of a month as a CSV file",
         "it": "le presenze di un mese come file CSV",
@@ -253,6 +253,16 @@ MESSAGES: Catalog = {
         "and your check-ins are not announced.",
         "it": "Ora la tua presenza è nascosta: chi c'è ti conta senza nominarti "
         "e i tuoi arrivi non vengono annunciati.",
+    },
+    "privacy.now_public": {
+        "en": "Your presence is now public: members see your name, and so do the space's "
+        "web page and its SpaceAPI, for anyone.",
+        "it": "Ora la tua presenza è pubblica: i membri vedono il tuo nome, e anche la "
+        "pagina web dello spazio e la sua SpaceAPI, per chiunque.",
+    },
+    "privacy.is_public": {
+        "en": "Your presence is public, on the web too. To show it only to members: {command}",
+        "it": "La tua presenza è pubblica, anche sul web. Per mostrarla solo ai membri: {command}",
     },
     "privacy.is_visible": {
         "en": "Your presence is shown by name. To hide it: {command}",
@@ -561,6 +571,9 @@ async def who(ctx: Context) -> None:
             )
         if hidden:
             lines.append(ctx.t("who.hidden", count=hidden))
+    from handlers.web.state import state_line  # the web capability builds on this one
+
+    lines.append(await state_line(ctx))
     came_today = {
         v.member_id for v in await ctx.session.presence.visits(space.id, ctx.today, ctx.today)
     }
@@ -618,15 +631,14 @@ async def notgoing(ctx: Context, day: date | None = None) -> None:
 
 
 @router.command("privacy", role=Role.MEMBER, where=Where.ANY)
-async def privacy(ctx: Context, visibility: Literal["visible", "hidden"] | None = None) -> None:
+async def privacy(
+    ctx: Context, visibility: Literal["visible", "hidden", "public"] | None = None
+) -> None:
     assert ctx.member is not None
     if visibility is None:
-        hidden = is_hidden(ctx.member)
-        other = "visible" if hidden else "hidden"
-        await ctx.say(
-            "privacy.is_hidden" if hidden else "privacy.is_visible",
-            command=f"{ctx.prefix}privacy {other}",
-        )
+        now = ctx.member.visibility
+        other = "visible" if now in (HIDDEN, "public") else "hidden"
+        await ctx.say(f"privacy.is_{now}", command=f"{ctx.prefix}privacy {other}")
         return
     await ctx.session.members.set_visibility(ctx.member.id, visibility)
     await ctx.say(f"privacy.now_{visibility}")

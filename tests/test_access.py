@@ -67,8 +67,25 @@ ACCESS: dict[str, tuple[str, str]] = {
     "export costs": ("admin", "private"),
     "myexport": ("known", "private"),
     "forgetme": ("known", "private"),
+    "open": ("member", "any"),
+    "close": ("member", "any"),
+    "device add": ("member", "private"),
+    "device list": ("member", "private"),
+    "device remove": ("member", "private"),
+    "presence token": ("admin", "private"),
+    "calendar": ("member", "private"),
+    "stats chart": ("member", "any"),
 }
-PRIVATE_DATA = {"due", "balance", "export attendance", "export costs", "myexport"}
+PRIVATE_DATA = {
+    "due",
+    "balance",
+    "export attendance",
+    "export costs",
+    "myexport",
+    "device list",
+    "presence token",
+    "calendar",
+}
 
 CALLERS = ("non-member", "pending", "member", "admin")
 # One person per caller and place, so what one does (leave, forgetme) touches no other.
