@@ -95,7 +95,11 @@ class BotHarness:
             web=web,
         )
         harness = cls(config, clock or FakeClock(DEFAULT_START))
-        await harness.app.start()
+        try:
+            await harness.app.start()
+        except BaseException:
+            await harness.app.stop()  # no database thread or server left behind
+            raise
         return harness
 
     async def restart(self) -> None:

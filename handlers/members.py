@@ -20,6 +20,7 @@ from bot.config import SpaceSection, valid_currency, valid_hhmm, valid_timezone
 from bot.context import Context, Runtime, message
 from bot.dispatcher import Command, Role, Router, Where
 from bot.events import Kind
+from bot.hours import HoursError, format_hours, parse_hours
 from bot.i18n import LANGUAGES, Catalog, Localizer, Markup, escape, join
 from storage.members import Member, MemberRole, MembersRepo, MemberStatus
 from storage.spaces import Space
@@ -252,6 +253,12 @@ MESSAGES: Catalog = {
     "set.bad.number": {
         "en": "{key} must be a whole number from {low} to {high}.",
         "it": "{key} deve essere un numero intero da {low} a {high}.",
+    },
+    "set.bad.hours": {
+        "en": "“{value}” are not opening hours: write them like mon-fri 09:00-19:00; "
+        "sat 10:00-13:00, or off.",
+        "it": "“{value}” non sono orari di apertura: scrivili come lun-ven 09:00-19:00; "
+        "sab 10:00-13:00, oppure off.",
     },
     "set.bad.name": {
         "en": "A space name needs letters or digits, at most {limit} characters.",
@@ -586,6 +593,8 @@ SettingKey = Literal[
     "expire_after",
     "remind_days_before",
     "nag_every_days",
+    "away_after",
+    "hours",
 ]
 
 # key -> (column, low, high, stored multiplier) for the numeric settings
@@ -595,6 +604,7 @@ NUMBERS: dict[str, tuple[str, int, int, int]] = {
     "expire_after": ("expire_after_days", 1, 365, 1),
     "remind_days_before": ("remind_days_before", 0, 60, 1),
     "nag_every_days": ("nag_every_days", 1, 90, 1),
+    "away_after": ("away_after_minutes", 1, 240, 1),
 }
 
 
@@ -629,6 +639,13 @@ def validate_setting(key: str, raw: str) -> tuple[str, str | int | None]:
         if value.lower() not in ("open", "approval"):
             raise ArgError("set.bad.join")
         return "join_policy", value.lower()
+    if key == "hours":
+        try:
+            return "opening_hours", format_hours(parse_hours(value))
+        except HoursError as exc:
+            raise ArgError("set.bad.hours", value=value[:64]) from exc
+    if key == "away_after":
+        value = value.lower().removesuffix("min").removesuffix("m").strip()
     column, low, high, factor = NUMBERS[key]
     if not (value.isascii() and value.isdigit()) or not low <= int(value) <= high:
         raise ArgError("set.bad.number", key=key, low=low, high=high)
@@ -653,6 +670,8 @@ def settings_view(space: Space, loc: Localizer) -> list[tuple[str, str]]:
         ("expire_after", str(space.expire_after_days)),
         ("remind_days_before", str(space.remind_days_before)),
         ("nag_every_days", str(space.nag_every_days)),
+        ("away_after", f"{space.away_after_minutes} min"),
+        ("hours", space.opening_hours or none),
     ]
 
 
@@ -669,7 +688,7 @@ async def settings(ctx: Context) -> None:
 
 
 @router.command("set", role=Role.ADMIN)
-async def set_(ctx: Context, key: SettingKey, value: Annotated[str, Rest(64)]) -> None:
+async def set_(ctx: Context, key: SettingKey, value: Annotated[str, Rest(160)]) -> None:
     assert ctx.space is not None
     try:
         column, stored = validate_setting(key, value)

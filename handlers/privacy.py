@@ -195,6 +195,7 @@ def personal_data(session: Session) -> list[tuple[str, PersonalData]]:
         ("skills", session.skills),
         ("costs", session.costs),
         ("matrix", session.matrix),
+        ("web", session.web),
         ("privacy", session.privacy),
         ("member", session.members),
     ]

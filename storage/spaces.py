@@ -90,6 +90,7 @@ class SpacesRepo:
         for column in settings:
             if column not in SETTING_COLUMNS:
                 raise ValueError(f"unknown space setting {column}")
+        await self._free_slug(settings.get("slug"))
         marks = ", ".join("?" for _ in columns)
         space_id = await self._tx.execute(
             f"INSERT INTO spaces ({', '.join(columns)}) VALUES ({marks})",
@@ -98,6 +99,14 @@ class SpacesRepo:
         space = await self.get(space_id)
         assert space is not None
         return space
+
+    async def _free_slug(self, slug: str | int | None, space_id: int = 0) -> None:
+        """A slug given in the config wins over one made from a name: the space that had
+        it gets a new one when next needed (handlers/web/base.py)."""
+        if slug:
+            await self._tx.execute(
+                "UPDATE spaces SET slug = NULL WHERE slug = ? AND id <> ?", (slug, space_id)
+            )
 
     async def get(self, space_id: int) -> Space | None:
         row = await self._tx.fetchone("SELECT * FROM spaces WHERE id = ?", (space_id,))
@@ -131,12 +140,7 @@ class SpacesRepo:
         for column in settings:
             if column not in SETTING_COLUMNS and column != "config_json":
                 raise ValueError(f"unknown space setting {column}")
-        if settings.get("slug"):
-            # A slug from the config wins over one made from a name: that space gets a new one.
-            await self._tx.execute(
-                "UPDATE spaces SET slug = NULL WHERE slug = ? AND id <> ?",
-                (settings["slug"], space_id),
-            )
+        await self._free_slug(settings.get("slug"), space_id)
         if settings:
             assignments = ", ".join(f"{column} = ?" for column in settings)
             await self._tx.execute(

@@ -6,10 +6,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 
 from bot.testing import BotHarness
 from tests.synapse.fixtures import matrix, synapse_server  # noqa: F401 (Matrix tests)
+from tests.web_client import Client, web_section
 
 
 @pytest.fixture
@@ -33,3 +35,17 @@ async def make_bot(tmp_path: Path) -> AsyncIterator[Callable[..., Awaitable[BotH
     yield start
     for harness in started:
         await harness.close()
+
+
+@pytest.fixture
+async def web_bot(tmp_path: Path) -> AsyncIterator[BotHarness]:
+    """The bot with `[web]` configured, listening on a free port of 127.0.0.1."""
+    harness = await BotHarness.start(tmp_path, web=web_section())
+    yield harness
+    await harness.close()
+
+
+@pytest.fixture
+async def client(web_bot: BotHarness) -> AsyncIterator[Client]:
+    async with aiohttp.ClientSession() as session:
+        yield Client(web_bot.web_url, session)

@@ -144,6 +144,7 @@ async def draw(spec: Mapping[str, Any], cache_dir: Path) -> bytes:
     await asyncio.to_thread(cache_dir.mkdir, parents=True, exist_ok=True)
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
+        "-I",  # isolated: nothing from the script's folder or the environment shadows a module
         str(DRAWING),
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,

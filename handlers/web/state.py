@@ -23,7 +23,7 @@ from handlers.mentions import defuse_mentions
 from handlers.presence import END_OF_DAY, due_closings, local_instant, parse_hhmm, settle
 from handlers.web.base import router, when_text
 from storage import Session
-from storage.presence import Visit
+from storage.presence import ClosedBy, Visit
 from storage.spaces import Space
 from storage.web import SpaceState
 
@@ -143,8 +143,10 @@ def replay(
         else:
             inside -= 1
             if inside <= 0 and state.is_open:
-                closed_by = visit.closed_by.value if visit.closed_by else CLOSING
-                state = SpaceState(False, at, closed_by, visit.member_id)
+                by = visit.closed_by or ClosedBy.CLOSING
+                # Closing time and midnight close the space, not the last person in it.
+                who = visit.member_id if by in (ClosedBy.MEMBER, ClosedBy.DEVICE) else None
+                state = SpaceState(False, at, by.value, who)
     return _lapse(state, inside, now, cut)
 
 
