@@ -2,7 +2,7 @@
 
 It is Debian's `chromium` package: when it is missing and the tests run as root (as CI
 does, on a fresh Debian machine), `ensure_chromium` installs it with apt-get; otherwise
-the browser tests are skipped with the command that would install it. The DevTools
+the browser tests are skipped with the command that would install it (tests/debian.py). The DevTools
 protocol (https://chromedevtools.github.io/devtools-protocol/) is spoken over aiohttp's
 websockets, so nothing else is needed to drive it.
 """
@@ -13,18 +13,16 @@ import asyncio
 import contextlib
 import itertools
 import json
-import os
 import shutil
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import pytest
 
-NAMES = ("chromium", "chromium-browser")
+from tests.debian import ensure
+
 FLAGS = (
     "--headless",
     "--no-sandbox",
@@ -36,42 +34,11 @@ FLAGS = (
     "--disable-sync",
     "--remote-debugging-port=0",
 )
-INSTALL = (
-    "apt-get",
-    "-o",
-    "DPkg::Lock::Timeout=900",
-    "install",
-    "-y",
-    "--no-install-recommends",
-    "chromium",
-)
-
-
-def chromium_path() -> str | None:
-    return next((found for name in NAMES if (found := shutil.which(name))), None)
 
 
 def ensure_chromium() -> str:
-    """The browser's path, installing Debian's package first if root may."""
-    found = chromium_path()
-    if found:
-        return found
-    if not hasattr(os, "geteuid") or os.geteuid() != 0 or not shutil.which("apt-get"):
-        pytest.skip(f"no chromium: install it with `{' '.join(INSTALL)}` (as root)")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    done = subprocess.run(INSTALL, env=env, capture_output=True, check=False, timeout=1200)
-    if done.returncode != 0:  # a fresh machine may have no package lists yet
-        subprocess.run(
-            ("apt-get", "-o", "DPkg::Lock::Timeout=900", "update"),
-            env=env,
-            capture_output=True,
-            check=False,
-            timeout=600,
-        )
-        subprocess.run(INSTALL, env=env, capture_output=True, check=True, timeout=1200)
-    found = chromium_path()
-    assert found, "apt-get installed chromium, yet it is not on PATH"
-    return found
+    """Chromium's path, installing Debian's package first if need be (tests/debian.py)."""
+    return ensure(("chromium", "chromium-browser"), "chromium")
 
 
 @dataclass(frozen=True)
