@@ -26,6 +26,7 @@ GROUPS = {
     "fanout": "bench.fanout",
     "scale": "bench.scale",
     "memory": "bench.memory",
+    "web": "bench.web",
 }
 DEFAULT_DATA = Path(__file__).resolve().parent / ".data"
 

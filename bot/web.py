@@ -26,13 +26,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 from aiohttp import web
-from multidict import CIMultiDict
 
 from bot.config import WebSection
 from bot.dispatcher import FloodGuard
@@ -69,21 +68,14 @@ class Route:
 
 @dataclass(frozen=True)
 class Kept:
-    """A response as the memo keeps it: enough to make an identical one."""
+    """A response as the memo keeps it: its body and headers, and until when it holds."""
 
     body: bytes
-    content_type: str
-    charset: str | None
-    headers: Mapping[str, str]
-    valid: tuple[int, datetime] | datetime
+    headers: tuple[tuple[str, str], ...]
+    valid: tuple[int, int] | datetime  # (database version, minute), or an instant
 
     def response(self) -> web.Response:
-        return web.Response(
-            body=self.body,
-            content_type=self.content_type,
-            charset=self.charset,
-            headers=CIMultiDict(self.headers),
-        )
+        return web.Response(body=self.body, headers=self.headers)
 
 
 class Memo:
@@ -95,17 +87,13 @@ class Memo:
         self._kept: OrderedDict[str, Kept] = OrderedDict()
         self._running: dict[str, asyncio.Future[web.StreamResponse]] = {}
 
-    def _valid(self, fresh: Literal["data"] | timedelta) -> tuple[int, datetime] | datetime:
-        now = self.rt.clock.now()
+    def _valid(
+        self, fresh: Literal["data"] | timedelta, now: datetime
+    ) -> tuple[int, int] | datetime:
         if fresh == "data":
-            return (self.rt.store.version, now.replace(second=0, microsecond=0))
+            return (self.rt.store.version, int(now.timestamp()) // 60)
         assert isinstance(fresh, timedelta)
         return now + fresh
-
-    def _still(self, kept: Kept, fresh: Literal["data"] | timedelta) -> bool:
-        if isinstance(kept.valid, datetime):
-            return self.rt.clock.now() < kept.valid
-        return kept.valid == self._valid(fresh)
 
     async def get(
         self,
@@ -113,8 +101,13 @@ class Memo:
         fresh: Literal["data"] | timedelta,
         compute: Callable[[], Awaitable[web.StreamResponse]],
     ) -> web.StreamResponse:
+        now = self.rt.clock.now()
         kept = self._kept.get(key)
-        if kept is not None and self._still(kept, fresh):
+        if kept is not None and (
+            now < kept.valid
+            if isinstance(kept.valid, datetime)
+            else kept.valid == self._valid(fresh, now)
+        ):
             self._kept.move_to_end(key)
             return kept.response()
         running = self._running.get(key)
@@ -126,7 +119,7 @@ class Memo:
         future: asyncio.Future[web.StreamResponse] = asyncio.get_running_loop().create_future()
         self._running[key] = future
         try:
-            valid = self._valid(fresh)
+            valid = self._valid(fresh, now)
             response = await compute()
             self._keep(key, response, valid)
             future.set_result(response)
@@ -139,19 +132,17 @@ class Memo:
             del self._running[key]
 
     def _keep(
-        self, key: str, response: web.StreamResponse, valid: tuple[int, datetime] | datetime
+        self, key: str, response: web.StreamResponse, valid: tuple[int, int] | datetime
     ) -> None:
         if not isinstance(response, web.Response) or response.status != 200:
             return
         body = response.body
         if not isinstance(body, bytes):
             return
-        headers = {
-            k: v
-            for k, v in response.headers.items()
-            if k.lower() not in ("content-type", "content-length")
-        }
-        self._kept[key] = Kept(body, response.content_type, response.charset, headers, valid)
+        headers = tuple(
+            (k, v) for k, v in response.headers.items() if k.lower() != "content-length"
+        )
+        self._kept[key] = Kept(body, headers, valid)
         self._kept.move_to_end(key)
         while len(self._kept) > self.size:
             self._kept.popitem(last=False)
@@ -187,7 +178,6 @@ class WebServer:
                 app.router.add_get(route.path, handler)
             else:
                 app.router.add_route(route.method, route.path, handler)
-        app.on_response_prepare.append(_headers)
         return app
 
     async def start(self) -> None:
@@ -227,20 +217,19 @@ class WebServer:
     async def _guard(
         self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
     ) -> web.StreamResponse:
+        """Every answer gets the headers; an error becomes a plain 500, logged here."""
         try:
-            return await handler(request)
-        except web.HTTPException:
+            response = await handler(request)
+        except web.HTTPException as exc:
+            exc.headers.update(HEADERS)
             raise
         except Exception:
             info = request.match_info.route.resource
             pattern = info.canonical if info is not None else "?"
             log.exception("web route %s %s failed", request.method, pattern)
-            return web.Response(status=500, text="Internal Server Error\n")
+            response = web.Response(status=500, text="Internal Server Error\n")
         finally:
             if request.method not in ("GET", "HEAD"):
                 self._on_commit()
-
-
-async def _headers(request: web.Request, response: web.StreamResponse) -> None:
-    for name, value in HEADERS.items():
-        response.headers[name] = value
+        response.headers.update(HEADERS)
+        return response

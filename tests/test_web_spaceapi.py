@@ -84,6 +84,7 @@ async def test_spaceapi_in_every_state(web_bot: BotHarness, client: Client) -> N
     assert doc["logo"] == f"{base}/spaces/veglio/logo.svg"
     assert doc["feeds"]["calendar"] == {"type": "ical", "url": f"{base}/spaces/veglio/calendar.ics"}
     assert doc["location"] == {"timezone": "Europe/Rome"}
+    assert doc["links"] == [{"name": "Status page", "url": f"{base}/spaces/veglio/"}]
     logo = await client.get("/spaces/veglio/logo.svg")
     assert logo.status == 200 and logo.headers["Content-Type"].startswith("image/svg+xml")
 

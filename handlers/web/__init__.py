@@ -9,16 +9,13 @@ is configured, and the chat commands here say so when it is.
 
 from __future__ import annotations
 
-from handlers.web import base, charts, devices, feeds, page, spaceapi, state
+# SpaceAPI first: it is asked for most often, and aiohttp tries routes in the order
+# they were declared.
+from handlers.web import spaceapi  # isort: skip
+from handlers.web import base, charts, devices, feeds, page, state
 from handlers.web.base import router
 
-router.messages = {
-    **base.MESSAGES,
-    **state.MESSAGES,
-    **devices.MESSAGES,
-    **feeds.MESSAGES,
-    **charts.MESSAGES,
-    **page.MESSAGES,
-}
+PARTS = (base, spaceapi, state, devices, feeds, page, charts)
+router.messages = {key: text for part in PARTS for key, text in part.MESSAGES.items()}
 
-__all__ = ["router", "spaceapi"]
+__all__ = ["router"]

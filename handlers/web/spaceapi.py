@@ -14,6 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.context import Runtime
+from bot.i18n import Catalog, Localizer
 from handlers.web.base import Details, router, space_by_slug, space_url
 from handlers.web.state import Now, current
 from storage import Session
@@ -21,6 +22,10 @@ from storage.members import Member
 from storage.spaces import Space
 
 PUBLIC = "public"
+
+MESSAGES: Catalog = {
+    "spaceapi.status_link": {"en": "Status page", "it": "Pagina di stato"},
+}
 HEADERS = {"Access-Control-Allow-Origin": "*", "Cache-Control": "no-cache"}
 
 
@@ -34,8 +39,11 @@ def public_names(now: Now, members: dict[int, Member]) -> list[str]:
     return names
 
 
-def document(rt: Runtime, space: Space, now: Now, members: dict[int, Member]) -> dict[str, Any]:
-    """The SpaceAPI v15 document of a space (valid against the official schema)."""
+def document(
+    rt: Runtime, space: Space, loc: Localizer, now: Now, members: dict[int, Member]
+) -> dict[str, Any]:
+    """The SpaceAPI v15 document of a space (valid against the official schema), its
+    words in the space's language."""
     assert space.slug is not None
     details = Details.of(space)
     page = space_url(rt, space.slug)
@@ -65,7 +73,7 @@ def document(rt: Runtime, space: Space, now: Now, members: dict[int, Member]) ->
         "state": state,
         "sensors": {"people_now_present": [present]},
         "feeds": {"calendar": {"type": "ical", "url": space_url(rt, space.slug, "calendar.ics")}},
-        "links": [{"name": "Status", "url": page}],
+        "links": [{"name": str(loc.t("spaceapi.status_link")), "url": page}],
     }
 
 
@@ -79,7 +87,8 @@ async def spaceapi(rt: Runtime, request: web.Request) -> web.Response:
         space = await space_by_slug(session, request.match_info["slug"])
         now = await current(session, space, rt.clock.now())
         members = await members_by_id(session, space)
-    body = json.dumps(document(rt, space, now, members), ensure_ascii=False)
+        loc = rt.context(session, space).loc
+    body = json.dumps(document(rt, space, loc, now, members), ensure_ascii=False)
     return web.Response(
         body=body.encode("utf-8"),
         content_type="application/json",
