@@ -30,8 +30,8 @@ run: $(VENV)/.run-installed
 	$(BIN)/coworkbot run $(ARGS)
 
 lint: $(VENV)/.test-installed
-	$(BIN)/ruff check bot handlers storage tests $(wildcard bench)
-	$(BIN)/ruff format --check bot handlers storage tests $(wildcard bench)
+	$(BIN)/ruff check coworkbot bot handlers storage tests $(wildcard bench)
+	$(BIN)/ruff format --check coworkbot bot handlers storage tests $(wildcard bench)
 
 typecheck: $(VENV)/.test-installed
 	$(BIN)/mypy

@@ -31,10 +31,10 @@ from pathlib import Path
 from typing import Any
 
 from bench.world import BENCH_NOW, ROME
-from handlers.costs_jobs import participants
-from handlers.money import Split, allocate, split_amount
-from handlers.schedules import Every, Schedule, add_months
-from handlers.skills import skill_tag
+from handlers.costs.jobs import participants
+from handlers.costs.money import Split, allocate, split_amount
+from handlers.costs.schedules import Every, Schedule, add_months
+from handlers.skills.matching import skill_tag
 from storage import Store
 from storage.members import Member, MemberRole, MemberStatus
 

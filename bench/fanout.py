@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import coworkbot
 from bench.report import Figure, Group
 from bench.world import ROME, Options, RunningClock
 from bot.app import App
@@ -107,7 +108,7 @@ async def fan_out(work: Path, speed: float) -> Outcome:
         section, clock=clock, limits=TELEGRAM_LIMITS.faster(speed), language="en"
     )
     config = Config(path=None, bot=BotSection(data_dir=work, default_language="en"))
-    app = App(config, [transport], clock=clock, background=False)
+    app = App(config, [transport], routers=coworkbot.routers(), clock=clock, background=False)
     await app.start()
     try:
         start = time.monotonic()

@@ -117,8 +117,8 @@ async def idle_bot(work: Path, synapse: SynapseServer, settle: float) -> Idle:
     data_dir.mkdir(parents=True)
     config = work / "config.toml"
     write_config(config, data_dir, telegram, synapse)
-    # `coworkbot` is bot.cli:main; run as a module it is the code beside the bench.
-    command = [sys.executable, "-m", "bot.cli"]
+    # `coworkbot` is coworkbot:main; run as a module it is the code beside the bench.
+    command = [sys.executable, "-m", "coworkbot"]
     log = (work / "coworkbot.log").open("wb")
     start = time.monotonic()
     proc = await asyncio.create_subprocess_exec(

@@ -27,7 +27,7 @@ from bench.report import Figure, Group, percentile
 from bench.world import BENCH_NOW, Options, Speaker, TimedTransport, person, start_app
 from bot.app import App
 from bot.events import ChatRef, Platform
-from handlers.costs_jobs import make_charges, run_costs
+from handlers.costs.jobs import make_charges, run_costs
 from storage.costs import NewCost
 
 COMMANDS = ("who", "me", "stats", "whoknows", "balance")

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+import coworkbot
 from bench.world import BENCH_NOW, RunningClock
 from bot.app import App
 from bot.config import BotSection, Config, SpaceSection, WebSection
@@ -80,7 +81,9 @@ async def serve_bot(data_dir: Path, port: int, members: int) -> None:
         spaces=(space,),
         web=section,
     )
-    app = App(config, [MemoryTransport()], clock=RunningClock(BENCH_NOW))
+    app = App(
+        config, [MemoryTransport()], routers=coworkbot.routers(), clock=RunningClock(BENCH_NOW)
+    )
     await app.start()
     await populate(app, members)
     await until_stopped()

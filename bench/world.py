@@ -17,10 +17,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import coworkbot
 from bot.app import App
 from bot.config import BotSection, Config
-from bot.dispatcher import FloodGuard
 from bot.events import ChatRef, IncomingMessage, OutgoingMessage, Platform, UserRef
+from bot.flood import FloodGuard
 from bot.transports.memory import MemoryTransport
 
 ROME = ZoneInfo("Europe/Rome")
@@ -103,6 +104,7 @@ async def start_app(
     app = App(
         bench_config(data_dir),
         [transport],
+        routers=coworkbot.routers(),
         clock=clock or RunningClock(BENCH_NOW),
         background=background,
     )

@@ -1,11 +1,15 @@
-"""The composition root: store, dispatcher, outbox, scheduler, transports and the web
-server, from config.
+"""The running bot: store, dispatcher, outbox, scheduler, transports and the web server,
+from config.
 
-Start order: open and migrate the database, apply `[[spaces]]`, start the web server
-(if `[web]` is configured) and the transports (they learn their own names), then the
-outbox and the scheduler. Stop order is the reverse of what could lose work: stop taking
-input, let the handler in progress finish, stop the jobs, finish the work left for after
-commit, deliver what is queued for up to ten seconds, close the database.
+`App` is given the capabilities' routers (the composition root, `coworkbot`, lists
+them); the engine knows no capability by name.
+
+Start order: open and migrate the database, run the routers' startup hooks (the
+members capability applies `[[spaces]]` there), start the web server (if `[web]` is
+configured) and the transports (they learn their own names), then the outbox and the
+scheduler. Stop order is the reverse of what could lose work: stop taking input, let
+the handler in progress finish, stop the jobs, finish the work left for after commit,
+deliver what is queued for up to ten seconds, close the database.
 """
 
 from __future__ import annotations
@@ -21,18 +25,17 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.context import Runtime
 from bot.dispatcher import MESSAGES as DISPATCH_MESSAGES
-from bot.dispatcher import Dispatcher, Registry, Router
+from bot.dispatcher import Dispatcher
 from bot.events import ChatRef, IncomingMessage, UserRef
 from bot.i18n import Translator
 from bot.later import Later
 from bot.outbox import FailedHook, OutboxSender
+from bot.registry import Registry, Router
 from bot.scheduler import Scheduler
 from bot.transports.base import Transport
 from bot.undelivered import MESSAGES as UNDELIVERED_MESSAGES
 from bot.undelivered import UndeliveredNotice
 from bot.web import WebServer
-from handlers import all_routers
-from handlers.members import apply_config_spaces
 from storage import Store
 
 log = logging.getLogger(__name__)
@@ -59,8 +62,8 @@ class App:
         config: Config,
         transports: Sequence[Transport],
         *,
+        routers: Sequence[Router],
         clock: Clock | None = None,
-        routers: Sequence[Router] | None = None,
         background: bool = True,
         on_failed: FailedHook | None = None,
     ) -> None:
@@ -68,7 +71,7 @@ class App:
         self.transports: dict[str, Transport] = {t.platform: t for t in transports}
         self.clock = clock or SystemClock()
         self.background = background
-        self.routers = [engine, *(routers if routers is not None else all_routers())]
+        self.routers = [engine, *routers]
         self.translator = Translator(config.bot.default_language)
         for router in self.routers:
             self.translator.add(router.messages)
@@ -127,7 +130,8 @@ class App:
             public_url=self.config.web.base_url if self.config.web else "",
             later=self.later,
         )
-        await apply_config_spaces(self._rt, self.config.spaces)
+        for hook in self.registry.startup:
+            await hook(self._rt, self.config)
         self._outbox = OutboxSender(
             self._store,
             self.transports,

@@ -7,22 +7,20 @@ line, a `Literal[...]` one of its words, `date` a date; any class with an async
 
 from __future__ import annotations
 
+import inspect
 import re
+import types
+import typing
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, ClassVar, Protocol, Self
+from typing import Annotated, Any, ClassVar, Literal, Protocol, Self
 
-if TYPE_CHECKING:
-    from bot.context import Context
+from bot.context import Context, Refusal
 
 
-class ArgError(Exception):
+class ArgError(Refusal):
     """A bad argument; the dispatcher answers with `key` translated, then the usage."""
-
-    def __init__(self, key: str, /, **values: object) -> None:
-        super().__init__(key)
-        self.key = key
-        self.values = values
 
 
 @dataclass(frozen=True)
@@ -40,6 +38,107 @@ class Converter(Protocol):
 
 
 ECHO = 32  # how much of a bad value an answer repeats: enough to recognise it
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    kind: Any
+    optional: bool
+    default: Any
+    rest: bool
+    max_len: int = 0
+
+
+def signature_params(func: Callable[..., object]) -> tuple[Param, ...]:
+    """Read the arguments a handler wants from its signature (after `ctx`).
+
+    Called when a command is registered, so a handler asking for an argument type
+    nobody can parse fails when the bot starts, not when a user first sends it.
+    """
+    hints = typing.get_type_hints(func, include_extras=True)
+    out: list[Param] = []
+    for name, p in list(inspect.signature(func).parameters.items())[1:]:
+        if name not in hints:
+            raise TypeError(f"{func.__qualname__}: argument {name!r} has no annotation")
+        kind = hints[name]
+        rest, max_len = False, 0
+        if typing.get_origin(kind) is Annotated:
+            base, *extras = typing.get_args(kind)
+            for extra in extras:
+                if isinstance(extra, Rest):
+                    rest, max_len = True, extra.max_len
+            kind = base
+        if typing.get_origin(kind) in (typing.Union, types.UnionType):
+            non_none = [a for a in typing.get_args(kind) if a is not type(None)]
+            kind = non_none[0]
+        if not supported(kind):
+            raise TypeError(f"{func.__qualname__}: no converter for argument {name}: {kind!r}")
+        if rest and kind is not str:
+            raise TypeError(f"{func.__qualname__}: Rest() marks str arguments, not {kind!r}")
+        rest = rest or bool(getattr(kind, "rest", False))
+        optional = p.default is not inspect.Parameter.empty
+        out.append(Param(name, kind, optional, p.default if optional else None, rest, max_len))
+    return tuple(out)
+
+
+def supported(kind: object) -> bool:
+    """Whether `convert` can read an argument of this type."""
+    if kind in (str, int, date):
+        return True
+    if typing.get_origin(kind) is Literal:
+        return all(isinstance(choice, str) for choice in typing.get_args(kind))
+    return inspect.iscoroutinefunction(getattr(kind, "convert", None))
+
+
+async def parse_args(ctx: Context, params: Sequence[Param], text: str) -> dict[str, Any]:
+    """The values of a command's arguments, from the text after its name; `ArgError` if bad."""
+    values: dict[str, Any] = {}
+    rest = text.strip()
+    for param in params:
+        if param.rest:
+            token, rest = rest, ""
+        else:
+            token, _, rest = rest.partition(" ")
+            rest = rest.strip()
+        if not token:
+            if not param.optional:
+                raise ArgError("dispatch.missing_argument")
+            values[param.name] = param.default
+            continue
+        values[param.name] = await convert(param, token, ctx)
+    if rest:
+        raise ArgError("dispatch.too_many_arguments")
+    return values
+
+
+async def convert(param: Param, token: str, ctx: Context) -> Any:
+    """One argument's value from its word (or the rest of the line)."""
+    kind = param.kind
+    if param.max_len and len(token) > param.max_len:
+        raise ArgError("dispatch.too_long", limit=param.max_len, length=len(token))
+    if kind is str:
+        return token
+    if kind is int:
+        if not re.fullmatch(r"[+-]?\d{1,12}", token.removeprefix("#")):
+            raise ArgError("dispatch.not_a_number", value=token[:ECHO])
+        return int(token.removeprefix("#"))
+    if typing.get_origin(kind) is Literal:
+        choices = [str(c) for c in typing.get_args(kind)]
+        if token.lower() not in choices:
+            raise ArgError(
+                "dispatch.not_a_choice",
+                value=token[:ECHO],
+                choices=", ".join(choices),
+            )
+        return token.lower()
+    if kind is date:
+        return parse_date(token, ctx.today)
+    converter = getattr(kind, "convert", None)
+    if converter is None:
+        raise TypeError(f"no converter for argument type {kind!r}")
+    return await converter(token, ctx)
+
 
 _DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _YMD = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")

@@ -1,5 +1,6 @@
 """The `coworkbot` command: run, console, migrate, backup, check-config.
 
+`main` is given the capabilities' routers by the composition root (`coworkbot.main`).
 Exit codes: 0 fine, 1 the bot failed while running, 2 a wrong config or database
 (refused before starting, with the file, the key and the reason; no traceback).
 """
@@ -11,6 +12,7 @@ import asyncio
 import getpass
 import os
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,6 +27,7 @@ from bot.config import (
     resolve_config_path,
 )
 from bot.logs import setup_logging
+from bot.registry import Router
 from bot.transports.base import Transport
 from bot.transports.console import ConsoleTransport
 from storage import DatabaseError, Store
@@ -42,8 +45,9 @@ To run on Telegram or Matrix: copy config.example.toml to config.toml, fill in
 """
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, routers: Sequence[Router]) -> int:
     args = _parser().parse_args(argv)
+    args.routers = list(routers)
     try:
         code: int = args.func(args)
     except ConfigError as err:
@@ -103,20 +107,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     config = _load(args.config)
     if config is None:
         print(NO_CONFIG_HINT, file=sys.stderr)
-        return run_console(Path("data"))
-    transports = build_transports(config)
+        return run_console(Path("data"), args.routers)
+    transports = build_transports(config, args.routers)
     if not transports:
         raise ConfigError(
             config.path, "telegram/matrix", "neither section is present: nothing to run"
         )
-    return _run(config, transports)
+    return _run(config, transports, args.routers)
 
 
 def cmd_console(args: argparse.Namespace) -> int:
-    return run_console(Path(args.data))
+    return run_console(Path(args.data), args.routers)
 
 
-def run_console(data_dir: Path) -> int:
+def run_console(data_dir: Path, routers: Sequence[Router]) -> int:
     # The demo speaks the terminal's language: Italian for it_* locales, else English.
     language = "it" if os.environ.get("LANG", "").startswith("it") else "en"
     config = demo_config(data_dir.resolve(), f"console:{CONSOLE_USER}", language)
@@ -124,19 +128,17 @@ def run_console(data_dir: Path) -> int:
     console = ConsoleTransport(
         user_id=CONSOLE_USER, display_name=name, exports_dir=data_dir / "exports"
     )
-    return _run(config, [console], console=console)
+    return _run(config, [console], routers, console=console)
 
 
-def build_transports(config: Config) -> list[Transport]:
+def build_transports(config: Config, routers: Sequence[Router]) -> list[Transport]:
     transports: list[Transport] = []
     if config.telegram is not None:
-        from bot.app import engine
         from bot.transports.telegram.menu import command_menu
         from bot.transports.telegram.transport import TelegramTransport
-        from handlers import all_routers
 
         language = config.bot.default_language
-        menu = command_menu([engine, *all_routers()], language)
+        menu = command_menu(routers, language)
         transports.append(TelegramTransport(config.telegram, menu=menu, language=language))
     if config.matrix is not None:
         from bot.transports.matrix import MatrixTransport
@@ -146,7 +148,10 @@ def build_transports(config: Config) -> list[Transport]:
 
 
 def _run(
-    config: Config, transports: list[Transport], console: ConsoleTransport | None = None
+    config: Config,
+    transports: list[Transport],
+    routers: Sequence[Router],
+    console: ConsoleTransport | None = None,
 ) -> int:
     from bot.app import App
 
@@ -157,7 +162,7 @@ def _run(
     if config.matrix:
         secrets += [config.matrix.password, config.matrix.access_token]
     setup_logging("WARNING" if console else config.bot.log_level, secrets)
-    app = App(config, transports)
+    app = App(config, transports, routers=routers)
     if console is not None:
 
         async def deliver() -> object:
@@ -212,7 +217,3 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     parts += [name for name, on in (("telegram", config.telegram), ("matrix", config.matrix)) if on]
     print(f"{path}: ok ({', '.join(parts)})")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -2,6 +2,11 @@
 
 Everything a handler says goes to the outbox inside the handler's own transaction, so a
 reply exists exactly when the effect it reports does.
+
+The dispatcher gives every command a `CommandContext` (the incoming message is known),
+and member and admin commands a `MemberContext` (the space and the caller are known
+too, checked before the handler runs); a job's work in one space gets a `SpaceContext`.
+A handler that cannot do what was asked raises `Refusal`; the dispatcher answers it.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
@@ -23,7 +28,7 @@ from storage.outbox import NewOutboxItem
 from storage.spaces import Space
 
 if TYPE_CHECKING:
-    from bot.dispatcher import Registry
+    from bot.registry import Registry
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +38,19 @@ Render = Callable[[Localizer], Markup]
 ButtonSpec = tuple[str, str]
 
 DEFAULT_TZ = ZoneInfo("Europe/Rome")
+
+
+class Refusal(Exception):
+    """A command that will not be done, and why: the dispatcher answers `key` translated
+    with `values` (as errbot's `CommandError`).
+
+    Raise it before changing anything: what the handler already wrote is kept.
+    """
+
+    def __init__(self, key: str, /, **values: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.values = values
 
 
 def message(key: str, /, **values: object) -> Render:
@@ -66,7 +84,10 @@ class Runtime:
     ) -> Context:
         return Context(self, session, space, member, msg, lang)
 
-    async def each_space(self, work: Callable[[Context], Awaitable[None]]) -> None:
+    def space_context(self, session: Session, space: Space) -> SpaceContext:
+        return SpaceContext(self, session, space, None, None, None)
+
+    async def each_space(self, work: Callable[[SpaceContext], Awaitable[None]]) -> None:
         """Run a job's work once per space, each in its own transaction.
 
         A failure in one space is logged and does not stop the others: one community's
@@ -77,7 +98,7 @@ class Runtime:
         for space in spaces:
             try:
                 async with self.store.transaction() as session:
-                    ctx = self.context(session, space)
+                    ctx = self.space_context(session, space)
                     await work(ctx)
                 self.later.submit(ctx.after)
             except Exception:
@@ -105,6 +126,13 @@ class Context:
             lang or (member.language if member else None) or (space.language if space else None)
         )
         self.loc = self.localizer(rt.translator.language(wanted))
+
+    @classmethod
+    def _copy(cls, ctx: Context) -> Self:
+        """The same context as a narrower kind (same clock reading, same language)."""
+        narrowed = cls.__new__(cls)
+        narrowed.__dict__.update(ctx.__dict__)
+        return narrowed
 
     # -- reading -------------------------------------------------------------------
 
@@ -241,3 +269,37 @@ class Context:
             member_id=member_id,
         )
         return await self.session.outbox.enqueue(item, self.now)
+
+
+class SpaceContext(Context):
+    """A context in a known space: a job's work in one space, or a member's command."""
+
+    space: Space
+
+
+class CommandContext(Context):
+    """What the dispatcher gives a command or an event hook: the incoming message is known."""
+
+    msg: IncomingMessage
+
+    @classmethod
+    def of(cls, ctx: Context) -> CommandContext:
+        if ctx.msg is None:
+            raise ValueError("a command context needs the incoming message")
+        return cls._copy(ctx)
+
+
+class MemberContext(CommandContext, SpaceContext):
+    """What member and admin commands are given: the caller is a member of the space.
+
+    The dispatcher builds it only after checking that the caller is an active member
+    (an admin, for admin commands) of the space the command is about.
+    """
+
+    member: Member
+
+    @classmethod
+    def of(cls, ctx: Context) -> MemberContext:
+        if ctx.msg is None or ctx.space is None or ctx.member is None:
+            raise ValueError("a member context needs the message, the space and the member")
+        return cls._copy(ctx)

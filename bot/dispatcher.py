@@ -1,310 +1,29 @@
-"""The command registry and the one path every incoming message takes.
-
-Each handler module owns a `Router` and declares its commands on it:
-
-    @router.command("checkin", aliases=["in"], role=Role.MEMBER)
-    async def checkin(ctx: Context, note: Annotated[str, Rest(200)] = "") -> None: ...
+"""The one path every incoming message takes.
 
 The dispatcher answers, itself and translated, everything the handler should never
 see: unknown commands, wrong place, wrong role, bad arguments. It records the update id
 in the same transaction as the handler's effects and replies, so a redelivered update
-does nothing at all.
+does nothing at all. The parts it uses: `bot.parsing` reads the line, `bot.flood`
+slows a flooding sender, `bot.registry` finds the command, `bot.arguments` reads its
+arguments.
 """
 
 from __future__ import annotations
 
-import difflib
-import inspect
 import logging
-import re
-import time
-import types
-import typing
-from collections import deque
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import date, timedelta
-from enum import IntEnum, StrEnum
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from collections.abc import Awaitable, Callable
 
-from bot.arguments import ArgError, Rest, parse_date
-from bot.context import Context, Runtime
+from bot.arguments import ECHO, ArgError, parse_args
+from bot.context import CommandContext, MemberContext, Refusal, Runtime
 from bot.events import ChatRef, IncomingMessage, Kind, UserRef
-from bot.i18n import Catalog, Markup, escape
+from bot.flood import FloodGuard
+from bot.i18n import Catalog, Markup
+from bot.parsing import ParsedLine, parse_line, without_controls
+from bot.registry import Command, Role, Where
 from storage import Session
 from storage.members import Member, MemberStatus
 
-if TYPE_CHECKING:
-    from aiohttp import web
-
-    from bot.web import Fresh, Route
-
 log = logging.getLogger(__name__)
-
-Handler = Callable[..., Awaitable[None]]
-JobFunc = Callable[[Runtime], Awaitable[None]]
-EventFunc = Callable[[Context], Awaitable[None]]
-RouteFunc = Callable[[Runtime, "web.Request"], Awaitable["web.StreamResponse"]]
-
-MAX_COMMAND_ECHO = 32
-
-
-class Role(IntEnum):
-    """Who may run a command. CHAT_ADMIN is the platform's own admin of the chat (setup)."""
-
-    ANYONE = 0
-    MEMBER = 1
-    ADMIN = 2
-    CHAT_ADMIN = 3
-
-
-class Where(StrEnum):
-    ANY = "any"
-    GROUP = "group"
-    PRIVATE = "private"
-
-
-@dataclass(frozen=True)
-class Param:
-    name: str
-    kind: Any
-    optional: bool
-    default: Any
-    rest: bool
-    max_len: int = 0
-
-
-@dataclass(frozen=True)
-class Command:
-    name: str
-    aliases: tuple[str, ...]
-    role: Role
-    where: Where
-    func: Handler
-    params: tuple[Param, ...]
-    router: str
-
-    @property
-    def key(self) -> str:
-        """The catalog stem: `cmd.<key>` describes it, `usage.<key>` shows its arguments."""
-        return self.name.replace(" ", "_")
-
-
-@dataclass(frozen=True)
-class Job:
-    id: str
-    every: timedelta
-    func: JobFunc
-
-
-class Router:
-    """One per handler module: its commands, its jobs, its event hooks, its web routes
-    (bot/web.py) and its messages."""
-
-    def __init__(self, name: str, messages: Catalog | None = None) -> None:
-        self.name = name
-        self.messages: Catalog = messages or {}
-        self.commands: list[Command] = []
-        self.jobs: list[Job] = []
-        self.events: dict[Kind, list[EventFunc]] = {}
-        self.routes: list[Route] = []
-
-    def command(
-        self,
-        name: str,
-        *,
-        aliases: Sequence[str] = (),
-        role: Role = Role.MEMBER,
-        where: Where = Where.ANY,
-    ) -> Callable[[Handler], Handler]:
-        def register(func: Handler) -> Handler:
-            self.commands.append(
-                Command(name, tuple(aliases), role, where, func, _params(func), self.name)
-            )
-            return func
-
-        return register
-
-    def job(self, job_id: str, *, every: timedelta) -> Callable[[JobFunc], JobFunc]:
-        def register(func: JobFunc) -> JobFunc:
-            self.jobs.append(Job(job_id, every, func))
-            return func
-
-        return register
-
-    def on(self, kind: Kind) -> Callable[[EventFunc], EventFunc]:
-        def register(func: EventFunc) -> EventFunc:
-            self.events.setdefault(kind, []).append(func)
-            return func
-
-        return register
-
-    def route(
-        self, method: str, path: str, *, limited: bool = False, fresh: Fresh = None
-    ) -> Callable[[RouteFunc], RouteFunc]:
-        """A web route, served when `[web]` is configured (see bot/web.py)."""
-        from bot.web import Route  # bot.web uses the flood guard below
-
-        def register(func: RouteFunc) -> RouteFunc:
-            self.routes.append(Route(method, path, func, limited, fresh))
-            return func
-
-        return register
-
-
-def _params(func: Handler) -> tuple[Param, ...]:
-    """Read the arguments a handler wants from its signature (after `ctx`)."""
-    hints = typing.get_type_hints(func, include_extras=True)
-    out: list[Param] = []
-    for name, p in list(inspect.signature(func).parameters.items())[1:]:
-        kind = hints[name]
-        rest, max_len = False, 0
-        if typing.get_origin(kind) is Annotated:
-            base, *extras = typing.get_args(kind)
-            for extra in extras:
-                if isinstance(extra, Rest):
-                    rest, max_len = True, extra.max_len
-            kind = base
-        if typing.get_origin(kind) in (typing.Union, types.UnionType):
-            non_none = [a for a in typing.get_args(kind) if a is not type(None)]
-            kind = non_none[0]
-        rest = rest or bool(getattr(kind, "rest", False))
-        optional = p.default is not inspect.Parameter.empty
-        out.append(Param(name, kind, optional, p.default if optional else None, rest, max_len))
-    return tuple(out)
-
-
-class Registry:
-    def __init__(self, routers: Iterable[Router]) -> None:
-        self.routers = list(routers)
-        self.commands: dict[str, Command] = {}
-        self._names: dict[str, str] = {}
-        self.jobs: list[Job] = []
-        self.events: dict[Kind, list[EventFunc]] = {}
-        self.routes: list[Route] = []
-        for router in self.routers:
-            for command in router.commands:
-                for word in (command.name, *command.aliases):
-                    if word in self._names:
-                        raise ValueError(f"command {word!r} is registered twice")
-                    self._names[word] = command.name
-                self.commands[command.name] = command
-            self.jobs.extend(router.jobs)
-            for kind, funcs in router.events.items():
-                self.events.setdefault(kind, []).extend(funcs)
-            self.routes.extend(router.routes)
-        paths = [(r.method, r.path) for r in self.routes]
-        if len(paths) != len(set(paths)):
-            raise ValueError(f"a web route is declared twice in {paths}")
-        job_ids = [j.id for j in self.jobs]
-        if len(job_ids) != len(set(job_ids)):
-            raise ValueError(f"duplicate job ids in {job_ids}")
-
-    def lookup(self, word: str, args: str) -> tuple[Command, str] | None:
-        """The command a line means; two-word commands (`cost add`) win over one word."""
-        head, _, tail = args.strip().partition(" ")
-        if head:
-            two = self._names.get(f"{word} {head.lower()}")
-            if two:
-                return self.commands[two], tail.strip()
-        one = self._names.get(word)
-        return (self.commands[one], args.strip()) if one else None
-
-    def group(self, word: str) -> list[Command]:
-        """Commands under a group word with no command of its own (`cost` → cost add, …)."""
-        return [c for c in self.commands.values() if c.name.startswith(word + " ")]
-
-    def suggest(self, word: str) -> str | None:
-        matches = difflib.get_close_matches(word, list(self._names), n=1, cutoff=0.75)
-        return self._names[matches[0]] if matches else None
-
-    def visible(self, role: Role, chat_admin: bool = False) -> list[Command]:
-        allowed = [
-            c
-            for c in self.commands.values()
-            if c.role <= role or (c.role is Role.CHAT_ADMIN and chat_admin)
-        ]
-        return allowed
-
-    def usage(self, command: Command, ctx: Context) -> Markup:
-        usage_key = f"usage.{command.key}"
-        args = ctx.t(usage_key) if ctx.rt.translator.has(usage_key) else Markup("")
-        line = f"{ctx.prefix}{command.name} {args}".rstrip()
-        return Markup(f"<code>{escape(line)}</code>")
-
-
-@dataclass(frozen=True)
-class ParsedLine:
-    word: str
-    args: str
-    addressed: bool
-
-
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
-
-
-def without_controls(text: str) -> str:
-    """Control and direction-override characters become spaces: they carry no meaning in a
-    command and could hide what a stored text really says."""
-    return _CONTROLS.sub(" ", text)
-
-
-_COMMAND = re.compile(r"^(?P<word>[A-Za-z][A-Za-z0-9_]{0,31})(?:@(?P<bot>[A-Za-z0-9_]+))?$")
-
-
-def parse_line(text: str, prefixes: str, bot_name: str) -> ParsedLine | None:
-    """`/checkin@CoworkBot note` → ("checkin", "note"); None if not a command for us."""
-    stripped = text.strip()
-    if len(stripped) < 2 or stripped[0] not in prefixes:
-        return None
-    first, _, rest = stripped[1:].partition(" ")
-    first, newline, after = first.partition("\n")
-    if newline:
-        rest = f"{after} {rest}" if rest else after
-    m = _COMMAND.match(first.strip())
-    if m is None:
-        return None
-    addressed = m["bot"] is not None
-    if addressed and bot_name and m["bot"].lower() != bot_name.lower():
-        return None
-    return ParsedLine(m["word"].lower(), rest.strip(), addressed)
-
-
-@dataclass
-class FloodGuard:
-    """At most `limit` commands per `window` seconds per sender; others are not slowed.
-
-    Kept in memory on purpose: it protects the bot's time now; after a restart everyone
-    starts fresh, which costs nothing.
-    """
-
-    limit: int = 20
-    window: float = 10.0
-    now: Callable[[], float] = time.monotonic
-    _seen: dict[str, deque[float]] = field(default_factory=dict)
-    _warned: set[str] = field(default_factory=set)
-
-    def check(self, who: str) -> Literal["ok", "warn", "drop"]:
-        moment = self.now()
-        if len(self._seen) > 1000:
-            self.forget_idle()
-        stamps = self._seen.setdefault(who, deque())
-        while stamps and stamps[0] <= moment - self.window:
-            stamps.popleft()
-        if len(stamps) < self.limit:
-            stamps.append(moment)
-            self._warned.discard(who)
-            return "ok"
-        if who in self._warned:
-            return "drop"
-        self._warned.add(who)
-        return "warn"
-
-    def forget_idle(self) -> None:
-        moment = self.now()
-        for who in [w for w, s in self._seen.items() if not s or s[-1] <= moment - self.window]:
-            del self._seen[who]
-            self._warned.discard(who)
 
 
 class Dispatcher:
@@ -349,7 +68,7 @@ class Dispatcher:
         chat_admin = False
         if found and found[0].role is Role.CHAT_ADMIN and not msg.chat.private:
             chat_admin = await self._check_chat_admin(msg)
-        ctx: Context | None = None
+        ctx: CommandContext | None = None
         try:
             async with self.rt.store.transaction() as session:
                 if not await session.updates.mark_processed(msg.dedupe_key, self.rt.clock.now()):
@@ -363,11 +82,11 @@ class Dispatcher:
                     await self._run(ctx, parsed, found, chat_admin)
         except Exception:
             log.exception("handler failed for update %s", msg.dedupe_key)
-            ctx = None  # rolled back: what it left for later goes with it
+            ctx = None  # rolled back: what it left for after commit goes with it
             await self._apologise(msg)
         self._on_commit()
         if ctx is not None:
-            self.rt.later.submit(ctx.after)
+            self.rt.later.submit(ctx.after)  # the narrower contexts share this list
 
     async def _check_chat_admin(self, msg: IncomingMessage) -> bool:
         if msg.sender_is_chat_admin is not None:
@@ -405,7 +124,7 @@ class Dispatcher:
             log.exception("event hook failed for update %s", msg.dedupe_key)
         self._on_commit()
 
-    async def _context(self, session: Session, msg: IncomingMessage) -> Context:
+    async def _context(self, session: Session, msg: IncomingMessage) -> CommandContext:
         """Find the space and the caller: the chat's space in a group, the last used in private."""
         identity = msg.sender.identity
         member: Member | None = None
@@ -425,40 +144,43 @@ class Dispatcher:
         lang = member.language if member and member.language else None
         if lang is None and msg.sender.language in ("it", "en") and member is None:
             lang = msg.sender.language
-        return self.rt.context(session, space, member, msg, lang)
+        return CommandContext(self.rt, session, space, member, msg, lang)
 
     async def _run(
         self,
-        ctx: Context,
+        ctx: CommandContext,
         parsed: ParsedLine,
         found: tuple[Command, str] | None,
         chat_admin: bool,
     ) -> None:
-        assert ctx.msg is not None
         if found is None:
             await self._unknown(ctx, parsed)
             return
         command, args = found
         if not await self._allowed(ctx, command, chat_admin):
             return
+        if command.role in (Role.MEMBER, Role.ADMIN):
+            ctx = MemberContext.of(ctx)  # _allowed found the space and an active member
         try:
-            values = await self._parse_args(ctx, command, args)
+            values = await parse_args(ctx, command.params, args)
         except ArgError as err:
             usage = self.registry.usage(command, ctx)
             await ctx.reply(
                 Markup(f"{ctx.t(err.key, **err.values)}\n{ctx.t('dispatch.usage')} {usage}")
             )
             return
-        await command.func(ctx, **values)
+        try:
+            await command.func(ctx, **values)
+        except Refusal as refusal:
+            await ctx.say(refusal.key, **refusal.values)
 
-    async def _unknown(self, ctx: Context, parsed: ParsedLine) -> None:
-        assert ctx.msg is not None
+    async def _unknown(self, ctx: CommandContext, parsed: ParsedLine) -> None:
         group = self.registry.group(parsed.word)
         if group:
             lines = [self.registry.usage(c, ctx) for c in group]
             await ctx.reply(Markup(f"{ctx.t('dispatch.usage')}\n" + "\n".join(lines)))
             return
-        shown = parsed.word[:MAX_COMMAND_ECHO]
+        shown = parsed.word[:ECHO]
         suggestion = self.registry.suggest(parsed.word)
         if suggestion:
             await ctx.say(
@@ -472,8 +194,7 @@ class Dispatcher:
                 "dispatch.unknown", command=f"{ctx.prefix}{shown}", help=f"{ctx.prefix}help"
             )
 
-    async def _allowed(self, ctx: Context, command: Command, chat_admin: bool) -> bool:
-        assert ctx.msg is not None
+    async def _allowed(self, ctx: CommandContext, command: Command, chat_admin: bool) -> bool:
         private = ctx.msg.chat.private
         name = f"{ctx.prefix}{command.name}"
         if command.where is Where.GROUP and private:
@@ -506,52 +227,6 @@ class Dispatcher:
             await ctx.say("dispatch.admin_only", command=name)
             return False
         return True
-
-    async def _parse_args(self, ctx: Context, command: Command, text: str) -> dict[str, Any]:
-        values: dict[str, Any] = {}
-        rest = text.strip()
-        for param in command.params:
-            if param.rest:
-                token, rest = rest, ""
-            else:
-                token, _, rest = rest.partition(" ")
-                rest = rest.strip()
-            if not token:
-                if not param.optional:
-                    raise ArgError("dispatch.missing_argument")
-                values[param.name] = param.default
-                continue
-            values[param.name] = await _convert(param, token, ctx)
-        if rest:
-            raise ArgError("dispatch.too_many_arguments")
-        return values
-
-
-async def _convert(param: Param, token: str, ctx: Context) -> Any:
-    kind = param.kind
-    if param.max_len and len(token) > param.max_len:
-        raise ArgError("dispatch.too_long", limit=param.max_len, length=len(token))
-    if kind is str:
-        return token
-    if kind is int:
-        if not re.fullmatch(r"[+-]?\d{1,12}", token.removeprefix("#")):
-            raise ArgError("dispatch.not_a_number", value=token[:MAX_COMMAND_ECHO])
-        return int(token.removeprefix("#"))
-    if typing.get_origin(kind) is Literal:
-        choices = [str(c) for c in typing.get_args(kind)]
-        if token.lower() not in choices:
-            raise ArgError(
-                "dispatch.not_a_choice",
-                value=token[:MAX_COMMAND_ECHO],
-                choices=", ".join(choices),
-            )
-        return token.lower()
-    if kind is date:
-        return parse_date(token, ctx.today)
-    convert = getattr(kind, "convert", None)
-    if convert is None:
-        raise TypeError(f"no converter for argument type {kind!r}")
-    return await convert(token, ctx)
 
 
 MESSAGES: Catalog = {

@@ -16,7 +16,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.context import Runtime
-from bot.dispatcher import Job
+from bot.registry import Job
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """A whole bot in one object, for tests and benchmarks: say something, read what it sent.
 
-    bot = await BotHarness.start(tmp_path)
+    bot = await BotHarness.start(tmp_path, routers=coworkbot.routers())
     await bot.setup_space("Anna")
     sent = await bot.say("/checkin", as_="Anna")
     assert "in" in sent[0].text
@@ -33,6 +33,7 @@ from bot.events import (
     UserRef,
 )
 from bot.i18n import to_plain
+from bot.registry import Router
 from bot.transports.memory import MemoryTransport
 from storage.db import Row
 
@@ -69,11 +70,12 @@ class Sent:
 class BotHarness:
     group = ChatRef(Platform.MEMORY, "group", private=False, title="Test space")
 
-    def __init__(self, config: Config, clock: FakeClock) -> None:
+    def __init__(self, config: Config, clock: FakeClock, routers: Sequence[Router]) -> None:
         self.config = config
         self.clock = clock
+        self.routers = list(routers)
         self.transport = MemoryTransport()
-        self.app = App(config, [self.transport], clock=clock, background=False)
+        self.app = App(config, [self.transport], routers=routers, clock=clock, background=False)
         self._ids = itertools.count(1)
         self._closed = False
 
@@ -82,6 +84,7 @@ class BotHarness:
         cls,
         data_dir: Path,
         *,
+        routers: Sequence[Router],
         clock: FakeClock | None = None,
         spaces: Sequence[SpaceSection] = (),
         default_language: str = "en",
@@ -94,7 +97,7 @@ class BotHarness:
             spaces=tuple(spaces),
             web=web,
         )
-        harness = cls(config, clock or FakeClock(DEFAULT_START))
+        harness = cls(config, clock or FakeClock(DEFAULT_START), routers)
         try:
             await harness.app.start()
         except BaseException:
@@ -107,7 +110,7 @@ class BotHarness:
         admins = set(self.transport.chat_admins)
         counter = self._ids
         await self.app.stop()
-        self.__init__(self.config, self.clock)  # type: ignore[misc]
+        self.__init__(self.config, self.clock, self.routers)  # type: ignore[misc]
         self.transport.chat_admins |= admins
         self._ids = counter
         await self.app.start()

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Literal
 from aiohttp import web
 
 from bot.config import WebSection
-from bot.dispatcher import FloodGuard
+from bot.flood import FloodGuard
 
 if TYPE_CHECKING:
     from bot.context import Runtime
@@ -57,11 +57,14 @@ HEADERS = {
 }
 
 
+RouteFunc = Callable[["Runtime", web.Request], Awaitable[web.StreamResponse]]
+
+
 @dataclass(frozen=True)
 class Route:
     method: str
     path: str
-    func: Callable[[Runtime, web.Request], Awaitable[web.StreamResponse]]
+    func: RouteFunc
     limited: bool = False
     fresh: Fresh = None
 

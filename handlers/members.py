@@ -16,12 +16,12 @@ from datetime import datetime
 from typing import Annotated, ClassVar, Literal
 
 from bot.arguments import ArgError, Rest
-from bot.config import SpaceSection, valid_currency, valid_hhmm, valid_timezone
-from bot.context import Context, Runtime, message
-from bot.dispatcher import Command, Role, Router, Where
+from bot.config import Config, SpaceSection, valid_currency, valid_hhmm, valid_timezone
+from bot.context import CommandContext, Context, MemberContext, Runtime, message
 from bot.events import Kind
 from bot.hours import HoursError, format_hours, parse_hours
 from bot.i18n import LANGUAGES, Catalog, Localizer, Markup, escape, join
+from bot.registry import Command, Role, Router, Where
 from storage.members import Member, MemberRole, MembersRepo, MemberStatus
 from storage.spaces import Space
 
@@ -327,7 +327,7 @@ def clean_name(text: str) -> str:
 
 
 @router.command("start", role=Role.ANYONE, where=Where.PRIVATE)
-async def start(ctx: Context) -> None:
+async def start(ctx: CommandContext) -> None:
     if ctx.member and ctx.space and ctx.member.is_active:
         await ctx.say(
             "start.member",
@@ -346,7 +346,7 @@ def caller_role(ctx: Context) -> Role:
 
 
 @router.command("help", role=Role.ANYONE)
-async def help_(ctx: Context, command: Annotated[str, Rest(64)] = "") -> None:
+async def help_(ctx: CommandContext, command: Annotated[str, Rest(64)] = "") -> None:
     registry = ctx.rt.registry
     if command:
         word, _, rest = command.lstrip("/!").lower().partition(" ")
@@ -396,8 +396,7 @@ def describe(ctx: Context, command: Command) -> Markup:
 
 
 @router.command("setup", role=Role.CHAT_ADMIN, where=Where.GROUP)
-async def setup(ctx: Context, name: Annotated[str, Rest(200)] = "") -> None:
-    assert ctx.msg is not None
+async def setup(ctx: CommandContext, name: Annotated[str, Rest(200)] = "") -> None:
     if ctx.space is not None:
         await ctx.say("setup.already", space=ctx.space.name)
         return
@@ -424,8 +423,7 @@ async def setup(ctx: Context, name: Annotated[str, Rest(200)] = "") -> None:
 
 
 @router.command("join", role=Role.ANYONE, where=Where.GROUP)
-async def join_(ctx: Context) -> None:
-    assert ctx.msg is not None
+async def join_(ctx: CommandContext) -> None:
     space = ctx.space
     if space is None:
         await ctx.say("join.no_space", setup=f"{ctx.prefix}setup")
@@ -473,8 +471,7 @@ async def is_last_admin(ctx: Context, member: Member) -> bool:
 
 
 @router.command("leave")
-async def leave(ctx: Context) -> None:
-    assert ctx.member is not None and ctx.space is not None
+async def leave(ctx: MemberContext) -> None:
     if await is_last_admin(ctx, ctx.member):
         await ctx.say("leave.last_admin")
         return
@@ -500,8 +497,7 @@ async def left_the_group(ctx: Context) -> None:
 
 
 @router.command("approve", role=Role.ADMIN)
-async def approve(ctx: Context, who: MemberName) -> None:
-    assert ctx.space is not None
+async def approve(ctx: MemberContext, who: MemberName) -> None:
     target = who.member
     if target.status is not MemberStatus.PENDING:
         await ctx.say("approve.not_pending", name=target.display_name)
@@ -512,8 +508,7 @@ async def approve(ctx: Context, who: MemberName) -> None:
 
 
 @router.command("reject", role=Role.ADMIN)
-async def reject(ctx: Context, who: MemberName) -> None:
-    assert ctx.space is not None
+async def reject(ctx: MemberContext, who: MemberName) -> None:
     target = who.member
     if target.status is not MemberStatus.PENDING:
         await ctx.say("approve.not_pending", name=target.display_name)
@@ -525,8 +520,7 @@ async def reject(ctx: Context, who: MemberName) -> None:
 
 
 @router.command("members", role=Role.ADMIN)
-async def members(ctx: Context) -> None:
-    assert ctx.space is not None
+async def members(ctx: MemberContext) -> None:
     everyone = await ctx.session.members.of_space(ctx.space.id)
     lines = [ctx.t("members.title", space=ctx.space.name)]
     lines += [member_line(ctx.loc, m) for m in everyone if m.status is MemberStatus.ACTIVE]
@@ -551,8 +545,7 @@ def member_line(loc: Localizer, member: Member) -> Markup:
 
 
 @router.command("promote", role=Role.ADMIN)
-async def promote(ctx: Context, who: MemberName) -> None:
-    assert ctx.space is not None
+async def promote(ctx: MemberContext, who: MemberName) -> None:
     target = who.member
     if target.status is not MemberStatus.ACTIVE:
         await ctx.say("promote.not_active", name=target.display_name)
@@ -566,7 +559,7 @@ async def promote(ctx: Context, who: MemberName) -> None:
 
 
 @router.command("demote", role=Role.ADMIN)
-async def demote(ctx: Context, who: MemberName) -> None:
+async def demote(ctx: MemberContext, who: MemberName) -> None:
     target = who.member
     if not target.is_admin:
         await ctx.say("demote.not_admin", name=target.display_name)
@@ -676,8 +669,7 @@ def settings_view(space: Space, loc: Localizer) -> list[tuple[str, str]]:
 
 
 @router.command("settings", role=Role.ADMIN)
-async def settings(ctx: Context) -> None:
-    assert ctx.space is not None
+async def settings(ctx: MemberContext) -> None:
     lines = [ctx.t("settings.title", space=ctx.space.name)]
     lines += [
         Markup(f"<code>{escape(k)}</code>: {escape(v)}")
@@ -688,8 +680,7 @@ async def settings(ctx: Context) -> None:
 
 
 @router.command("set", role=Role.ADMIN)
-async def set_(ctx: Context, key: SettingKey, value: Annotated[str, Rest(160)]) -> None:
-    assert ctx.space is not None
+async def set_(ctx: MemberContext, key: SettingKey, value: Annotated[str, Rest(160)]) -> None:
     try:
         column, stored = validate_setting(key, value)
     except ArgError as err:
@@ -704,17 +695,15 @@ async def set_(ctx: Context, key: SettingKey, value: Annotated[str, Rest(160)]) 
 
 
 @router.command("lang")
-async def lang(ctx: Context, language: Literal["it", "en"]) -> None:
-    assert ctx.member is not None
+async def lang(ctx: MemberContext, language: Literal["it", "en"]) -> None:
     await ctx.session.members.set_language(ctx.member.id, language)
     ctx.loc = ctx.localizer(language)
     await ctx.say("lang.done")
 
 
 @router.command("space", role=Role.ANYONE, where=Where.PRIVATE)
-async def space(ctx: Context, name: Annotated[str, Rest(MAX_NAME * 2)] = "") -> None:
+async def space(ctx: CommandContext, name: Annotated[str, Rest(MAX_NAME * 2)] = "") -> None:
     """Pick which space private commands mean, for people in more than one."""
-    assert ctx.msg is not None
     identity = ctx.msg.sender.identity
     memberships = [
         m
@@ -739,6 +728,11 @@ async def space(ctx: Context, name: Annotated[str, Rest(MAX_NAME * 2)] = "") -> 
 
 
 # -- spaces from the config file ------------------------------------------------------------
+
+
+@router.on_startup
+async def sync_config_spaces(rt: Runtime, config: Config) -> None:
+    await apply_config_spaces(rt, config.spaces)
 
 
 async def apply_config_spaces(rt: Runtime, sections: Sequence[SpaceSection]) -> None:

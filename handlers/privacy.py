@@ -29,10 +29,10 @@ from datetime import timedelta
 from typing import Annotated, Literal
 
 from bot.arguments import Rest
-from bot.context import Context, Runtime
-from bot.dispatcher import Role, Router, Where
+from bot.context import CommandContext, Context, MemberContext, Refusal, Runtime
 from bot.events import ChatRef, Document, Platform, UserRef
 from bot.i18n import Catalog, escape, to_plain
+from bot.registry import Role, Router, Where
 from storage import Session
 from storage.db import to_db
 from storage.members import Member, MemberStatus
@@ -245,33 +245,27 @@ def account_label(user: UserRef) -> str:
 
 
 @router.command("link", role=Role.ANYONE, where=Where.PRIVATE)
-async def link(ctx: Context, code: Annotated[str, Rest(40)] = "") -> None:
+async def link(ctx: CommandContext, code: Annotated[str, Rest(40)] = "") -> None:
     if code:
         await redeem(ctx, code)
     else:
         await issue(ctx)
 
 
-async def refuse_non_member(ctx: Context) -> bool:
-    """Say why and return True unless the caller is an active member (as the dispatcher)."""
+def as_member(ctx: CommandContext) -> MemberContext:
+    """The caller as an active member, or a Refusal saying why not (as the dispatcher)."""
     member = ctx.member
     if ctx.space is None or member is None:
-        await ctx.say("dispatch.no_membership", join=f"{ctx.prefix}join")
-        return True
+        raise Refusal("dispatch.no_membership", join=f"{ctx.prefix}join")
     if member.status is MemberStatus.PENDING:
-        await ctx.say("dispatch.pending")
-        return True
+        raise Refusal("dispatch.pending")
     if member.status is MemberStatus.LEFT:
-        await ctx.say("dispatch.not_member", join=f"{ctx.prefix}join")
-        return True
-    return False
+        raise Refusal("dispatch.not_member", join=f"{ctx.prefix}join")
+    return MemberContext.of(ctx)
 
 
-async def issue(ctx: Context) -> None:
-    assert ctx.msg is not None
-    if await refuse_non_member(ctx):
-        return
-    assert ctx.space is not None and ctx.member is not None
+async def issue(asked: CommandContext) -> None:
+    ctx = as_member(asked)
     code = new_code()
     await ctx.session.privacy.new_link_code(
         code_hash(code),
@@ -291,8 +285,7 @@ async def issue(ctx: Context) -> None:
     )
 
 
-async def redeem(ctx: Context, text: str) -> None:
-    assert ctx.msg is not None
+async def redeem(ctx: CommandContext, text: str) -> None:
     sender = ctx.msg.sender
     members, privacy = ctx.session.members, ctx.session.privacy
     normalized = normalize_code(text)
@@ -352,9 +345,8 @@ async def redeem(ctx: Context, text: str) -> None:
 # -- myexport ----------------------------------------------------------------------------
 
 
-async def person(ctx: Context) -> list[Member]:
+async def person(ctx: CommandContext) -> list[Member]:
     """Every membership of the caller's account, in any space and any standing."""
-    assert ctx.msg is not None
     return await ctx.session.members.memberships(ctx.msg.sender.identity)
 
 
@@ -364,8 +356,7 @@ async def space_names(ctx: Context, memberships: Sequence[Member]) -> dict[int, 
 
 
 @router.command("myexport", role=Role.ANYONE, where=Where.PRIVATE)
-async def myexport(ctx: Context) -> None:
-    assert ctx.msg is not None
+async def myexport(ctx: CommandContext) -> None:
     memberships = await person(ctx)
     if not memberships:
         await ctx.say("dispatch.no_membership", join=f"{ctx.prefix}join")
@@ -393,7 +384,9 @@ async def myexport(ctx: Context) -> None:
 
 
 @router.command("forgetme", role=Role.ANYONE, where=Where.PRIVATE)
-async def forgetme(ctx: Context, confirm: Literal["confirm", "conferma"] | None = None) -> None:
+async def forgetme(
+    ctx: CommandContext, confirm: Literal["confirm", "conferma"] | None = None
+) -> None:
     memberships = await person(ctx)
     if not memberships:
         await ctx.say("forgetme.nothing")
@@ -420,13 +413,11 @@ async def forgetme(ctx: Context, confirm: Literal["confirm", "conferma"] | None 
         # On Matrix the goodbye must go to the room the person asked in, not to a new
         # one the bot would open and record: the erasure forgot the room, so it is kept
         # until the goodbye is delivered; then the wipe job forgets it.
-        assert ctx.msg is not None
         await ctx.session.matrix.set_direct_room(ctx.msg.sender.user_id, room, ctx.now)
 
 
-async def goodbye_room(ctx: Context) -> str | None:
+async def goodbye_room(ctx: CommandContext) -> str | None:
     """The Matrix private room of the account asking, if it speaks from Matrix."""
-    assert ctx.msg is not None
     if ctx.msg.sender.platform != Platform.MATRIX:
         return None
     return await ctx.session.matrix.direct_room(ctx.msg.sender.user_id)

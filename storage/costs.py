@@ -1,4 +1,4 @@
-"""Storage for the costs capability (see handlers/costs.py): costs, charges, shares,
+"""Storage for the costs capability (see handlers/costs/): costs, charges, shares,
 payments, and the record of reminders sent.
 
 Every "do it once" rule is a key in the database: a charge per (cost, due date), a

@@ -9,6 +9,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+import coworkbot
 from bot.testing import BotHarness
 from tests.synapse.fixtures import matrix, synapse_server  # noqa: F401 (Matrix tests)
 from tests.web_client import Client, web_section
@@ -16,7 +17,7 @@ from tests.web_client import Client, web_section
 
 @pytest.fixture
 async def bot(tmp_path: Path) -> AsyncIterator[BotHarness]:
-    harness = await BotHarness.start(tmp_path)
+    harness = await BotHarness.start(tmp_path, routers=coworkbot.routers())
     yield harness
     await harness.close()
 
@@ -28,7 +29,7 @@ async def make_bot(tmp_path: Path) -> AsyncIterator[Callable[..., Awaitable[BotH
     started: list[BotHarness] = []
 
     async def start(**kwargs: Any) -> BotHarness:
-        harness = await BotHarness.start(tmp_path, **kwargs)
+        harness = await BotHarness.start(tmp_path, routers=coworkbot.routers(), **kwargs)
         started.append(harness)
         return harness
 
@@ -40,7 +41,7 @@ async def make_bot(tmp_path: Path) -> AsyncIterator[Callable[..., Awaitable[BotH
 @pytest.fixture
 async def web_bot(tmp_path: Path) -> AsyncIterator[BotHarness]:
     """The bot with `[web]` configured, listening on a free port of 127.0.0.1."""
-    harness = await BotHarness.start(tmp_path, web=web_section())
+    harness = await BotHarness.start(tmp_path, routers=coworkbot.routers(), web=web_section())
     yield harness
     await harness.close()
 

@@ -21,13 +21,14 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import coworkbot
 from bot.app import App
 from bot.clock import FakeClock
 from bot.config import BotSection, Config
 from bot.context import Context
-from bot.dispatcher import FloodGuard, Role, Router
+from bot.flood import FloodGuard
 from bot.i18n import Markup
-from handlers import all_routers
+from bot.registry import Role, Router
 from tests.file_transport import FileTransport
 
 
@@ -87,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         hang_sends=args.hang_sends,
         stay=args.stay,
     )
-    routers = [*all_routers(), slow_router(args.slow)] if args.slow else None
+    routers = [*coworkbot.routers(), slow_router(args.slow)] if args.slow else coworkbot.routers()
     config = Config(
         path=None, bot=BotSection(data_dir=args.workdir / "data", default_language="en")
     )

@@ -23,6 +23,7 @@ import re
 import time
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,14 +31,14 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.app import App, engine
+import coworkbot
+from bot.app import App
 from bot.clock import FakeClock
 from bot.config import BotSection, Config, TelegramSection
-from bot.dispatcher import Router
+from bot.registry import Router
 from bot.transports.telegram.limits import TELEGRAM_LIMITS
 from bot.transports.telegram.menu import command_menu
 from bot.transports.telegram.transport import TelegramTransport, Timeouts
-from handlers import all_routers
 
 BOT_ID = 7000001
 TOKEN = f"{BOT_ID}:AAFake-Secret_tokenForTests0123456789abcdef"
@@ -50,6 +51,15 @@ _MENTION = re.compile(r"(?<![A-Za-z0-9_])@([A-Za-z0-9_]{5,32})(?![A-Za-z0-9_])")
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 CALLBACK_DATA_LIMIT = 64
+
+
+# The request being answered, for the long poll to notice a client that went away.
+_REQUEST: ContextVar[web.Request] = ContextVar("fake_telegram_request")
+
+
+def _client_gone() -> bool:
+    request = _REQUEST.get(None)
+    return request is not None and (request.transport is None or request.transport.is_closing())
 
 
 class ApiError(Exception):
@@ -640,6 +650,7 @@ class FakeTelegram:
 
     async def _route(self, request: web.Request) -> web.StreamResponse:
         method = request.match_info["method"]
+        _REQUEST.set(request)
         self.calls[method] += 1
         if request.match_info["token"] != self.token:
             return self._error(method, ApiError(401, "Unauthorized"))
@@ -758,6 +769,10 @@ class FakeTelegram:
             async with self._changed:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._changed.wait(), min(remaining, 0.5))
+        if _client_gone():
+            # The bot gave up on this poll (it stopped and closed the connection): what
+            # a closed connection would carry reaches nobody, so nothing is delivered.
+            return []
         batch = pending[:limit]
         for update in batch:
             self.deliveries[update["update_id"]] += 1
@@ -1170,7 +1185,7 @@ class TelegramBot:
         self.clock = clock or FakeClock(datetime(2026, 11, 25, 9, 0, tzinfo=UTC))
         self.speed = speed
         self.timeouts = timeouts or Timeouts(connect=2, read=2, write=2, pool=2, poll=2)
-        self.routers = routers if routers is not None else all_routers()
+        self.routers = routers if routers is not None else coworkbot.routers()
         self.mode = mode
         self.language = language
         self._app: App | None = None
@@ -1207,7 +1222,7 @@ class TelegramBot:
         self._transport = TelegramTransport(
             section,
             clock=self.clock,
-            menu=command_menu([engine, *self.routers], self.language),
+            menu=command_menu(self.routers, self.language),
             limits=TELEGRAM_LIMITS.faster(self.speed),
             timeouts=self.timeouts,
             language=self.language,

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
+import coworkbot
 from bot.app import engine
-from bot.dispatcher import Registry
+from bot.registry import Registry
 from bot.testing import BotHarness, Sent
-from handlers import all_routers
 
 # command -> (who may run it, where): as the DESIGN table says. Some are registered for
 # anyone and their handler says who: `link` (a new account must be able to redeem a
@@ -111,7 +111,7 @@ REFUSALS = (
     "I keep nothing about you",
 )
 
-REGISTERED = sorted(Registry([engine, *all_routers()]).commands)
+REGISTERED = sorted(Registry([engine, *coworkbot.routers()]).commands)
 
 
 def allowed(who: str, where: str, caller: str, place: str) -> bool:
@@ -132,7 +132,7 @@ def refused(replies: list[Sent]) -> bool:
 
 @pytest.fixture
 async def community(tmp_path: Path) -> AsyncIterator[BotHarness]:
-    bot = await BotHarness.start(tmp_path)
+    bot = await BotHarness.start(tmp_path, routers=coworkbot.routers())
     await bot.setup_space("Anna", members=["Ada", "Bruno", "Bice"])
     await bot.say("/promote Ada", as_="Anna")
     await bot.say("/set join approval", as_="Anna")

@@ -4,7 +4,7 @@ slowed. The guard's time source is injected, so no test waits."""
 
 from __future__ import annotations
 
-from bot.dispatcher import FloodGuard
+from bot.flood import FloodGuard
 from bot.testing import BotHarness
 
 SLOW_DOWN = "You are going too fast: I'll ignore your commands for a few seconds."

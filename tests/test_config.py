@@ -126,7 +126,7 @@ def test_config_path_resolution() -> None:
 
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "coworkbot", *args],
         cwd=cwd,
         capture_output=True,
         text=True,

@@ -15,7 +15,7 @@ def run_console(tmp_path: Path, script: str, *args: str) -> subprocess.Completed
     env = {**os.environ, "PYTHONPATH": str(ROOT), "LANG": "C.UTF-8", "USER": "tester"}
     env.pop("COWORKBOT_CONFIG", None)
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "coworkbot", *args],
         input=script,
         cwd=tmp_path,
         capture_output=True,

@@ -12,7 +12,7 @@ from bot.events import ChatRef, Platform
 from bot.i18n import placeholders
 from bot.testing import BotHarness
 from handlers.costs import router
-from handlers.costs_text import MESSAGES
+from handlers.costs.text import MESSAGES
 from tests.test_costs_support import (
     add_visits,
     at_rome,

@@ -1,4 +1,4 @@
-"""Amounts as people type them, and splits that always add up (handlers/money.py)."""
+"""Amounts as people type them, and splits that always add up (handlers/costs/money.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.arguments import ArgError
-from handlers.money import (
+from handlers.costs.money import (
     Participant,
     Split,
     allocate,

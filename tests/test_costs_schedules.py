@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.arguments import ArgError
-from handlers.schedules import Every, Period, Schedule, parse_schedule, reached_day
+from handlers.costs.schedules import Every, Period, Schedule, parse_schedule, reached_day
 
 ROME = ZoneInfo("Europe/Rome")
 TODAY = date(2026, 11, 25)

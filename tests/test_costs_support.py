@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.dispatcher import FloodGuard
+from bot.flood import FloodGuard
 from bot.testing import BotHarness, Sent
 from storage.db import to_db
 

@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from handlers.schedules import Every, Schedule, moment, reached_day
+from handlers.costs.schedules import Every, Schedule, moment, reached_day
 
 REPO = Path(__file__).resolve().parent.parent
 ROME = ZoneInfo("Europe/Rome")

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from pathlib import Path
+from typing import Annotated, Literal
 
 import pytest
 
-from bot.context import Context
-from bot.dispatcher import FloodGuard, parse_line
+import coworkbot
+from bot.arguments import Rest, YearMonth
+from bot.context import Context, MemberContext, Refusal
 from bot.events import ChatRef, Kind, Platform
+from bot.flood import FloodGuard
+from bot.parsing import parse_line
+from bot.registry import Role, Router
 from bot.testing import BotHarness
 
 
@@ -50,7 +57,7 @@ async def test_same_update_twice_has_one_effect_and_one_reply(bot: BotHarness) -
 
 
 async def test_redelivery_after_restart_is_ignored(tmp_path: Path) -> None:
-    bot = await BotHarness.start(tmp_path)
+    bot = await BotHarness.start(tmp_path, routers=coworkbot.routers())
     await bot.setup_space("Anna")
     await bot.say("/promote nobody", as_="Anna", update_id="u-1")
     await bot.say("/join", as_="Bruno", update_id="u-2")
@@ -169,3 +176,98 @@ def test_flood_guard_warns_once_then_drops_until_the_window_passes() -> None:
     assert guard.check("telegram:2") == "ok"
     moment[0] = 10.5
     assert guard.check("telegram:1") == "ok"
+
+
+def test_an_argument_nobody_can_parse_is_refused_when_registered() -> None:
+    router = Router("odd")
+
+    async def wants_a_float(ctx: Context, amount: float) -> None: ...
+
+    async def rest_of_an_int(ctx: Context, number: Annotated[int, Rest(10)]) -> None: ...
+
+    async def unannotated(ctx: Context, what) -> None:  # type: ignore[no-untyped-def]
+        ...
+
+    async def numeric_choices(ctx: Context, pick: Literal[1, 2]) -> None: ...
+
+    for func, why in [
+        (wants_a_float, "no converter for argument amount"),
+        (rest_of_an_int, "Rest() marks str arguments"),
+        (unannotated, "argument 'what' has no annotation"),
+        (numeric_choices, "no converter for argument pick"),
+    ]:
+        with pytest.raises(TypeError, match=re.escape(why)):
+            router.command("odd")(func)
+    assert router.commands == []
+
+
+def test_every_supported_argument_kind_registers() -> None:
+    router = Router("fine")
+
+    async def handler(
+        ctx: Context,
+        word: str,
+        number: int,
+        day: date | None = None,
+        choice: Literal["a", "b"] | None = None,
+        month: YearMonth | None = None,
+        rest: Annotated[str, Rest(20)] = "",
+    ) -> None: ...
+
+    router.command("fine")(handler)
+    (command,) = router.commands
+    assert [(p.name, p.rest, p.optional) for p in command.params] == [
+        ("word", False, False),
+        ("number", False, False),
+        ("day", False, True),
+        ("choice", False, True),
+        ("month", False, True),
+        ("rest", True, True),
+    ]
+
+
+def test_a_member_context_is_refused_for_commands_anyone_may_send() -> None:
+    router = Router("odd")
+
+    async def greet(ctx: MemberContext) -> None: ...
+
+    with pytest.raises(TypeError, match="greet takes a MemberContext, but ANYONE commands"):
+        router.command("greet", role=Role.ANYONE)(greet)
+    router.command("greet", role=Role.MEMBER)(greet)
+    assert [c.name for c in router.commands] == ["greet"]
+
+
+async def test_member_commands_get_the_space_and_the_caller_and_refusals_are_answered(
+    tmp_path: Path,
+) -> None:
+    extra = Router(
+        "extra",
+        {
+            "extra.refused": {"en": "Not for {name}.", "it": "Non per {name}."},
+            "extra.done": {"en": "Done.", "it": "Fatto."},
+        },
+    )
+    seen: list[tuple[str, str, str]] = []
+
+    @extra.command("probe")
+    async def probe(ctx: MemberContext, word: str) -> None:
+        seen.append((type(ctx).__name__, ctx.space.name, ctx.member.display_name))
+        if word == "no":
+            raise Refusal("extra.refused", name=ctx.member.display_name)
+        await ctx.say("extra.done")
+
+    bot = await BotHarness.start(tmp_path, routers=[*coworkbot.routers(), extra])
+    try:
+        await bot.setup_space("Anna", members=["Bruno"])
+        refused = await bot.say("/probe no", as_="Bruno")
+        assert [s.text for s in refused] == ["Not for Bruno."]
+        assert [s.text for s in await bot.say("/probe yes", as_="Bruno")] == ["Done."]
+        assert seen == [("MemberContext", "Veglio", "Bruno")] * 2
+        # A stranger never reaches the handler: the dispatcher refuses first.
+        stranger = await bot.say("/probe yes", as_="Carla")
+        assert "for members" in stranger[0].text and len(seen) == 2
+        # The refused update is recorded like any other: sent again, it does nothing.
+        assert await bot.say("/probe no", as_="Bruno", update_id="r-1") != []
+        assert await bot.say("/probe no", as_="Bruno", update_id="r-1") == []
+    finally:
+        await bot.close()

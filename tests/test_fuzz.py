@@ -27,8 +27,9 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from bot.dispatcher import FloodGuard
+import coworkbot
 from bot.events import ChatRef, IncomingMessage, Kind, Platform, UserRef
+from bot.flood import FloodGuard
 from bot.i18n import to_plain
 from bot.testing import BotHarness, Sent
 
@@ -325,7 +326,7 @@ def fast_dir(tmp_path: Path) -> Iterator[Path]:
 
 
 async def start_community(data_dir: Path) -> BotHarness:
-    bot = await BotHarness.start(data_dir)
+    bot = await BotHarness.start(data_dir, routers=coworkbot.routers())
     await bot.setup_space("Anna", members=["Bruno", "Carla"], join="approval")
     await bot.say("/join", as_="Piero")
     await bot.say("/skills add Excel, Python", as_="Bruno")

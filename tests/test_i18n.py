@@ -8,13 +8,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+import coworkbot
 from bot.app import App
 from bot.config import BotSection, Config
 from bot.i18n import Formatter, Markup, Translator, escape, placeholders, to_plain
 
 
 def full_translator() -> Translator:
-    app = App(Config(path=None, bot=BotSection()), [])
+    app = App(Config(path=None, bot=BotSection()), [], routers=coworkbot.routers())
     return app.translator
 
 
@@ -57,7 +58,7 @@ def test_every_message_is_valid_html_for_telegram() -> None:
 
 
 def test_every_command_is_described_in_both_languages() -> None:
-    app = App(Config(path=None, bot=BotSection()), [])
+    app = App(Config(path=None, bot=BotSection()), [], routers=coworkbot.routers())
     missing = [
         c.name for c in app.registry.commands.values() if not app.translator.has(f"cmd.{c.key}")
     ]

@@ -152,7 +152,7 @@ async def test_killed_process_restarts_without_duplicates_or_losses(
     def run() -> subprocess.Popen[bytes]:
         with log.open("ab") as out:
             return subprocess.Popen(
-                [sys.executable, "-m", "bot.cli", "run", "--config", str(config)],
+                [sys.executable, "-m", "coworkbot", "run", "--config", str(config)],
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )

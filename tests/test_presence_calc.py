@@ -10,8 +10,7 @@ import pytest
 
 from bot.i18n import LANGUAGES, placeholders
 from handlers.mentions import defuse_mentions
-from handlers.presence import (
-    MESSAGES,
+from handlers.presence.calc import (
     attendance,
     attendance_csv,
     cutoff,
@@ -20,6 +19,7 @@ from handlers.presence import (
     month_stats,
     spreadsheet_safe,
 )
+from handlers.presence.text import MESSAGES
 from storage.presence import ClosedBy, Closing, Visit
 
 ROME = ZoneInfo("Europe/Rome")

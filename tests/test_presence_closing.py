@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from bot.context import Runtime
 from bot.scheduler import Scheduler
 from bot.testing import BotHarness
-from handlers.presence import closing_job
+from handlers.presence.closing import closing_job
 
 ROME = ZoneInfo("Europe/Rome")
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import coworkbot
 from bot.testing import ROME
 from handlers.privacy import CODE_ALPHABET, code_hash, normalize_code, show_code
 from tests.test_costs_support import lift_flood_guard
@@ -22,7 +23,7 @@ from tests.test_privacy_support import (
 
 @pytest.fixture
 async def two(tmp_path: Path) -> AsyncIterator[TwoPlatforms]:
-    harness = await TwoPlatforms.start(tmp_path)
+    harness = await TwoPlatforms.start(tmp_path, routers=coworkbot.routers())
     yield harness
     await harness.close()
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+import coworkbot
 from bot.testing import Sent
 from bot.transports.base import DeliveryError
 from storage.members import MemberStatus
@@ -35,7 +36,7 @@ SECRETS = [NAME, "Zanetti", "brunozanetti", ROOM, "dm-bruno-8841"]
 
 @pytest.fixture
 async def mx(tmp_path: Path) -> AsyncIterator[WithMatrix]:
-    harness = await WithMatrix.start(tmp_path)
+    harness = await WithMatrix.start(tmp_path, routers=coworkbot.routers())
     yield harness
     await harness.close()
 

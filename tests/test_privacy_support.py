@@ -8,6 +8,7 @@ account was sent, as with a Telegram and a Matrix account.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from bot.app import App
 from bot.clock import FakeClock
 from bot.config import Config
 from bot.events import ChatRef, Platform, UserRef
+from bot.registry import Router
 from bot.testing import BotHarness, Sent
 from bot.transports.memory import MemoryTransport
 
@@ -35,10 +37,16 @@ class MatrixMemoryTransport(MemoryTransport):
 class TwoPlatforms(BotHarness):
     """The whole bot on two platforms: `memory` (the group lives there) and `console`."""
 
-    def __init__(self, config: Config, clock: FakeClock) -> None:
-        super().__init__(config, clock)
+    def __init__(self, config: Config, clock: FakeClock, routers: Sequence[Router]) -> None:
+        super().__init__(config, clock, routers)
         self.other = ConsoleMemoryTransport()
-        self.app = App(config, [self.transport, self.other], clock=clock, background=False)
+        self.app = App(
+            config,
+            [self.transport, self.other],
+            routers=routers,
+            clock=clock,
+            background=False,
+        )
 
     @staticmethod
     def console_user(name: str) -> UserRef:
@@ -71,10 +79,16 @@ class TwoPlatforms(BotHarness):
 class WithMatrix(BotHarness):
     """The whole bot on `memory` (the group lives there) and on Matrix."""
 
-    def __init__(self, config: Config, clock: FakeClock) -> None:
-        super().__init__(config, clock)
+    def __init__(self, config: Config, clock: FakeClock, routers: Sequence[Router]) -> None:
+        super().__init__(config, clock, routers)
         self.matrix = MatrixMemoryTransport()
-        self.app = App(config, [self.transport, self.matrix], clock=clock, background=False)
+        self.app = App(
+            config,
+            [self.transport, self.matrix],
+            routers=routers,
+            clock=clock,
+            background=False,
+        )
 
     @staticmethod
     def matrix_user(name: str) -> UserRef:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from bot.i18n import placeholders
 from bot.testing import BotHarness
-from handlers.skills import MAX_SKILLS, MESSAGES
+from handlers.skills.commands import MAX_SKILLS
+from handlers.skills.text import MESSAGES
 from tests.test_skills_support import check_in, execute, member_id, only, snapshot
 
 

@@ -9,19 +9,18 @@ import pytest
 
 from bot.arguments import ArgError
 from bot.i18n import Formatter, Localizer, Translator
-from handlers.skills import (
+from handlers.skills.arguments import HelpQuestion, SkillList
+from handlers.skills.matching import (
     MAX_SKILL_LEN,
-    MESSAGES,
-    HelpQuestion,
-    SkillList,
     expires_at,
     rank_matches,
-    reach,
     skill_matches,
     skill_tag,
     skill_words,
     valid_skill,
 )
+from handlers.skills.requests import reach
+from handlers.skills.text import MESSAGES
 from storage.members import Identity, Member, MemberRole, MemberStatus
 from storage.skills import SkillHolder
 

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.clock import FakeClock
-from bot.dispatcher import FloodGuard
+from bot.flood import FloodGuard
 from tests.fake_telegram import FakeChat, FakeLimits, FakeTelegram, FakeUser, Sent, TelegramBot
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")

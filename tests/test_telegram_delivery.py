@@ -17,13 +17,13 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+import coworkbot
 from bot.context import Context, message
-from bot.dispatcher import Role, Router
 from bot.events import ChatRef, Document, OutgoingMessage, Platform
+from bot.registry import Role, Router
 from bot.testing import BotHarness
 from bot.transports.base import DeliveryError
 from bot.transports.telegram.transport import Timeouts
-from handlers import all_routers
 from storage.members import MemberStatus
 from tests.fake_telegram import (
     FakeChat,
@@ -72,7 +72,7 @@ def make_bot(server: FakeTelegram, path: Path, **kwargs: object) -> TelegramBot:
         server,
         path,
         speed=SPEED,
-        routers=[*all_routers(), reminders],
+        routers=[*coworkbot.routers(), reminders],
         timeouts=Timeouts(connect=1, read=0.5, write=1, pool=2, poll=2),
         **kwargs,  # type: ignore[arg-type]
     )

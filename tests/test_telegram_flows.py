@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+import coworkbot
 from bot.app import App
 from bot.cli import build_transports
 from bot.config import ConfigError, TelegramSection, parse_config
@@ -249,9 +250,9 @@ async def test_the_cli_wiring_answers_with_the_outbox_in_the_background(
         "telegram": {"token": server.token, "api_base_url": server.base_url + "/"},
     }
     config = parse_config(raw, None, {})
-    (transport,) = build_transports(config)
+    (transport,) = build_transports(config, coworkbot.routers())
     assert isinstance(transport, TelegramTransport) and transport.menu is not None
-    app = App(config, [transport])
+    app = App(config, [transport], routers=coworkbot.routers())
     await app.start()
     try:
         assert transport.bot_name == "CoworkTestBot"

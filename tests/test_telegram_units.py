@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from telegram import Update
 
-from bot.app import engine
+import coworkbot
 from bot.clock import FakeClock
 from bot.events import ChatRef, Document, Kind, OutgoingMessage, Platform
 from bot.i18n import escape, placeholders
@@ -21,7 +21,6 @@ from bot.transports.telegram.split import split_html, utf16_len, visible_len, vi
 from bot.transports.telegram.transport import plan
 from bot.transports.telegram.updates import AnonymousCommand, convert
 from bot.undelivered import MESSAGES as UNDELIVERED
-from handlers import all_routers
 from tests.fake_telegram import ANONYMOUS_ADMIN_ID, BOT_ID, BOT_USERNAME, TOKEN, parse_html
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -272,7 +271,7 @@ def test_leaving_the_group_is_member_left_for_the_one_who_left() -> None:
 
 
 def test_menu_has_valid_entries_and_admin_commands_only_for_admins() -> None:
-    menu = command_menu([engine, *all_routers()], "it")
+    menu = command_menu(coworkbot.routers(), "it")
     for lang in ("it", "en"):
         for name, text in (*menu.everyone[lang], *menu.admins[lang]):
             assert re.fullmatch(r"[a-z0-9_]{1,32}", name)

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 
+import coworkbot
 from bot.testing import BotHarness
 from handlers.web.base import token_hash
 from tests.web_client import Client, web_section
@@ -236,7 +237,9 @@ async def test_the_hook_refuses_without_the_token_and_says_nothing_about_devices
 
 
 async def test_the_hook_is_limited_per_minute(tmp_path: Path) -> None:
-    bot = await BotHarness.start(tmp_path, web=web_section(rate_limit=5))
+    bot = await BotHarness.start(
+        tmp_path, routers=coworkbot.routers(), web=web_section(rate_limit=5)
+    )
     try:
         async with aiohttp.ClientSession() as session:
             client = Client(bot.web_url, session)

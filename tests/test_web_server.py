@@ -18,7 +18,7 @@ from bot.app import App
 from bot.clock import FakeClock
 from bot.config import BotSection, Config, WebSection
 from bot.context import Runtime
-from bot.dispatcher import Registry, Router
+from bot.registry import Registry, Router
 from bot.transports.memory import MemoryTransport
 from tests.web_client import Client, web_section
 
@@ -145,7 +145,7 @@ async def test_requests_arriving_together_share_one_computation(
 
 async def test_no_web_section_no_server(tmp_path: Path) -> None:
     config = Config(path=None, bot=BotSection(data_dir=tmp_path))
-    app = App(config, [MemoryTransport()], clock=FakeClock(START), background=False)
+    app = App(config, [MemoryTransport()], routers=[], clock=FakeClock(START), background=False)
     await app.start()
     try:
         with pytest.raises(AssertionError, match="with \\[web\\] configured"):

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from jsonschema import Draft7Validator
 
+import coworkbot
 from bot.config import SpaceSection
 from bot.testing import BotHarness
 from tests.web_client import Client, web_section
@@ -154,7 +155,9 @@ async def test_details_and_slug_from_the_config(tmp_path: Path, client: Client) 
             "contact": {"email": "ciao@veglio.example.org", "matrix": "#veglio:example.org"},
         },
     )
-    bot = await BotHarness.start(tmp_path / "cfg", spaces=[section], web=web_section())
+    bot = await BotHarness.start(
+        tmp_path / "cfg", routers=coworkbot.routers(), spaces=[section], web=web_section()
+    )
     try:
         own = Client(bot.web_url, client.session)
         doc = await spaceapi(own, "cowo")

@@ -14,9 +14,9 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.context import Context, Runtime
-from bot.dispatcher import Router
+from bot.context import CommandContext, Context, Refusal, Runtime
 from bot.i18n import Catalog, Localizer, Markup
+from bot.registry import Router
 from storage import Session
 from storage.spaces import Space
 
@@ -131,12 +131,10 @@ def space_url(rt: Runtime, slug: str, path: str = "") -> str:
     return f"{rt.public_url}/spaces/{slug}/{path}"
 
 
-async def require_web(ctx: Context) -> bool:
-    """True if the web server is configured; else say so and return False."""
-    if ctx.rt.public_url:
-        return True
-    await ctx.say("web.off")
-    return False
+def require_web(ctx: Context) -> None:
+    """Refuse, saying why, when the web server is not configured."""
+    if not ctx.rt.public_url:
+        raise Refusal("web.off")
 
 
 # -- secrets -------------------------------------------------------------------------------
@@ -155,7 +153,7 @@ def token_matches(token: str, stored_hash: str) -> bool:
     return hmac.compare_digest(token_hash(token), stored_hash)
 
 
-async def reply_secret(ctx: Context, text: Markup) -> None:
+async def reply_secret(ctx: CommandContext, text: Markup) -> None:
     """A private reply holding a secret: its outbox row is blanked once delivered, so the
     database keeps only the secret's hash."""
     row = await ctx.reply(text)

@@ -24,11 +24,12 @@ from aiohttp import web
 from babel.dates import format_date
 
 from bot.arguments import YearMonth
-from bot.context import Context, Runtime
-from bot.dispatcher import Role, Where
+from bot.context import MemberContext, Runtime
 from bot.events import Document
 from bot.i18n import Catalog, Localizer
-from handlers.presence import month_range, month_stats, settle
+from bot.registry import Role, Where
+from handlers.presence.calc import month_range, month_stats
+from handlers.presence.closing import settle
 from handlers.web.base import router, space_by_slug
 from storage.presence import Visit
 
@@ -173,8 +174,7 @@ def cache_dir(rt: Runtime) -> Path:
 
 
 @router.command("stats chart", role=Role.MEMBER, where=Where.ANY)
-async def stats_chart(ctx: Context, month: YearMonth | None = None) -> None:
-    assert ctx.space is not None and ctx.member is not None and ctx.msg is not None
+async def stats_chart(ctx: MemberContext, month: YearMonth | None = None) -> None:
     space, member, msg = ctx.space, ctx.member, ctx.msg
     await settle(ctx)
     wanted = month or YearMonth.of(ctx.today)

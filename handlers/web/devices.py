@@ -28,11 +28,12 @@ from typing import Annotated, Any, Literal
 from aiohttp import web
 
 from bot.arguments import Rest
-from bot.context import Context, Runtime
-from bot.dispatcher import Role, Where
+from bot.context import MemberContext, Runtime, SpaceContext
 from bot.i18n import Catalog, Markup, join
+from bot.registry import Role, Where
 from handlers.mentions import defuse_mentions
-from handlers.presence import is_hidden, settle
+from handlers.presence.closing import settle
+from handlers.presence.commands import is_hidden
 from handlers.web.base import (
     day_and_time,
     new_token,
@@ -227,14 +228,14 @@ async def presence_hook(rt: Runtime, request: web.Request) -> web.Response:
             reports = parse_reports(body)
         except ValueError as exc:
             raise _refuse(web.HTTPBadRequest, str(exc)) from exc
-        await apply_reports(rt.context(session, space), reports)
+        await apply_reports(rt.space_context(session, space), reports)
     return web.json_response({"ok": True, "received": len(reports)})
 
 
 # -- arrivals and departures ---------------------------------------------------------------------
 
 
-def around(devices: list[Device], ctx: Context, away: timedelta) -> bool:
+def around(devices: list[Device], ctx: SpaceContext, away: timedelta) -> bool:
     """Is any of these devices at the space, or was one seen less than `away` ago?"""
     return any(
         d.present or (d.last_seen_at is not None and d.last_seen_at > ctx.now - away)
@@ -242,14 +243,12 @@ def around(devices: list[Device], ctx: Context, away: timedelta) -> bool:
     )
 
 
-def away_after(ctx: Context) -> timedelta:
-    assert ctx.space is not None
+def away_after(ctx: SpaceContext) -> timedelta:
     return timedelta(minutes=ctx.space.away_after_minutes)
 
 
-async def apply_reports(ctx: Context, reports: list[Report]) -> None:
+async def apply_reports(ctx: SpaceContext, reports: list[Report]) -> None:
     """Record each report in order; an arrival checks its member in."""
-    assert ctx.space is not None
     await settle(ctx)
     await depart(ctx)
     devices = {d.device: d for d in await ctx.session.web.devices_in(ctx.space.id)}
@@ -278,9 +277,8 @@ async def apply_reports(ctx: Context, reports: list[Report]) -> None:
     await sync(ctx)
 
 
-async def arrive(ctx: Context, member: Member) -> None:
+async def arrive(ctx: SpaceContext, member: Member) -> None:
     """Check a member in because their device arrived (unless they are in already)."""
-    assert ctx.space is not None
     if await ctx.session.presence.open_visit(member.id) is not None:
         return
     await ctx.session.presence.check_in(ctx.space.id, member.id, ctx.today, ctx.now, "")
@@ -289,10 +287,9 @@ async def arrive(ctx: Context, member: Member) -> None:
         await ctx.post(lambda loc: loc.t("presence.announce", name=name))
 
 
-async def depart(ctx: Context) -> None:
+async def depart(ctx: SpaceContext) -> None:
     """Close the visit of each member whose devices have all been away for `away_after`,
     at the time one was last seen (a visit begun after that, by hand, stays open)."""
-    assert ctx.space is not None
     away = away_after(ctx)
     by_member: dict[int, list[Device]] = {}
     for device in await ctx.session.web.devices_in(ctx.space.id):
@@ -314,7 +311,7 @@ async def depart(ctx: Context) -> None:
 async def presence_job(rt: Runtime) -> None:
     """Every space: devices away long enough check their members out; open/closed replays."""
 
-    async def work(ctx: Context) -> None:
+    async def work(ctx: SpaceContext) -> None:
         await depart(ctx)
         await sync(ctx)
 
@@ -326,9 +323,8 @@ async def presence_job(rt: Runtime) -> None:
 
 @router.command("device add", role=Role.MEMBER, where=Where.PRIVATE)
 async def device_add(
-    ctx: Context, device: str, label: Annotated[str, Rest(MAX_LABEL)] = ""
+    ctx: MemberContext, device: str, label: Annotated[str, Rest(MAX_LABEL)] = ""
 ) -> None:
-    assert ctx.space is not None and ctx.member is not None
     found = device_id(device)
     if found is None:
         await ctx.say("device.bad_id", value=device[:MAX_DEVICE])
@@ -348,8 +344,7 @@ async def device_add(
 
 
 @router.command("device list", role=Role.MEMBER, where=Where.PRIVATE)
-async def device_list(ctx: Context) -> None:
-    assert ctx.member is not None
+async def device_list(ctx: MemberContext) -> None:
     devices = await ctx.session.web.devices_of(ctx.member.id)
     if not devices:
         await ctx.say("device.none", add=f"{ctx.prefix}device add")
@@ -368,8 +363,7 @@ async def device_list(ctx: Context) -> None:
 
 
 @router.command("device remove", role=Role.MEMBER, where=Where.PRIVATE)
-async def device_remove(ctx: Context, device: str) -> None:
-    assert ctx.member is not None
+async def device_remove(ctx: MemberContext, device: str) -> None:
     found = device_id(device) or device.strip().lower()[:MAX_DEVICE]
     if await ctx.session.web.remove_device(ctx.member.id, found):
         await ctx.say("device.removed", device=found)
@@ -381,10 +375,8 @@ async def device_remove(ctx: Context, device: str) -> None:
 
 
 @router.command("presence token", role=Role.ADMIN, where=Where.PRIVATE)
-async def presence_token(ctx: Context, new: Literal["new"] | None = None) -> None:
-    assert ctx.space is not None
-    if not await require_web(ctx):
-        return
+async def presence_token(ctx: MemberContext, new: Literal["new"] | None = None) -> None:
+    require_web(ctx)
     existing = await ctx.session.web.token(ctx.space.id)
     if existing is not None and new is None:
         day = ctx.fmt.day(ctx.fmt.local(existing[1]).date())

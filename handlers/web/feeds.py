@@ -17,11 +17,11 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from icalendar import Calendar, Event
 
-from bot.context import Context, Runtime
-from bot.dispatcher import Role, Where
+from bot.context import MemberContext, Runtime
 from bot.hours import DAYS, parse_hours
 from bot.i18n import Catalog, Localizer, Markup
-from handlers.presence import PLAN_DAYS_AHEAD, named_list
+from bot.registry import Role, Where
+from handlers.presence.commands import PLAN_DAYS_AHEAD, named_list
 from handlers.web.base import (
     new_token,
     reply_secret,
@@ -253,8 +253,7 @@ async def member_calendar(rt: Runtime, request: web.Request) -> web.Response:
         member = await session.members.get(feed.member_id) if feed else None
         if feed is None or feed.space_id != space.id or member is None or not member.is_active:
             raise web.HTTPNotFound(text="No such calendar.\n")
-        ctx = rt.context(session, space)
-        loc = ctx.loc_for(member)
+        loc = rt.space_context(session, space).loc_for(member)
         today = now.astimezone(space.tz).date()
         stamp = now.replace(microsecond=0)
         events = hours_events(rt, space, loc, stamp)
@@ -268,10 +267,8 @@ async def member_calendar(rt: Runtime, request: web.Request) -> web.Response:
 
 
 @router.command("calendar", role=Role.MEMBER, where=Where.PRIVATE)
-async def calendar_(ctx: Context, action: Literal["new", "off"] | None = None) -> None:
-    assert ctx.space is not None and ctx.member is not None
-    if not await require_web(ctx):
-        return
+async def calendar_(ctx: MemberContext, action: Literal["new", "off"] | None = None) -> None:
+    require_web(ctx)
     commands = {
         "new": f"{ctx.prefix}calendar new",
         "off": f"{ctx.prefix}calendar off",

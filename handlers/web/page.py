@@ -15,7 +15,7 @@ from aiohttp import web
 from bot.context import Runtime
 from bot.hours import HoursRange, parse_hours
 from bot.i18n import Catalog, Localizer, escape
-from handlers.presence import local_instant, parse_hhmm
+from handlers.presence.calc import local_instant, parse_hhmm
 from handlers.web.base import router, space_by_slug, when_text
 from handlers.web.charts import weekday_names
 from handlers.web.state import Now, current

@@ -16,11 +16,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from bot.context import Context
-from bot.dispatcher import Role, Where
+from bot.context import MemberContext, SpaceContext
 from bot.i18n import Catalog, Localizer, Markup
+from bot.registry import Role, Where
 from handlers.mentions import defuse_mentions
-from handlers.presence import END_OF_DAY, due_closings, local_instant, parse_hhmm, settle
+from handlers.presence.calc import END_OF_DAY, due_closings, local_instant, parse_hhmm
+from handlers.presence.closing import settle
 from handlers.web.base import router, when_text
 from storage import Session
 from storage.presence import ClosedBy, Visit
@@ -193,9 +194,8 @@ async def current(session: Session, space: Space, now: datetime) -> Now:
     return Now(state, inside)
 
 
-async def sync(ctx: Context) -> Now:
+async def sync(ctx: SpaceContext) -> Now:
     """Close what is due, replay, and store the state if it changed."""
-    assert ctx.space is not None
     await settle(ctx)
     found = await current(ctx.session, ctx.space, ctx.now)
     if found.state != await ctx.session.web.state(ctx.space.id):
@@ -210,7 +210,7 @@ def state_text(loc: Localizer, state: SpaceState, now: datetime) -> Markup:
     return when_text(loc, "state.open" if state.is_open else "state.closed", state.changed_at, now)
 
 
-async def state_line(ctx: Context) -> Markup:
+async def state_line(ctx: SpaceContext) -> Markup:
     """The line `who` shows: open or closed, since when."""
     found = await sync(ctx)
     return state_text(ctx.loc, found.state, ctx.now)
@@ -220,8 +220,7 @@ async def state_line(ctx: Context) -> Markup:
 
 
 @router.command("open", role=Role.MEMBER, where=Where.ANY)
-async def open_(ctx: Context) -> None:
-    assert ctx.space is not None and ctx.member is not None and ctx.msg is not None
+async def open_(ctx: MemberContext) -> None:
     found = await sync(ctx)
     if found.state.is_open:
         await ctx.reply(state_text(ctx.loc, found.state, ctx.now))
@@ -233,8 +232,7 @@ async def open_(ctx: Context) -> None:
 
 
 @router.command("close", role=Role.MEMBER, where=Where.ANY)
-async def close(ctx: Context) -> None:
-    assert ctx.space is not None and ctx.member is not None and ctx.msg is not None
+async def close(ctx: MemberContext) -> None:
     found = await sync(ctx)
     if not found.state.is_open:
         await ctx.reply(state_text(ctx.loc, found.state, ctx.now))

@@ -31,6 +31,7 @@ from nio import (
     SyncResponse,
 )
 
+import coworkbot
 from bot.app import App
 from bot.config import BotSection, Config, MatrixSection, SpaceSection
 from bot.transports.base import Transport
@@ -218,7 +219,9 @@ class MatrixBot:
             timeline_limit=self.timeline_limit,
             max_backoff=2.0,
         )
-        self.app = App(config, [transport, *self.others], clock=self.clock)
+        self.app = App(
+            config, [transport, *self.others], routers=coworkbot.routers(), clock=self.clock
+        )
         await self.app.start()
         await asyncio.wait_for(transport.synced.wait(), WAIT)
 

@@ -12,8 +12,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.dispatcher import Registry, Role, Router
 from bot.i18n import LANGUAGES, Translator, to_plain
+from bot.registry import Registry, Role, Router
 
 Entry = tuple[str, str]  # (command, description)
 

@@ -1,14 +1,4 @@
-"""Shared running costs: recurring or one-off costs, fair splits, payments, reminders.
-
-Admins add costs (`cost add Heating 120 monthly 31 attendance`); on each due date, at
-the space's reminder time, the cost becomes a charge for the period before it, split
-among the members active in that period, and every member is told their share in
-private (handlers/costs_jobs.py). Members declare payments (`paid`), admins confirm
-them (`confirm`) or record money they received (`paid <charge> <amount> <member>`).
-
-The arithmetic lives in handlers/money.py (amounts, splits) and handlers/schedules.py
-(due dates, periods); the messages in handlers/costs_text.py.
-"""
+"""The costs commands: adding and listing costs, shares, what is due, payments, exports."""
 
 from __future__ import annotations
 
@@ -19,14 +9,15 @@ from datetime import date, timedelta
 from typing import ClassVar
 
 from bot.arguments import ArgError, YearMonth
-from bot.context import ButtonSpec, Context
-from bot.dispatcher import Role, Router, Where
+from bot.context import ButtonSpec, Context, MemberContext, Refusal
 from bot.events import Document
 from bot.i18n import Localizer, Markup, escape, join
-from handlers.costs_export import ledger_csv
-from handlers.costs_jobs import costs_tick
-from handlers.costs_text import MESSAGES
-from handlers.costs_views import (
+from bot.registry import Role, Where
+from handlers.costs import router
+from handlers.costs.export import ledger_csv
+from handlers.costs.money import Split, currency_marks, looks_like_amount, parse_amount
+from handlers.costs.schedules import Every, Schedule, parse_schedule
+from handlers.costs.views import (
     LISTING_BUDGET,
     fit,
     money,
@@ -37,13 +28,8 @@ from handlers.costs_views import (
     visible_length,
 )
 from handlers.members import MAX_NAME, MemberArg, clean_name
-from handlers.money import Split, currency_marks, looks_like_amount, parse_amount
-from handlers.schedules import Every, Schedule, parse_schedule
 from storage.costs import Charge, NewCost, PaymentState, ShareLine
 from storage.members import Member, MemberStatus
-
-router = Router("costs", MESSAGES)
-router.job("costs.tick", every=timedelta(minutes=1))(costs_tick)
 
 MAX_SHARES = 100
 _SHOWN = 32
@@ -133,8 +119,7 @@ class PaidArgs:
 
 
 @router.command("cost add", role=Role.ADMIN)
-async def cost_add(ctx: Context, spec: CostSpec) -> None:
-    assert ctx.space is not None and ctx.member is not None
+async def cost_add(ctx: MemberContext, spec: CostSpec) -> None:
     repo = ctx.session.costs
     for cost in await repo.active(ctx.space.id):
         if cost.name.casefold() == spec.name.casefold():
@@ -172,8 +157,7 @@ async def cost_add(ctx: Context, spec: CostSpec) -> None:
 
 
 @router.command("costs")
-async def costs(ctx: Context) -> None:
-    assert ctx.space is not None
+async def costs(ctx: MemberContext) -> None:
     active = await ctx.session.costs.active(ctx.space.id)
     if not active:
         await ctx.say("costs.none", command=f"{ctx.prefix}cost add")
@@ -198,8 +182,7 @@ async def costs(ctx: Context) -> None:
 
 
 @router.command("cost remove", role=Role.ADMIN)
-async def cost_remove(ctx: Context, cost_id: int) -> None:
-    assert ctx.space is not None
+async def cost_remove(ctx: MemberContext, cost_id: int) -> None:
     repo = ctx.session.costs
     cost = await repo.get(ctx.space.id, cost_id)
     if cost is None:
@@ -215,8 +198,7 @@ async def cost_remove(ctx: Context, cost_id: int) -> None:
 
 
 @router.command("shares", role=Role.ADMIN)
-async def shares(ctx: Context, who: MemberArg | None = None, n: int | None = None) -> None:
-    assert ctx.space is not None
+async def shares(ctx: MemberContext, who: MemberArg | None = None, n: int | None = None) -> None:
     if who is None:
         members = await ctx.session.members.of_space(ctx.space.id, MemberStatus.ACTIVE)
         lines = [ctx.t("shares.title", command=f"{ctx.prefix}shares <member> <n>")]
@@ -241,8 +223,7 @@ async def shares(ctx: Context, who: MemberArg | None = None, n: int | None = Non
 
 
 @router.command("due", where=Where.PRIVATE)
-async def due(ctx: Context) -> None:
-    assert ctx.space is not None and ctx.member is not None
+async def due(ctx: MemberContext) -> None:
     lines = await ctx.session.costs.shares(ctx.space.id, member_id=ctx.member.id, unsettled=True)
     if not lines:
         await ctx.say("due.none")
@@ -282,15 +263,12 @@ async def due(ctx: Context) -> None:
 
 
 @router.command("paid")
-async def paid(ctx: Context, args: PaidArgs) -> None:
-    assert ctx.member is not None
+async def paid(ctx: MemberContext, args: PaidArgs) -> None:
     payer = args.member or ctx.member
     if payer.id != ctx.member.id and not ctx.member.is_admin:
         await ctx.say("paid.admins_only")
         return
     line = await _share_to_pay(ctx, args.charge_id, payer)
-    if line is None:
-        return
     amount = args.amount if args.amount is not None else line.to_pay
     if amount > line.to_pay:
         left = money(ctx.loc, line.to_pay, line.charge.currency)
@@ -301,39 +279,35 @@ async def paid(ctx: Context, args: PaidArgs) -> None:
         await _declare(ctx, line.charge, amount, line.to_pay - amount)
 
 
-async def _share_to_pay(ctx: Context, charge_id: int, payer: Member) -> ShareLine | None:
-    """The payer's share of the charge if something is left to pay; otherwise say why not."""
-    assert ctx.space is not None and ctx.member is not None
+async def _share_to_pay(ctx: MemberContext, charge_id: int, payer: Member) -> ShareLine:
+    """The payer's share of the charge if something is left to pay; otherwise a Refusal."""
     repo = ctx.session.costs
     charge = await repo.charge(ctx.space.id, charge_id)
     lines = []
     if charge is not None:
         lines = await repo.shares(ctx.space.id, charge_id=charge_id, member_id=payer.id)
     if payer.id != ctx.member.id and not lines:
-        await ctx.say("paid.no_share_of", name=payer.display_name, id=charge_id)
-    elif not lines:
+        raise Refusal("paid.no_share_of", name=payer.display_name, id=charge_id)
+    if not lines:
         key = "paid.no_charge" if charge is None else "paid.not_yours"
-        await ctx.say(key, id=charge_id, due=f"{ctx.prefix}due")
-    elif lines[0].owed <= 0:
-        await ctx.say("paid.settled", name=payer.display_name, id=charge_id)
-    elif lines[0].to_pay <= 0:
+        raise Refusal(key, id=charge_id, due=f"{ctx.prefix}due")
+    if lines[0].owed <= 0:
+        raise Refusal("paid.settled", name=payer.display_name, id=charge_id)
+    if lines[0].to_pay <= 0:
         pending = await repo.payments(
             ctx.space.id, state=PaymentState.DECLARED, share=(charge_id, payer.id)
         )
-        await ctx.say(
+        raise Refusal(
             "paid.all_declared",
             id=charge_id,
             name=payer.display_name,
             confirm=", ".join(f"{ctx.prefix}confirm {p.id}" for p in pending),
         )
-    else:
-        return lines[0]
-    return None
+    return lines[0]
 
 
-async def _declare(ctx: Context, charge: Charge, amount: int, left: int) -> None:
+async def _declare(ctx: MemberContext, charge: Charge, amount: int, left: int) -> None:
     """A member says they paid: noted as declared, and the admins are asked to confirm."""
-    assert ctx.space is not None and ctx.member is not None
     caller = ctx.member
     payment = await ctx.session.costs.add_payment(charge.id, caller.id, amount, ctx.now)
     parts = [
@@ -367,9 +341,8 @@ async def _declare(ctx: Context, charge: Charge, amount: int, left: int) -> None
     await send_private(ctx, [(a, letter, buttons) for a in admins])
 
 
-async def _record_for(ctx: Context, charge: Charge, payer: Member, amount: int) -> None:
+async def _record_for(ctx: MemberContext, charge: Charge, payer: Member, amount: int) -> None:
     """An admin records money received from someone: confirmed at once."""
-    assert ctx.member is not None
     admin = ctx.member
     payment = await ctx.session.costs.add_payment(
         charge.id, payer.id, amount, ctx.now, recorded_by=admin.id, confirmed_by=admin.id
@@ -396,8 +369,7 @@ async def _record_for(ctx: Context, charge: Charge, payer: Member, amount: int) 
 
 
 @router.command("confirm", role=Role.ADMIN)
-async def confirm(ctx: Context, payment_id: int) -> None:
-    assert ctx.space is not None and ctx.member is not None
+async def confirm(ctx: MemberContext, payment_id: int) -> None:
     repo = ctx.session.costs
     payment = await repo.payment(ctx.space.id, payment_id)
     if payment is None:
@@ -439,8 +411,7 @@ async def confirm(ctx: Context, payment_id: int) -> None:
 
 
 @router.command("balance", role=Role.ADMIN, where=Where.PRIVATE)
-async def balance(ctx: Context) -> None:
-    assert ctx.space is not None
+async def balance(ctx: MemberContext) -> None:
     repo = ctx.session.costs
     open_lines = await repo.shares(ctx.space.id, unsettled=True)
     if not open_lines:
@@ -521,8 +492,7 @@ def _totals(loc: Localizer, lines: Sequence[ShareLine], currency: str) -> list[M
 
 
 @router.command("export costs", role=Role.ADMIN, where=Where.PRIVATE)
-async def export_costs(ctx: Context, month: YearMonth | None = None) -> None:
-    assert ctx.space is not None
+async def export_costs(ctx: MemberContext, month: YearMonth | None = None) -> None:
     repo = ctx.session.costs
     space = ctx.space
     window = None if month is None else (month.first_day, month.next.first_day - timedelta(days=1))

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from handlers.money import plain_amount
+from handlers.costs.money import plain_amount
 from storage.costs import Charge, Payment, ShareLine
 
 CSV_COLUMNS = (

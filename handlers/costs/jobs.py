@@ -16,9 +16,12 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.context import ButtonSpec, Context, Runtime
+from bot.context import ButtonSpec, Context, Runtime, SpaceContext
 from bot.i18n import Localizer, Markup, join
-from handlers.costs_views import (
+from handlers.costs import router
+from handlers.costs.money import Participant, Split, allocate, split_amount
+from handlers.costs.schedules import Period, add_months, moment, parse_hhmm, reached_day
+from handlers.costs.views import (
     LISTING_BUDGET,
     Letter,
     Recipient,
@@ -28,8 +31,6 @@ from handlers.costs_views import (
     schedule_of,
     send_private,
 )
-from handlers.money import Participant, Split, allocate, split_amount
-from handlers.schedules import Period, add_months, moment, parse_hhmm, reached_day
 from storage.costs import Charge, Cost, NewShare, PaymentState, ShareLine
 from storage.members import Member, MemberStatus
 
@@ -38,13 +39,13 @@ from storage.members import Member, MemberStatus
 DAY_DONE = "costs.day_done:{space}"
 
 
+@router.job("costs.tick", every=timedelta(minutes=1))
 async def costs_tick(rt: Runtime) -> None:
     await rt.each_space(run_costs)
 
 
-async def run_costs(ctx: Context) -> None:
+async def run_costs(ctx: SpaceContext) -> None:
     """Everything due up to the last reminder time reached in the space's timezone."""
-    assert ctx.space is not None
     at = parse_hhmm(ctx.space.reminder_time)
     day = reached_day(ctx.now, ctx.tz, at)
     await make_charges(ctx, day)
@@ -57,9 +58,8 @@ async def run_costs(ctx: Context) -> None:
     await ctx.session.kv.set(done_key, day.isoformat())
 
 
-async def make_charges(ctx: Context, day: date) -> None:
+async def make_charges(ctx: SpaceContext, day: date) -> None:
     """Charge every due date up to `day` not charged yet, each once, in order."""
-    assert ctx.space is not None
     repo = ctx.session.costs
     due_costs = await repo.due_through(ctx.space.id, day)
     if not due_costs:
@@ -94,10 +94,9 @@ def participants(
 
 
 async def charge_once(
-    ctx: Context, cost: Cost, period: Period, due: date, members: Sequence[Member]
+    ctx: SpaceContext, cost: Cost, period: Period, due: date, members: Sequence[Member]
 ) -> list[Recipient]:
     """Make the charge of `cost` for `due` and return the letters telling each share."""
-    assert ctx.space is not None
     repo = ctx.session.costs
     visits = (
         await repo.visit_days(ctx.space.id, period.start, period.end)
@@ -186,14 +185,13 @@ def _charge_letter(charge: Charge, basis: SplitBasis, share: NewShare) -> Letter
     return letter
 
 
-async def remind_admins(ctx: Context, day: date, at: time) -> None:
+async def remind_admins(ctx: SpaceContext, day: date, at: time) -> None:
     """`remind_days_before` days before a due date, admins hear about it, once.
 
     A reminder missed while the bot was down still goes out if the due date has not
     come yet; after it, the charge itself is the news. A cost added after its reminder
     time (two days before its due date, say) gets no reminder: the admin just set it up.
     """
-    assert ctx.space is not None
     before = ctx.space.remind_days_before
     if before <= 0:
         return
@@ -228,7 +226,7 @@ def _reminder_letter(cost: Cost, due: date, at: time, ctx: Context) -> Letter:
     return letter
 
 
-async def remind_debtors(ctx: Context, day: date) -> None:
+async def remind_debtors(ctx: SpaceContext, day: date) -> None:
     """Every `nag_every_days` after a due date, those who still have to pay hear so.
 
     Only shares with something not even declared are reminded (a declared payment waits
@@ -236,7 +234,6 @@ async def remind_debtors(ctx: Context, day: date) -> None:
     so after downtime one reminder goes out, not one per missed day. A member owing
     several charges gets them in one message.
     """
-    assert ctx.space is not None
     every = ctx.space.nag_every_days
     if every <= 0:
         return
@@ -305,13 +302,12 @@ class MonthFigures:
     upcoming: tuple[Cost, ...]
 
 
-async def send_summary(ctx: Context, day: date, at: time) -> None:
+async def send_summary(ctx: SpaceContext, day: date, at: time) -> None:
     """On the 1st at reminder time, admins get last month's figures, once per month.
 
     Missed while the bot was down, it goes out when the bot is back. Spaces that have
     never had a cost get none: a summary of nothing is noise.
     """
-    assert ctx.space is not None
     repo = ctx.session.costs
     first = day.replace(day=1)
     started = await repo.first_created(ctx.space.id)
@@ -324,8 +320,7 @@ async def send_summary(ctx: Context, day: date, at: time) -> None:
     await send_private(ctx, [(a, _summary_letter(figures, ctx.space.currency), []) for a in admins])
 
 
-async def month_figures(ctx: Context, first: date) -> MonthFigures:
-    assert ctx.space is not None
+async def month_figures(ctx: SpaceContext, first: date) -> MonthFigures:
     repo = ctx.session.costs
     space_id = ctx.space.id
     previous = date(*add_months(first.year, first.month, -1), 1)

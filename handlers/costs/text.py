@@ -1,7 +1,6 @@
 """The costs capability's messages, in English and Italian.
 
-Kept apart from handlers/costs.py only because the catalog is long; the two change
-together.
+Kept apart from the commands only because the catalog is long; they change together.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """How the costs capability shows things, and how it writes to many members at once.
 
-Shared by the commands (handlers/costs.py) and the job (handlers/costs_jobs.py).
+Shared by the commands (`commands`) and the job (`jobs`).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from datetime import date
 from bot.context import ButtonSpec, Context
 from bot.events import ChatRef, Platform
 from bot.i18n import Localizer, Markup, to_plain
-from handlers.schedules import Every, Schedule
+from handlers.costs.schedules import Every, Schedule
 from storage.costs import Cost
 from storage.members import Member
 
