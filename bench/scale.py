@@ -32,7 +32,7 @@ from storage.costs import NewCost
 
 COMMANDS = ("who", "me", "stats", "whoknows", "balance")
 SPLIT = "attendance split"
-MINUTE_JOBS = ("presence.closing", "skills.requests", "costs.tick")
+MINUTE_JOBS = ("presence.closing", "skills.requests", "costs.tick", "web.presence")
 NEW_DAY = "costs.tick, first of a day"
 
 

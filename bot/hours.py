@@ -1,4 +1,5 @@
-"""Opening hours as people write them: `mon-fri 09:00-19:00; sat 10:00-13:00`.
+"""Opening hours as people write them: `mon-fri 09:00-19:00; sat 10:00-13:00`
+(or `lun-ven 9-19; sab 10-13`).
 
 Groups are separated by `;`; each has days (a day, a range `mon-fri`, or a list
 `mon,wed,fri`, in English or Italian: `lun-ven`) and one time range on the same day.
@@ -19,7 +20,7 @@ MAX_GROUPS = 14
 
 _GROUP = re.compile(
     r"^(?P<days>[a-z]{3}(?:-[a-z]{3})?(?:,[a-z]{3}(?:-[a-z]{3})?)*)\s+"
-    r"(?P<start>\d{1,2}[:.]\d{2})\s*-\s*(?P<end>\d{1,2}[:.]\d{2})$"
+    r"(?P<start>\d{1,2}(?:[:.]\d{2})?)\s*-\s*(?P<end>\d{1,2}(?:[:.]\d{2})?)$"
 )
 
 
@@ -71,10 +72,11 @@ def _day(name: str) -> int:
 
 
 def _time(text: str) -> time:
-    hours, minutes = (int(x) for x in re.split(r"[:.]", text))
-    if hours > 23 or minutes > 59:
+    """`9`, `9:30`, `09.30`: a time of day."""
+    hours, _, minutes = text.replace(".", ":").partition(":")
+    if int(hours) > 23 or int(minutes or 0) > 59:
         raise HoursError(f"{text!r} is not a time of day")
-    return time(hours, minutes)
+    return time(int(hours), int(minutes or 0))
 
 
 def format_hours(ranges: tuple[HoursRange, ...]) -> str:

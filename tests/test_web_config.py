@@ -120,7 +120,8 @@ def test_opening_hours_read_and_written_back() -> None:
     assert format_hours(ranges) == "mon-wed,fri 09:00-13:00; sat 10:30-12:00"
     assert parse_hours(format_hours(ranges)) == ranges
     assert parse_hours("off") == () and format_hours(()) == ""
-    for bad in ("mon-fri", "fri-mon 09:00-10:00", "mon 9-10", "xyz 09:00-10:00", "mon 10:00-09:00"):
+    assert format_hours(parse_hours("lun-ven 9-18")) == "mon-fri 09:00-18:00"
+    for bad in ("mon-fri", "fri-mon 09:00-10:00", "mon 9-", "xyz 09:00-10:00", "mon 10:00-09:00"):
         with pytest.raises(HoursError):
             parse_hours(bad)
 

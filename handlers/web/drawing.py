@@ -33,7 +33,8 @@ def draw(spec: dict[str, Any]) -> bytes:
     first, last = spec["hours"]
     grid = [row[first:last] for row in spec["grid"]]
     ax = fig.add_subplot(rows, 1, 1) if members else fig.add_subplot()
-    image = ax.imshow(grid, aspect="auto", cmap="Blues", vmin=0, interpolation="nearest")
+    top = max(1.0, *(max(row) for row in grid))  # an empty month is white, not mid-blue
+    image = ax.imshow(grid, aspect="auto", cmap="Blues", vmin=0, vmax=top, interpolation="nearest")
     ax.set_title(spec["title"])
     ax.set_yticks(range(7), spec["weekdays"])
     ax.set_xticks(range(last - first), [str(h) for h in range(first, last)])
