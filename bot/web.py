@@ -88,7 +88,7 @@ class Memo:
         self.rt = rt
         self.size = size
         self._kept: OrderedDict[str, Kept] = OrderedDict()
-        self._running: dict[str, asyncio.Future[web.StreamResponse]] = {}
+        self._running: dict[str, asyncio.Future[None]] = {}
 
     def _valid(
         self, fresh: Literal["data"] | timedelta, now: datetime
@@ -115,23 +115,20 @@ class Memo:
             return kept.response()
         running = self._running.get(key)
         if running is not None:
-            response = await asyncio.shield(running)
-            if isinstance(response, web.Response) and key in self._kept:
-                return self._kept[key].response()
-            return await compute()
-        future: asyncio.Future[web.StreamResponse] = asyncio.get_running_loop().create_future()
-        self._running[key] = future
+            await asyncio.shield(running)  # someone is computing it: wait, then reuse it
+            kept = self._kept.get(key)
+            return kept.response() if kept is not None else await compute()
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._running[key] = done
         try:
             valid = self._valid(fresh, now)
             response = await compute()
             self._keep(key, response, valid)
-            future.set_result(response)
             return response
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # retrieved: nobody else may be waiting
-            raise
         finally:
+            # Whatever happened, the ones waiting go on (and compute it themselves if it
+            # was not kept).
+            done.set_result(None)
             del self._running[key]
 
     def _keep(

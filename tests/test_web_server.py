@@ -32,6 +32,7 @@ class Probe:
         self.router = Router("probe")
         self.calls = {"data": 0, "hour": 0, "slow": 0}
         self.router.route("GET", "/boom")(self.boom)
+        self.router.route("GET", "/slow-boom", fresh="data")(self.slow_boom)
         self.router.route("GET", "/data", fresh="data")(self.data)
         self.router.route("GET", "/hour", fresh=timedelta(hours=1))(self.hour)
         self.router.route("GET", "/slow", fresh="data")(self.slow)
@@ -39,6 +40,10 @@ class Probe:
 
     async def boom(self, rt: Runtime, request: web.Request) -> web.Response:
         raise RuntimeError("secret internals /spaces/x/calendar/TOKEN.ics")
+
+    async def slow_boom(self, rt: Runtime, request: web.Request) -> web.Response:
+        await asyncio.sleep(0.1)
+        raise RuntimeError("drawing failed")
 
     async def data(self, rt: Runtime, request: web.Request) -> web.Response:
         self.calls["data"] += 1
@@ -141,6 +146,9 @@ async def test_requests_arriving_together_share_one_computation(
     answers = await asyncio.gather(*(client.get("/slow") for _ in range(5)))
     assert [a.text for a in answers] == ["slow"] * 5
     assert probe.calls["slow"] == 1
+    # When the one computing fails, those waiting are not left hanging: each gets a 500.
+    failed = await asyncio.gather(*(client.get("/slow-boom") for _ in range(3)))
+    assert [a.status for a in failed] == [500] * 3
 
 
 async def test_no_web_section_no_server(tmp_path: Path) -> None:
