@@ -116,6 +116,11 @@ async def test_open_and_close_in_the_chat(bot: BotHarness) -> None:
     ]
     sent = await bot.say("/close", as_="Bruno")
     assert [s.text for s in sent] == ["The space has been closed since 18:00."]
+    # A hidden member who opens it, from private, is not named to the group.
+    await bot.say("/privacy hidden", as_="Carla")
+    sent = await bot.say("/open", as_="Carla", chat="private")
+    assert [(s.to, s.text) for s in sent][1:] == [("group", "The space is open.")]
+    await bot.say("/close", as_="Carla")
 
     # The next morning it shows the day it closed; Italian speakers read it in Italian.
     bot.clock.set(at(7, day=26))

@@ -17,11 +17,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.context import MemberContext, SpaceContext
-from bot.i18n import Catalog, Localizer, Markup
+from bot.i18n import Catalog, Localizer, Markup, join
 from bot.registry import Role, Where
 from handlers.mentions import defuse_mentions
 from handlers.presence.calc import END_OF_DAY, due_closings, local_instant, parse_hhmm
 from handlers.presence.closing import settle
+from handlers.presence.commands import is_hidden
 from handlers.web.base import router, when_text
 from storage import Session
 from storage.presence import ClosedBy, Visit
@@ -81,6 +82,8 @@ MESSAGES: Catalog = {
     },
     "announce.open": {"en": "{name} opened the space.", "it": "{name} ha aperto lo spazio."},
     "announce.close": {"en": "{name} closed the space.", "it": "{name} ha chiuso lo spazio."},
+    "announce.open_unnamed": {"en": "The space is open.", "it": "Lo spazio è aperto."},
+    "announce.close_unnamed": {"en": "The space is closed.", "it": "Lo spazio è chiuso."},
 }
 
 
@@ -227,8 +230,7 @@ async def open_(ctx: MemberContext) -> None:
         return
     await ctx.session.web.set_state(ctx.space.id, SpaceState(True, ctx.now, OPENED, ctx.member.id))
     await ctx.say("open.done", close=f"{ctx.prefix}close")
-    name = defuse_mentions(ctx.member.display_name)
-    await ctx.post(lambda loc: loc.t("announce.open", name=name), exclude=ctx.msg.chat)
+    await announce(ctx, "open")
 
 
 @router.command("close", role=Role.MEMBER, where=Where.ANY)
@@ -241,6 +243,14 @@ async def close(ctx: MemberContext) -> None:
     lines = [ctx.t("close.done")]
     if found.inside:
         lines.append(ctx.t("close.still_in", count=len(found.inside)))
-    await ctx.reply(Markup(" ".join(lines)))
-    name = defuse_mentions(ctx.member.display_name)
-    await ctx.post(lambda loc: loc.t("announce.close", name=name), exclude=ctx.msg.chat)
+    await ctx.reply(join(lines, " "))
+    await announce(ctx, "close")
+
+
+async def announce(ctx: MemberContext, what: str) -> None:
+    """Tell the space's other chats who opened or closed it; a hidden member unnamed."""
+    if is_hidden(ctx.member):
+        key, name = f"announce.{what}_unnamed", ""
+    else:
+        key, name = f"announce.{what}", defuse_mentions(ctx.member.display_name)
+    await ctx.post(lambda loc: loc.t(key, name=name), exclude=ctx.msg.chat)
