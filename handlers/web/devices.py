@@ -294,15 +294,16 @@ async def depart(ctx: SpaceContext) -> None:
     by_member: dict[int, list[Device]] = {}
     for device in await ctx.session.web.devices_in(ctx.space.id):
         by_member.setdefault(device.member_id, []).append(device)
+    if not by_member:
+        return
     closings = []
-    for member_id, devices in by_member.items():
+    for visit in await ctx.session.presence.open_visits(ctx.space.id):
+        devices = by_member.get(visit.member_id, [])
         seen = [d.last_seen_at for d in devices if d.last_seen_at is not None]
         if not seen or around(devices, ctx, away):
             continue
-        visit = await ctx.session.presence.open_visit(member_id)
-        last = max(seen)
-        if visit is not None and visit.space_id == ctx.space.id and visit.checkin_at <= last:
-            closings.append(Closing(visit.id, last, ClosedBy.DEVICE))
+        if visit.checkin_at <= max(seen):
+            closings.append(Closing(visit.id, max(seen), ClosedBy.DEVICE))
     if closings:
         await ctx.session.presence.close(closings)
 
