@@ -4,7 +4,7 @@
     python -m bench.webserve bare BODY_FILE PORT         # a bare aiohttp handler
 
 `bot` is the App `coworkbot run` builds (SQLite with `synchronous=FULL`, the outbox and
-the scheduler running, real time) on the memory transport, with one space of MEMBERS
+the scheduler running, the system's clock) on the memory transport, with one space of MEMBERS
 members, each with a registered device, a third of them in and some public, and the
 presence hook's token BENCH_TOKEN. `bare` answers the SpaceAPI path with the bytes of
 BODY_FILE and the same headers, and `POST /echo` with the body it got: the least an
@@ -23,8 +23,8 @@ from pathlib import Path
 from aiohttp import web
 
 import coworkbot
-from bench.world import BENCH_NOW, RunningClock
 from bot.app import App
+from bot.clock import SystemClock
 from bot.config import BotSection, Config, SpaceSection, WebSection
 from bot.transports.memory import MemoryTransport
 from handlers.web.base import token_hash
@@ -36,6 +36,7 @@ SLUG = "bench"
 SPACEAPI = f"/spaces/{SLUG}/spaceapi.json"
 PRESENCE = f"/spaces/{SLUG}/presence"
 CHART = f"/spaces/{SLUG}/chart.png"
+PAGE = f"/spaces/{SLUG}/"
 HEADERS = {"Access-Control-Allow-Origin": "*", "Cache-Control": "no-cache"}
 
 
@@ -81,9 +82,7 @@ async def serve_bot(data_dir: Path, port: int, members: int) -> None:
         spaces=(space,),
         web=section,
     )
-    app = App(
-        config, [MemoryTransport()], routers=coworkbot.routers(), clock=RunningClock(BENCH_NOW)
-    )
+    app = App(config, [MemoryTransport()], routers=coworkbot.routers(), clock=SystemClock())
     await app.start()
     await populate(app, members)
     await until_stopped()

@@ -98,21 +98,32 @@ class Memo:
         assert isinstance(fresh, timedelta)
         return now + fresh
 
+    def kept(self, key: str, fresh: Literal["data"] | timedelta) -> web.Response | None:
+        """The kept answer for `key`, if it still holds (no await: the common case)."""
+        kept = self._kept.get(key)
+        if kept is None:
+            return None
+        now = self.rt.clock.now()
+        if isinstance(kept.valid, datetime):
+            holds = now < kept.valid
+        else:
+            holds = kept.valid == self._valid(fresh, now)
+        if not holds:
+            return None
+        self._kept.move_to_end(key)
+        return kept.response()
+
     async def get(
         self,
         key: str,
         fresh: Literal["data"] | timedelta,
         compute: Callable[[], Awaitable[web.StreamResponse]],
     ) -> web.StreamResponse:
+        """The kept answer, else computed once (those asking meanwhile wait for it)."""
+        answer = self.kept(key, fresh)
+        if answer is not None:
+            return answer
         now = self.rt.clock.now()
-        kept = self._kept.get(key)
-        if kept is not None and (
-            now < kept.valid
-            if isinstance(kept.valid, datetime)
-            else kept.valid == self._valid(fresh, now)
-        ):
-            self._kept.move_to_end(key)
-            return kept.response()
         running = self._running.get(key)
         if running is not None:
             await asyncio.shield(running)  # someone is computing it: wait, then reuse it
@@ -207,6 +218,9 @@ class WebServer:
                     )
             if route.fresh is None or request.method not in ("GET", "HEAD"):
                 return await route.func(self.rt, request)
+            kept = self.memo.kept(request.path_qs, route.fresh)
+            if kept is not None:
+                return kept
             return await self.memo.get(
                 request.path_qs, route.fresh, lambda: route.func(self.rt, request)
             )

@@ -6,6 +6,7 @@ feeds. Secrets (the hook's token, a feed's token) are kept only as SHA-256 hashe
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -128,15 +129,23 @@ class WebRepo:
         )
         return [Device.from_row(r) for r in rows]
 
-    async def devices_in(self, space_id: int, devices: list[str] | None = None) -> list[Device]:
-        """The space's devices (only those named, if `devices` is given)."""
+    async def devices_in(
+        self,
+        space_id: int,
+        *,
+        devices: Sequence[str] | None = None,
+        members: Collection[int] | None = None,
+    ) -> list[Device]:
+        """The space's devices: all, or those with these ids, or these members'."""
         sql = "SELECT * FROM devices WHERE space_id = ?"
         params: list[str | int] = [space_id]
-        if devices is not None:
-            if not devices:
+        for column, values in (("device", devices), ("member_id", members)):
+            if values is None:
+                continue
+            if not values:
                 return []
-            sql += f" AND device IN ({', '.join('?' for _ in devices)})"
-            params += devices
+            sql += f" AND {column} IN ({', '.join('?' for _ in values)})"
+            params += list(values)
         rows = await self._tx.fetchall(sql + " ORDER BY id", params)
         return [Device.from_row(r) for r in rows]
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Annotated, Any, Literal
@@ -248,20 +249,31 @@ def away_after(ctx: SpaceContext) -> timedelta:
 
 
 async def apply_reports(ctx: SpaceContext, reports: list[Report]) -> None:
-    """Record each report in order; an arrival checks its member in."""
+    """Record each report in order; an arrival checks its member in.
+
+    Only the reported devices' members are read: a report costs the same in a space of
+    ten members or of a thousand. Their departures that are due happen first, so an
+    arrival after a long absence is a new visit, not the old one going on.
+    """
     await settle(ctx)
-    await depart(ctx)
-    devices = {d.device: d for d in await ctx.session.web.devices_in(ctx.space.id)}
-    if not devices:
-        return
+    named = await ctx.session.web.devices_in(
+        ctx.space.id, devices=sorted({r.device for r in reports})
+    )
+    owners = {d.member_id for d in named}
     members = {
-        m.id: m for m in await ctx.session.members.of_space(ctx.space.id, MemberStatus.ACTIVE)
+        m.id: m
+        for m in [await ctx.session.members.get(member_id) for member_id in sorted(owners)]
+        if m is not None and m.status is MemberStatus.ACTIVE
     }
+    if not members:
+        return  # only unknown devices, or no active member's: nothing, and nobody is told
+    await depart(ctx, set(members))
+    devices = {d.device: d for d in await ctx.session.web.devices_in(ctx.space.id, members=members)}
     away = away_after(ctx)
     for report in reports:
         device = devices.get(report.device)
-        if device is None or device.member_id not in members:
-            continue  # unknown, or not an active member's: ignored, and nobody is told
+        if device is None:
+            continue
         mine = [d for d in devices.values() if d.member_id == device.member_id]
         was_around = around(mine, ctx, away)
         if report.present:
@@ -274,7 +286,6 @@ async def apply_reports(ctx: SpaceContext, reports: list[Report]) -> None:
         await ctx.session.web.mark_device(device.id, updated.present, updated.last_seen_at)
         if report.present and not was_around:
             await arrive(ctx, members[device.member_id])
-    await sync(ctx)
 
 
 async def arrive(ctx: SpaceContext, member: Member) -> None:
@@ -287,17 +298,23 @@ async def arrive(ctx: SpaceContext, member: Member) -> None:
         await ctx.post(lambda loc: loc.t("presence.announce", name=name))
 
 
-async def depart(ctx: SpaceContext) -> None:
-    """Close the visit of each member whose devices have all been away for `away_after`,
-    at the time one was last seen (a visit begun after that, by hand, stays open)."""
+async def depart(ctx: SpaceContext, members: Collection[int] | None = None) -> None:
+    """Close the visit of each member (of `members`, or all) whose devices have all been
+    away for `away_after`, at the time one was last seen (a visit begun after that, by
+    hand, stays open)."""
     away = away_after(ctx)
     by_member: dict[int, list[Device]] = {}
-    for device in await ctx.session.web.devices_in(ctx.space.id):
+    for device in await ctx.session.web.devices_in(ctx.space.id, members=members):
         by_member.setdefault(device.member_id, []).append(device)
     if not by_member:
         return
+    if members is None:
+        visits = await ctx.session.presence.open_visits(ctx.space.id)
+    else:
+        found = [await ctx.session.presence.open_visit(m) for m in sorted(by_member)]
+        visits = [v for v in found if v is not None]
     closings = []
-    for visit in await ctx.session.presence.open_visits(ctx.space.id):
+    for visit in visits:
         devices = by_member.get(visit.member_id, [])
         seen = [d.last_seen_at for d in devices if d.last_seen_at is not None]
         if not seen or around(devices, ctx, away):
