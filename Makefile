@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 ARGS ?=
 
-.PHONY: run test lint typecheck pytest bench clean venv
+.PHONY: run test test-fast lint typecheck pytest bench clean venv
 
 # Debian's python3 may lack ensurepip (package python3-venv): then make the venv without
 # pip and let the system's pip put pip into it; last resort, virtualenv from PyPI.
@@ -40,6 +40,17 @@ pytest: $(VENV)/.test-installed
 	$(BIN)/pytest $(ARGS)
 
 test: lint typecheck pytest
+
+# The quick loop while you work: everything but the Synapse, HTTP, crash and fuzz tests
+# (pytest markers, see pyproject.toml), with the test databases in memory when the
+# machine has /dev/shm (SQLite's fsyncs cost nothing there). `make test` runs it all.
+FAST_MARKERS := not synapse and not http and not crash and not fuzz and not browser
+FAST_TMP := $(if $(wildcard /dev/shm/.),/dev/shm,$(or $(TMPDIR),/tmp))
+
+test-fast: lint typecheck
+	@tmp=$$(mktemp -d $(FAST_TMP)/coworkbot-test-fast.XXXXXX) && \
+	  { $(BIN)/pytest -m "$(FAST_MARKERS)" --basetemp=$$tmp/pytest $(ARGS); \
+	    status=$$?; rm -rf $$tmp; exit $$status; }
 
 bench: $(VENV)/.test-installed
 	$(BIN)/python -m bench.run $(ARGS)

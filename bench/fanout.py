@@ -30,7 +30,7 @@ from bot.transports.telegram.transport import TelegramTransport
 from storage import Store
 from storage.costs import NewCost, NewShare
 from storage.members import MemberRole, MemberStatus
-from tests.fake_telegram import FakeLimits, FakeTelegram, FakeUser
+from tests.support.fake_telegram import FakeLimits, FakeTelegram, FakeUser
 
 MEMBERS = 1000
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=ROME)  # reminder time (09:00) has passed

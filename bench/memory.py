@@ -26,8 +26,8 @@ from typing import Any
 from bench.growth import rss_kib
 from bench.report import Figure, Group
 from bench.world import Options
-from tests.fake_telegram import FakeTelegram
-from tests.synapse.server import SynapseServer
+from tests.support.fake_telegram import FakeTelegram
+from tests.support.synapse.server import SynapseServer
 
 BARE_IMPORTS = "import telegram, nio, aiosqlite, apscheduler"
 BOT_LOCALPART = "coworkbot"

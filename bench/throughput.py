@@ -281,7 +281,7 @@ class MinimalPtbBot:
     async def start(self) -> None:
         from telegram.ext import ApplicationBuilder, CommandHandler
 
-        from tests.fake_telegram import FakeTelegram
+        from tests.support.fake_telegram import FakeTelegram
 
         self._server = FakeTelegram()
         await self._server.start()

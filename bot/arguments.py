@@ -40,6 +40,21 @@ class Converter(Protocol):
 ECHO = 32  # how much of a bad value an answer repeats: enough to recognise it
 
 
+class TextArgument:
+    """A `Converter` that needs nothing but the text: a subclass writes `parse(text)`,
+    which tests call directly, and the dispatcher calls `convert`."""
+
+    rest: ClassVar[bool] = False
+
+    @classmethod
+    def parse(cls, text: str) -> Self:
+        raise NotImplementedError
+
+    @classmethod
+    async def convert(cls, text: str, ctx: Context) -> Self:
+        return cls.parse(text)
+
+
 @dataclass(frozen=True)
 class Param:
     name: str
@@ -163,10 +178,9 @@ def parse_date(text: str, today: date) -> date:
 
 
 @dataclass(frozen=True)
-class YearMonth:
+class YearMonth(TextArgument):
     """A calendar month, `YYYY-MM`."""
 
-    rest: ClassVar[bool] = False
     year: int
     month: int
 
@@ -176,10 +190,6 @@ class YearMonth:
         if not m or not 1 <= int(m[2]) <= 12 or int(m[1]) < 2000:
             raise ArgError("args.bad_month", value=text[:ECHO])
         return cls(int(m[1]), int(m[2]))
-
-    @classmethod
-    async def convert(cls, text: str, ctx: Context) -> YearMonth:
-        return cls.parse(text)
 
     @classmethod
     def of(cls, day: date) -> YearMonth:

@@ -12,10 +12,10 @@ A handler that cannot do what was asked raises `Refusal`; the dispatcher answers
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import TYPE_CHECKING, Self
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Protocol, Self, runtime_checkable
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
@@ -53,9 +53,62 @@ class Refusal(Exception):
         self.values = values
 
 
+@runtime_checkable
+class ForReader(Protocol):
+    """A value shown differently to each reader (their language, their prefix)."""
+
+    def for_reader(self, loc: Localizer) -> object: ...
+
+
+@dataclass(frozen=True)
+class Cmd:
+    """A command inside a message, written with the reader's own prefix (/ or !)."""
+
+    line: str
+
+    def for_reader(self, loc: Localizer) -> object:
+        return f"{loc.prefix}{self.line}"
+
+
+@dataclass(frozen=True)
+class Ago:
+    """A length of time (`4 hours`), in the reader's language."""
+
+    span: timedelta
+
+    def for_reader(self, loc: Localizer) -> object:
+        return loc.fmt.span(self.span)
+
+
+@dataclass(frozen=True)
+class Said:
+    """A catalog message without values, in the reader's language."""
+
+    key: str
+
+    def for_reader(self, loc: Localizer) -> object:
+        return loc.t(self.key)
+
+
 def message(key: str, /, **values: object) -> Render:
-    """A catalog message as a `Render`, for `notify`/`post` with no per-reader values."""
-    return lambda loc: loc.t(key, **values)
+    """A catalog message as a `Render`; values that are `ForReader` (`Cmd`, `Ago`, `Said`)
+    are shown for each reader."""
+
+    def render(loc: Localizer) -> Markup:
+        shown = {k: v.for_reader(loc) if isinstance(v, ForReader) else v for k, v in values.items()}
+        return loc.t(key, **shown)
+
+    return render
+
+
+@dataclass(frozen=True)
+class Letter:
+    """A private message to one member, rendered in their language with their prefix."""
+
+    member: Member
+    render: Render
+    buttons: Sequence[ButtonSpec] = ()
+    document: Document | None = None
 
 
 @dataclass
@@ -160,13 +213,16 @@ class Context:
     def t(self, key: str, /, **values: object) -> Markup:
         return self.loc.t(key, **values)
 
-    def localizer(self, lang: str) -> Localizer:
+    def localizer(self, lang: str, platform: str | None = None) -> Localizer:
+        """A reader's localizer: the caller's prefix, or that of `platform` if given."""
         currency = self.space.currency if self.space else "EUR"
-        return Localizer(self.rt.translator, Formatter(lang, self.tz, currency))
+        prefix = self.prefix if platform is None else self.rt.prefix(platform)
+        return Localizer(self.rt.translator, Formatter(lang, self.tz, currency), prefix)
 
-    def loc_for(self, member: Member) -> Localizer:
+    def loc_for(self, member: Member, platform: str | None = None) -> Localizer:
         space_lang = self.space.language if self.space else None
-        return self.localizer(self.rt.translator.language(member.language or space_lang))
+        lang = self.rt.translator.language(member.language or space_lang)
+        return self.localizer(lang, platform)
 
     def after_commit(self, work: Work) -> None:
         """Run `work` once this context's transaction has committed (bot/later.py)."""
@@ -183,7 +239,7 @@ class Context:
     ) -> int:
         """Answer in the chat the command came from; returns the outbox row's id."""
         if self.msg is None:
-            raise RuntimeError("reply() needs an incoming message; jobs use notify() or post()")
+            raise RuntimeError("reply() needs an incoming message; jobs use send_private/post")
         return await self.send(
             self.msg.chat,
             text,
@@ -197,32 +253,43 @@ class Context:
     async def say(self, key: str, /, **values: object) -> None:
         await self.reply(self.t(key, **values))
 
-    async def notify(
-        self,
-        member: Member,
-        render: Render,
-        *,
-        buttons: Sequence[ButtonSpec] = (),
-        document: Document | None = None,
-    ) -> bool:
-        """Write to a member privately, in their language, on the platform they used last."""
-        identities = await self.session.members.identities(member.id)
-        if not identities:
-            return False
-        chat = ChatRef(Platform(identities[0].platform), identities[0].user_id, private=True)
-        loc = self.loc_for(member)
-        await self.send(
-            chat, render(loc), loc, buttons=buttons, document=document, member_id=member.id
+    async def send_private(self, letters: Iterable[Letter]) -> list[Member]:
+        """Write to members privately, each in their language, on the platform they used
+        last: one query finds everyone's chat, however many letters there are.
+
+        Returns the members reached, one per letter delivered; a member with no account
+        left (erased) has nobody to tell and is skipped.
+        """
+        batch = list(letters)
+        if not batch:
+            return []
+        chats = await self.session.members.preferred_identities(
+            list(dict.fromkeys(letter.member.id for letter in batch))
         )
-        return True
+        reached: list[Member] = []
+        for letter in batch:
+            identity = chats.get(letter.member.id)
+            if identity is None:
+                continue
+            loc = self.loc_for(letter.member, identity.platform)
+            chat = ChatRef(Platform(identity.platform), identity.user_id, private=True)
+            await self.send(
+                chat,
+                letter.render(loc),
+                loc,
+                buttons=letter.buttons,
+                document=letter.document,
+                member_id=letter.member.id,
+            )
+            reached.append(letter.member)
+        return reached
 
     async def notify_admins(self, render: Render, *, buttons: Sequence[ButtonSpec] = ()) -> int:
+        """Write to every admin of the space privately; how many were reached."""
         if self.space is None:
             return 0
-        sent = 0
-        for admin in await self.session.members.admins(self.space.id):
-            sent += await self.notify(admin, render, buttons=buttons)
-        return sent
+        admins = await self.session.members.admins(self.space.id)
+        return len(await self.send_private(Letter(a, render, buttons) for a in admins))
 
     async def post(
         self,
@@ -234,12 +301,12 @@ class Context:
         """Write to the space's group chats (Telegram group, Matrix room) in its language."""
         if self.space is None:
             return 0
-        loc = self.localizer(self.space.language)
         posted = 0
         for platform, chat_id in (await self.session.spaces.chats(self.space.id)).items():
             chat = ChatRef(Platform(platform), chat_id, private=False)
             if exclude is not None and (exclude.platform, exclude.chat_id) == (platform, chat_id):
                 continue
+            loc = self.localizer(self.space.language, platform)
             await self.send(chat, render(loc), loc, buttons=buttons)
             posted += 1
         return posted

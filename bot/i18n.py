@@ -168,11 +168,13 @@ class Formatter:
 
 
 class Localizer:
-    """One reader's language: `t()` for messages and `fmt` for values."""
+    """One reader's language: `t()` for messages and `fmt` for values; `prefix` is how
+    commands start where the reader reads (`/` on Telegram, `!` on Matrix)."""
 
-    def __init__(self, translator: Translator, fmt: Formatter) -> None:
+    def __init__(self, translator: Translator, fmt: Formatter, prefix: str = "/") -> None:
         self.translator = translator
         self.fmt = fmt
+        self.prefix = prefix
 
     @property
     def lang(self) -> str:

@@ -12,6 +12,7 @@ on the memory transport, with a clock that only moves when told.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -34,11 +35,15 @@ from bot.events import (
 )
 from bot.i18n import to_plain
 from bot.registry import Router
+from bot.transports.base import Transport
 from bot.transports.memory import MemoryTransport
 from storage.db import Row
+from storage.members import Member
+from storage.spaces import Space
 
 ROME = ZoneInfo("Europe/Rome")
 DEFAULT_START = datetime(2026, 11, 25, 9, 0, tzinfo=ROME)
+_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 
 
 @dataclass(frozen=True)
@@ -70,12 +75,22 @@ class Sent:
 class BotHarness:
     group = ChatRef(Platform.MEMORY, "group", private=False, title="Test space")
 
-    def __init__(self, config: Config, clock: FakeClock, routers: Sequence[Router]) -> None:
+    def __init__(
+        self,
+        config: Config,
+        clock: FakeClock,
+        routers: Sequence[Router],
+        *,
+        also: Sequence[Transport] = (),
+    ) -> None:
+        """`also`: more transports beside the memory one (the group lives on that one)."""
         self.config = config
         self.clock = clock
         self.routers = list(routers)
         self.transport = MemoryTransport()
-        self.app = App(config, [self.transport], routers=routers, clock=clock, background=False)
+        self.app = App(
+            config, [self.transport, *also], routers=routers, clock=clock, background=False
+        )
         self._ids = itertools.count(1)
         self._closed = False
 
@@ -90,7 +105,7 @@ class BotHarness:
         default_language: str = "en",
         web: WebSection | None = None,
     ) -> BotHarness:
-        """The bot on `data_dir`; with `web`, its web server too (port 0: a free one)."""
+        """The bot on `data_dir`; with `web`, its web server too."""
         config = Config(
             path=None,
             bot=BotSection(data_dir=data_dir, default_language=default_language),
@@ -202,6 +217,8 @@ class BotHarness:
         return f"http://{web.listen}:{self.app.web.port}"
 
     # -- reading ----------------------------------------------------------------------
+    # What the bot sent, and what it stored: `member`, `space` and `count` read state
+    # without SQL in the test; `fetchall`/`fetchval` remain for what they do not cover.
 
     @property
     def sent(self) -> list[Sent]:
@@ -211,6 +228,37 @@ class BotHarness:
         """Everything sent privately to a user so far."""
         user_id = self.user(name).user_id
         return [s for s in self.sent if s.private and s.to == user_id]
+
+    async def member(self, name: str) -> Member:
+        """The one member called `name` (in any space), as the members repository reads it."""
+        async with self.app.store.transaction() as session:
+            found = [
+                m
+                for space in await session.spaces.all()
+                for m in await session.members.of_space(space.id)
+                if m.display_name == name
+            ]
+        if len(found) != 1:
+            raise AssertionError(f"{len(found)} members called {name!r}")
+        return found[0]
+
+    async def space(self, name: str | None = None) -> Space:
+        """The space called `name`, or the only space when no name is given."""
+        async with self.app.store.transaction() as session:
+            spaces = await session.spaces.all()
+        found = [s for s in spaces if name is None or s.name == name]
+        if len(found) != 1:
+            raise AssertionError(f"{len(found)} spaces match {name!r}")
+        return found[0]
+
+    async def count(self, table: str, /, **equal: object) -> int:
+        """Rows of `table` whose columns equal the given values: `count("outbox", state="sent")`."""
+        names = [table, *equal]
+        if not all(_IDENTIFIER.fullmatch(n) for n in names):
+            raise ValueError(f"not plain table/column names: {names}")
+        where = " AND ".join(f"{column} = ?" for column in equal)
+        sql = f"SELECT COUNT(*) FROM {table}" + (f" WHERE {where}" if where else "")
+        return int(await self.fetchval(sql, list(equal.values())))
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         async with self.app.store.transaction() as session:

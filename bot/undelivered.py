@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from bot.context import Runtime
+from bot.context import Letter, Runtime
 from bot.i18n import Catalog, Localizer, Markup
 from bot.transports.base import DeliveryError
 from storage.db import to_db
@@ -92,10 +92,10 @@ class UndeliveredNotice:
                     return loc.t("undelivered.group", space=space_name)
 
             await session.kv.set(key, to_db(self.rt.clock.now()))
-            told = 0
-            for admin in await session.members.admins(space.id):
-                if admin.id != row.member_id:  # no use telling the one we cannot reach
-                    told += await ctx.notify(admin, render)
+            admins = await session.members.admins(space.id)
+            # No use telling the one we cannot reach.
+            letters = [Letter(a, render) for a in admins if a.id != row.member_id]
+            told = len(await ctx.send_private(letters))
         log.info(
             "told %d admin(s) of space %d that %s failed: %s", told, row.space_id, key, err.reason
         )

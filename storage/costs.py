@@ -535,7 +535,7 @@ class CostsRepo:
             == 1
         )
 
-    # -- personal data (handlers/privacy.py) --------------------------------------------
+    # -- personal data (handlers/privacy/) --------------------------------------------
 
     async def export_member(self, member_id: int) -> dict[str, object]:
         """My shares (with what is paid and declared against each) and my payments."""

@@ -85,7 +85,7 @@ class MatrixRepo:
     async def forget_direct_room(self, room_id: str) -> None:
         await self._tx.execute("DELETE FROM matrix_direct_rooms WHERE room_id = ?", (room_id,))
 
-    # -- personal data (handlers/privacy.py) ----------------------------------------------
+    # -- personal data (handlers/privacy/) ----------------------------------------------
     # A direct room belongs to a Matrix account, not to a member: the member's accounts
     # are read from `identities`, which the members repository erases after this one.
 

@@ -61,11 +61,11 @@ class Member:
         )
 
 
-@dataclass(frozen=True)
-class Identity:
+class OnPlatform:
+    """A row about an account: `identity` is `platform:user_id` (`telegram:123`,
+    `matrix:@anna:example.org`)."""
+
     identity: str
-    member_id: int
-    last_seen_at: datetime
 
     @property
     def platform(self) -> str:
@@ -74,6 +74,13 @@ class Identity:
     @property
     def user_id(self) -> str:
         return self.identity.partition(":")[2]
+
+
+@dataclass(frozen=True)
+class Identity(OnPlatform):
+    identity: str
+    member_id: int
+    last_seen_at: datetime
 
 
 class MembersRepo:
@@ -272,7 +279,7 @@ class MembersRepo:
             return exact
         return [m for m in members if m.display_name.casefold().startswith(folded)]
 
-    # -- personal data (handlers/privacy.py) ----------------------------------------------
+    # -- personal data (handlers/privacy/) ----------------------------------------------
 
     async def export_member(self, member_id: int) -> dict[str, object]:
         member = await self.get(member_id)

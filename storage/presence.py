@@ -1,4 +1,4 @@
-"""Storage for the presence capability (see handlers/presence.py): visits and planned days.
+"""Storage for the presence capability (see handlers/presence/): visits and planned days.
 
 A visit's `local_date` is fixed at check-in in the space's timezone, so every count of
 days (`me`, `stats`, the attendance split of costs) is a plain comparison of dates.
@@ -188,7 +188,7 @@ class PresenceRepo:
         )
         return [PlannedVisit(r["member_id"], date.fromisoformat(r["local_date"])) for r in rows]
 
-    # -- personal data (handlers/privacy.py) ----------------------------------------------
+    # -- personal data (handlers/privacy/) ----------------------------------------------
 
     async def export_member(self, member_id: int) -> dict[str, object]:
         visits = await self._tx.fetchall(

@@ -1,7 +1,7 @@
 """Storage for privacy: link codes, erasures, and wiping the outbox of a forgotten person.
 
 Every repository that keeps something about a member implements `PersonalData`, so
-`myexport`, `forgetme` and `link` (handlers/privacy.py) walk the same list of
+`myexport`, `forgetme` and `link` (handlers/privacy/) walk the same list of
 repositories: a new capability with member rows adds its repository to that list and
 its three methods, and nothing else changes.
 """
@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Protocol
 
 from storage.db import Tx, from_db, opt_from_db, to_db
+from storage.members import OnPlatform
 
 # What a blanked outbox row keeps: its id (so it is never reused), state and times.
 _BLANK = (
@@ -39,21 +40,13 @@ class PersonalData(Protocol):
 
 
 @dataclass(frozen=True)
-class LinkCode:
+class LinkCode(OnPlatform):
     member_id: int
     space_id: int
     identity: str
     created_at: datetime
     expires_at: datetime
     used_at: datetime | None
-
-    @property
-    def platform(self) -> str:
-        return self.identity.partition(":")[0]
-
-    @property
-    def user_id(self) -> str:
-        return self.identity.partition(":")[2]
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Storage for help between peers: skills, help requests, notices and kudos.
 
-Matching a question to skills is a pure function in handlers/skills.py; this module
+Matching a question to skills is a pure function in handlers/skills/matching.py; this module
 only hands it every skill of a space in one query, with what ranking needs (presence,
 kudos), and records what the handlers and jobs decided.
 """
@@ -302,7 +302,7 @@ class SkillsRepo:
                 (to_db(now), *ACTIVE_STATES, *request_ids),
             )
 
-    # -- personal data (handlers/privacy.py) ----------------------------------------------
+    # -- personal data (handlers/privacy/) ----------------------------------------------
 
     async def export_member(self, member_id: int) -> dict[str, object]:
         skills = await self._tx.fetchall(

@@ -1,4 +1,7 @@
-"""Shared fixtures: a whole bot on a real SQLite file in a temporary directory."""
+"""Shared fixtures: a whole bot on a real SQLite file in a temporary directory.
+
+Markers (pyproject.toml) sort the slow tests out: `make test-fast` runs the rest.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +14,8 @@ import pytest
 
 import coworkbot
 from bot.testing import BotHarness
-from tests.synapse.fixtures import matrix, synapse_server  # noqa: F401 (Matrix tests)
-from tests.web_client import Client, web_section
+from tests.support.synapse.fixtures import matrix, synapse_server  # noqa: F401 (Matrix tests)
+from tests.support.web import Client, web_section
 
 
 @pytest.fixture
@@ -50,3 +53,11 @@ async def web_bot(tmp_path: Path) -> AsyncIterator[BotHarness]:
 async def client(web_bot: BotHarness) -> AsyncIterator[Client]:
     async with aiohttp.ClientSession() as session:
         yield Client(web_bot.web_url, session)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that needs Synapse is a `synapse` test, marked or not: `make test-fast`
+    must never start it."""
+    for item in items:
+        if "synapse_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.synapse)

@@ -1,5 +1,5 @@
 """Who may run what, where: every registered command × {non-member, pending, member,
-admin} × {group, private}, allowed or refused exactly as ../shared/DESIGN.md says.
+admin} × {group, private}, allowed or refused exactly as the README's command table says.
 
 The command list comes from the registry, so a command added later is tested at once;
 it only needs its line in ACCESS (the test says so if it is missing).
@@ -174,7 +174,7 @@ async def test_access_matrix_of_costs_with_arguments(community: BotHarness, comm
     await bot.say("/cost add Internet 40 once 2026-11-25", as_="Anna")
     await bot.tick()
     await bot.say("/paid 1 2", as_="Bice")  # payment #1, for /confirm
-    assert await bot.fetchval("SELECT COUNT(*) FROM charge_shares") == 4
+    assert await bot.count("charge_shares") == 4
     assert await outcomes(bot, command, COSTS_LINES[command]) == expected(command)
     # Every charge still adds up, whatever was allowed.
     assert (

@@ -37,7 +37,7 @@ async def test_file_changes_apply_and_chat_changes_stay(make_bot: Start) -> None
 
     # Same file: the value set in chat is kept.
     bot = await make_bot(spaces=[VEGLIO])
-    assert await bot.fetchval("SELECT capacity FROM spaces") == 12
+    assert (await bot.space()).capacity == 12
     await bot.close()
 
     # The file changed the timezone: that change applies, the chat's capacity stays.
@@ -52,11 +52,11 @@ async def test_an_admin_listed_in_the_file_is_restored(make_bot: Start) -> None:
     await bot.say("/join", as_="Bruno")
     await bot.say("/promote Bruno", as_="Anna")
     await bot.say("/demote Anna", as_="Bruno")
-    assert await bot.fetchval("SELECT role FROM members WHERE display_name='Anna'") == "member"
+    assert (await bot.member("Anna")).role == "member"
     await bot.close()
     bot = await make_bot(spaces=[VEGLIO])
-    assert await bot.fetchval("SELECT role FROM members WHERE display_name='Anna'") == "admin"
-    assert await bot.fetchval("SELECT COUNT(*) FROM spaces") == 1
+    assert (await bot.member("Anna")).role == "admin"
+    assert await bot.count("spaces") == 1
     await bot.close()
 
 

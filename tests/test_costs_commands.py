@@ -13,7 +13,7 @@ from bot.i18n import placeholders
 from bot.testing import BotHarness
 from handlers.costs import router
 from handlers.costs.text import MESSAGES
-from tests.test_costs_support import (
+from tests.support.costs import (
     add_visits,
     at_rome,
     counts,
@@ -108,7 +108,7 @@ async def test_cost_remove_stops_future_charges_but_keeps_made_ones(bot: BotHarn
     await bot.say("/cost add Internet 30 monthly 28", as_="Anna")
     bot.clock.set(at_rome(2026, 11, 28))
     await bot.tick()
-    assert await bot.fetchval("SELECT COUNT(*) FROM charges") == 1
+    assert await bot.count("charges") == 1
     assert (await bot.say("/cost remove 2", as_="Anna"))[0].text.startswith("There is no cost #2.")
     assert (await bot.say("/cost remove 1", as_="Bruno"))[0].text.startswith("Only the space's")
     sent = await bot.say("/cost remove #1", as_="Anna")
@@ -121,7 +121,7 @@ async def test_cost_remove_stops_future_charges_but_keeps_made_ones(bot: BotHarn
     assert (await bot.say("/costs", as_="Bruno"))[0].text.startswith("No shared costs yet.")
     bot.clock.set(at_rome(2027, 1, 30))
     await bot.tick()
-    assert await bot.fetchval("SELECT COUNT(*) FROM charges") == 1
+    assert await bot.count("charges") == 1
     row = (await bot.fetchall("SELECT next_due, removed_at FROM costs"))[0]
     assert row["next_due"] is None and row["removed_at"] is not None
 
@@ -130,7 +130,7 @@ async def test_shares_are_set_listed_and_checked(bot: BotHarness) -> None:
     await start_space(bot)
     sent = await bot.say("/shares Bruno 2", as_="Anna")
     assert sent[0].text == "Bruno now has 2 shares in costs split by shares."
-    assert await bot.fetchval("SELECT shares FROM members WHERE display_name = 'Bruno'") == 2
+    assert (await bot.member("Bruno")).shares == 2
     assert (await bot.say("/shares @carla", as_="Anna"))[0].text == "Carla has 1 share."
     sent = await bot.say("/shares", as_="Anna")
     assert sent[0].text.splitlines()[1:] == ["Anna: 1", "Bruno: 2", "Carla: 1"]
@@ -189,8 +189,8 @@ async def test_a_charge_is_never_made_twice_for_a_due_date(bot: BotHarness) -> N
     async with bot.app.store.transaction() as session:
         await session.tx.execute("UPDATE costs SET next_due = '2026-11-25'")
     assert await bot.tick() == []
-    assert await bot.fetchval("SELECT COUNT(*) FROM charges") == 1
-    assert await bot.fetchval("SELECT COUNT(*) FROM charge_shares") == 3
+    assert await bot.count("charges") == 1
+    assert await bot.count("charge_shares") == 3
 
 
 async def test_nobody_a_member_in_the_period_means_todays_members_pay(bot: BotHarness) -> None:
@@ -476,7 +476,7 @@ async def test_a_cost_added_inside_its_reminder_window_gets_no_reminder(bot: Bot
     await bot.say("/cost add Internet 30 monthly 27", as_="Anna")  # due in 2 days
     bot.clock.set(at_rome(2026, 11, 26))
     assert await bot.tick() == []
-    assert await bot.fetchval("SELECT COUNT(*) FROM cost_reminders") == 0
+    assert await bot.count("cost_reminders") == 0
 
 
 # -- the catalog --------------------------------------------------------------------------

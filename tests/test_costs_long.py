@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from bot.i18n import to_plain
 from bot.testing import BotHarness
-from tests.test_costs_support import at_rome, start_space
-from tests.test_fuzz import html_problem, utf16_length
+from tests.support.costs import at_rome, start_space
+from tests.support.markup import html_problem, utf16_length
 
 TELEGRAM_LIMIT = 4096
 MANY = 70
@@ -22,7 +22,7 @@ async def many_charges(bot: BotHarness) -> None:
         )
         assert sent[0].text.startswith(f"Cost #{i} ")
     await bot.tick()
-    assert await bot.fetchval("SELECT COUNT(*) FROM charges") == MANY
+    assert await bot.count("charges") == MANY
 
 
 def fits(html: str) -> None:

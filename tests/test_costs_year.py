@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 
 from bot.testing import BotHarness, Sent
 from storage.db import from_db
-from tests.test_costs_support import ROME, add_visits, at_rome, lift_flood_guard, start_space, to
+from tests.support.costs import ROME, add_visits, at_rome, lift_flood_guard, start_space, to
 
 START = date(2026, 11, 26)
 END = date(2027, 11, 25)
@@ -372,7 +372,7 @@ async def check_payments_and_what_is_owed(year: Year) -> None:
         date(2027, 8, 18),
     ]
     # Nothing is left declared and unconfirmed: the admins confirmed every payment.
-    assert await bot.fetchval("SELECT COUNT(*) FROM payments WHERE state = 'declared'") == 0
+    assert await bot.count("payments", state="declared") == 0
     carla_partial = await bot.fetchval(
         "SELECT COUNT(*) FROM payments p JOIN members m ON m.id = p.member_id"
         " WHERE m.display_name = 'Carla' AND p.amount = 500"

@@ -2,7 +2,7 @@
 twenty random points while it works through a script of 500 commands, restarted each
 time, must end exactly where a run that was never killed ends.
 
-Both runs read the same script through the file transport (tests/file_transport.py),
+Both runs read the same script through the file transport (tests/support/file_transport.py),
 which redelivers what it had not confirmed, like Telegram. At the end:
 
 - every table holds the same rows as after the run never killed: each command's
@@ -17,12 +17,10 @@ which redelivers what it had not confirmed, like Telegram. At the end:
 from __future__ import annotations
 
 import json
-import os
 import random
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -35,15 +33,16 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from handlers.costs.schedules import Every, Schedule, moment, reached_day
+from tests.support.crash import RUN_TIMEOUT, delivered, start_bot
 
-REPO = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.crash
+
 ROME = ZoneInfo("Europe/Rome")
 SEED = 20261102
 COMMANDS = 500
 KILLS = 20
 EARLY_KILLS = 4  # of the kills, these come at a random moment after start (imports,
 #                  migrations, the jobs at start) rather than at a point of the script
-RUN_TIMEOUT = 120
 
 PEOPLE = {
     "anna": "Anna",
@@ -254,18 +253,6 @@ def costs_due(lines: list[dict[str, Any]]) -> CostsDue:
 # -- running it -----------------------------------------------------------------------------
 
 
-def start_bot(workdir: Path, *options: str) -> subprocess.Popen[bytes]:
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    with (workdir / "stderr.log").open("ab") as err:
-        return subprocess.Popen(
-            [sys.executable, "-m", "tests.crash_bot", str(workdir), *options],
-            cwd=REPO,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=err,
-        )
-
-
 def received_by(workdir: Path, pid: int) -> int:
     """The highest script line the process `pid` has started on, or -1."""
     path = workdir / "trace.log"
@@ -347,12 +334,6 @@ def outbox_rows(db: Path) -> dict[int, tuple[str, str, str]]:
         }
     finally:
         conn.close()
-
-
-def delivered(workdir: Path) -> list[dict[str, Any]]:
-    path = workdir / "sent.jsonl"
-    text = path.read_text("utf-8") if path.exists() else ""
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
 def count_like(db: Path, sql: str, value: str) -> int:

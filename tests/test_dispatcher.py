@@ -49,11 +49,8 @@ async def test_same_update_twice_has_one_effect_and_one_reply(bot: BotHarness) -
     second = await bot.say("/join", as_="Bruno", update_id="u-77")
     assert len(first) == 1 and "Welcome" in first[0].text
     assert second == []
-    assert await bot.fetchval("SELECT COUNT(*) FROM members WHERE display_name='Bruno'") == 1
-    assert (
-        await bot.fetchval("SELECT COUNT(*) FROM processed_updates WHERE update_key='memory:u-77'")
-        == 1
-    )
+    assert await bot.count("members", display_name="Bruno") == 1
+    assert await bot.count("processed_updates", update_key="memory:u-77") == 1
 
 
 async def test_redelivery_after_restart_is_ignored(tmp_path: Path) -> None:
@@ -93,7 +90,7 @@ async def test_usage_on_bad_arguments_is_translated(bot: BotHarness) -> None:
     await bot.say("/lang it", as_="Anna")
     sent = await bot.say("/lang xx", as_="Anna")
     assert "non è tra: it, en" in sent[0].text and "Uso: /lang it|en" in sent[0].text
-    assert await bot.fetchval("SELECT language FROM members WHERE display_name='Bruno'") is None
+    assert (await bot.member("Bruno")).language is None
 
 
 async def test_wrong_place_and_wrong_role_change_nothing(bot: BotHarness) -> None:
@@ -104,7 +101,7 @@ async def test_wrong_place_and_wrong_role_change_nothing(bot: BotHarness) -> Non
     assert "private" in sent[0].text and not sent[0].private
     sent = await bot.say("/lang it", as_="Zoe")
     assert "for members" in sent[0].text
-    assert await bot.fetchval("SELECT COUNT(*) FROM members WHERE display_name='Zoe'") == 0
+    assert await bot.count("members", display_name="Zoe") == 0
 
 
 async def test_hostile_text_is_answered_safely(bot: BotHarness) -> None:
@@ -128,16 +125,16 @@ async def test_hostile_text_is_answered_safely(bot: BotHarness) -> None:
 async def test_edited_messages_are_not_commands(bot: BotHarness) -> None:
     await bot.setup_space("Anna")
     assert await bot.say("/join", as_="Bruno", kind=Kind.EDITED) == []
-    assert await bot.fetchval("SELECT COUNT(*) FROM members WHERE display_name='Bruno'") == 0
+    assert await bot.count("members", display_name="Bruno") == 0
 
 
 async def test_member_left_event_marks_the_member_left(bot: BotHarness) -> None:
     await bot.setup_space("Anna", members=["Bruno"])
     sent = await bot.say("", as_="Bruno", kind=Kind.MEMBER_LEFT)
     assert any(s.to == "anna" and "left the group" in s.text for s in sent)
-    assert await bot.fetchval("SELECT status FROM members WHERE display_name='Bruno'") == "left"
+    assert (await bot.member("Bruno")).status == "left"
     await bot.say("", as_="Anna", kind=Kind.MEMBER_LEFT)
-    assert await bot.fetchval("SELECT status FROM members WHERE display_name='Anna'") == "active"
+    assert (await bot.member("Anna")).status == "active"
 
 
 async def test_a_crashing_handler_changes_nothing_and_apologises_once(bot: BotHarness) -> None:
@@ -156,7 +153,7 @@ async def test_a_crashing_handler_changes_nothing_and_apologises_once(bot: BotHa
         sent = await bot.say("/join", as_="Bruno", update_id="crash-1")
         assert len(sent) == 1 and "something went wrong" in sent[0].text
         assert await bot.say("/join", as_="Bruno", update_id="crash-1") == []
-        assert await bot.fetchval("SELECT COUNT(*) FROM members") == 1
+        assert await bot.count("members") == 1
     finally:
         object.__setattr__(join, "func", original)
 

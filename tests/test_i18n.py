@@ -12,6 +12,7 @@ import coworkbot
 from bot.app import App
 from bot.config import BotSection, Config
 from bot.i18n import Formatter, Markup, Translator, escape, placeholders, to_plain
+from tests.support.markup import html_problem
 
 
 def full_translator() -> Translator:
@@ -42,7 +43,6 @@ PLAIN_TEXT = ("usage.", "balance.hint_args")
 def test_every_message_is_valid_html_for_telegram() -> None:
     """A catalog text is markup: a literal `<day>` in it makes Telegram refuse the whole
     message ("can't parse entities"); found by the fuzz test in `cost add`'s answer."""
-    from tests.test_fuzz import html_problem
 
     translator = full_translator()
     problems = []

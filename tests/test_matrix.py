@@ -1,7 +1,7 @@
 """The Matrix transport end to end: real matrix-nio against a real Synapse.
 
 Each test gets a fresh bot account and data directory and three people (see
-tests/synapse/people.py); `world.command(person, "!cmd")` sends a message and returns the
+tests/support/synapse/people.py); `world.command(person, "!cmd")` sends a message and returns the
 bot's replies to it, so a new flow is a few lines.
 """
 
@@ -20,7 +20,9 @@ from bot.config import SpaceSection
 from bot.events import ChatRef, Document, IncomingMessage, OutgoingMessage, Platform
 from bot.transports.base import DeliveryError
 from bot.transports.matrix import MatrixTransport
-from tests.synapse.people import PASSWORD, MatrixWorld
+from tests.support.synapse.people import PASSWORD, MatrixWorld
+
+pytestmark = pytest.mark.synapse
 
 
 async def test_membership_flow_end_to_end(matrix: MatrixWorld) -> None:

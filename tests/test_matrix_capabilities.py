@@ -1,6 +1,6 @@
 """Presence, help between peers and shared costs on Matrix, end to end.
 
-Real matrix-nio clients talk to the real Synapse of tests/synapse/; the bot is the real
+Real matrix-nio clients talk to the real Synapse of tests/support/synapse/; the bot is the real
 app on the real Matrix transport. People write `!commands` in the room or in their
 private room with the bot; each test reads what they received and what was stored.
 The last test runs one app on Matrix and Telegram (the fake Bot API server) for a space
@@ -27,8 +27,10 @@ from nio import DownloadResponse, RoomCreateResponse
 from bot.config import TelegramSection, parse_config
 from bot.transports.telegram.limits import TELEGRAM_LIMITS
 from bot.transports.telegram.transport import TelegramTransport, Timeouts
-from tests.fake_telegram import FakeLimits, FakeTelegram, Sent, eventually
-from tests.synapse.people import MatrixWorld, Person, RunningClock, Said
+from tests.support.fake_telegram import FakeLimits, FakeTelegram, Sent, eventually
+from tests.support.synapse.people import MatrixWorld, Person, RunningClock, Said
+
+pytestmark = pytest.mark.synapse
 
 ROME = ZoneInfo("Europe/Rome")
 SPEED = 20  # Telegram's limits, 20 times faster, on both sides (as in the Telegram tests)

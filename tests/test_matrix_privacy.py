@@ -1,7 +1,7 @@
 """`forgetme` on real Matrix: the goodbye reaches the private room the person asked in,
 then the bot forgets that room (its record is keyed by the person's Matrix id).
 
-Real matrix-nio clients, the real Synapse of tests/synapse/, the real app on the real
+Real matrix-nio clients, the real Synapse of tests/support/synapse/, the real app on the real
 Matrix transport. Without the room kept for the goodbye, the transport would find no
 room for an erased account and open a new one (recording the account again).
 """
@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.synapse.people import MatrixWorld
-from tests.test_privacy_support import find_everywhere
+import pytest
+
+from tests.support.privacy import find_everywhere
+from tests.support.synapse.people import MatrixWorld
+
+pytestmark = pytest.mark.synapse
 
 
 async def test_forgetme_says_goodbye_in_the_private_room_then_forgets_it(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.testing import BotHarness
 
 
@@ -13,7 +15,7 @@ async def member_rows(bot: BotHarness) -> dict[str, tuple[str, str]]:
 async def test_setup_needs_a_chat_admin_and_binds_the_group(bot: BotHarness) -> None:
     sent = await bot.say("/setup Veglio", as_="Mallory")
     assert "administrator of this chat" in sent[0].text
-    assert await bot.fetchval("SELECT COUNT(*) FROM spaces") == 0
+    assert await bot.count("spaces") == 0
 
     bot.transport.chat_admins.add(("group", "anna"))
     sent = await bot.say("/setup Veglio", as_="Anna")
@@ -24,7 +26,7 @@ async def test_setup_needs_a_chat_admin_and_binds_the_group(bot: BotHarness) -> 
 
     again = await bot.say("/setup Other", as_="Anna")
     assert "already belongs" in again[0].text
-    assert await bot.fetchval("SELECT COUNT(*) FROM spaces") == 1
+    assert await bot.count("spaces") == 1
 
 
 async def test_join_with_approval_and_the_approve_button(bot: BotHarness) -> None:
@@ -57,9 +59,7 @@ async def test_reject_forgets_the_request(bot: BotHarness) -> None:
     assert "turned down" in next(s for s in sent if not s.private).text
     assert any(s.to == "bruno" and "not accepted" in s.text for s in sent)
     assert "Bruno" not in await member_rows(bot)
-    assert (
-        await bot.fetchval("SELECT COUNT(*) FROM identities WHERE identity = 'memory:bruno'") == 0
-    )
+    assert await bot.count("identities", identity="memory:bruno") == 0
 
 
 async def test_only_admins_approve(bot: BotHarness) -> None:
@@ -95,7 +95,7 @@ async def test_member_references(bot: BotHarness) -> None:
     assert "could be" in ambiguous[0].text and "#" in ambiguous[0].text
     missing = await bot.say("/promote Zed", as_="Anna")
     assert "Nobody matches" in missing[0].text
-    bruna_id = await bot.fetchval("SELECT id FROM members WHERE display_name = 'Bruna'")
+    bruna_id = (await bot.member("Bruna")).id
     sent = await bot.say(f"/promote #{bruna_id}", as_="Anna")
     assert "Bruna is now an admin" in sent[0].text
     assert (await member_rows(bot))["Bruno"] == ("member", "active")
@@ -119,7 +119,7 @@ async def test_leave_and_come_back(bot: BotHarness) -> None:
     assert "for members" in refused[0].text
     await bot.say("/join", as_="Bruno")
     assert (await member_rows(bot))["Bruno"] == ("member", "active")
-    assert await bot.fetchval("SELECT COUNT(*) FROM members WHERE display_name = 'Bruno'") == 1
+    assert await bot.count("members", display_name="Bruno") == 1
 
 
 async def test_settings_and_set(bot: BotHarness) -> None:
@@ -128,13 +128,13 @@ async def test_settings_and_set(bot: BotHarness) -> None:
     assert "timezone: Europe/Rome" in sent[0].text
     sent = await bot.say("/set timezone America/New_York", as_="Anna")
     assert "timezone is now America/New_York" in sent[0].text
-    assert await bot.fetchval("SELECT timezone FROM spaces") == "America/New_York"
+    assert (await bot.space()).timezone == "America/New_York"
     sent = await bot.say("/set closing 19:30", as_="Anna")
-    assert await bot.fetchval("SELECT closing_time FROM spaces") == "19:30"
+    assert (await bot.space()).closing_time == "19:30"
     await bot.say("/set closing off", as_="Anna")
-    assert await bot.fetchval("SELECT closing_time FROM spaces") is None
+    assert (await bot.space()).closing_time is None
     await bot.say("/set escalate_after 2", as_="Anna")
-    assert await bot.fetchval("SELECT escalate_after_minutes FROM spaces") == 120
+    assert (await bot.space()).escalate_after_minutes == 120
 
     for bad, expected in [
         ("/set timezone Mars/Olympus", "not a time zone"),
@@ -151,14 +151,14 @@ async def test_settings_and_set(bot: BotHarness) -> None:
     assert tuple(row[0]) == ("America/New_York", None, "EUR")
     refused = await bot.say("/set language it", as_="Bruno")
     assert "Only the space's admins" in refused[0].text
-    assert await bot.fetchval("SELECT language FROM spaces") == "en"
+    assert (await bot.space()).language == "en"
 
 
 async def test_language_switch_changes_replies(bot: BotHarness) -> None:
     await bot.setup_space("Anna", members=["Bruno"])
     sent = await bot.say("/lang it", as_="Bruno")
     assert sent[0].text == "Ti parlerò in italiano."
-    assert await bot.fetchval("SELECT language FROM members WHERE display_name='Bruno'") == "it"
+    assert (await bot.member("Bruno")).language == "it"
     sent = await bot.say("/help", as_="Bruno")
     assert "Cosa puoi fare" in sent[0].text
     sent = await bot.say("/help", as_="Anna")
@@ -191,7 +191,7 @@ async def test_start_in_private(bot: BotHarness) -> None:
 async def test_join_in_a_chat_that_is_not_set_up(bot: BotHarness) -> None:
     sent = await bot.say("/join", as_="Bruno")
     assert "not set up" in sent[0].text and "/setup" in sent[0].text
-    assert await bot.fetchval("SELECT COUNT(*) FROM members") == 0
+    assert await bot.count("members") == 0
 
 
 async def test_private_commands_use_the_members_space(bot: BotHarness) -> None:
@@ -200,3 +200,15 @@ async def test_private_commands_use_the_members_space(bot: BotHarness) -> None:
     assert "Settings of Veglio" in sent[0].text and sent[0].private
     stranger = await bot.say("/members", as_="Zoe", chat="private")
     assert "not a member of any space" in stranger[0].text
+
+
+async def test_the_harness_reads_members_spaces_and_counts_without_sql(bot: BotHarness) -> None:
+    await bot.setup_space("Anna", name="Veglio", members=["Bruno"])
+    assert (await bot.member("Anna")).is_admin and not (await bot.member("Bruno")).is_admin
+    assert (await bot.space()).name == "Veglio" == (await bot.space("Veglio")).name
+    assert await bot.count("members") == 2 and await bot.count("members", role="admin") == 1
+    with pytest.raises(AssertionError, match="0 members called 'Zoe'"):
+        await bot.member("Zoe")
+    with pytest.raises(ValueError, match="not plain table/column names"):
+        await bot.count("members; DROP TABLE members")
+    assert await bot.count("members") == 2

@@ -20,7 +20,7 @@ async def test_replies_wait_in_the_outbox_until_delivered(bot: BotHarness) -> No
     bot.clock.advance(timedelta(seconds=5))
     assert await bot.app.outbox.flush() == 1
     assert "Settings of Veglio" in bot.sent[-1].text
-    assert await bot.fetchval("SELECT COUNT(*) FROM outbox WHERE state='pending'") == 0
+    assert await bot.count("outbox", state="pending") == 0
 
 
 async def test_retry_after_is_honoured(bot: BotHarness) -> None:
@@ -55,7 +55,7 @@ async def test_a_chat_keeps_its_order_when_one_message_fails(bot: BotHarness) ->
     bot.transport.failures.append(DeliveryError("hiccup"))
     await bot.say("/settings", as_="Anna")
     await bot.say("/members", as_="Anna")
-    assert await bot.fetchval("SELECT COUNT(*) FROM outbox WHERE state='pending'") == 2
+    assert await bot.count("outbox", state="pending") == 2
     bot.clock.advance(timedelta(seconds=10))
     await bot.app.outbox.flush()
     texts = [s.text for s in bot.sent[-2:]]
@@ -74,17 +74,17 @@ async def test_pending_rows_survive_a_restart(bot: BotHarness) -> None:
 
 async def test_housekeeping_prunes_old_rows(bot: BotHarness) -> None:
     await bot.setup_space("Anna")
-    before = await bot.fetchval("SELECT COUNT(*) FROM outbox")
+    before = await bot.count("outbox")
     assert before > 0
     await bot.tick(timedelta(days=31))
-    assert await bot.fetchval("SELECT COUNT(*) FROM outbox") == 0
-    assert await bot.fetchval("SELECT COUNT(*) FROM processed_updates") == 0
+    assert await bot.count("outbox") == 0
+    assert await bot.count("processed_updates") == 0
 
 
 async def test_outbox_ids_are_never_reused_after_pruning(bot: BotHarness) -> None:
     await bot.setup_space("Anna")
     newest = await bot.fetchval("SELECT MAX(id) FROM outbox")
     await bot.tick(timedelta(days=31))  # housekeeping deletes every delivered row
-    assert await bot.fetchval("SELECT COUNT(*) FROM outbox") == 0
+    assert await bot.count("outbox") == 0
     await bot.say("/settings", as_="Anna")
     assert await bot.fetchval("SELECT MIN(id) FROM outbox") > newest

@@ -64,8 +64,8 @@ async def test_a_failed_record_leaves_the_whole_group_pending(
         if len(bot.transport.sent) == CHATS:
             break
     assert len(bot.transport.sent) == CHATS
-    assert await bot.fetchval("SELECT COUNT(*) FROM outbox WHERE state = 'sent'") == 0
+    assert await bot.count("outbox", state="sent") == 0
 
     monkeypatch.undo()
     assert await bot.app.outbox.flush() == CHATS  # delivered again: at least once, never lost
-    assert await bot.fetchval("SELECT COUNT(*) FROM outbox WHERE state = 'pending'") == 0
+    assert await bot.count("outbox", state="pending") == 0

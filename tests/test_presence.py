@@ -250,10 +250,10 @@ async def test_group_checkin_is_announced_in_the_other_chat_without_mentions(
     await bot.say("/out", as_="Bruno")
     async with bot.app.store.transaction() as session:
         await session.tx.execute("DELETE FROM space_chats WHERE platform = 'matrix'")
-    before = await bot.fetchval("SELECT COUNT(*) FROM outbox")
+    before = await bot.count("outbox")
     sent = await bot.say("/in", as_="Bruno")
     assert len(sent) == 1
-    assert await bot.fetchval("SELECT COUNT(*) FROM outbox") == before + 1
+    assert await bot.count("outbox") == before + 1
 
 
 async def test_going_plans_a_day_and_who_shows_it(bot: BotHarness) -> None:
@@ -338,7 +338,7 @@ async def test_bad_input_is_refused_and_changes_nothing(bot: BotHarness) -> None
     sent = await bot.say("/who", as_="Zoe", chat="private")
     assert "/join" in sent[0].text
     assert await visits(bot) == []
-    assert await bot.fetchval("SELECT COUNT(*) FROM planned_visits") == 0
+    assert await bot.count("planned_visits") == 0
     # A note of exactly 200 characters is fine, and whitespace in it is tidied.
     sent = await bot.say("/checkin " + "y" * 198 + "\tz", as_="Bruno")
     assert sent[0].text.startswith("Welcome, Bruno")

@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 from bot.testing import BotHarness
-from handlers.privacy import Traces, mentions, outbox_plan, traces
+from handlers.privacy.traces import Traces, mentions, outbox_plan, traces
 from storage.privacy import OutboxText
-from tests.test_privacy_support import bytes_found, find_everywhere, member_of
+from tests.support.privacy import bytes_found, find_everywhere, member_of
 
 NAME = "Bruno Zanetti"
 USER_ID = "brunozanetti"  # BotHarness.user(NAME): also his username
@@ -114,7 +114,7 @@ async def test_forgetme_erases_everything_personal_and_keeps_the_ledger(
         "left",
         "member",
     )
-    assert await bot.fetchval("SELECT COUNT(*) FROM identities WHERE member_id = ?", (bruno,)) == 0
+    assert await bot.count("identities", member_id=bruno) == 0
     assert await bot.fetchval("SELECT member_id FROM erasures") == bruno
     visits = await bot.fetchall(
         "SELECT id, local_date, checkin_at, checkout_at, note FROM visits WHERE member_id = ?",
@@ -150,7 +150,7 @@ async def test_forgetme_erases_everything_personal_and_keeps_the_ledger(
     await bot.restart()
     await bot.tick()
     assert await find_everywhere(bot, SECRETS) == []
-    assert await bot.fetchval("SELECT COUNT(*) FROM outbox_wipe") == 0
+    assert await bot.count("outbox_wipe") == 0
     assert await bot.fetchval("PRAGMA integrity_check") == "ok"
     # …nor in a backup made now, nor in the database file's bytes (free pages included:
     # secure_delete zeroes what is deleted, whatever the SQLite build's default).
@@ -207,7 +207,7 @@ async def test_pending_and_departed_members_can_be_forgotten(bot: BotHarness) ->
     assert await member_of(bot, "memory:carla") is None
     sent = await bot.say("/forgetme", as_="Nora", chat="private")
     assert sent[0].text == "I keep nothing about you: you are not a member of any space."
-    assert await bot.fetchval("SELECT COUNT(*) FROM erasures") == 2
+    assert await bot.count("erasures") == 2
 
 
 async def test_forgetme_in_italian(bot: BotHarness) -> None:

@@ -11,9 +11,9 @@ import pytest
 
 import coworkbot
 from bot.testing import ROME
-from handlers.privacy import CODE_ALPHABET, code_hash, normalize_code, show_code
-from tests.test_costs_support import lift_flood_guard
-from tests.test_privacy_support import (
+from handlers.privacy.codes import CODE_ALPHABET, code_hash, normalize_code, show_code
+from tests.support.costs import lift_flood_guard
+from tests.support.privacy import (
     TwoPlatforms,
     code_in,
     member_of,
@@ -92,9 +92,9 @@ async def test_code_works_once_and_for_ten_minutes(two: TwoPlatforms) -> None:
         assert "does not work" in sent[-1].text
     assert await member_of(two, "console:c-anna") is None
     # Expired codes (they name the account that asked) are dropped by the privacy job.
-    assert await two.fetchval("SELECT COUNT(*) FROM link_codes") == 2
+    assert await two.count("link_codes") == 2
     await two.tick()
-    assert await two.fetchval("SELECT COUNT(*) FROM link_codes") == 0
+    assert await two.count("link_codes") == 0
 
 
 async def test_code_lasts_ten_real_minutes_across_the_dst_jump(two: TwoPlatforms) -> None:
@@ -141,7 +141,7 @@ async def test_link_is_private_and_for_members(two: TwoPlatforms) -> None:
     await two.say("/leave", as_="Bruno")
     sent = await two.say("/link", as_="Bruno", chat="private")
     assert sent[-1].text.startswith("This is for members.")
-    assert await two.fetchval("SELECT COUNT(*) FROM link_codes") == 0
+    assert await two.count("link_codes") == 0
 
 
 async def test_link_merges_two_members_and_their_history(two: TwoPlatforms) -> None:
@@ -178,7 +178,7 @@ async def test_link_merges_two_members_and_their_history(two: TwoPlatforms) -> N
     assert any(s.text.startswith("Linked:") for s in sent)
 
     assert await member_of(two, "console:c-bruno") == a
-    assert await two.fetchval("SELECT COUNT(*) FROM members WHERE id = ?", (b,)) == 0
+    assert await two.count("members", id=b) == 0
     for table, column in await member_references(two):
         count = await two.fetchval(f"SELECT COUNT(*) FROM {table} WHERE {column} = ?", (b,))
         assert count == 0, f"{table}.{column} still refers to the merged-away member"
@@ -272,7 +272,7 @@ async def test_link_merges_cost_shares_and_payments(two: TwoPlatforms) -> None:
     sent = await two.say_console(f"/link {code_in(sent)}", "Bruno")
     assert any(s.text.startswith("Linked:") for s in sent)
 
-    assert await two.fetchval("SELECT COUNT(*) FROM members WHERE id = ?", (b,)) == 0
+    assert await two.count("members", id=b) == 0
     for table, column in [*await member_references(two), ("payments", "member_id")]:
         count = await two.fetchval(f"SELECT COUNT(*) FROM {table} WHERE {column} = ?", (b,))
         assert count == 0, f"{table}.{column} still refers to the merged-away member"

@@ -18,7 +18,7 @@ import coworkbot
 from bot.testing import Sent
 from bot.transports.base import DeliveryError
 from storage.members import MemberStatus
-from tests.test_privacy_support import (
+from tests.support.privacy import (
     WithMatrix,
     bytes_found,
     code_in,

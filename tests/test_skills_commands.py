@@ -6,7 +6,7 @@ from bot.i18n import placeholders
 from bot.testing import BotHarness
 from handlers.skills.commands import MAX_SKILLS
 from handlers.skills.text import MESSAGES
-from tests.test_skills_support import check_in, execute, member_id, only, snapshot
+from tests.support.skills import check_in, execute, member_id, only, snapshot
 
 
 async def skill_rows(bot: BotHarness, name: str) -> list[tuple[str, str]]:
@@ -122,7 +122,7 @@ async def test_whoknows_matches_words_and_ranks_present_then_kudos(bot: BotHarne
     await check_in(bot, "Dario")
     await check_in(bot, "Elena")
     await execute(bot, "UPDATE members SET visibility = 'hidden' WHERE display_name = 'Elena'")
-    space_id = await bot.fetchval("SELECT id FROM spaces")
+    space_id = (await bot.space()).id
     bruno = await member_id(bot, "Bruno")
     for _ in range(2):
         await execute(
@@ -171,7 +171,7 @@ async def test_non_members_cannot_use_skills(bot: BotHarness) -> None:
     await bot.setup_space("Anna")
     reply = only(await bot.say("/skills add Excel", as_="Stranger"))
     assert "This is for members" in reply.text
-    assert await bot.fetchval("SELECT COUNT(*) FROM skills") == 0
+    assert await bot.count("skills") == 0
 
 
 async def test_skills_in_italian(bot: BotHarness) -> None:

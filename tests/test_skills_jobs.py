@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.testing import ROME, BotHarness
-from tests.test_skills_support import check_in, member_id, only, private_to, request_row
+from tests.support.skills import check_in, member_id, only, private_to, request_row
 
 
 async def community(bot: BotHarness) -> None:
@@ -137,7 +137,7 @@ async def test_escalation_and_expiry_happen_once_across_restarts(bot: BotHarness
         (1, "expired", False),
         (2, "expired", True),
     ]
-    assert await bot.fetchval("SELECT COUNT(*) FROM help_notices WHERE reason = 'escalation'") == 3
+    assert await bot.count("help_notices", reason="escalation") == 3
 
 
 async def test_expiry_is_a_calendar_week_across_the_spring_dst_change(bot: BotHarness) -> None:

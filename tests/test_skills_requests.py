@@ -8,7 +8,7 @@ import pytest
 
 from bot.events import ChatRef, Platform
 from bot.testing import BotHarness
-from tests.test_skills_support import (
+from tests.support.skills import (
     check_in,
     member_id,
     only,
@@ -101,7 +101,7 @@ async def test_nobody_knows_posts_to_the_group_only(bot: BotHarness) -> None:
     )
     assert [b.command for b in reply.buttons] == ["offer 1"]
     assert (await request_row(bot, 1))["state"] == "open"
-    assert await bot.fetchval("SELECT COUNT(*) FROM help_notices") == 0
+    assert await bot.count("help_notices") == 0
 
 
 async def test_asking_in_private_posts_in_the_group_and_confirms_privately(
@@ -132,7 +132,7 @@ async def test_at_most_ten_are_told_at_first_present_ones_first(bot: BotHarness)
     assert told[:2] == ["helper10", "helper11"]
     assert told[2:] == [f"helper{i:02d}" for i in range(8)]
     assert "I told 10 members who know excel" in sent[-1].text
-    assert await bot.fetchval("SELECT COUNT(*) FROM help_notices WHERE reason = 'match'") == 10
+    assert await bot.count("help_notices", reason="match") == 10
 
 
 async def test_double_offer_says_who_already_claimed(bot: BotHarness) -> None:
@@ -218,7 +218,7 @@ async def test_requester_marks_done_and_is_offered_a_thanks_button(bot: BotHarne
     to_elena = only([s for s in sent if s.to == "elena"])
     assert to_elena.text == "Carla marked #1 (Excel) as solved. Thank you for helping!"
     sent = await bot.press(reply, "Say thanks", as_="Carla")
-    assert await bot.fetchval("SELECT COUNT(*) FROM kudos") == 1
+    assert await bot.count("kudos") == 1
     assert "You have 1 kudos." in only([s for s in sent if s.to == "elena"]).text
 
 
@@ -231,7 +231,7 @@ async def test_thanks_before_done_keeps_the_request_claimed(bot: BotHarness) -> 
     assert "If it is solved, close it with /done 1." in reply.text
     assert [b.command for b in reply.buttons] == ["done 1"]
     assert (await request_row(bot, 1))["state"] == "claimed"
-    assert await bot.fetchval("SELECT COUNT(*) FROM kudos") == 1
+    assert await bot.count("kudos") == 1
 
 
 async def test_admin_cancels_and_requester_and_helper_are_told(bot: BotHarness) -> None:

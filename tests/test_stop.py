@@ -14,7 +14,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from tests.test_crash import RUN_TIMEOUT, delivered, start_bot
+import pytest
+
+from tests.support.crash import RUN_TIMEOUT, delivered, start_bot
+
+pytestmark = pytest.mark.crash
 
 START = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 

@@ -1,7 +1,7 @@
 """Presence, help between peers and shared costs on Telegram, end to end.
 
 The real app and python-telegram-bot talk HTTP to the fake Bot API server
-(tests/fake_telegram.py): people write commands and press the inline buttons the bot
+(tests/support/fake_telegram.py): people write commands and press the inline buttons the bot
 sent them, and each test reads what Telegram would show and what the bot stored.
 """
 
@@ -19,9 +19,19 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.flood import FloodGuard
-from tests.fake_telegram import FakeChat, FakeLimits, FakeTelegram, FakeUser, Sent, TelegramBot
+from tests.support.fake_telegram import (
+    FakeChat,
+    FakeLimits,
+    FakeTelegram,
+    FakeUser,
+    Sent,
+    TelegramBot,
+)
 
-pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+pytestmark = [
+    pytest.mark.http,
+    pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning"),
+]
 
 SPEED = 20  # Telegram's limits, with periods 20 times shorter, on both sides
 ROME = ZoneInfo("Europe/Rome")

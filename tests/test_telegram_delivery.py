@@ -18,14 +18,14 @@ import aiohttp
 import pytest
 
 import coworkbot
-from bot.context import Context, message
+from bot.context import Letter, MemberContext, message
 from bot.events import ChatRef, Document, OutgoingMessage, Platform
 from bot.registry import Role, Router
 from bot.testing import BotHarness
 from bot.transports.base import DeliveryError
 from bot.transports.telegram.transport import Timeouts
 from storage.members import MemberStatus
-from tests.fake_telegram import (
+from tests.support.fake_telegram import (
     FakeChat,
     FakeLimits,
     FakeTelegram,
@@ -35,7 +35,10 @@ from tests.fake_telegram import (
     eventually,
 )
 
-pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+pytestmark = [
+    pytest.mark.http,
+    pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning"),
+]
 
 SPEED = 4  # Telegram's periods divided by this, on both sides
 FANOUT = 300
@@ -52,11 +55,10 @@ reminders = Router(
 
 
 @reminders.command("remindall", role=Role.ADMIN)
-async def remind_all(ctx: Context) -> None:
+async def remind_all(ctx: MemberContext) -> None:
     """A job-like fan-out: one private reminder to every active member."""
-    assert ctx.space is not None
-    for member in await ctx.session.members.of_space(ctx.space.id, MemberStatus.ACTIVE):
-        await ctx.notify(member, message("test.reminder", n=member.id))
+    members = await ctx.session.members.of_space(ctx.space.id, MemberStatus.ACTIVE)
+    await ctx.send_private(Letter(m, message("test.reminder", n=m.id)) for m in members)
 
 
 @pytest.fixture

@@ -17,9 +17,12 @@ from telegram.error import BadRequest, Conflict, Forbidden, NetworkError, RetryA
 from telegram.request import HTTPXRequest
 
 from bot.transports.telegram.transport import retry_seconds
-from tests.fake_telegram import EntityError, FakeLimits, FakeTelegram, Faults, parse_html
+from tests.support.fake_telegram import EntityError, FakeLimits, FakeTelegram, Faults, parse_html
 
-pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+pytestmark = [
+    pytest.mark.http,
+    pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning"),
+]
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from bot.config import ConfigError, TelegramSection, parse_config
 from bot.events import IncomingMessage
 from bot.transports.telegram.transport import TelegramTransport
 from storage.members import MemberStatus
-from tests.fake_telegram import (
+from tests.support.fake_telegram import (
     FakeLimits,
     FakeTelegram,
     FakeUser,
@@ -29,7 +29,10 @@ from tests.fake_telegram import (
     eventually,
 )
 
-pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+pytestmark = [
+    pytest.mark.http,
+    pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning"),
+]
 
 SPEED = 20  # Telegram's limits, with periods 20 times shorter, on both sides
 

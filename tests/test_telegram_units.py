@@ -21,7 +21,7 @@ from bot.transports.telegram.split import split_html, utf16_len, visible_len, vi
 from bot.transports.telegram.transport import plan
 from bot.transports.telegram.updates import AnonymousCommand, convert
 from bot.undelivered import MESSAGES as UNDELIVERED
-from tests.fake_telegram import ANONYMOUS_ADMIN_ID, BOT_ID, BOT_USERNAME, TOKEN, parse_html
+from tests.support.fake_telegram import ANONYMOUS_ADMIN_ID, BOT_ID, BOT_USERNAME, TOKEN, parse_html
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 

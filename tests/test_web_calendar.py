@@ -8,10 +8,13 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from icalendar import Calendar
 
 from bot.testing import BotHarness
-from tests.web_client import Client
+from tests.support.web import Client
+
+pytestmark = pytest.mark.http
 
 ROME = ZoneInfo("Europe/Rome")
 HOST = "127.0.0.1"

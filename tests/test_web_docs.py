@@ -11,12 +11,15 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from jinja2.nativetypes import NativeEnvironment
 
 from bot.testing import BotHarness
-from tests.debian import ensure
-from tests.web_client import Client
+from tests.support.debian import ensure
+from tests.support.web import Client
+
+pytestmark = pytest.mark.http
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 SCRIPT = DOCS / "openwrt-presence.sh"

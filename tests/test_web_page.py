@@ -14,8 +14,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.testing import BotHarness
-from tests.browser import Browser, Page, ensure_chromium
-from tests.web_client import Client
+from tests.support.browser import Browser, Page, ensure_chromium
+from tests.support.web import Client
+
+pytestmark = [pytest.mark.http, pytest.mark.browser]
 
 ROME = ZoneInfo("Europe/Rome")
 READ = """JSON.stringify({

@@ -11,11 +11,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import aiohttp
+import pytest
 
 import coworkbot
 from bot.testing import BotHarness
 from handlers.web.base import token_hash
-from tests.web_client import Client, web_section
+from tests.support.web import Client, web_section
+
+pytestmark = pytest.mark.http
 
 ROME = ZoneInfo("Europe/Rome")
 PHONE = "3c:22:fb:12:34:56"

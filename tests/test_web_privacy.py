@@ -6,8 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from bot.testing import BotHarness
-from tests.web_client import Client
+from tests.support.web import Client
+
+pytestmark = pytest.mark.http
 
 ROME = ZoneInfo("Europe/Rome")
 PUBLIC_PATHS = (

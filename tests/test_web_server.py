@@ -20,7 +20,9 @@ from bot.config import BotSection, Config, WebSection
 from bot.context import Runtime
 from bot.registry import Registry, Router
 from bot.transports.memory import MemoryTransport
-from tests.web_client import Client, web_section
+from tests.support.web import Client, web_section
+
+pytestmark = pytest.mark.http
 
 START = datetime(2026, 11, 25, 9, 0, 30, tzinfo=ZoneInfo("Europe/Rome"))
 

@@ -15,7 +15,9 @@ from jsonschema import Draft7Validator
 import coworkbot
 from bot.config import SpaceSection
 from bot.testing import BotHarness
-from tests.web_client import Client, web_section
+from tests.support.web import Client, web_section
+
+pytestmark = pytest.mark.http
 
 ROME = ZoneInfo("Europe/Rome")
 SCHEMA = json.loads((Path(__file__).parent / "spaceapi" / "15.json").read_text("utf-8"))

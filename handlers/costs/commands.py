@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from typing import ClassVar
 
 from bot.arguments import ArgError, YearMonth
-from bot.context import ButtonSpec, Context, MemberContext, Refusal
+from bot.context import ButtonSpec, Context, Letter, MemberContext, Refusal
 from bot.events import Document
 from bot.i18n import Localizer, Markup, escape, join
 from bot.registry import Role, Where
@@ -24,7 +24,6 @@ from handlers.costs.views import (
     period_text,
     schedule_of,
     schedule_text,
-    send_private,
     visible_length,
 )
 from handlers.members import MAX_NAME, MemberArg, clean_name
@@ -325,7 +324,7 @@ async def _declare(ctx: MemberContext, charge: Charge, amount: int, left: int) -
         parts.append(ctx.t("paid.confirm_yourself", confirm=f"{ctx.prefix}confirm {payment.id}"))
     await ctx.reply(join(parts, " "))
 
-    def letter(loc: Localizer, prefix: str) -> Markup:
+    def letter(loc: Localizer) -> Markup:
         return loc.t(
             "paid.to_admins",
             member=caller.display_name,
@@ -333,12 +332,12 @@ async def _declare(ctx: MemberContext, charge: Charge, amount: int, left: int) -
             name=charge.name,
             id=charge.id,
             payment=payment.id,
-            confirm=f"{prefix}confirm {payment.id}",
+            confirm=f"{loc.prefix}confirm {payment.id}",
         )
 
     admins = [a for a in await ctx.session.members.admins(ctx.space.id) if a.id != caller.id]
     buttons: list[ButtonSpec] = [("button.confirm", f"confirm {payment.id}")]
-    await send_private(ctx, [(a, letter, buttons) for a in admins])
+    await ctx.send_private(Letter(a, letter, buttons) for a in admins)
 
 
 async def _record_for(ctx: MemberContext, charge: Charge, payer: Member, amount: int) -> None:
@@ -356,7 +355,7 @@ async def _record_for(ctx: MemberContext, charge: Charge, payer: Member, amount:
         payment=payment.id,
     )
 
-    def letter(loc: Localizer, prefix: str) -> Markup:
+    def letter(loc: Localizer) -> Markup:
         return loc.t(
             "paid.recorded_notice",
             admin=admin.display_name,
@@ -365,7 +364,7 @@ async def _record_for(ctx: MemberContext, charge: Charge, payer: Member, amount:
             id=charge.id,
         )
 
-    await send_private(ctx, [(payer, letter, [])])
+    await ctx.send_private([Letter(payer, letter)])
 
 
 @router.command("confirm", role=Role.ADMIN)
@@ -397,7 +396,7 @@ async def confirm(ctx: MemberContext, payment_id: int) -> None:
         return
     admin = ctx.member
 
-    def letter(loc: Localizer, prefix: str) -> Markup:
+    def letter(loc: Localizer) -> Markup:
         text = loc.t(
             "confirm.notice",
             admin=admin.display_name,
@@ -407,7 +406,7 @@ async def confirm(ctx: MemberContext, payment_id: int) -> None:
         )
         return join([text, loc.t("confirm.settled")], " ") if line.owed <= 0 else text
 
-    await send_private(ctx, [(payer, letter, [])])
+    await ctx.send_private([Letter(payer, letter)])
 
 
 @router.command("balance", role=Role.ADMIN, where=Where.PRIVATE)

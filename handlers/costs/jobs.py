@@ -16,20 +16,17 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.context import ButtonSpec, Context, Runtime, SpaceContext
+from bot.context import ButtonSpec, Context, Letter, Render, Runtime, SpaceContext
 from bot.i18n import Localizer, Markup, join
 from handlers.costs import router
 from handlers.costs.money import Participant, Split, allocate, split_amount
 from handlers.costs.schedules import Period, add_months, moment, parse_hhmm, reached_day
 from handlers.costs.views import (
     LISTING_BUDGET,
-    Letter,
-    Recipient,
     fit,
     money,
     period_text,
     schedule_of,
-    send_private,
 )
 from storage.costs import Charge, Cost, NewShare, PaymentState, ShareLine
 from storage.members import Member, MemberStatus
@@ -65,7 +62,7 @@ async def make_charges(ctx: SpaceContext, day: date) -> None:
     if not due_costs:
         return
     members = await ctx.session.members.of_space(ctx.space.id)
-    letters: list[Recipient] = []
+    letters: list[Letter] = []
     for cost in due_costs:
         schedule = schedule_of(cost)
         due: date | None = cost.next_due
@@ -73,7 +70,7 @@ async def make_charges(ctx: SpaceContext, day: date) -> None:
             letters += await charge_once(ctx, cost, schedule.period(due), due, members)
             due = schedule.due_after(due)
         await repo.set_next_due(cost.id, due)
-    await send_private(ctx, letters)
+    await ctx.send_private(letters)
 
 
 def participants(
@@ -95,7 +92,7 @@ def participants(
 
 async def charge_once(
     ctx: SpaceContext, cost: Cost, period: Period, due: date, members: Sequence[Member]
-) -> list[Recipient]:
+) -> list[Letter]:
     """Make the charge of `cost` for `due` and return the letters telling each share."""
     repo = ctx.session.costs
     visits = (
@@ -141,7 +138,7 @@ async def charge_once(
     )
     by_id = {m.id: m for m in members}
     buttons: list[ButtonSpec] = [("button.paid", f"paid {charge.id}")]
-    return [(by_id[s.member_id], _charge_letter(charge, basis, s), buttons) for s in shares]
+    return [Letter(by_id[s.member_id], _charge_letter(charge, basis, s), buttons) for s in shares]
 
 
 @dataclass(frozen=True)
@@ -169,8 +166,8 @@ class SplitBasis:
         return how
 
 
-def _charge_letter(charge: Charge, basis: SplitBasis, share: NewShare) -> Letter:
-    def letter(loc: Localizer, prefix: str) -> Markup:
+def _charge_letter(charge: Charge, basis: SplitBasis, share: NewShare) -> Render:
+    def letter(loc: Localizer) -> Markup:
         return loc.t(
             "charge.notice",
             name=charge.name,
@@ -179,7 +176,7 @@ def _charge_letter(charge: Charge, basis: SplitBasis, share: NewShare) -> Letter
             total=money(loc, charge.amount, charge.currency),
             how=basis.how(loc, share),
             id=charge.id,
-            paid=f"{prefix}paid {charge.id}",
+            paid=f"{loc.prefix}paid {charge.id}",
         )
 
     return letter
@@ -196,7 +193,7 @@ async def remind_admins(ctx: SpaceContext, day: date, at: time) -> None:
     if before <= 0:
         return
     repo = ctx.session.costs
-    letters: list[Letter] = []
+    reminders: list[Render] = []
     for cost in await repo.active(ctx.space.id):
         due = cost.next_due
         assert due is not None
@@ -204,16 +201,16 @@ async def remind_admins(ctx: SpaceContext, day: date, at: time) -> None:
         if not slot <= day < due or moment(slot, at, ctx.tz) < cost.created_at:
             continue
         if await repo.claim_reminder(cost.id, due, ctx.now):
-            letters.append(_reminder_letter(cost, due, at, ctx))
-    if letters:
+            reminders.append(_reminder_letter(cost, due, at, ctx))
+    if reminders:
         admins = await ctx.session.members.admins(ctx.space.id)
-        await send_private(ctx, [(a, letter, []) for letter in letters for a in admins])
+        await ctx.send_private(Letter(a, reminder) for reminder in reminders for a in admins)
 
 
-def _reminder_letter(cost: Cost, due: date, at: time, ctx: Context) -> Letter:
+def _reminder_letter(cost: Cost, due: date, at: time, ctx: Context) -> Render:
     when = moment(due, at, ctx.tz)
 
-    def letter(loc: Localizer, prefix: str) -> Markup:
+    def letter(loc: Localizer) -> Markup:
         return loc.t(
             "remind.before",
             name=cost.name,
@@ -252,17 +249,17 @@ async def remind_debtors(ctx: SpaceContext, day: date) -> None:
         return
     await ctx.session.costs.mark_nagged(sent)
     members = {m.id: m for m in await ctx.session.members.of_space(ctx.space.id)}
-    letters: list[Recipient] = []
+    letters: list[Letter] = []
     for member_id, lines in wanted.items():
         buttons: list[ButtonSpec] = (
             [("button.paid", f"paid {lines[0].charge.id}")] if len(lines) == 1 else []
         )
-        letters.append((members[member_id], _nag_letter(lines), buttons))
-    await send_private(ctx, letters)
+        letters.append(Letter(members[member_id], _nag_letter(lines), buttons))
+    await ctx.send_private(letters)
 
 
-def _nag_letter(lines: Sequence[ShareLine]) -> Letter:
-    def letter(loc: Localizer, prefix: str) -> Markup:
+def _nag_letter(lines: Sequence[ShareLine]) -> Render:
+    def letter(loc: Localizer) -> Markup:
         out = []
         for line in lines:
             charge = line.charge
@@ -278,11 +275,11 @@ def _nag_letter(lines: Sequence[ShareLine]) -> Letter:
         out, left = fit(out, LISTING_BUDGET)
         out.insert(0, loc.t("nag.title"))
         if left:
-            out.append(loc.t("nag.more", count=left, due=f"{prefix}due"))
+            out.append(loc.t("nag.more", count=left, due=f"{loc.prefix}due"))
         if len(lines) == 1:
-            out.append(loc.t("nag.footer_one", paid=f"{prefix}paid {lines[0].charge.id}"))
+            out.append(loc.t("nag.footer_one", paid=f"{loc.prefix}paid {lines[0].charge.id}"))
         else:
-            out.append(loc.t("nag.footer_many", paid=f"{prefix}paid"))
+            out.append(loc.t("nag.footer_many", paid=f"{loc.prefix}paid"))
         return join(out)
 
     return letter
@@ -317,7 +314,8 @@ async def send_summary(ctx: SpaceContext, day: date, at: time) -> None:
         return
     figures = await month_figures(ctx, first)
     admins = await ctx.session.members.admins(ctx.space.id)
-    await send_private(ctx, [(a, _summary_letter(figures, ctx.space.currency), []) for a in admins])
+    summary = _summary_letter(figures, ctx.space.currency)
+    await ctx.send_private(Letter(a, summary) for a in admins)
 
 
 async def month_figures(ctx: SpaceContext, first: date) -> MonthFigures:
@@ -347,8 +345,8 @@ async def month_figures(ctx: SpaceContext, first: date) -> MonthFigures:
     )
 
 
-def _summary_letter(f: MonthFigures, currency: str) -> Letter:
-    def letter(loc: Localizer, prefix: str) -> Markup:
+def _summary_letter(f: MonthFigures, currency: str) -> Render:
+    def letter(loc: Localizer) -> Markup:
         out = [loc.t("summary.title", month=loc.fmt.month(f.month.year, f.month.month))]
         if f.charged_count:
             out.append(
@@ -379,7 +377,7 @@ def _summary_letter(f: MonthFigures, currency: str) -> Letter:
             if left:
                 shown.append(loc.t("summary.upcoming_more", count=left))
             out.append(loc.t("summary.upcoming", costs=Markup("; ".join(shown))))
-        out.append(loc.t("summary.footer", balance=f"{prefix}balance"))
+        out.append(loc.t("summary.footer", balance=f"{loc.prefix}balance"))
         return join(out)
 
     return letter

@@ -1,19 +1,16 @@
-"""How the costs capability shows things, and how it writes to many members at once.
+"""How the costs capability shows things.
 
 Shared by the commands (`commands`) and the job (`jobs`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
 
-from bot.context import ButtonSpec, Context
-from bot.events import ChatRef, Platform
 from bot.i18n import Localizer, Markup, to_plain
 from handlers.costs.schedules import Every, Schedule
 from storage.costs import Cost
-from storage.members import Member
 
 # How much of one message a listing may fill: Telegram takes 4096 characters, and the
 # lines around a listing (title, totals, hints) need the rest. A listing that grows with
@@ -36,12 +33,6 @@ def fit(items: Sequence[Markup], budget: int) -> tuple[list[Markup], int]:
         if used > budget:
             return list(items[:count]), len(items) - count
     return list(items), 0
-
-
-# A message for one member, given their localizer and their platform's command prefix
-# (`/` on Telegram, `!` on Matrix), so jobs can name commands the reader can type.
-Letter = Callable[[Localizer, str], Markup]
-Recipient = tuple[Member, Letter, Sequence[ButtonSpec]]
 
 
 def schedule_of(cost: Cost) -> Schedule:
@@ -69,23 +60,3 @@ def period_text(loc: Localizer, start: date, end: date) -> str:
 def money(loc: Localizer, minor: int, currency: str) -> str:
     """In the currency the amount was charged in, even if the space changed it since."""
     return loc.fmt.money(minor, currency)
-
-
-async def send_private(ctx: Context, recipients: Sequence[Recipient]) -> None:
-    """Write to many members at once, each in their language and with their prefix.
-
-    One query finds everyone's last used identity (no query per member); a member
-    with no identity left (erased) has nobody to tell and is skipped.
-    """
-    if not recipients:
-        return
-    ids = sorted({member.id for member, _, _ in recipients})
-    identities = await ctx.session.members.preferred_identities(ids)
-    for member, letter, buttons in recipients:
-        identity = identities.get(member.id)
-        if identity is None:
-            continue
-        chat = ChatRef(Platform(identity.platform), identity.user_id, private=True)
-        loc = ctx.loc_for(member)
-        text = letter(loc, ctx.rt.prefix(identity.platform))
-        await ctx.send(chat, text, loc, buttons=buttons, member_id=member.id)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.context import Render, Runtime, SpaceContext
+from bot.context import Letter, Render, Runtime, SpaceContext
 from bot.i18n import Localizer, Markup
 from handlers.presence import router
 from handlers.presence.calc import due_closings
@@ -32,11 +32,13 @@ async def settle(ctx: SpaceContext, *, quiet_for: int | None = None) -> list[tup
         return []
     await ctx.session.presence.close([closing for _, closing in due])
     members = {m.id: m for m in await ctx.session.members.of_space(space.id)}
+    letters: list[Letter] = []
     for visit, closing in due:
         member = members.get(visit.member_id)
         if member is None or member.status is MemberStatus.LEFT or member.id == quiet_for:
             continue
-        await ctx.notify(member, closing_notice(space, visit, closing))
+        letters.append(Letter(member, closing_notice(space, visit, closing)))
+    await ctx.send_private(letters)
     return due
 
 

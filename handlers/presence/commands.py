@@ -17,7 +17,7 @@ from handlers.presence import router
 from handlers.presence.calc import attendance, attendance_csv, month_range, month_stats
 from handlers.presence.closing import settle
 from storage.members import Member, MemberStatus
-from storage.presence import ClosedBy, Closing
+from storage.presence import ClosedBy, Closing, Visit
 
 MAX_NOTE = 200
 PLAN_DAYS_AHEAD = 90
@@ -233,14 +233,22 @@ async def me(ctx: MemberContext) -> None:
     await ctx.reply(join(lines))
 
 
+async def month_visits(
+    ctx: MemberContext, month: YearMonth | None
+) -> tuple[YearMonth, str, list[Visit]]:
+    """The month asked for (this one by default), its name, and the space's visits in it."""
+    await settle(ctx)
+    wanted = month or YearMonth.of(ctx.today)
+    first, last = month_range(wanted)
+    visits = await ctx.session.presence.visits(ctx.space.id, first, last)
+    return wanted, ctx.fmt.month(wanted.year, wanted.month), visits
+
+
 @router.command("stats", role=Role.MEMBER, where=Where.ANY)
 async def stats(ctx: MemberContext, month: YearMonth | None = None) -> None:
     space = ctx.space
-    await settle(ctx)
-    wanted = month or YearMonth.of(ctx.today)
-    name = ctx.fmt.month(wanted.year, wanted.month)
-    first, last = month_range(wanted)
-    figures = month_stats(await ctx.session.presence.visits(space.id, first, last))
+    wanted, name, visits = await month_visits(ctx, month)
+    figures = month_stats(visits)
     if figures.peak_day is None:
         await ctx.say("stats.none", month=name)
         return
@@ -273,11 +281,7 @@ async def stats(ctx: MemberContext, month: YearMonth | None = None) -> None:
 @router.command("export attendance", role=Role.ADMIN, where=Where.PRIVATE)
 async def export_attendance(ctx: MemberContext, month: YearMonth | None = None) -> None:
     space = ctx.space
-    await settle(ctx)
-    wanted = month or YearMonth.of(ctx.today)
-    name = ctx.fmt.month(wanted.year, wanted.month)
-    first, last = month_range(wanted)
-    visits = await ctx.session.presence.visits(space.id, first, last)
+    wanted, name, visits = await month_visits(ctx, month)
     if not visits:
         await ctx.say("export.none", month=name)
         return

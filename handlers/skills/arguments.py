@@ -6,8 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import ClassVar
 
-from bot.arguments import ArgError
-from bot.context import Context
+from bot.arguments import ArgError, TextArgument
 from handlers.skills.matching import MAX_SKILL_LEN, clean_skill, valid_skill
 
 MAX_SKILL_LINE = 1500
@@ -16,7 +15,7 @@ _LIST_SPLIT = re.compile(r"[,;\n]")
 
 
 @dataclass(frozen=True)
-class SkillList:
+class SkillList(TextArgument):
     """`a, b, c`: skills separated by commas, each checked, duplicates dropped."""
 
     rest: ClassVar[bool] = True
@@ -40,13 +39,9 @@ class SkillList:
             seen.setdefault(found[0], found[1])
         return cls(tuple(seen.items()))
 
-    @classmethod
-    async def convert(cls, text: str, ctx: Context) -> SkillList:
-        return cls.parse(text)
-
 
 @dataclass(frozen=True)
-class SkillQuery:
+class SkillQuery(TextArgument):
     """One skill to look for, as the rest of the line."""
 
     rest: ClassVar[bool] = True
@@ -65,13 +60,9 @@ class SkillQuery:
             )
         return cls(*found)
 
-    @classmethod
-    async def convert(cls, text: str, ctx: Context) -> SkillQuery:
-        return cls.parse(text)
-
 
 @dataclass(frozen=True)
-class HelpQuestion:
+class HelpQuestion(TextArgument):
     """`<skill>: <question>`, the rest of the line of `ask`."""
 
     rest: ClassVar[bool] = True
@@ -94,7 +85,3 @@ class HelpQuestion:
             raise ArgError("skills.question_too_long", limit=MAX_QUESTION, length=len(text_out))
         query = SkillQuery.parse(skill)
         return cls(query.tag, query.label, text_out)
-
-    @classmethod
-    async def convert(cls, text: str, ctx: Context) -> HelpQuestion:
-        return cls.parse(text)

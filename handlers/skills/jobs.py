@@ -8,19 +8,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.context import Runtime, SpaceContext
+from bot.context import Ago, Cmd, Letter, Runtime, SpaceContext, message
 from handlers.skills import router
 from handlers.skills.matching import expires_at
-from handlers.skills.requests import (
-    Ago,
-    Cmd,
-    Letter,
-    deliver,
-    members_by_id,
-    offer_button,
-    person,
-    request_values,
-)
+from handlers.skills.requests import members_by_id, offer_button, person, request_values
 
 # Expiry counts calendar days in the space's timezone; a wall-clock day differs from 24 h
 # by at most the DST jump, so candidates are fetched with this margin and then decided exactly.
@@ -62,11 +53,11 @@ async def expire_due(ctx: SpaceContext) -> None:
         }
         requester = person(people, request.requester_id)
         if requester is not None and requester.is_active:
-            letters.append(Letter(requester, "skills.expired_requester", values))
+            letters.append(Letter(requester, message("skills.expired_requester", **values)))
         helper = person(people, request.helper_id)
         if helper is not None and helper.is_active:
-            letters.append(Letter(helper, "skills.expired_helper", values))
-    await deliver(ctx, letters)
+            letters.append(Letter(helper, message("skills.expired_helper", **values)))
+    await ctx.send_private(letters)
 
 
 async def escalate_due(ctx: SpaceContext) -> None:
@@ -88,15 +79,14 @@ async def escalate_due(ctx: SpaceContext) -> None:
     for request in due:
         requester = person(people, request.requester_id)
         values = request_values(request, requester) | {"age": Ago(ctx.now - request.created_at)}
+        escalation, buttons = message("skills.escalation", **values), offer_button(request.number)
         for member in active:
             if member.id != request.requester_id:
-                letters.append(
-                    Letter(member, "skills.escalation", values, offer_button(request.number))
-                )
+                letters.append(Letter(member, escalation, buttons))
                 notices.append((request.id, member.id))
         if requester is not None and requester.is_active:
-            letters.append(Letter(requester, "skills.escalated_requester", values))
-    reached = {m.id for m in await deliver(ctx, letters)}
+            letters.append(Letter(requester, message("skills.escalated_requester", **values)))
+    reached = {m.id for m in await ctx.send_private(letters)}
     await repo.record_notices(
         [(rid, mid) for rid, mid in notices if mid in reached], "escalation", ctx.now
     )

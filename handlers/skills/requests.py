@@ -5,12 +5,21 @@ and to the group; those who help and those helped hear of each step privately.""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 
-from bot.context import ButtonSpec, Context, MemberContext, Refusal, Render, SpaceContext
-from bot.events import ChatRef, Platform
+from bot.context import (
+    ButtonSpec,
+    Cmd,
+    Context,
+    Letter,
+    MemberContext,
+    Refusal,
+    Render,
+    Said,
+    SpaceContext,
+    message,
+)
+from bot.events import Platform
 from bot.i18n import Localizer, Markup, escape, join
 from handlers.mentions import defuse_mentions
 from handlers.skills import router
@@ -27,87 +36,14 @@ QUESTION_PREVIEW = 80
 
 
 @dataclass(frozen=True)
-class Cmd:
-    """A command inside a private message, written with the reader's own prefix (/ or !)."""
-
-    line: str
-
-
-@dataclass(frozen=True)
-class Ago:
-    """A length of time (`4 hours`), in the reader's language."""
-
-    span: timedelta
-
-
-@dataclass(frozen=True)
-class Said:
-    """A catalog message without values, in the reader's language."""
-
-    key: str
-
-
-@dataclass(frozen=True)
 class Reach:
     """How to write to `member` directly, in the reader's language."""
 
     member: Member
     identity: Identity | None
 
-
-@dataclass(frozen=True)
-class Letter:
-    """A private message to one member, delivered with others in one batch.
-
-    Values may be `Cmd`, `Ago`, `Reach` or `Said`, resolved for each reader.
-    """
-
-    member: Member
-    key: str
-    values: Mapping[str, object]
-    buttons: Sequence[ButtonSpec] = ()
-
-
-def resolve(value: object, loc: Localizer, prefix: str) -> object:
-    if isinstance(value, Cmd):
-        return f"{prefix}{value.line}"
-    if isinstance(value, Ago):
-        return loc.fmt.span(value.span)
-    if isinstance(value, Reach):
-        return reach(loc, value.member, value.identity)
-    if isinstance(value, Said):
-        return loc.t(value.key)
-    return value
-
-
-async def deliver(ctx: Context, letters: Sequence[Letter]) -> list[Member]:
-    """Write to many members privately, looking their chats up in one query.
-
-    Returns those reached (a member with no identity left is skipped).
-    """
-    if not letters:
-        return []
-    chats = await ctx.session.members.preferred_identities(
-        list(dict.fromkeys(letter.member.id for letter in letters))
-    )
-    reached: list[Member] = []
-    for letter in letters:
-        identity = chats.get(letter.member.id)
-        if identity is None:
-            continue
-        loc = ctx.loc_for(letter.member)
-        prefix = ctx.rt.prefix(identity.platform)
-        values = {k: resolve(v, loc, prefix) for k, v in letter.values.items()}
-        chat = ChatRef(Platform(identity.platform), identity.user_id, private=True)
-        await ctx.send(
-            chat,
-            loc.t(letter.key, **values),
-            loc,
-            buttons=letter.buttons,
-            member_id=letter.member.id,
-        )
-        reached.append(letter.member)
-    return reached
+    def for_reader(self, loc: Localizer) -> object:
+        return reach(loc, self.member, self.identity)
 
 
 def reach(loc: Localizer, member: Member, identity: Identity | None) -> Markup:
@@ -180,10 +116,10 @@ async def ask(ctx: MemberContext, wanted: HelpQuestion) -> None:
     values = request_values(request, me)
     buttons = offer_button(request.number)
     letters = [
-        Letter(people[m.member_id], "skills.request_notice", values, buttons)
+        Letter(people[m.member_id], message("skills.request_notice", **values), buttons)
         for m in found[:FIRST_WAVE]
     ]
-    told = await deliver(ctx, letters)
+    told = await ctx.send_private(letters)
     await repo.record_notices([(request.id, m.id) for m in told], "match", ctx.now)
 
     if told:
@@ -266,7 +202,9 @@ async def offer(ctx: MemberContext, number: int) -> None:
             "reach": Reach(me, chats.get(me.id)),
         }
         buttons = [("button.done", f"done {number}")]
-        await deliver(ctx, [Letter(requester, "skills.offer_to_requester", values, buttons)])
+        await ctx.send_private(
+            [Letter(requester, message("skills.offer_to_requester", **values), buttons)]
+        )
 
 
 @router.command("done")
@@ -295,7 +233,7 @@ async def done(ctx: MemberContext, number: int) -> None:
         await ctx.reply(join(lines), buttons=thank_button if helper else [])
         if helper is not None:
             values["requester"] = me.display_name
-            await deliver(ctx, [Letter(helper, "skills.done_tell_helper", values)])
+            await ctx.send_private([Letter(helper, message("skills.done_tell_helper", **values))])
         return
     await ctx.say(
         "skills.done_by_helper",
@@ -304,7 +242,9 @@ async def done(ctx: MemberContext, number: int) -> None:
     )
     if requester is not None:
         values |= {"helper": me.display_name, "thanks": Cmd(f"thanks {number}")}
-        await deliver(ctx, [Letter(requester, "skills.done_tell_requester", values, thank_button)])
+        await ctx.send_private(
+            [Letter(requester, message("skills.done_tell_requester", **values), thank_button)]
+        )
 
 
 @router.command("thanks")
@@ -336,7 +276,7 @@ async def thanks(ctx: MemberContext, number: int) -> None:
         "skill": request.skill_label,
         "count": kudos,
     }
-    await deliver(ctx, [Letter(helper, "skills.thanks_to_helper", values)])
+    await ctx.send_private([Letter(helper, message("skills.thanks_to_helper", **values))])
 
 
 @router.command("cancel")
@@ -355,11 +295,11 @@ async def cancel(ctx: MemberContext, number: int) -> None:
     letters: list[Letter] = []
     helper = person(people, request.helper_id)
     if helper is not None and helper.id != me.id:
-        letters.append(Letter(helper, "skills.cancel_tell_helper", values))
+        letters.append(Letter(helper, message("skills.cancel_tell_helper", **values)))
     requester = person(people, request.requester_id)
     if requester is not None and not is_requester:
-        letters.append(Letter(requester, "skills.cancel_tell_requester", values))
-    await deliver(ctx, letters)
+        letters.append(Letter(requester, message("skills.cancel_tell_requester", **values)))
+    await ctx.send_private(letters)
 
 
 def preview(text: str) -> str:

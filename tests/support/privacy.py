@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bot.app import App
 from bot.clock import FakeClock
 from bot.config import Config
 from bot.events import ChatRef, Platform, UserRef
@@ -38,15 +37,8 @@ class TwoPlatforms(BotHarness):
     """The whole bot on two platforms: `memory` (the group lives there) and `console`."""
 
     def __init__(self, config: Config, clock: FakeClock, routers: Sequence[Router]) -> None:
-        super().__init__(config, clock, routers)
         self.other = ConsoleMemoryTransport()
-        self.app = App(
-            config,
-            [self.transport, self.other],
-            routers=routers,
-            clock=clock,
-            background=False,
-        )
+        super().__init__(config, clock, routers, also=[self.other])
 
     @staticmethod
     def console_user(name: str) -> UserRef:
@@ -80,15 +72,8 @@ class WithMatrix(BotHarness):
     """The whole bot on `memory` (the group lives there) and on Matrix."""
 
     def __init__(self, config: Config, clock: FakeClock, routers: Sequence[Router]) -> None:
-        super().__init__(config, clock, routers)
         self.matrix = MatrixMemoryTransport()
-        self.app = App(
-            config,
-            [self.transport, self.matrix],
-            routers=routers,
-            clock=clock,
-            background=False,
-        )
+        super().__init__(config, clock, routers, also=[self.matrix])
 
     @staticmethod
     def matrix_user(name: str) -> UserRef:

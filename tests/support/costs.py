@@ -28,7 +28,7 @@ def at_rome(year: int, month: int, day: int, hour: int = 9, minute: int = 30) ->
 
 
 async def member_id(bot: BotHarness, name: str) -> int:
-    return int(await bot.fetchval("SELECT id FROM members WHERE display_name = ?", (name,)))
+    return (await bot.member(name)).id
 
 
 async def add_visits(bot: BotHarness, name: str, days: Iterable[date]) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 
 import aiohttp
 
-from tests.debian import ensure
+from tests.support.debian import ensure
 
 FLAGS = (
     "--headless",

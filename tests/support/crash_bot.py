@@ -1,6 +1,6 @@
-"""The bot as a real OS process on the file transport (tests/file_transport.py).
+"""The bot as a real OS process on the file transport (tests/support/file_transport.py).
 
-    python -m tests.crash_bot WORKDIR [--engine-run] [--stay] [--send-delay S]
+    python -m tests.support.crash_bot WORKDIR [--engine-run] [--stay] [--send-delay S]
                                       [--hang-sends] [--slow SECONDS]
 
 Default ("script" mode, for tests/test_crash.py): the jobs run only when the script
@@ -29,7 +29,7 @@ from bot.context import Context
 from bot.flood import FloodGuard
 from bot.i18n import Markup
 from bot.registry import Role, Router
-from tests.file_transport import FileTransport
+from tests.support.file_transport import FileTransport
 
 
 def slow_router(seconds: float) -> Router:

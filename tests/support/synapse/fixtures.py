@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.synapse.people import MatrixWorld
-from tests.synapse.server import SynapseServer
+from tests.support.synapse.people import MatrixWorld
+from tests.support.synapse.server import SynapseServer
 
 
 @pytest.fixture(scope="session")

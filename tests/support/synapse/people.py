@@ -36,7 +36,7 @@ from bot.app import App
 from bot.config import BotSection, Config, MatrixSection, SpaceSection
 from bot.transports.base import Transport
 from bot.transports.matrix import MatrixTransport
-from tests.synapse.server import SynapseServer
+from tests.support.synapse.server import SynapseServer
 
 WAIT = 60.0
 PASSWORD = "correct horse battery staple"

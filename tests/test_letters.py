@@ -1,0 +1,88 @@
+"""Writing to many members privately: one query for everyone's chat, each reader in their
+own language and with the command prefix of the platform they read on."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+import coworkbot
+from bot.context import Ago, Cmd, Letter, MemberContext, message
+from bot.registry import Role, Router
+from tests.support.privacy import WithMatrix, code_in
+
+extra = Router(
+    "letters_for_tests",
+    {
+        "t.note": {
+            "en": "Hello {name}: send {cmd}; it started {ago} ago.",
+            "it": "Ciao {name}: scrivi {cmd}; è iniziato {ago} fa.",
+        },
+        "t.reached": {"en": "Reached {count}.", "it": "Raggiunti {count}."},
+    },
+)
+
+
+@extra.command("tellall", role=Role.ADMIN)
+async def tell_all(ctx: MemberContext) -> None:
+    members = await ctx.session.members.of_space(ctx.space.id)
+    letters = [
+        Letter(
+            m, message("t.note", name=m.display_name, cmd=Cmd("who"), ago=Ago(timedelta(hours=4)))
+        )
+        for m in members
+    ]
+    reached = await ctx.send_private(letters)
+    await ctx.say("t.reached", count=len(reached))
+
+
+@pytest.fixture
+async def mx(tmp_path: Path) -> AsyncIterator[WithMatrix]:
+    harness = await WithMatrix.start(tmp_path, routers=[*coworkbot.routers(), extra])
+    yield harness
+    await harness.close()
+
+
+async def identity_queries(bot: WithMatrix, line: str) -> tuple[list[str], int]:
+    """What `line` said back as Anna, and how many statements read the identities table."""
+    seen: list[str] = []
+    conn = bot.app.store.db._conn  # the test looks inside on purpose: the trace is per connection
+    await conn.set_trace_callback(lambda sql: seen.append(sql) if "identities" in sql else None)
+    sent = await bot.say(line, as_="Anna")
+    await conn.set_trace_callback(None)  # type: ignore[arg-type]
+    return [s.text for s in sent if not s.private], len(seen)
+
+
+async def test_each_reader_gets_their_language_and_prefix_and_the_erased_are_skipped(
+    mx: WithMatrix,
+) -> None:
+    await mx.setup_space("Anna", members=["Bruno", "Carla", "Dario"])
+    await mx.say("/lang it", as_="Carla")
+    code = code_in(await mx.say("/link", as_="Bruno", chat="private"))
+    await mx.say_matrix(f"!link {code}", "Bruno")  # Bruno now reads on Matrix
+    await mx.say("/forgetme confirm", as_="Dario", chat="private")
+
+    answer, _ = await identity_queries(mx, "/tellall")
+
+    assert answer == ["Reached 3."]  # Dario has no account left: nobody to tell
+    assert [s.text for s in mx.inbox("Carla")][-1] == (
+        "Ciao Carla: scrivi /who; è iniziato 4 ore fa."
+    )
+    to_bruno = [m for m in mx.matrix.sent if m.chat.chat_id == "@bruno:example.org"]
+    assert to_bruno[-1].html == "Hello Bruno: send !who; it started 4 hours ago."
+    assert [s.text for s in mx.inbox("Anna")][
+        -1
+    ] == "Hello Anna: send /who; it started 4 hours ago."
+
+
+async def test_one_query_finds_everyones_chat_however_many_they_are(mx: WithMatrix) -> None:
+    await mx.setup_space("Anna", members=["Bruno", "Carla"])
+    _, few = await identity_queries(mx, "/tellall")
+    for n in range(12):
+        await mx.say("/join", as_=f"Newcomer{n}")
+    answer, many = await identity_queries(mx, "/tellall")
+    assert answer == ["Reached 15."]
+    assert many == few
