@@ -123,10 +123,7 @@ async def test_a_members_feed_names_visible_members_and_their_due_dates(
         f"Without names, for everyone: {bot.web_url}/spaces/veglio/calendar.ics"
     )
     token = feed.rsplit("/", 1)[1].removesuffix(".ics")
-    assert (
-        await bot.fetchval("SELECT COUNT(*) FROM calendar_feeds WHERE token_hash = ?", (token,))
-        == 0
-    )
+    assert await bot.count("calendar_feeds", token_hash=token) == 0
 
     answer = await client.get(feed)
     assert answer.status == 200
@@ -134,7 +131,7 @@ async def test_a_members_feed_names_visible_members_and_their_due_dates(
         await bot.fetchval("SELECT id FROM charges WHERE name = 'Internet'"),
         await bot.fetchval("SELECT id FROM costs WHERE name = 'Heating'"),
     )
-    bruno = await bot.fetchval("SELECT id FROM members WHERE display_name = 'Bruno'")
+    bruno = (await bot.member("Bruno")).id
     assert events(answer.body) == {
         **hours_events(),
         f"going-2026-11-26-veglio@{HOST}": (

@@ -93,7 +93,7 @@ async def test_stats_chart_sends_a_png_and_names_only_to_admins_in_private(
     # matplotlib was never imported by the bot itself.
     assert "matplotlib" not in sys.modules
     # The data was read in the command's transaction; only the reply came after.
-    assert await bot.fetchval("SELECT COUNT(*) FROM outbox WHERE doc_mime = 'image/png'") == 3
+    assert await bot.count("outbox", doc_mime="image/png") == 3
 
 
 async def test_stats_chart_without_visits_or_with_a_bad_month(bot: BotHarness) -> None:

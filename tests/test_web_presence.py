@@ -276,7 +276,7 @@ async def test_devices_are_registered_privately_and_checked(web_bot: BotHarness)
     assert sent[0].text == f"You have no device {HA_ENTITY}. /device list shows yours."
     sent = await bot.say("/device remove 3C:22:FB:12:34:56", as_="Bruno", chat="private")
     assert sent[0].text == f"Removed {PHONE}: it no longer checks you in or out."
-    assert await bot.fetchval("SELECT COUNT(*) FROM devices") == 1
+    assert await bot.count("devices") == 1
     sent = await bot.say("/device list", as_="Bruno", chat="private")
     assert sent[0].text.startswith("You have no devices. Add one with /device add")
     # Only admins get the token, privately.
@@ -288,11 +288,11 @@ async def test_devices_are_registered_privately_and_checked(web_bot: BotHarness)
     exported = json.loads(sent[0].document.content)
     assert exported["memberships"][0]["web"]["devices"][0]["device"] == HA_ENTITY
     await bot.say("/forgetme confirm", as_="Carla", chat="private")
-    assert await bot.fetchval("SELECT COUNT(*) FROM devices") == 0
+    assert await bot.count("devices") == 0
 
 
 async def test_without_web_the_commands_say_so(bot: BotHarness) -> None:
     await bot.setup_space("Anna")
     sent = await bot.say("/presence token", as_="Anna", chat="private")
     assert sent[0].text.startswith("The web server is not set up")
-    assert await bot.fetchval("SELECT COUNT(*) FROM presence_tokens") == 0
+    assert await bot.count("presence_tokens") == 0

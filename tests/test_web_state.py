@@ -138,4 +138,4 @@ async def test_nobody_but_members_opens_or_closes(bot: BotHarness) -> None:
     await bot.setup_space("Anna")
     sent = await bot.say("/open", as_="Zeno")
     assert sent[0].text == "This is for members. Send /join in the group to become one."
-    assert await bot.fetchval("SELECT COUNT(*) FROM space_state") == 0
+    assert await bot.count("space_state") == 0
