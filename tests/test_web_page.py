@@ -76,7 +76,7 @@ async def test_the_status_page_follows_check_ins_in_a_real_browser(
     assert found["facts"] == ["Nobody is in", "1 more person is coming today", "Opens at 09:00"]
     assert found["hours"] == ["Mon–Fri 09:00–19:00"]
     assert (found["title"], found["lang"]) == ("Veglio — Closed", "en")
-    assert found["chart"] == [True, 880]  # the last four weeks, drawn by matplotlib
+    assert found["chart"] == [True, 660]  # the last four weeks, drawn by matplotlib
 
     bot.clock.set(at(9, 5))
     await bot.say("/checkin", as_="Bruno")

@@ -51,7 +51,10 @@ MESSAGES: Catalog = {
         "en": "{space} — presence by weekday and hour, {period}",
         "it": "{space} — presenze per giorno e ora, {period}",
     },
-    "chart.last_weeks": {"en": "last four weeks", "it": "ultime quattro settimane"},
+    "chart.page_title": {
+        "en": "The last four weeks, by weekday and hour",
+        "it": "Le ultime quattro settimane, per giorno e ora",
+    },
     "chart.scale": {"en": "people in, on average", "it": "persone presenti, in media"},
     "chart.empty": {"en": "nobody came", "it": "non è venuto nessuno"},
     "chart.members": {"en": "Days per member", "it": "Giorni per membro"},
@@ -115,8 +118,11 @@ def chart_spec(
     title: str,
     grid: list[list[float]],
     members: Mapping[str, int] | None = None,
+    *,
+    phone: bool = False,
 ) -> dict[str, Any]:
-    """What drawing.py draws; `members` (name → days) adds the bar chart."""
+    """What drawing.py draws; `members` (name → days) adds the bar chart; `phone` sizes it
+    for the status page."""
     spec: dict[str, Any] = {
         "title": title,
         "weekdays": weekday_names(loc.lang),
@@ -125,6 +131,7 @@ def chart_spec(
         "scale": str(loc.t("chart.scale")),
         "empty": str(loc.t("chart.empty")),
         "members": None,
+        "phone": phone,
     }
     if members:
         ranked = sorted(members.items(), key=lambda item: (-item[1], item[0].casefold()))
@@ -222,8 +229,9 @@ async def page_chart(rt: Runtime, request: web.Request) -> web.Response:
         first = today - timedelta(weeks=LAST_WEEKS) + timedelta(days=1)
         visits = await session.presence.visits(space.id, first, today)
         loc = rt.context(session, space).loc
-    title = str(loc.t("chart.title", space=space.name, period=loc.t("chart.last_weeks")))
-    spec = chart_spec(loc, title, presence_grid(visits, space.tz, first, today, now))
+    title = str(loc.t("chart.page_title"))
+    grid = presence_grid(visits, space.tz, first, today, now)
+    spec = chart_spec(loc, title, grid, phone=True)
     try:
         png = await draw(spec, cache_dir(rt))
     except ChartError:

@@ -6,8 +6,8 @@ stays as small as before once the chart is sent. Nothing here imports the bot.
 
 The spec: `title`, `weekdays` (7 labels, Monday first), `grid` (7 rows of 24 hours:
 people in on average), `hours` ([first, last) to show), `scale` (the colour bar's
-label), `empty` (said over an empty grid), and `members` (`title`, `names`, `days`) or
-null.
+label), `empty` (said over an empty grid), `members` (`title`, `names`, `days`) or
+null, and `phone` (true: smaller and with larger letters, for the status page).
 """
 
 from __future__ import annotations
@@ -15,6 +15,9 @@ from __future__ import annotations
 import json
 import sys
 from typing import Any
+
+DPI = 110
+PHONE_SIZE = (6.0, 4.4)  # inches: 660 × 484 pixels
 
 
 def draw(spec: dict[str, Any]) -> bytes:
@@ -28,8 +31,12 @@ def draw(spec: dict[str, Any]) -> bytes:
 
     members = spec.get("members")
     rows = 2 if members else 1
-    height = 3.6 + (0.6 + 0.28 * len(members["names"]) if members else 0)
-    fig = Figure(figsize=(8, height), dpi=110, layout="constrained")
+    if spec.get("phone"):  # read on a phone's width: fewer inches, so larger letters
+        matplotlib.rcParams["font.size"] = 12
+        width, height = PHONE_SIZE
+    else:
+        width, height = 8.0, 3.6 + (0.6 + 0.28 * len(members["names"]) if members else 0)
+    fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
     first, last = spec["hours"]
     grid = [row[first:last] for row in spec["grid"]]
     ax = fig.add_subplot(rows, 1, 1) if members else fig.add_subplot()

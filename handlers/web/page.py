@@ -168,7 +168,7 @@ def render(space: Space, loc: Localizer, found: Now, coming: int, now: datetime)
 <p id="state" class="state {css}"><strong>{word}</strong> <span>{since}</span></p>
 <ul id="facts" class="facts">{facts_html}</ul>
 {hours}
-<figure><img src="chart.png" width="880" height="396" alt="{loc.t("page.chart_alt")}"></figure>
+<figure><img src="chart.png" width="660" height="484" alt="{loc.t("page.chart_alt")}"></figure>
 <footer><a href="calendar.ics">{loc.t("page.calendar")}</a> ·
 <a href="spaceapi.json">SpaceAPI</a> ·
 {loc.t("page.updated", time=loc.fmt.time(now))}</footer>
