@@ -141,15 +141,20 @@ async def idle_bot(work: Path, synapse: SynapseServer, settle: float) -> Idle:
         rss = mib(rss_kib(proc.pid))
         return Idle(rss, telegram.first_poll - start, first_sync)
     finally:
-        if proc.returncode is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(proc.wait(), 30)
-            except TimeoutError:
-                proc.kill()
-                await proc.wait()
+        await stop(proc)
         log.close()
         await telegram.close()
+
+
+async def stop(proc: asyncio.subprocess.Process) -> None:
+    """SIGTERM, as a service manager stops the bot; SIGKILL if it takes too long."""
+    if proc.returncode is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(proc.wait(), 30)
+        except TimeoutError:
+            proc.kill()
+            await proc.wait()
 
 
 async def growth(work: Path, commands: int) -> list[dict[str, float]]:

@@ -1,4 +1,4 @@
-"""`python -m bench.run`: the four figure groups, or some of them, with a table each.
+"""`python -m bench.run`: the five figure groups, or some of them, with a table each.
 
 python -m bench.run                      # everything, full sizes
 python -m bench.run --quick              # everything, smaller sizes (a few minutes)
@@ -26,6 +26,7 @@ GROUPS = {
     "fanout": "bench.fanout",
     "scale": "bench.scale",
     "memory": "bench.memory",
+    "e2ee": "bench.e2ee",
     "web": "bench.web",
 }
 DEFAULT_DATA = Path(__file__).resolve().parent / ".data"

@@ -1,4 +1,4 @@
-"""Figure group 5: the web server (`--only web`).
+"""Figure group 6: the web server (`--only web`).
 
 - **SpaceAPI requests/s**: `GET /spaces/<slug>/spaceapi.json` of the real bot (its own
   process, bench/webserve.py) against a bare aiohttp handler returning the same bytes with
@@ -23,7 +23,6 @@ import contextlib
 import json
 import os
 import shutil
-import signal
 import socket
 import sqlite3
 import sys
@@ -32,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.growth import rss_kib
+from bench.memory import stop
 from bench.report import Figure, Group, percentile
 from bench.webserve import BENCH_TOKEN, CHART, PAGE, PRESENCE, SPACEAPI, device
 from bench.world import Options
@@ -128,13 +128,7 @@ class Server:
         return cls(proc, port)
 
     async def stop(self) -> None:
-        if self.proc.returncode is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(self.proc.wait(), 30)
-            except TimeoutError:
-                self.proc.kill()
-                await self.proc.wait()
+        await stop(self.proc)
 
 
 async def throughput(
@@ -186,7 +180,7 @@ def open_visits(database: Path) -> int:
 
 
 async def run(options: Options) -> Group:
-    group = Group("web", "5. The web server")
+    group = Group("web", "6. The web server")
     work = options.data_dir / "web"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)

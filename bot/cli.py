@@ -82,7 +82,10 @@ def _parser() -> argparse.ArgumentParser:
     with_config(migrate)
     migrate.set_defaults(func=cmd_migrate)
 
-    backup = sub.add_parser("backup", help="a consistent copy of the database, even while running")
+    backup = sub.add_parser(
+        "backup",
+        help="a consistent copy of the database (and the Matrix device), even while running",
+    )
     with_config(backup)
     backup.add_argument(
         "--output", metavar="PATH", help="where to write (default data_dir/backups/)"
@@ -204,6 +207,12 @@ def cmd_backup(args: argparse.Namespace) -> int:
             await db.backup(dest)
         finally:
             await db.close()
+        if config.matrix is not None:
+            from bot.transports.matrix.device_backup import add_to_backup
+
+            # The Matrix device (login, encryption keys) goes into the same file.
+            add_to_backup(config.bot.data_dir, dest)
+        os.chmod(dest, 0o600)  # personal data, and with Matrix the device's keys
         print(dest)
         return 0
 

@@ -64,6 +64,7 @@ class MatrixSection:
     password: str = ""
     access_token: str = ""
     device_name: str = "coworkbot"
+    encrypt_direct_chats: bool = True
 
 
 @dataclass(frozen=True)
@@ -230,6 +231,7 @@ def _kind_name(kind: type) -> str:
         int: "an integer",
         list: "a list",
         dict: "a table",
+        bool: "true or false",
     }
     return names.get(kind, kind.__name__)
 
@@ -360,8 +362,9 @@ def _parse_matrix(data: Any, path: Path | None, env: Mapping[str, str]) -> Matri
             "password", f"set a password (or env {MATRIX_PASSWORD_ENV}) or an access_token"
         )
     device = s.get("device_name", str, "coworkbot")
+    encrypt_direct = s.get("encrypt_direct_chats", bool, True)
     s.finish()
-    return MatrixSection(homeserver.rstrip("/"), user_id, password, token, device)
+    return MatrixSection(homeserver.rstrip("/"), user_id, password, token, device, encrypt_direct)
 
 
 def _parse_web(data: Any, path: Path | None) -> WebSection:

@@ -15,6 +15,7 @@ from storage.costs import CostsRepo
 from storage.db import Database, DatabaseError, Migration, Tx, load_migrations
 from storage.kv import KvRepo
 from storage.matrix import MatrixRepo
+from storage.matrix_crypto import MatrixCryptoRepo
 from storage.members import MembersRepo
 from storage.outbox import OutboxRepo
 from storage.presence import PresenceRepo
@@ -72,6 +73,10 @@ class Session:
     @cached_property
     def matrix(self) -> MatrixRepo:
         return MatrixRepo(self.tx)
+
+    @cached_property
+    def matrix_crypto(self) -> MatrixCryptoRepo:
+        return MatrixCryptoRepo(self.tx)
 
     @cached_property
     def web(self) -> WebRepo:

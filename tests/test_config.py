@@ -53,6 +53,21 @@ def test_the_example_config_is_valid(tmp_path: Path) -> None:
     assert config.telegram is not None and config.matrix is not None and config.spaces
 
 
+MATRIX = '\n[matrix]\nhomeserver = "https://m.example.org"\nuser_id = "@bot:example.org"\n'
+
+
+def test_direct_chats_are_encrypted_unless_told(tmp_path: Path) -> None:
+    env = {"COWORKBOT_MATRIX_PASSWORD": "pw"}
+    config = load_config(write(tmp_path, GOOD + MATRIX), env=env)
+    assert config.matrix is not None and config.matrix.encrypt_direct_chats is True
+    plain = load_config(write(tmp_path, GOOD + MATRIX + "encrypt_direct_chats = false\n"), env)
+    assert plain.matrix is not None and plain.matrix.encrypt_direct_chats is False
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, GOOD + MATRIX + 'encrypt_direct_chats = "no"\n'), env)
+    assert caught.value.key == "matrix.encrypt_direct_chats"
+    assert caught.value.problem == "expected true or false, got 'no'"
+
+
 def test_secrets_from_the_environment(tmp_path: Path) -> None:
     text = GOOD.replace('token = "123456:ABC-def_ghi"', "") + (
         '\n[matrix]\nhomeserver = "https://m.example.org"\nuser_id = "@bot:example.org"\n'

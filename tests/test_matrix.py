@@ -8,15 +8,12 @@ bot's replies to it, so a new flow is a few lines.
 from __future__ import annotations
 
 import asyncio
-import json
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from bot.config import SpaceSection
 from bot.events import ChatRef, Document, IncomingMessage, OutgoingMessage, Platform
 from bot.transports.base import DeliveryError
 from bot.transports.matrix import MatrixTransport
@@ -143,21 +140,10 @@ async def test_killed_process_restarts_without_duplicates_or_losses(
 ) -> None:
     """The real `coworkbot run` killed with SIGKILL in the middle of a burst."""
     world = matrix
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f'[bot]\ndata_dir = "{world.bot.data_dir}"\ndefault_language = "en"\n'
-        f'[matrix]\nhomeserver = "{world.server.url}"\nuser_id = "{world.bot.user_id}"\n'
-        f'password = "{PASSWORD}"\n'
-    )
-    log = tmp_path / "bot.log"
+    config = world.bot.write_config(tmp_path / "config.toml")
 
     def run() -> subprocess.Popen[bytes]:
-        with log.open("ab") as out:
-            return subprocess.Popen(
-                [sys.executable, "-m", "coworkbot", "run", "--config", str(config)],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
+        return world.bot.process(config, tmp_path / "bot.log")
 
     process = run()
     try:
@@ -173,7 +159,7 @@ async def test_killed_process_restarts_without_duplicates_or_losses(
         await world.anna.wait_for(
             lambda heard: sum("English" in s.body for s in heard) >= 3, "some replies"
         )
-        devices_before = _devices(world)
+        devices_before = world.bot.devices()
         process.kill()
         process.wait(10)
         sent += [(p, await p.say(world.room, "!lang en")) for p in people]
@@ -182,15 +168,7 @@ async def test_killed_process_restarts_without_duplicates_or_losses(
     finally:
         process.kill()
         process.wait(10)
-    assert _devices(world) == devices_before  # the restart made no new device
-
-
-def _devices(world: MatrixWorld) -> list[str]:
-    saved = json.loads((world.bot.data_dir / "matrix-session.json").read_text())
-    found = world.server.admin_request(saved["access_token"], "GET", "/_matrix/client/v3/devices")
-    ids = sorted(d["device_id"] for d in found["devices"])
-    assert saved["device_id"] in ids
-    return ids
+    assert world.bot.devices() == devices_before  # the restart made no new device
 
 
 async def test_a_synapse_restart_mid_run_is_survived(matrix: MatrixWorld) -> None:
@@ -255,56 +233,6 @@ async def test_rate_limited_sends_wait_for_retry_after(matrix: MatrixWorld) -> N
         "SELECT COUNT(*) AS n FROM outbox WHERE state = 'sent' AND attempts > 1"
     )
     assert retried[0]["n"] > 0  # refused first, delivered after the wait
-
-
-async def test_encrypted_room_is_reported_once(matrix: MatrixWorld) -> None:
-    world = matrix
-    room = await world.anna.client.room_create(
-        invite=[world.bruno.user_id],
-        initial_state=[
-            {
-                "type": "m.room.encryption",
-                "state_key": "",
-                "content": {"algorithm": "m.megolm.v1.aes-sha2"},
-            }
-        ],
-    )
-    world.room = room.room_id
-    world.bot.spaces = [
-        SpaceSection(
-            "Secret",
-            language="it",
-            chats={"matrix": world.room},
-            admins=(f"matrix:{world.bruno.user_id}",),
-        )
-    ]
-    await world.bot.start()
-    await world.invite_bot(world.room)  # accepted: the room is the space's
-    await _reported(world)
-
-    await world.bot.app.outbox.flush()  # what its loop does within half a minute
-
-    note = await world.bruno.next_private(lambda s: "cifrata" in s.body, world.room)
-    assert "Secret" in note.body  # in the space's language, Italian here
-    await world.anna.wait_for(
-        lambda heard: any(s.room_id == world.room and "cifrata" in s.body for s in heard),
-        "the notice in the room",
-    )
-    await world.bot.restart()
-    await world.bot.app.outbox.flush()
-    pending = await world.bot.fetchall("SELECT COUNT(*) AS n FROM outbox")
-    assert pending[0]["n"] == 2  # the room notice and Bruno's, not again after the restart
-
-
-async def _reported(world: MatrixWorld) -> None:
-    for _ in range(600):
-        rows = await world.bot.fetchall(
-            "SELECT encryption_reported FROM matrix_rooms WHERE room_id = ?", (world.room,)
-        )
-        if rows and rows[0]["encryption_reported"]:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("the encrypted room was never reported")
 
 
 async def test_invites_accepted_only_where_the_bot_belongs(matrix: MatrixWorld) -> None:

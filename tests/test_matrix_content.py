@@ -99,6 +99,15 @@ def test_files_carry_name_type_and_size() -> None:
     }
 
 
+def test_an_encrypted_file_names_its_keys_in_file_not_url() -> None:
+    doc = Document("my-data.json", b"{}", "application/json")
+    keys = {"v": "v2", "key": {"k": "secret", "alg": "A256CTR"}, "iv": "iv", "hashes": {}}
+    content = file_content(doc, "mxc://example.org/enc", keys)
+    assert "url" not in content  # the spec's EncryptedFile instead (client-server, m.file)
+    assert content["file"] == {**keys, "url": "mxc://example.org/enc", "mimetype": doc.mime_type}
+    assert content["info"] == {"mimetype": "application/json", "size": 2}
+
+
 def test_transaction_ids_are_stable_per_row_and_part() -> None:
     assert transaction_id("ab12", 7, "text") == transaction_id("ab12", 7, "text")
     ids = {transaction_id("ab12", 7, "text"), transaction_id("ab12", 7, "file")}

@@ -42,6 +42,7 @@ def personal_data(session: Session) -> list[tuple[str, PersonalData]]:
         ("skills", session.skills),
         ("costs", session.costs),
         ("matrix", session.matrix),
+        ("matrix_encryption", session.matrix_crypto),
         ("web", session.web),
         ("privacy", session.privacy),
         ("member", session.members),

@@ -86,15 +86,23 @@ def text_content(
     return content
 
 
-def file_content(document: Document, url: str) -> dict[str, Any]:
-    return {
+def file_content(
+    document: Document, url: str, encrypted: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """An `m.file`; an encrypted upload names its keys in `file` instead of `url`
+    (the spec's EncryptedFile: key, iv, hashes, v, with the url inside)."""
+    content: dict[str, Any] = {
         "msgtype": "m.file",
         "body": document.filename,
         "filename": document.filename,
-        "url": url,
         "info": {"mimetype": document.mime_type, "size": len(document.content)},
         "m.mentions": {},
     }
+    if encrypted is None:
+        content["url"] = url
+    else:
+        content["file"] = {**encrypted, "url": url, "mimetype": document.mime_type}
+    return content
 
 
 def transaction_id(instance: str, key: int, part: str) -> str:

@@ -31,6 +31,7 @@ from nio import (
     LoginResponse,
     MessageDirection,
     RoomCreateResponse,
+    RoomGetStateEventResponse,
     RoomGetStateResponse,
     RoomMessagesResponse,
     RoomPreset,
@@ -40,12 +41,19 @@ from nio import (
     WhoamiResponse,
 )
 from nio.api import Api
+from nio.exceptions import (
+    EncryptionError,
+    GroupEncryptionError,
+    OlmTrustError,
+    ProtocolError,
+)
 
 from bot.clock import Clock, SystemClock
 from bot.config import Config, ConfigError, MatrixSection
 from bot.events import ChatRef, IncomingMessage, Kind, OutgoingMessage, Platform, UserRef
 from bot.i18n import escape
 from bot.transports.base import DeliveryError, Sink, unless_stopped
+from bot.transports.matrix import device_backup
 from bot.transports.matrix.content import (
     command_text,
     file_content,
@@ -62,6 +70,7 @@ from bot.transports.matrix.credentials import (
     load_credentials,
     save_credentials,
 )
+from bot.transports.matrix.crypto import UNREADABLE_AFTER, Encryption
 from bot.transports.matrix.timeline import RawEvent, first_visit, merge_gap, not_history
 from storage import Session, Store
 from storage.matrix import KnownRoom
@@ -75,6 +84,11 @@ GAP_PAGE = 100
 REPEATED_FAILURES = 3
 REPLY_SENDERS_KEPT = 2000
 STOP_GRACE = 15.0
+ROOM_WAIT = 10.0  # how long a send waits for the sync to bring a room the bot just joined
+
+# nio's complaints when a send meets the encryption state half-way (a room key being
+# replaced, members not loaded yet): sending again after the next sync works.
+CRYPTO_HICCUPS = (ProtocolError, EncryptionError, GroupEncryptionError, OlmTrustError)
 
 # Errors after which sending the same thing again cannot succeed.
 PERMANENT_ERRORS = {"M_BAD_JSON", "M_NOT_JSON", "M_TOO_LARGE", "M_INVALID_PARAM", "M_UNKNOWN"}
@@ -163,6 +177,7 @@ class MatrixTransport:
         poll_timeout: float = 30.0,
         request_timeout: float = 30.0,
         max_backoff: float = 60.0,
+        unreadable_after: float = UNREADABLE_AFTER,
     ) -> None:
         self.settings = settings
         self.data_dir = data_dir
@@ -183,9 +198,17 @@ class MatrixTransport:
                 max_limit_exceeded=0,
                 max_timeouts=0,
                 request_timeout=request_timeout,
-                encryption_enabled=False,
+                encryption_enabled=False,  # Encryption.configure() turns it on
+                store=None,
                 store_sync_tokens=False,
             ),
+        )
+        self.crypto = Encryption(
+            self.client,
+            data_dir,
+            self.clock,
+            lambda: self.store,
+            unreadable_after=unreadable_after,
         )
         self._store: Store | None = None
         self._sink: Sink | None = None
@@ -202,6 +225,8 @@ class MatrixTransport:
         self._reply_senders: OrderedDict[str, str] = OrderedDict()
         self._dm_locks: dict[str, asyncio.Lock] = {}
         self.synced = asyncio.Event()
+        self._batches = asyncio.Condition()
+        self._batch_count = 0
 
     @classmethod
     def from_config(cls, config: Config) -> MatrixTransport:
@@ -242,6 +267,13 @@ class MatrixTransport:
                 await session.kv.set("matrix.instance", instance)
         self._instance = instance
         self._fresh_start = True
+        await self._restore_device()
+        self.crypto.configure()
+        if self.crypto.unavailable is not None:
+            log.warning(
+                "matrix: end-to-end encryption is off (%s): encrypted rooms cannot be read",
+                self.crypto.unavailable,
+            )
         try:
             await self._login()
         except ConfigError:
@@ -271,11 +303,26 @@ class MatrixTransport:
 
     async def close(self) -> None:
         await self.client.close()
+        self.crypto.close()
         if self._store is not None:
             await self._store.close()
             self._store = None
 
     # -- login ------------------------------------------------------------------------
+
+    async def _restore_device(self) -> None:
+        """A database restored from `coworkbot backup` brings the device back with it."""
+        async with self.store.transaction() as session:
+            files = await session.matrix_crypto.identity_backup()
+            if not files:
+                return
+            try:
+                device_backup.restore(self.data_dir, files, self.clock.now())
+            except (OSError, ValueError) as exc:
+                log.error("matrix: cannot restore the device from the backup: %r", exc)
+                return
+            await session.matrix_crypto.clear_identity_backup()
+        log.warning("matrix: the database comes from a backup: its Matrix device is restored")
 
     async def _login(self) -> None:
         """Reuse the saved device and token; log in with the password only when needed."""
@@ -287,20 +334,42 @@ class MatrixTransport:
             if not isinstance(who, WhoamiResponse):
                 raise self._login_refused(who, "access_token")
             self.client.device_id = who.device_id or ""
+            if not self.crypto.has_keys(self.client.device_id):
+                log.error(
+                    "matrix: device %s has no encryption keys in %s: make a new access token"
+                    " (a new device) or restore a backup, or encrypted rooms will not work",
+                    self.client.device_id,
+                    self.data_dir,
+                )
+            self.crypto.logged_in()
             self._logged_in = True
             return
         path = credentials_path(self.data_dir)
         saved = load_credentials(path, settings.homeserver, settings.user_id)
+        if saved is not None and not self.crypto.has_keys(saved.device_id):
+            # Its keys are lost (or it predates encryption): people's clients would keep
+            # encrypting for keys nobody has. A new device, and the old one logged out.
+            log.warning(
+                "matrix: device %s has no encryption keys here; logging in as a new device",
+                saved.device_id,
+            )
+            self.client.access_token = saved.access_token
+            with contextlib.suppress(ClientError, TimeoutError):
+                await self.client.logout()
+            self.client.access_token = ""
+            saved = None
         if saved is not None:
             self.client.restore_login(saved.user_id, saved.device_id, saved.access_token)
             who = await self.client.whoami()
             if isinstance(who, WhoamiResponse):
+                self.crypto.logged_in()
                 self._logged_in = True
                 return
             if _errcode(who) != "M_UNKNOWN_TOKEN":
                 raise SyncFailed(f"whoami failed: {who}", _retry_after(who))
             log.warning("matrix: the saved access token was revoked; logging in again")
             self.client.access_token = ""
+            self.crypto.forget_device()
         response = await self.client.login(settings.password, device_name=settings.device_name)
         if not isinstance(response, LoginResponse):
             if _errcode(response) == "M_LIMIT_EXCEEDED":
@@ -313,6 +382,7 @@ class MatrixTransport:
             ),
         )
         log.info("matrix: logged in as %s, device %s", response.user_id, response.device_id)
+        self.crypto.logged_in()
         self._logged_in = True
 
     def _login_refused(self, response: object, key: str) -> ConfigError:
@@ -334,10 +404,14 @@ class MatrixTransport:
                 response = await self._sync_once()
                 if response is None:
                     break  # stopping
+                await self.crypto.maintain(response)
                 await self._process(response)
                 await self._save_position(response.next_batch)
                 failures = 0
                 self.synced.set()
+                async with self._batches:
+                    self._batch_count += 1
+                    self._batches.notify_all()
             except asyncio.CancelledError:
                 raise
             except ConfigError as err:
@@ -377,7 +451,7 @@ class MatrixTransport:
         full_state = self._fresh_start and self._since is not None
         response = await unless_stopped(
             self.client.sync(
-                timeout=int(self.poll_timeout * 1000),
+                timeout=int(self.crypto.wait_at_most(self.poll_timeout) * 1000),
                 sync_filter=self._sync_filter(),
                 since=self._since,
                 full_state=full_state or None,
@@ -431,8 +505,11 @@ class MatrixTransport:
                     events = merge_gap(gap, events)
                 new = not_history(events, room.history_before)
             arrivals += [_Arrival(room_id, e) for e in new]
-        for arrival in arrivals:
-            await self._deliver(arrival, direct)
+        # Parked events whose room key came in this sync go first: they were sent earlier.
+        readable = await self.crypto.released()
+        readable += await self.crypto.readable([(a.room_id, a.event) for a in arrivals])
+        for room_id, event in readable:
+            await self._deliver(_Arrival(room_id, event), direct)
         for room_id in joined:
             await self._check_encryption(known[room_id], direct.get(room_id))
         for room_id, invite in response.rooms.invite.items():
@@ -571,7 +648,7 @@ class MatrixTransport:
             return False
         if room_id in self._m_direct.get(sender, []):
             room = self.client.rooms.get(room_id)
-            if room is not None and room.encrypted:
+            if room is not None and room.encrypted and not self.crypto.enabled:
                 return False
             async with self.store.transaction() as session:
                 if await session.spaces.by_chat(Platform.MATRIX, room_id) is not None:
@@ -627,7 +704,7 @@ class MatrixTransport:
         if isinstance(response, JoinError):
             self._invites_tried.discard(room_id)  # try again with the next sync
             raise SyncFailed(f"joining {room_id} failed: {response}", _retry_after(response))
-        if is_direct and inviter and not encrypted:
+        if is_direct and inviter and (self.crypto.enabled or not encrypted):
             async with self.store.transaction() as session:
                 await session.matrix.set_direct_room(inviter, room_id, self.clock.now())
 
@@ -660,7 +737,7 @@ class MatrixTransport:
     async def _check_encryption(self, room: KnownRoom, direct_user: str | None) -> None:
         """An encrypted room the bot cannot read: say so once, in the logs and to people."""
         state = self.client.rooms.get(room.room_id)
-        if state is None or not state.encrypted or room.encryption_reported:
+        if state is None or not state.encrypted or room.encryption_reported or self.crypto.enabled:
             return
         async with self.store.transaction() as session:
             if not await session.matrix.report_encryption(room.room_id):
@@ -716,9 +793,12 @@ class MatrixTransport:
             raise
         except (ClientError, TimeoutError, OSError) as exc:
             raise DeliveryError(f"homeserver unreachable: {exc!r}") from exc
+        except CRYPTO_HICCUPS as exc:
+            raise DeliveryError(f"not ready to encrypt: {exc!r}", retry_after=2.0) from exc
 
     async def _send(self, message: OutgoingMessage) -> str:
         room_id = await self._room_for(message.chat)
+        encrypted = await self._is_encrypted(room_id)
         event_id = ""
         if message.html or message.buttons or message.document is None:
             content = text_content(
@@ -731,15 +811,18 @@ class MatrixTransport:
             event_id = await self._room_send(room_id, content, message, "text")
         if message.document is not None:
             document = message.document
-            upload, _ = await self.client.upload(
+            # In an encrypted room the file is encrypted too (AES-CTR, the same size),
+            # and the keys travel in the encrypted event, as Element does.
+            upload, keys = await self.client.upload(
                 io.BytesIO(document.content),
                 content_type=document.mime_type,
                 filename=document.filename,
+                encrypt=encrypted,
                 filesize=len(document.content),
             )
             if not isinstance(upload, UploadResponse):
                 raise await self._delivery_error(upload, message.chat, room_id)
-            content = file_content(document, upload.content_uri)
+            content = file_content(document, upload.content_uri, keys if encrypted else None)
             event_id = await self._room_send(room_id, content, message, "file")
         return event_id
 
@@ -751,10 +834,50 @@ class MatrixTransport:
             if message.key
             else f"coworkbot.{secrets.token_hex(8)}"
         )
-        response = await self.client.room_send(room_id, "m.room.message", content, tx_id=tx_id)
+        if self.crypto.enabled and room_id not in self.client.rooms:
+            # nio with encryption on refuses rooms it has not synced; the bot is not in
+            # this one (see _is_encrypted), so the server answers as it always did.
+            method, path, data = Api.room_send(
+                self.client.access_token, room_id, "m.room.message", content, tx_id
+            )
+            response = await self.client._send(RoomSendResponse, method, path, data, (room_id,))
+        else:
+            # The room key goes to the devices that may read this message, right before
+            # nio encrypts with it (crypto.py); nio itself never shares one.
+            chat, answered = message.chat, message.reply_to
+            await self.crypto.prepare(
+                room_id,
+                chat.chat_id if chat.private else None,
+                self._reply_senders.get(answered) or self.crypto.sender_of(answered),
+            )
+            response = await self.client.room_send(room_id, "m.room.message", content, tx_id=tx_id)
         if isinstance(response, RoomSendResponse):
             return str(response.event_id)
         raise await self._delivery_error(response, message.chat, room_id)
+
+    async def _is_encrypted(self, room_id: str) -> bool:
+        """Whether what goes to the room is encrypted. A room nio has not synced yet is
+        waited for a little (the bot may have joined it a moment ago); if it still does
+        not show, the bot is not in it, unless the server says it is encrypted: later."""
+        if not self.crypto.enabled:
+            return False
+        if room_id not in self.client.rooms:
+            await self._next_batch()
+        if room_id in self.client.rooms:
+            return self.crypto.is_encrypted(room_id)
+        state = await self.client.room_get_state_event(room_id, "m.room.encryption")
+        if isinstance(state, RoomGetStateEventResponse):
+            raise DeliveryError(f"{room_id} is encrypted and not synced yet", retry_after=2.0)
+        return False
+
+    async def _next_batch(self) -> None:
+        """Until the sync loop has handled one more batch (or ROOM_WAIT seconds)."""
+        async with self._batches:
+            target = self._batch_count + 1
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self._batches.wait_for(lambda: self._batch_count >= target), ROOM_WAIT
+                )
 
     async def _delivery_error(self, response: object, chat: ChatRef, room_id: str) -> DeliveryError:
         code = _errcode(response)
@@ -791,14 +914,17 @@ class MatrixTransport:
             return recorded
         for room_id in reversed(self._m_direct.get(user_id, [])):
             room = self.client.rooms.get(room_id)
-            if room is None or room.encrypted:
+            if room is None or (room.encrypted and not self.crypto.enabled):
                 continue
             if user_id in room.users or user_id in room.invited_users:
                 async with self.store.transaction() as session:
                     await session.matrix.set_direct_room(user_id, room_id, self.clock.now())
                 return room_id
         response = await self.client.room_create(
-            is_direct=True, invite=[user_id], preset=RoomPreset.trusted_private_chat
+            is_direct=True,
+            invite=[user_id],
+            preset=RoomPreset.trusted_private_chat,
+            initial_state=self.crypto.direct_room_state(self.settings.encrypt_direct_chats),
         )
         if not isinstance(response, RoomCreateResponse):
             code = _errcode(response)

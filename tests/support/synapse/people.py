@@ -7,6 +7,9 @@
 
 A `Person` is a real matrix-nio client with its own sync loop: it joins every room it is
 invited to (so the bot's private rooms work) and keeps every message the bot sends it.
+With `encrypted=True` it is a client like Element: its own device keys (nio over
+vodozemac, a store in `store_dir`), encrypted rooms read and written, and the upkeep
+nio's sync_forever does (keys uploaded, queried and claimed, to-device messages sent).
 The bot is the real `App` with the real `MatrixTransport`, on its own data directory.
 """
 
@@ -15,8 +18,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
+import subprocess
+import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -25,8 +31,11 @@ from typing import Any
 from nio import (
     AsyncClient,
     AsyncClientConfig,
+    LocalProtocolError,
     LoginResponse,
+    MegolmEvent,
     RoomCreateResponse,
+    RoomPreset,
     RoomSendResponse,
     SyncResponse,
 )
@@ -67,6 +76,7 @@ class Said:
     room_id: str
     event_id: str
     content: dict[str, Any]
+    encrypted: bool = False  # it came as m.room.encrypted and this device decrypted it
 
     @property
     def body(self) -> str:
@@ -82,13 +92,25 @@ class Said:
         return str((relates.get("m.in_reply_to") or {}).get("event_id", ""))
 
 
+ENCRYPTION = {
+    "type": "m.room.encryption",
+    "state_key": "",
+    "content": {"algorithm": "m.megolm.v1.aes-sha2"},
+}
+
+
 @dataclass
 class Person:
     server: SynapseServer
     localpart: str
     bot_id: str = ""
+    encrypted: bool = False
+    store_dir: Path | None = None  # where an encrypted person's device keeps its keys
+    register: bool = True  # False: another device of an account that exists
+    device: str = ""  # log in on this device id (new keys on an old device: an impostor)
     client: AsyncClient = field(init=False)
     heard: list[Said] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)  # the bot's events it could not read
     sent: list[str] = field(default_factory=list)  # ids of the events this person sent
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
     _task: asyncio.Task[None] | None = None
@@ -98,17 +120,61 @@ class Person:
         return self.server.user_id(self.localpart)
 
     async def start(self) -> None:
-        await asyncio.to_thread(self.server.register, self.localpart, PASSWORD)
+        if self.register:
+            await asyncio.to_thread(self.server.register, self.localpart, PASSWORD)
+        store_path = ""
+        if self.encrypted:
+            assert self.store_dir is not None, "an encrypted person needs a store_dir"
+            device_dir = self.store_dir / f"{self.localpart}-{next(_names)}"
+            device_dir.mkdir(parents=True)
+            store_path = str(device_dir)
         self.client = AsyncClient(
             self.server.url,
             self.user_id,
-            config=AsyncClientConfig(max_limit_exceeded=0, max_timeouts=0, request_timeout=20),
+            device_id=self.device or None,
+            store_path=store_path,
+            config=AsyncClientConfig(
+                max_limit_exceeded=0,
+                max_timeouts=0,
+                request_timeout=20,
+                encryption_enabled=self.encrypted,
+            ),
         )
         response = await self.client.login(PASSWORD)
         assert isinstance(response, LoginResponse), response
         first = await self.client.sync(timeout=0)
         assert isinstance(first, SyncResponse), first
+        await self.upkeep()
         self._task = asyncio.create_task(self._listen(first.next_batch))
+
+    @property
+    def device_id(self) -> str:
+        return str(self.client.device_id)
+
+    def another_device(self, **changes: Any) -> Person:
+        """The same account logged in on one more encrypted device (not started)."""
+        return Person(
+            self.server,
+            self.localpart,
+            self.bot_id,
+            encrypted=True,
+            store_dir=self.store_dir,
+            register=False,
+            **changes,
+        )
+
+    async def upkeep(self) -> None:
+        """What nio's sync_forever does between syncs, for an encrypted person."""
+        client = self.client
+        if client.olm is None:
+            return
+        if client.should_upload_keys:
+            await client.keys_upload()
+        if client.should_query_keys:
+            await client.keys_query()
+        if client.should_claim_keys:
+            await client.keys_claim(client.get_users_for_key_claiming())
+        await client.send_to_device_messages()
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -129,11 +195,24 @@ class Person:
                 await asyncio.sleep(0.3)
                 continue
             since = response.next_batch
+            with contextlib.suppress(Exception):
+                await self.upkeep()
             for room_id in response.rooms.invite:
                 with contextlib.suppress(Exception):
                     await self.client.join(room_id)
+            self.unreadable += [
+                str(e.event_id)
+                for info in response.rooms.join.values()
+                for e in info.timeline.events
+                if isinstance(e, MegolmEvent) and e.sender == self.bot_id
+            ]
             heard = [
-                Said(room_id, e.source["event_id"], e.source.get("content", {}))
+                Said(
+                    room_id,
+                    e.source["event_id"],
+                    e.source.get("content", {}),
+                    bool(getattr(e, "decrypted", False)),
+                )
                 for room_id, info in response.rooms.join.items()
                 for e in info.timeline.events
                 if e.source.get("sender") == self.bot_id
@@ -146,8 +225,13 @@ class Person:
 
     async def say(self, room_id: str, text: str) -> str:
         content = {"msgtype": "m.text", "body": text}
-        for _ in range(20):
-            response = await self.client.room_send(room_id, "m.room.message", content)
+        for _ in range(50):
+            try:  # an encrypted client must have synced the room before writing in it
+                response = await self.client.room_send(
+                    room_id, "m.room.message", content, ignore_unverified_devices=True
+                )
+            except LocalProtocolError as exc:
+                response = exc  # type: ignore[assignment]
             if isinstance(response, RoomSendResponse):
                 self.sent.append(str(response.event_id))
                 return str(response.event_id)
@@ -192,6 +276,9 @@ class MatrixBot:
     spaces: Sequence[SpaceSection] = ()
     clock: RunningClock | None = None  # the app's (the transport keeps the real one)
     others: Sequence[Transport] = ()  # more platforms in the same app (Telegram)
+    encrypt_direct_chats: bool = False  # people's clients without encryption cannot read them
+    unreadable_after: float = 120.0
+    access_token: str = ""  # instead of the password (then no login is saved)
     app: App | None = None
 
     @property
@@ -199,7 +286,13 @@ class MatrixBot:
         return Config(
             path=None,
             bot=BotSection(data_dir=self.data_dir, default_language="en"),
-            matrix=MatrixSection(self.server.url, self.user_id, password=PASSWORD),
+            matrix=MatrixSection(
+                self.server.url,
+                self.user_id,
+                password="" if self.access_token else PASSWORD,
+                access_token=self.access_token,
+                encrypt_direct_chats=self.encrypt_direct_chats,
+            ),
             spaces=tuple(self.spaces),
         )
 
@@ -218,6 +311,7 @@ class MatrixBot:
             database=config.database_path,
             timeline_limit=self.timeline_limit,
             max_backoff=2.0,
+            unreadable_after=self.unreadable_after,
         )
         self.app = App(
             config, [transport, *self.others], routers=coworkbot.routers(), clock=self.clock
@@ -233,6 +327,38 @@ class MatrixBot:
     async def restart(self) -> None:
         await self.stop()
         await self.start()
+
+    def devices(self) -> list[str]:
+        """The bot account's devices on the server; the saved one is among them."""
+        saved = json.loads((self.data_dir / "matrix-session.json").read_text())
+        found = self.server.admin_request(
+            saved["access_token"], "GET", "/_matrix/client/v3/devices"
+        )
+        ids = sorted(d["device_id"] for d in found["devices"])
+        assert saved["device_id"] in ids
+        return ids
+
+    def write_config(self, path: Path, extra: str = "") -> Path:
+        """This bot as a config file, for the real `coworkbot run` in its own process."""
+        path.write_text(
+            f'[bot]\ndata_dir = "{self.data_dir}"\ndefault_language = "en"\n'
+            f'[matrix]\nhomeserver = "{self.server.url}"\nuser_id = "{self.user_id}"\n'
+            f'password = "{PASSWORD}"\n{extra}'
+        )
+        return path
+
+    @staticmethod
+    def process(
+        config: Path, log: Path, env: Mapping[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
+        """`coworkbot run --config CONFIG` in its own process, its output added to `log`."""
+        with log.open("ab") as out:
+            return subprocess.Popen(
+                [sys.executable, "-m", "coworkbot", "run", "--config", str(config)],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=env,
+            )
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         assert self.app is not None
@@ -258,31 +384,32 @@ class MatrixWorld:
 
     @classmethod
     async def create(
-        cls, server: SynapseServer, data_dir: Path, *, timeline_limit: int = 50
+        cls,
+        server: SynapseServer,
+        data_dir: Path,
+        *,
+        timeline_limit: int = 50,
+        encrypted: bool = False,
     ) -> MatrixWorld:
         n = next(_names)
         bot_name = f"coworkbot{n}"
         bot_id = server.user_id(bot_name)
         await asyncio.to_thread(server.register, bot_name, PASSWORD)
-        people = [Person(server, f"{name}{n}", bot_id) for name in ("anna", "bruno", "carla")]
+        devices = data_dir.parent / "devices"
+        people = [
+            Person(server, f"{name}{n}", bot_id, encrypted=encrypted, store_dir=devices)
+            for name in ("anna", "bruno", "carla")
+        ]
         for person in people:
             await person.start()
-        bot = MatrixBot(server, data_dir, bot_id, timeline_limit)
+        bot = MatrixBot(server, data_dir, bot_id, timeline_limit, encrypt_direct_chats=encrypted)
         world = cls(server, bot, *people)
         return world
 
     async def open_room(self, *, before_bot: Sequence[str] = (), encrypted: bool = False) -> str:
         """Anna's room with Bruno at power 50, Carla at 0; `before_bot` is said before the
         bot is invited (history it must not answer). The bot must be running."""
-        initial_state = []
-        if encrypted:
-            initial_state.append(
-                {
-                    "type": "m.room.encryption",
-                    "state_key": "",
-                    "content": {"algorithm": "m.megolm.v1.aes-sha2"},
-                }
-            )
+        initial_state = [ENCRYPTION] if encrypted else []
         response = await self.anna.client.room_create(
             name=f"Coworking {self.anna.localpart}",
             invite=[self.bruno.user_id, self.carla.user_id],
@@ -327,9 +454,15 @@ class MatrixWorld:
         )
         return person.replies_to(event_id)
 
-    async def private_room(self, person: Person) -> str:
-        """A direct room `person` opens with the bot: their private chat, like Telegram's."""
-        response = await person.client.room_create(is_direct=True, invite=[self.bot.user_id])
+    async def private_room(self, person: Person, *, encrypted: bool = False) -> str:
+        """A direct room `person` opens with the bot: their private chat, like Telegram's.
+        `encrypted`: as Element opens one (trusted private chat, encrypted from the start)."""
+        response = await person.client.room_create(
+            is_direct=True,
+            invite=[self.bot.user_id],
+            preset=RoomPreset.trusted_private_chat if encrypted else None,
+            initial_state=[ENCRYPTION] if encrypted else [],
+        )
         assert isinstance(response, RoomCreateResponse), response
         await self.wait_for_membership(response.room_id, "join", person)
         return str(response.room_id)
