@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 ARGS ?=
 
-.PHONY: run test test-fast lint typecheck pytest bench clean venv
+.PHONY: run test test-fast lint typecheck pytest bench clean venv i18n
 
 # Debian's python3 may lack ensurepip (package python3-venv): then make the venv without
 # pip and let the system's pip put pip into it; last resort, virtualenv from PyPI.
@@ -30,8 +30,8 @@ run: $(VENV)/.run-installed
 	$(BIN)/coworkbot run $(ARGS)
 
 lint: $(VENV)/.test-installed
-	$(BIN)/ruff check coworkbot bot handlers storage tests $(wildcard bench)
-	$(BIN)/ruff format --check coworkbot bot handlers storage tests $(wildcard bench)
+	$(BIN)/ruff check coworkbot bot handlers storage locales tools tests $(wildcard bench)
+	$(BIN)/ruff format --check coworkbot bot handlers storage locales tools tests $(wildcard bench)
 
 typecheck: $(VENV)/.test-installed
 	$(BIN)/mypy
@@ -51,6 +51,11 @@ test-fast: lint typecheck
 	@tmp=$$(mktemp -d $(FAST_TMP)/coworkbot-test-fast.XXXXXX) && \
 	  { $(BIN)/pytest -m "$(FAST_MARKERS)" --basetemp=$$tmp/pytest $(ARGS); \
 	    status=$$?; rm -rf $$tmp; exit $$status; }
+
+# The message catalogs in locales/: move message dicts still in Python there, write the
+# template, bring every language up to date with English, compile and count (tools/i18n.py).
+i18n: $(VENV)/.test-installed
+	$(BIN)/python tools/i18n.py $(ARGS)
 
 bench: $(VENV)/.test-installed
 	$(BIN)/python -m bench.run $(ARGS)

@@ -24,7 +24,6 @@ from datetime import timedelta
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.context import Runtime
-from bot.dispatcher import MESSAGES as DISPATCH_MESSAGES
 from bot.dispatcher import Dispatcher
 from bot.events import ChatRef, IncomingMessage, UserRef
 from bot.i18n import Translator
@@ -33,7 +32,6 @@ from bot.outbox import FailedHook, OutboxSender
 from bot.registry import Registry, Router
 from bot.scheduler import Scheduler
 from bot.transports.base import Transport
-from bot.undelivered import MESSAGES as UNDELIVERED_MESSAGES
 from bot.undelivered import UndeliveredNotice
 from bot.web import WebServer
 from storage import Store
@@ -44,7 +42,7 @@ KEEP_UPDATES = timedelta(days=30)
 KEEP_SENT = timedelta(days=30)
 STOP_GRACE = 10.0
 
-engine = Router("engine", {**DISPATCH_MESSAGES, **UNDELIVERED_MESSAGES})
+engine = Router("engine")
 
 
 @engine.job("engine.housekeeping", every=timedelta(hours=6))
@@ -73,8 +71,6 @@ class App:
         self.background = background
         self.routers = [engine, *routers]
         self.translator = Translator(config.bot.default_language)
-        for router in self.routers:
-            self.translator.add(router.messages)
         self.registry = Registry(self.routers)
         self._on_failed = on_failed
         self._inflight = 0

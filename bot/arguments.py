@@ -11,12 +11,17 @@ import inspect
 import re
 import types
 import typing
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 from typing import Annotated, Any, ClassVar, Literal, Protocol, Self
 
+from babel.dates import get_day_names
+
 from bot.context import Context, Refusal
+from bot.i18n import LANGUAGES, SOURCE_LANGUAGE, Translator
 
 
 class ArgError(Refusal):
@@ -140,31 +145,86 @@ async def convert(param: Param, token: str, ctx: Context) -> Any:
         return int(token.removeprefix("#"))
     if typing.get_origin(kind) is Literal:
         choices = [str(c) for c in typing.get_args(kind)]
-        if token.lower() not in choices:
-            raise ArgError(
-                "dispatch.not_a_choice",
-                value=token[:ECHO],
-                choices=", ".join(choices),
-            )
-        return token.lower()
+        translator = ctx.rt.translator
+        chosen = choose(token, choices, translator)
+        if chosen is None:
+            shown = [
+                translator.word(ctx.lang, f"word.{c}") if translator.has(f"word.{c}") else c
+                for c in choices
+            ]
+            raise ArgError("dispatch.not_a_choice", value=token[:ECHO], choices=", ".join(shown))
+        return chosen
     if kind is date:
-        return parse_date(token, ctx.today)
+        return parse_date(token, ctx.today, date_words(ctx.rt.translator))
     converter = getattr(kind, "convert", None)
     if converter is None:
         raise TypeError(f"no converter for argument type {kind!r}")
     return await converter(token, ctx)
 
 
+def choose(token: str, choices: Sequence[str], translator: Translator) -> str | None:
+    """The choice a word means: the choice itself, or its word in any language's catalog
+    (`word.hidden`: `nascosto` in Italian, `verborgen` in German)."""
+    wanted = token.strip().casefold()
+    for choice in choices:
+        if wanted == choice or wanted in translator.words(f"word.{choice}"):
+            return choice
+    return None
+
+
 _DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+_DM = re.compile(r"^(\d{1,2})[/.-](\d{1,2})\.?$")
 _YMD = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_RELATIVE = {"yesterday": -1, "ieri": -1, "today": 0, "oggi": 0, "tomorrow": 1, "domani": 1}
+# Days counted from today, by the catalog word people type for them.
+RELATIVE_DAYS = {"word.yesterday": -1, "word.today": 0, "word.tomorrow": 1, "word.day_after": 2}
 
 
-def parse_date(text: str, today: date) -> date:
-    """ISO `2027-03-28`, `28/03/2027`, or yesterday/today/tomorrow (ieri/oggi/domani)."""
+def date_words(translator: Translator) -> dict[str, int]:
+    """`oggi`, `domani`, `dopodomani`, `übermorgen`…: spelling → days from today."""
+    return {
+        word: days
+        for key, days in RELATIVE_DAYS.items()
+        if translator.has(key)
+        for word in translator.words(key)
+    }
+
+
+@cache
+def default_date_words() -> dict[str, int]:
+    return date_words(Translator(SOURCE_LANGUAGE))
+
+
+def _plain(word: str) -> str:
+    """Without accents: `lunedi` for `lunedì`, as people type on a phone."""
+    return "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c))
+
+
+@cache
+def weekdays() -> dict[str, int]:
+    """Day names in every language, whole and short (Babel, CLDR) → weekday, Monday 0."""
+    names: dict[str, int] = {}
+    for lang in LANGUAGES:
+        for width in ("wide", "abbreviated"):
+            for number, name in get_day_names(width, locale=lang).items():
+                spelled = str(name).casefold().rstrip(".")
+                names.setdefault(spelled, number)
+                names.setdefault(_plain(spelled), number)
+    return names
+
+
+def parse_date(text: str, today: date, words: dict[str, int] | None = None) -> date:
+    """ISO `2027-03-28`, `28/03/2027`, `28.03.2027`; `28/03` or `28.03.` (the next such
+    day, today included); a day's name (`venerdì`: the next Friday, today included);
+    `today`, `tomorrow`… in any language of the catalogs (`words`)."""
     word = text.strip().casefold()
-    if word in _RELATIVE:
-        return today + timedelta(days=_RELATIVE[word])
+    relative = default_date_words() if words is None else words
+    if word in relative:
+        return today + timedelta(days=relative[word])
+    weekday = weekdays().get(word.rstrip("."), weekdays().get(_plain(word.rstrip("."))))
+    if weekday is not None:
+        return today + timedelta(days=(weekday - today.weekday()) % 7)
+    if m := _DM.match(word):
+        return next_such_day(int(m[1]), int(m[2]), today, text)
     if m := _YMD.match(word):
         year, month, day = int(m[1]), int(m[2]), int(m[3])
     elif m := _DMY.match(word):
@@ -175,6 +235,19 @@ def parse_date(text: str, today: date) -> date:
         return date(year, month, day)
     except ValueError as exc:
         raise ArgError("args.no_such_date", value=text[:ECHO]) from exc
+
+
+def next_such_day(day: int, month: int, today: date, text: str) -> date:
+    """`30/11`: this year's 30 November if it is still to come (or today), else next
+    year's; `29/02` waits for a leap year."""
+    for year in range(today.year, today.year + 9):
+        try:
+            candidate = date(year, month, day)
+        except ValueError:
+            continue
+        if candidate >= today:
+            return candidate
+    raise ArgError("args.no_such_date", value=text[:ECHO])
 
 
 @dataclass(frozen=True)

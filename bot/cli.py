@@ -26,6 +26,7 @@ from bot.config import (
     load_config,
     resolve_config_path,
 )
+from bot.i18n import LANGUAGES
 from bot.logs import setup_logging
 from bot.registry import Router
 from bot.transports.base import Transport
@@ -124,8 +125,9 @@ def cmd_console(args: argparse.Namespace) -> int:
 
 
 def run_console(data_dir: Path, routers: Sequence[Router]) -> int:
-    # The demo speaks the terminal's language: Italian for it_* locales, else English.
-    language = "it" if os.environ.get("LANG", "").startswith("it") else "en"
+    # The demo speaks the terminal's language (it_IT.UTF-8: Italian) if it has it, else English.
+    terminal = os.environ.get("LANG", "")[:2]
+    language = terminal if terminal in LANGUAGES else "en"
     config = demo_config(data_dir.resolve(), f"console:{CONSOLE_USER}", language)
     name = (os.environ.get("USER") or getpass.getuser() or "You").capitalize()
     console = ConsoleTransport(

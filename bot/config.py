@@ -21,6 +21,8 @@ from babel.numbers import get_currency_name
 from bot.hours import format_hours, parse_hours, valid_hours
 from bot.i18n import LANGUAGES
 
+ONE_OF = ", ".join(LANGUAGES)
+
 TOKEN_ENV = "COWORKBOT_TELEGRAM_TOKEN"  # noqa: S105 (a variable name)
 MATRIX_PASSWORD_ENV = "COWORKBOT_MATRIX_PASSWORD"  # noqa: S105 (a variable name)
 CONFIG_ENV = "COWORKBOT_CONFIG"
@@ -287,7 +289,9 @@ def _parse_bot(data: Mapping[str, Any], path: Path | None, base: Path) -> BotSec
     s = _Section(path, "bot.", data)
     data_dir = Path(s.get("data_dir", str, "./data"))
     language = s.get("default_language", str, "it")
-    s.check("default_language", lambda v: v in LANGUAGES, "must be one of it, en; got {value!r}")
+    s.check(
+        "default_language", lambda v: v in LANGUAGES, f"must be one of {ONE_OF}; got {{value!r}}"
+    )
     prefix = s.get("command_prefix_matrix", str, "!")
     s.check(
         "command_prefix_matrix",
@@ -433,7 +437,7 @@ def _parse_space(data: Any, index: int, path: Path | None) -> SpaceSection:
         "timezone", valid_timezone, "unknown time zone {value!r} (an IANA name like Europe/Rome)"
     )
     language = s.get("language", str, "it")
-    s.check("language", lambda v: v in LANGUAGES, "must be one of it, en; got {value!r}")
+    s.check("language", lambda v: v in LANGUAGES, f"must be one of {ONE_OF}; got {{value!r}}")
     currency = s.get("currency", str, "EUR")
     s.check("currency", valid_currency, "unknown currency {value!r} (an ISO code like EUR)")
     capacity = s.get("capacity", int, 0) or None

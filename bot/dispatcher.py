@@ -17,7 +17,7 @@ from bot.arguments import ECHO, ArgError, parse_args
 from bot.context import CommandContext, MemberContext, Refusal, Runtime
 from bot.events import ChatRef, IncomingMessage, Kind, UserRef
 from bot.flood import FloodGuard
-from bot.i18n import Catalog, Markup
+from bot.i18n import Markup
 from bot.parsing import ParsedLine, parse_line, without_controls
 from bot.registry import Command, Role, Where
 from storage import Session
@@ -142,7 +142,7 @@ class Dispatcher:
                 member, identity, msg.sender.display_name, msg.sender.username, self.rt.clock.now()
             )
         lang = member.language if member and member.language else None
-        if lang is None and msg.sender.language in ("it", "en") and member is None:
+        if lang is None and msg.sender.language in self.rt.translator.catalogs and member is None:
             lang = msg.sender.language
         return CommandContext(self.rt, session, space, member, msg, lang)
 
@@ -164,7 +164,7 @@ class Dispatcher:
         try:
             values = await parse_args(ctx, command.params, args)
         except ArgError as err:
-            usage = self.registry.usage(command, ctx)
+            usage = self.registry.usage(command, ctx, typed=parsed.word)
             await ctx.reply(
                 Markup(f"{ctx.t(err.key, **err.values)}\n{ctx.t('dispatch.usage')} {usage}")
             )
@@ -227,94 +227,3 @@ class Dispatcher:
             await ctx.say("dispatch.admin_only", command=name)
             return False
         return True
-
-
-MESSAGES: Catalog = {
-    "dispatch.usage": {"en": "Usage:", "it": "Uso:"},
-    "dispatch.unknown": {
-        "en": "I don't know the command {command}. Send {help} for the list.",
-        "it": "Non conosco il comando {command}. Scrivi {help} per l'elenco.",
-    },
-    "dispatch.unknown_suggest": {
-        "en": "I don't know the command {command}. Did you mean {suggestion}?",
-        "it": "Non conosco il comando {command}. Forse intendevi {suggestion}?",
-    },
-    "dispatch.not_a_command": {
-        "en": "I answer to commands. Send {help} to see what I can do.",
-        "it": "Rispondo ai comandi. Scrivi {help} per vedere cosa so fare.",
-    },
-    "dispatch.group_only": {
-        "en": "{command} works in the community's group, not here.",
-        "it": "{command} funziona nel gruppo della comunità, non qui.",
-    },
-    "dispatch.private_only": {
-        "en": "{command} is private: send it to me in a private chat.",
-        "it": "{command} è privato: scrivimelo in chat privata.",
-    },
-    "dispatch.chat_admin_only": {
-        "en": "Only an administrator of this chat can use {command}.",
-        "it": "Solo un amministratore di questa chat può usare {command}.",
-    },
-    "dispatch.no_space": {
-        "en": "This chat is not set up yet. A chat administrator can send {setup}.",
-        "it": "Questa chat non è ancora configurata. Un amministratore può scrivere {setup}.",
-    },
-    "dispatch.no_membership": {
-        "en": "You are not a member of any space yet. Send {join} in your community's group.",
-        "it": (
-            "Non sei ancora membro di nessuno spazio. Scrivi {join} nel gruppo della tua comunità."
-        ),
-    },
-    "dispatch.not_member": {
-        "en": "This is for members. Send {join} in the group to become one.",
-        "it": "Questo è per i membri. Scrivi {join} nel gruppo per diventarlo.",
-    },
-    "dispatch.pending": {
-        "en": "Your request to join is waiting for an admin's approval.",
-        "it": "La tua richiesta di iscrizione aspetta l'approvazione di un amministratore.",
-    },
-    "dispatch.admin_only": {
-        "en": "Only the space's admins can use {command}.",
-        "it": "Solo gli amministratori dello spazio possono usare {command}.",
-    },
-    "dispatch.missing_argument": {
-        "en": "Something is missing.",
-        "it": "Manca qualcosa.",
-    },
-    "dispatch.too_many_arguments": {
-        "en": "Too many words.",
-        "it": "Troppe parole.",
-    },
-    "dispatch.too_long": {
-        "en": "Too long: at most {limit} characters (you wrote {length}).",
-        "it": "Troppo lungo: al massimo {limit} caratteri (ne hai scritti {length}).",
-    },
-    "dispatch.not_a_number": {
-        "en": "“{value}” is not a whole number.",
-        "it": "“{value}” non è un numero intero.",
-    },
-    "dispatch.not_a_choice": {
-        "en": "“{value}” is not one of: {choices}.",
-        "it": "“{value}” non è tra: {choices}.",
-    },
-    "dispatch.internal_error": {
-        "en": "Sorry, something went wrong on my side and nothing was changed. Please try again.",
-        "it": "Scusa, qualcosa è andato storto da parte mia e non ho cambiato nulla. Riprova.",
-    },
-    "flood.slow_down": {
-        "en": "You are going too fast: I'll ignore your commands for a few seconds.",
-        "it": "Vai troppo veloce: ignorerò i tuoi comandi per qualche secondo.",
-    },
-    "args.bad_date": {
-        "en": "“{value}” is not a date: write 2027-03-28, 28/03/2027, today or tomorrow.",
-        "it": "“{value}” non è una data: scrivi 2027-03-28, 28/03/2027, oggi o domani.",
-    },
-    "args.no_such_date": {
-        "en": "{value} does not exist in the calendar.",
-        "it": "{value} non esiste nel calendario.",
-    },
-    "args.bad_month": {
-        "en": "“{value}” is not a month: write it as YYYY-MM, e.g. 2026-11.",
-        "it": "“{value}” non è un mese: scrivilo come AAAA-MM, per esempio 2026-11.",
-    },
-}

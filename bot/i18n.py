@@ -1,33 +1,108 @@
-"""Italian and English: message catalogs, and numbers, money and dates through Babel.
+"""Messages in every language of `locales/`, and numbers, money and dates through Babel.
 
-Each module declares its own catalog (`key -> language -> text`) beside its code, so a
-message and the code that sends it change together; the `Translator` merges them and a
-test checks every key has both languages with the same placeholders.
+The texts live in gettext catalogs, `locales/<lang>/LC_MESSAGES/coworkbot.po`, where
+translators edit them with Poedit or Weblate (README, "Translating"). Message ids are
+keys (`checkin.done`); the English catalog is the source the others translate, and a
+message with no translation in a language (empty, or fuzzy because the English changed)
+falls back to English. A language is there when its catalog is: adding a `.po` file adds
+a language, with no Python to touch.
 
-Messages are a small HTML subset. Interpolated values are escaped unless they are
-`Markup` already, so user text can never inject markup (the Telegram and Matrix HTML
-parsers both see only what we meant).
+Babel reads the `.po` files themselves, once per process: there are no `.mo` files to
+build or commit, so a fresh clone, `make run` and an installed wheel all read what the
+translators wrote (all catalogs together take a few milliseconds to read).
+
+Plural messages carry one text per plural form of their language, picked by the
+catalog's `Plural-Forms` expression, which is Babel's (CLDR's) for that language.
+
+Messages are a small HTML subset with `{name}` placeholders. Interpolated values are
+escaped unless they are `Markup` already, so user text can never inject markup (the
+Telegram and Matrix HTML parsers both see only what we meant).
 """
 
 from __future__ import annotations
 
+import gettext
 import html
 import re
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_time, format_timedelta
+from babel.dates import format_date, format_skeleton, format_time, format_timedelta
+from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, get_currency_precision
 
-LANGUAGES: tuple[str, ...] = ("it", "en")
+from locales import DIRECTORY, DOMAIN
 
-Text = str | Mapping[str, str]
-Catalog = Mapping[str, Mapping[str, Text]]
+SOURCE_LANGUAGE = "en"
+
+# A message: one text, or one text per plural form of its language.
+Text = str | tuple[str, ...]
+
+
+def catalog_path(directory: Path, lang: str) -> Path:
+    return directory / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def languages_in(directory: Path) -> tuple[str, ...]:
+    """The languages that have a catalog, in alphabetical order of their codes."""
+    return tuple(sorted(p.parent.parent.name for p in directory.glob(f"*/LC_MESSAGES/{DOMAIN}.po")))
+
+
+LANGUAGES: tuple[str, ...] = languages_in(DIRECTORY)
+
+
+@dataclass(frozen=True)
+class LanguageCatalog:
+    """One language's usable messages: translated and not fuzzy."""
+
+    lang: str
+    messages: Mapping[str, Text]
+    plural_forms: str = "nplurals=2; plural=(n != 1);"
+    fuzzy: frozenset[str] = frozenset()
+    plural: Callable[[int], int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        expression = self.plural_forms.partition("plural=")[2].rstrip("; ")
+        object.__setattr__(self, "plural", gettext.c2py(expression))
+
+
+def read_catalog(path: Path, lang: str) -> LanguageCatalog:
+    with path.open("rb") as po:
+        catalog = read_po(po, locale=lang, domain=DOMAIN)
+    messages: dict[str, Text] = {}
+    fuzzy: set[str] = set()
+    for message in catalog:
+        if not message.id:
+            continue  # the header
+        key = message.id[0] if isinstance(message.id, (tuple, list)) else message.id
+        if message.fuzzy:
+            fuzzy.add(key)
+        elif isinstance(message.string, (tuple, list)):
+            if all(message.string):
+                messages[key] = tuple(message.string)
+        elif message.string:
+            messages[key] = message.string
+    return LanguageCatalog(lang, messages, catalog.plural_forms, frozenset(fuzzy))
+
+
+@cache
+def load_catalogs(directory: Path = DIRECTORY) -> Mapping[str, LanguageCatalog]:
+    """Every language's catalog, read once per process."""
+    return {
+        lang: read_catalog(catalog_path(directory, lang), lang) for lang in languages_in(directory)
+    }
+
+
+# The old in-code format, `key -> language -> text or {plural category: text}`: only
+# `make i18n` (tools/i18n.py) reads it, to move such dicts into the catalogs.
+Catalog = Mapping[str, Mapping[str, str | Mapping[str, str]]]
 
 
 class Markup(str):
@@ -60,53 +135,86 @@ def _locale(lang: str) -> Locale:
     return Locale.parse(lang)
 
 
-def plural_category(lang: str, count: int) -> str:
-    return str(_locale(lang).plural_form(abs(count)))
+def language_name(lang: str, in_lang: str | None = None) -> str:
+    """A language's name, in its own language (`Deutsch`) or in another (`tedesco`)."""
+    return str(_locale(lang).get_display_name(in_lang or lang))
 
 
 def placeholders(text: Text) -> set[str]:
-    forms = text.values() if isinstance(text, Mapping) else [text]
     names: set[str] = set()
-    for form in forms:
-        for _, field, _, _ in string.Formatter().parse(form):
-            if field:
-                names.add(field)
+    for form in (text,) if isinstance(text, str) else text:
+        for _, name, _, _ in string.Formatter().parse(form):
+            if name:
+                names.add(name)
     return names
 
 
 class Translator:
-    def __init__(self, default_language: str = "it") -> None:
-        if default_language not in LANGUAGES:
+    """Messages by key in any language of the catalogs, English where one is missing."""
+
+    def __init__(
+        self,
+        default_language: str = "it",
+        catalogs: Mapping[str, LanguageCatalog] | None = None,
+    ) -> None:
+        self.catalogs = dict(load_catalogs() if catalogs is None else catalogs)
+        if SOURCE_LANGUAGE not in self.catalogs:
+            raise ValueError("the English catalog is missing")
+        if default_language not in self.catalogs:
             raise ValueError(f"unsupported language {default_language}")
         self.default_language = default_language
-        self._messages: dict[str, Mapping[str, Text]] = {}
-
-    def add(self, catalog: Catalog) -> None:
-        for key, texts in catalog.items():
-            if key in self._messages and self._messages[key] != texts:
-                raise ValueError(f"message key {key!r} is defined twice")
-            self._messages[key] = texts
+        self.languages = tuple(sorted(self.catalogs))
+        self._source = self.catalogs[SOURCE_LANGUAGE]
+        self._words: dict[str, frozenset[str]] = {}
 
     def message_keys(self) -> list[str]:
-        return sorted(self._messages)
-
-    def texts(self, key: str) -> Mapping[str, Text]:
-        return self._messages[key]
+        return sorted(self._source.messages)
 
     def has(self, key: str) -> bool:
-        return key in self._messages
+        return key in self._source.messages
+
+    def translated(self, lang: str, key: str) -> bool:
+        catalog = self.catalogs.get(lang)
+        return catalog is not None and key in catalog.messages
+
+    def text(self, lang: str, key: str) -> Text:
+        """The raw text (or plural forms) a reader of `lang` gets for `key`."""
+        return self._find(lang, key)[1]
 
     def language(self, wanted: str | None) -> str:
-        return wanted if wanted in LANGUAGES else self.default_language
+        return wanted if wanted in self.catalogs else self.default_language
+
+    def words(self, key: str) -> frozenset[str]:
+        """What people may type for a `word.*` message, in any language: each catalog's
+        text, `|` between spellings (Italian `word.hidden` is `nascosto|nascosta`)."""
+        found = self._words.get(key)
+        if found is None:
+            spellings = {
+                spelling.strip().casefold()
+                for lang in self.languages
+                if self.translated(lang, key)
+                for spelling in str(self.text(lang, key)).split("|")
+            }
+            found = self._words[key] = frozenset(spellings - {""})
+        return found
+
+    def word(self, lang: str, key: str) -> str:
+        """The word a reader of `lang` is shown for a `word.*` message: its first spelling."""
+        return str(self.text(lang, key)).split("|")[0].strip()
+
+    def _find(self, lang: str, key: str) -> tuple[LanguageCatalog, Text]:
+        catalog = self.catalogs.get(lang)
+        if catalog is not None and key in catalog.messages:
+            return catalog, catalog.messages[key]
+        return self._source, self._source.messages[key]
 
     def t(self, lang: str, key: str, /, **values: object) -> Markup:
-        texts = self._messages[key]
-        text = texts.get(lang) or texts[self.default_language]
-        if isinstance(text, Mapping):
+        catalog, text = self._find(lang, key)
+        if not isinstance(text, str):
             count = values.get("count")
             if not isinstance(count, int):
                 raise TypeError(f"message {key!r} has plural forms and needs an int count")
-            text = text.get(plural_category(lang, count)) or text["other"]
+            text = text[min(catalog.plural(abs(count)), len(text) - 1)]
         return Markup(text.format_map({k: escape(v) for k, v in values.items()}))
 
 
@@ -136,12 +244,19 @@ class Formatter:
             )
         return str(format_currency(amount, code, locale=self.lang))
 
+    @property
+    def _dates(self) -> str:
+        """The locale for days: English is CLDR's English of Europe (en_150): day first."""
+        return "en_150" if self.lang == "en" else self.lang
+
     def day(self, day: date) -> str:
-        """A day as people write it in chat: `mer 25 nov 2026` / `Wed, Nov 25, 2026`."""
-        return str(format_date(day, format="EEE d MMM y", locale=self.lang))
+        """A day as CLDR writes it short: `mer 25 nov 2026`, `Mi., 25. Nov. 2026`,
+        `Wed, 25 Nov 2026`."""
+        return str(format_skeleton("yMMMEd", day, locale=self._dates))
 
     def short_day(self, day: date) -> str:
-        return str(format_date(day, format="d MMM", locale=self.lang))
+        """`25 nov`, `25. Nov.`, `25 Nov`."""
+        return str(format_skeleton("MMMd", day, locale=self._dates))
 
     def time(self, moment: datetime) -> str:
         return str(format_time(self.local(moment), format="HH:mm", locale=self.lang))

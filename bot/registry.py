@@ -3,11 +3,12 @@ the `Registry` gathers every router's, refusing two commands with one name.
 
 Each capability owns a `Router` and declares its commands on it:
 
-    @router.command("checkin", aliases=["in"], role=Role.MEMBER)
+    @router.command("checkin", aliases=["in"], local={"it": "entro"}, role=Role.MEMBER)
     async def checkin(ctx: MemberContext, note: Annotated[str, Rest(200)] = "") -> None: ...
 
-The arguments a command takes are read from its signature when it is registered
-(`bot.arguments`).
+A `local` name is what the command is called in one language's menu and /help
+(`/entro` in Italian); like every alias it works in any language. The arguments a
+command takes are read from its signature when it is registered (`bot.arguments`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import difflib
 import inspect
 import typing
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import IntEnum, StrEnum
@@ -24,7 +25,7 @@ from bot.arguments import Param, signature_params
 from bot.config import Config
 from bot.context import CommandContext, Context, MemberContext, Runtime
 from bot.events import Kind
-from bot.i18n import Catalog, Markup, escape
+from bot.i18n import Markup, escape
 from bot.web import Fresh, Route, RouteFunc
 
 Handler = Callable[..., Awaitable[None]]
@@ -57,11 +58,16 @@ class Command:
     func: Handler
     params: tuple[Param, ...]
     router: str
+    local: tuple[tuple[str, str], ...] = ()  # (language, name) for menus and /help
 
     @property
     def key(self) -> str:
         """The catalog stem: `cmd.<key>` describes it, `usage.<key>` shows its arguments."""
         return self.name.replace(" ", "_")
+
+    def name_in(self, lang: str) -> str:
+        """What the command is called for a reader of `lang`: its local name, or its own."""
+        return dict(self.local).get(lang, self.name)
 
 
 @dataclass(frozen=True)
@@ -73,11 +79,20 @@ class Job:
 
 class Router:
     """One per capability: its commands, its jobs, its event and startup hooks, its web
-    routes (bot/web.py) and its messages."""
+    routes (bot/web.py).
 
-    def __init__(self, name: str, messages: Catalog | None = None) -> None:
+    Its messages are in `locales/` under keys of its own (`section.<name>` titles its
+    commands in /help, `cmd.<command>` describes one, `usage.<command>` shows its
+    arguments).
+    """
+
+    def __init__(self, name: str, messages: object = None) -> None:
+        if messages is not None:
+            raise TypeError(
+                f"Router {name!r} was given a message dict: messages live in"
+                " locales/<lang>/LC_MESSAGES/coworkbot.po now; `make i18n` moves such dicts there"
+            )
         self.name = name
-        self.messages: Catalog = messages or {}
         self.commands: list[Command] = []
         self.jobs: list[Job] = []
         self.events: dict[Kind, list[EventFunc]] = {}
@@ -89,9 +104,12 @@ class Router:
         name: str,
         *,
         aliases: Sequence[str] = (),
+        local: Mapping[str, str] | None = None,
         role: Role = Role.MEMBER,
         where: Where = Where.ANY,
     ) -> Callable[[Handler], Handler]:
+        names = dict(local or {})
+
         def register(func: Handler) -> Handler:
             if role not in (Role.MEMBER, Role.ADMIN) and wants_member_context(func):
                 raise TypeError(
@@ -99,7 +117,16 @@ class Router:
                     " for callers who may be no member: take a CommandContext"
                 )
             self.commands.append(
-                Command(name, tuple(aliases), role, where, func, signature_params(func), self.name)
+                Command(
+                    name,
+                    (*aliases, *names.values()),
+                    role,
+                    where,
+                    func,
+                    signature_params(func),
+                    self.name,
+                    tuple(sorted(names.items())),
+                )
             )
             return func
 
@@ -187,8 +214,9 @@ class Registry:
         return [c for c in self.commands.values() if c.name.startswith(word + " ")]
 
     def suggest(self, word: str) -> str | None:
+        """The name closest to a mistyped word: `/entor` suggests `/entro`, not `/checkin`."""
         matches = difflib.get_close_matches(word, list(self._names), n=1, cutoff=0.75)
-        return self._names[matches[0]] if matches else None
+        return matches[0] if matches else None
 
     def visible(self, role: Role, chat_admin: bool = False) -> list[Command]:
         allowed = [
@@ -198,8 +226,12 @@ class Registry:
         ]
         return allowed
 
-    def usage(self, command: Command, ctx: Context) -> Markup:
+    def usage(self, command: Command, ctx: Context, typed: str = "") -> Markup:
+        """`/checkin [note]`: by the name the person typed if it is one of the command's
+        (`/in`), else by the reader's language's name (`/entro`)."""
         usage_key = f"usage.{command.key}"
         args = ctx.t(usage_key) if ctx.rt.translator.has(usage_key) else Markup("")
-        line = f"{ctx.prefix}{command.name} {args}".rstrip()
+        if " " in command.name or typed not in (command.name, *command.aliases):
+            typed = command.name_in(ctx.lang)
+        line = f"{ctx.prefix}{typed} {args}".rstrip()
         return Markup(f"<code>{escape(line)}</code>")

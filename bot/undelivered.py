@@ -15,37 +15,12 @@ import logging
 from collections.abc import Callable
 
 from bot.context import Letter, Runtime
-from bot.i18n import Catalog, Localizer, Markup
+from bot.i18n import Localizer, Markup
 from bot.transports.base import DeliveryError
 from storage.db import to_db
 from storage.outbox import OutboxRow
 
 log = logging.getLogger(__name__)
-
-MESSAGES: Catalog = {
-    "undelivered.member": {
-        "en": (
-            "I cannot write privately to {name}: they blocked me or never opened a chat with "
-            "me, so they miss my messages. Ask them to open a private chat with me and press "
-            "Start."
-        ),
-        "it": (
-            "Non riesco a scrivere in privato a {name}: mi ha bloccato o non ha mai aperto una "
-            "chat con me, quindi perde i miei messaggi. Chiedigli di aprire una chat privata "
-            "con me e premere Avvia."
-        ),
-    },
-    "undelivered.group": {
-        "en": (
-            "I cannot post in the group of {space} any more (was I removed?): messages for "
-            "the group are not delivered."
-        ),
-        "it": (
-            "Non riesco più a scrivere nel gruppo di {space} (sono stato rimosso?): i messaggi "
-            "per il gruppo non arrivano."
-        ),
-    },
-}
 
 
 def notice_key(row: OutboxRow) -> str | None:

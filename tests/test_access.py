@@ -7,6 +7,7 @@ it only needs its line in ACCESS (the test says so if it is missing).
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 
 import coworkbot
 from bot.app import engine
+from bot.i18n import Translator
 from bot.registry import Registry
 from bot.testing import BotHarness, Sent
 
@@ -99,16 +101,22 @@ PEOPLE = {
     ("admin", "group"): "Anna",
     ("admin", "private"): "Ada",
 }
-REFUSALS = (
-    "is private: send it to me in a private chat.",
-    "works in the community's group, not here.",
-    "Only an administrator of this chat can use",
-    "This chat is not set up yet.",
-    "You are not a member of any space yet.",
-    "This is for members.",
-    "Your request to join is waiting for an admin's approval.",
-    "Only the space's admins can use",
-    "I keep nothing about you",
+# The refusals, by their longest fixed piece of English (the catalog has the wording).
+REFUSAL_KEYS = (
+    "dispatch.private_only",
+    "dispatch.group_only",
+    "dispatch.chat_admin_only",
+    "dispatch.no_space",
+    "dispatch.no_membership",
+    "dispatch.not_member",
+    "dispatch.pending",
+    "dispatch.admin_only",
+    "forgetme.nothing",
+    "space.none",
+)
+REFUSALS = tuple(
+    max(re.split(r"\{[a-z_]+\}", str(Translator().text("en", key))), key=len)
+    for key in REFUSAL_KEYS
 )
 
 REGISTERED = sorted(Registry([engine, *coworkbot.routers()]).commands)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from bot.flood import FloodGuard
 from bot.testing import BotHarness
 
-SLOW_DOWN = "You are going too fast: I'll ignore your commands for a few seconds."
+SLOW_DOWN = "You're going too fast: I'll ignore your commands for a few seconds."
 
 
 class Ticker:
@@ -26,10 +26,10 @@ async def test_flood_is_answered_once_then_ignored_and_others_go_on(bot: BotHarn
     for i in range(19):
         ticker.t += 0.1
         sent = await bot.say("/who", as_="Bruno")
-        assert len(sent) == 1 and sent[0].text.startswith("Nobody is in"), i
+        assert len(sent) == 1 and sent[0].text.startswith("Nobody's in"), i
     ticker.t += 0.1
     sent = await bot.say("/checkin", as_="Bruno")  # the 20th: still fine
-    assert sent[0].text.startswith("Welcome, Bruno: you are in since")
+    assert sent[0].text.startswith("Welcome, Bruno! You checked in at")
 
     ticker.t += 0.1
     sent = await bot.say("/checkout", as_="Bruno")  # the 21st in 10 s
@@ -46,7 +46,7 @@ async def test_flood_is_answered_once_then_ignored_and_others_go_on(bot: BotHarn
         sent = await bot.say("/who", as_="Carla")
         assert sent[0].text.startswith("1 person in")
     sent = await bot.say("/me", as_="Carla", chat="private")
-    assert sent[0].text.startswith("Your presence")
+    assert sent[0].text.startswith("Your visits")
 
     # Still inside the window: still ignored, and not warned twice.
     ticker.t += 5
@@ -54,7 +54,7 @@ async def test_flood_is_answered_once_then_ignored_and_others_go_on(bot: BotHarn
     # Once the window has passed, Bruno is heard again.
     ticker.t += 10
     sent = await bot.say("/checkout", as_="Bruno")
-    assert sent[0].text.startswith("Bye Bruno: you stayed")
+    assert sent[0].text.startswith("Bye, Bruno! You were here for")
     assert await bot.fetchval("SELECT COUNT(*) FROM visits WHERE checkout_at IS NULL") == 0
 
     # A new flood, in a fresh window, gets a new single warning.
@@ -73,5 +73,5 @@ async def test_flood_warning_in_italian(bot: BotHarness) -> None:
     ticker = Ticker()
     bot.app.dispatcher.flood = FloodGuard(now=ticker)
     texts = [s.text for _ in range(22) for s in await bot.say("/who", as_="Bruno")]
-    assert texts[-1] == "Vai troppo veloce: ignorerò i tuoi comandi per qualche secondo."
+    assert texts[-1] == "Stai andando troppo veloce: ignorerò i tuoi comandi per qualche secondo."
     assert len(texts) == 21

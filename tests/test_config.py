@@ -85,7 +85,11 @@ def test_secrets_from_the_environment(tmp_path: Path) -> None:
         (("capacity = 10", "capacity = 'ten'"), "spaces[0].capacity", "expected an integer"),
         (('"20:00"', '"8pm"'), "spaces[0].closing_time", "HH:MM"),
         (("[telegram]", "[telegarm]"), "telegarm", "unknown section"),
-        (('default_language = "en"', 'default_language = "fr"'), "bot.default_language", "it, en"),
+        (
+            ('default_language = "en"', 'default_language = "fr"'),
+            "bot.default_language",
+            "de, en, it",
+        ),
         (('token = "123456:ABC-def_ghi"', 'token = ""'), "telegram.token", "missing"),
         (('token = "123456:ABC-def_ghi"', 'token = "oops"'), "telegram.token", "bot token"),
         (("capacity = 10", "capacity = 10\ncolour = 'red'"), "spaces[0].colour", "unknown key"),

@@ -50,7 +50,7 @@ async def test_balance_of_many_charges_fits_one_message(bot: BotHarness) -> None
         " JOIN members m ON m.id = s.member_id GROUP BY m.id, m.display_name"
     )
     assert sorted(totals) == sorted(f"{r['display_name']}: €{r['owed'] / 100:.2f}" for r in owed)
-    assert lines[-1] == "To record money you received: /paid <charge> <amount> <member>."
+    assert lines[-1] == "To record money you've received: /paid <charge> <amount> <member>."
 
 
 async def test_due_and_costs_of_many_fit_one_message(bot: BotHarness) -> None:

@@ -14,29 +14,22 @@ from bot.context import Ago, Cmd, Letter, MemberContext, message
 from bot.registry import Role, Router
 from tests.support.privacy import WithMatrix, code_in
 
-extra = Router(
-    "letters_for_tests",
-    {
-        "t.note": {
-            "en": "Hello {name}: send {cmd}; it started {ago} ago.",
-            "it": "Ciao {name}: scrivi {cmd}; è iniziato {ago} fa.",
-        },
-        "t.reached": {"en": "Reached {count}.", "it": "Raggiunti {count}."},
-    },
-)
+extra = Router("letters_for_tests")  # it borrows two catalog messages
 
 
 @extra.command("tellall", role=Role.ADMIN)
 async def tell_all(ctx: MemberContext) -> None:
     members = await ctx.session.members.of_space(ctx.space.id)
+    note = dict(skill="excel", number=1, question="Pivot?", offer=Cmd("who"))
     letters = [
         Letter(
-            m, message("t.note", name=m.display_name, cmd=Cmd("who"), ago=Ago(timedelta(hours=4)))
+            m,
+            message("skills.escalation", name=m.display_name, age=Ago(timedelta(hours=4)), **note),
         )
         for m in members
     ]
     reached = await ctx.send_private(letters)
-    await ctx.say("t.reached", count=len(reached))
+    await ctx.say("skills.asked_told", count=len(reached), skill="excel")
 
 
 @pytest.fixture
@@ -67,15 +60,19 @@ async def test_each_reader_gets_their_language_and_prefix_and_the_erased_are_ski
 
     answer, _ = await identity_queries(mx, "/tellall")
 
-    assert answer == ["Reached 3."]  # Dario has no account left: nobody to tell
+    # Dario has no account left: nobody to tell.
+    assert answer == ["I told 3 members who know excel, privately."]
     assert [s.text for s in mx.inbox("Carla")][-1] == (
-        "Ciao Carla: scrivi /who; è iniziato 4 ore fa."
+        "🙋 Ancora nessun aiuto dopo 4 ore: Carla chiede di excel (richiesta #1):\nPivot?\n"
+        "Puoi aiutare? /who"
     )
     to_bruno = [m for m in mx.matrix.sent if m.chat.chat_id == "@bruno:example.org"]
-    assert to_bruno[-1].html == "Hello Bruno: send !who; it started 4 hours ago."
-    assert [s.text for s in mx.inbox("Anna")][
-        -1
-    ] == "Hello Anna: send /who; it started 4 hours ago."
+    assert to_bruno[-1].html.endswith(
+        "Bruno asks about <b>excel</b> (request <b>#1</b>):\nPivot?\nCan you help? !who"
+    )
+    assert [s.text for s in mx.inbox("Anna")][-1].startswith(
+        "🙋 Still no helper after 4 hours: Anna asks about excel"
+    )
 
 
 async def test_one_query_finds_everyones_chat_however_many_they_are(mx: WithMatrix) -> None:
@@ -84,5 +81,5 @@ async def test_one_query_finds_everyones_chat_however_many_they_are(mx: WithMatr
     for n in range(12):
         await mx.say("/join", as_=f"Newcomer{n}")
     answer, many = await identity_queries(mx, "/tellall")
-    assert answer == ["Reached 15."]
+    assert answer == ["I told 15 members who know excel, privately."]
     assert many == few

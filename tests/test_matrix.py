@@ -29,7 +29,7 @@ async def test_membership_flow_end_to_end(matrix: MatrixWorld) -> None:
     anna, bruno, carla = world.anna, world.bruno, world.carla
 
     refused = await world.command(carla, "!setup Veglio")
-    assert "Only an administrator of this chat" in refused[0].body
+    assert "Only an admin of this chat" in refused[0].body
 
     ready = await world.command(bruno, "!setup Veglio")
     assert "Veglio" in ready[0].body and "admin" in ready[0].body
@@ -51,7 +51,7 @@ async def test_membership_flow_end_to_end(matrix: MatrixWorld) -> None:
     approved = await world.command(bruno, f"!approve {anna_id}", room=request.room_id)
     assert "is now a member" in approved[0].body
     assert approved[0].room_id == request.room_id  # answered in the private room
-    await anna.next_private(lambda s: "You are in" in s.body, world.room)
+    await anna.next_private(lambda s: "You're in" in s.body, world.room)
 
     promoted = await world.command(bruno, f"!promote {anna_id}")
     assert "is now an admin" in promoted[0].body

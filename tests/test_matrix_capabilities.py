@@ -97,7 +97,7 @@ async def test_presence_day_by_matrix_messages_and_the_attendance_file(
 
     clock.set(rome(25, 10))
     reply = await one(world, anna, "!checkin writing <b>a book</b> & more")
-    assert reply.body == f"Welcome, {a}: you are in since 10:00. You are the first one in."
+    assert reply.body == f"Welcome, {a}! You checked in at 10:00. You're the first one here."
     assert reply.content["msgtype"] == "m.notice"
     assert reply.content["m.mentions"] == {"user_ids": [anna.user_id]}
     clock.set(rome(25, 10, 5))
@@ -105,7 +105,7 @@ async def test_presence_day_by_matrix_messages_and_the_attendance_file(
     hidden = await one(world, carla, "!privacy hidden")
     assert hidden.body.startswith("Your presence is now hidden")
     planned = await one(world, anna, "!going tomorrow")
-    assert planned.body == "Noted: you are coming on Thu 26 Nov 2026."
+    assert planned.body == "Noted: you're coming on Thu, 26 Nov 2026."
 
     who = await one(world, bruno, "!who")
     assert body_lines(who) == [
@@ -123,10 +123,10 @@ async def test_presence_day_by_matrix_messages_and_the_attendance_file(
 
     clock.set(rome(25, 12, 30, 20))
     bye = await one(world, anna, "!checkout")
-    assert bye.body == f"Bye {a}: you stayed 2 h 30 min (10:00–12:30)."
+    assert bye.body == f"Bye, {a}! You were here for 2 h 30 min (10:00–12:30)."
     me = await one(world, anna, "!me")
     assert body_lines(me) == [
-        "Your presence",
+        "Your visits",
         "November 2026: 1 day, 2 h 30 min",
         "October 2026: no visits",
     ]
@@ -135,8 +135,8 @@ async def test_presence_day_by_matrix_messages_and_the_attendance_file(
         "Veglio — November 2026",
         "Open on 1 day",
         "People per day: 2 on average",
-        "Peak: 2 people on Wed 25 Nov 2026",
-        "The days of each member are shown only in private: send me !stats 2026-11 there.",
+        "Peak: 2 people on Wed, 25 Nov 2026",
+        "Each member's days are shown only in private: send me !stats 2026-11 there.",
     ]
 
     visits = await rows(
@@ -168,7 +168,7 @@ async def test_presence_day_by_matrix_messages_and_the_attendance_file(
     stats = await one(world, bruno, "!stats", room=direct)
     assert body_lines(stats)[-3:] == ["Days per member", f"{a}: 1 day", f"{c}: 1 day"]
     export = await one(world, bruno, "!export attendance", room=direct)
-    assert export.body == "Attendance of November 2026: 2 visits."
+    assert export.body == "Attendance in November 2026: 2 visits."
     file = await file_after(bruno, direct, 0)
     assert file.body == "attendance-2026-11.csv"
     assert file.content["info"]["mimetype"] == "text/csv"
@@ -212,7 +212,7 @@ async def test_ask_offer_done_thanks_by_matrix_messages(matrix: MatrixWorld) -> 
     claimed = await one(world, bruno, "!offer 1", room=notice.room_id)
     assert body_lines(claimed) == [
         f"Thank you, {b}! #1 (excel) is yours. Reach {a}: {anna.user_id}.",
-        "When it is solved, send !done 1.",
+        "When it's solved, send !done 1.",
     ]
     assert f'<a href="https://matrix.to/#/{anna.user_id}">' in claimed.html  # a pill
     told = await private(anna, world, f"🤝 {b} will help you with #1 (excel).")
@@ -221,7 +221,7 @@ async def test_ask_offer_done_thanks_by_matrix_messages(matrix: MatrixWorld) -> 
         "Solved: !done 1",
     ]
     late = await one(world, carla, "!offer 1")
-    assert late.body == f"{b} already offered to help with #1. Thanks anyway!"
+    assert late.body == f"{b} has already offered to help with #1. Thanks anyway!"
 
     solved = await one(world, anna, "!done 1", room=told.room_id)
     assert body_lines(solved) == [
@@ -231,9 +231,9 @@ async def test_ask_offer_done_thanks_by_matrix_messages(matrix: MatrixWorld) -> 
     ]
     await private(bruno, world, f"{a} marked #1 (excel) as solved. Thank you for helping!")
     thanked = await one(world, anna, "!thanks 1", room=told.room_id)
-    assert thanked.body == f"I passed your thanks to {b}. 💐"
+    assert thanked.body == f"I've passed your thanks on to {b}. 💐"
     kudos = await private(bruno, world, "💐")
-    assert kudos.body == f"💐 {a} thanks you for #1 (excel). You have 1 kudos."
+    assert kudos.body == f"💐 {a} thanks you for #1 (excel). You now have 1 kudo."
 
     assert await rows(world, "SELECT number, state FROM help_requests") == [(1, "resolved")]
     given = await rows(
@@ -243,7 +243,7 @@ async def test_ask_offer_done_thanks_by_matrix_messages(matrix: MatrixWorld) -> 
     )
     assert given == [(b, a)]
     known = await one(world, carla, "!whoknows Excel")
-    assert body_lines(known)[1:] == [f"• {b} — Excel · 1 kudos", f"• {c} — MS Excel"]
+    assert body_lines(known)[1:] == [f"• {b} — Excel · 1 kudo", f"• {c} — MS Excel"]
 
 
 # -- shared costs ---------------------------------------------------------------------------
@@ -258,7 +258,7 @@ async def test_a_cost_charged_paid_and_confirmed_by_matrix_messages(matrix: Matr
     added = await one(world, bruno, "!cost add Internet 30 monthly 25")
     assert body_lines(added) == [
         "Cost #1 Internet: €30.00, monthly on day 25, split equally.",
-        "First charge on Wed 25 Nov 2026, for 25 Oct – 24 Nov 2026.",
+        "First charge on Wed, 25 Nov 2026, for 25 Oct – 24 Nov 2026.",
     ]
     refused = await one(world, carla, "!cost add Cleaning 10 monthly 3")
     assert refused.body == "Only the space's admins can use !cost add."
@@ -269,8 +269,8 @@ async def test_a_cost_charged_paid_and_confirmed_by_matrix_messages(matrix: Matr
     notices = {p.localpart: await private(p, world, "Internet, 25 Oct") for p in world.people}
     assert body_lines(notices[a]) == [
         "Internet, 25 Oct – 24 Nov 2026: your share is €10.00 of €30.00 (split equally among 3).",
-        "Charge #1. When you have paid, press the button or send !paid 1.",
-        "I paid: !paid 1",
+        "Charge #1. When you've paid, press the button or send !paid 1.",
+        "I've paid: !paid 1",
     ]
     shares = await rows(
         world,
@@ -282,10 +282,10 @@ async def test_a_cost_charged_paid_and_confirmed_by_matrix_messages(matrix: Matr
 
     paid = await one(world, anna, "!paid 1", room=notices[a].room_id)
     assert paid.body == (
-        "Noted: you paid €10.00 for Internet (charge #1). Payment #1 waits for an admin"
+        "Noted: you paid €10.00 for Internet (charge #1). Payment #1 is waiting for an admin"
         " to confirm it."
     )
-    ask = await private(bruno, world, f"{a} says they paid €10.00")
+    ask = await private(bruno, world, f"{a} says they've paid €10.00")
     assert body_lines(ask)[-1] == "Confirm: !confirm 1"
     assert await rows(world, "SELECT amount, state FROM payments") == [(1000, "declared")]
 
@@ -296,8 +296,8 @@ async def test_a_cost_charged_paid_and_confirmed_by_matrix_messages(matrix: Matr
     due = await one(world, carla, "!due", room=notices[c].room_id)
     assert body_lines(due) == [
         "What you owe",
-        "#1 Internet (25 Oct – 24 Nov 2026), due Wed 25 Nov 2026: €10.00",
-        "Still to pay: €10.00. When you have paid, send !paid with the number.",
+        "#1 Internet (25 Oct – 24 Nov 2026), due Wed, 25 Nov 2026: €10.00",
+        "Still to pay: €10.00. When you've paid, send !paid with the number.",
     ]
 
     confirmed = await one(world, bruno, "!confirm 1", room=ask.room_id)
@@ -310,7 +310,7 @@ async def test_a_cost_charged_paid_and_confirmed_by_matrix_messages(matrix: Matr
     assert body_lines(balance) == [
         "Open charges",
         "",
-        "#1 Internet (25 Oct – 24 Nov 2026): €30.00, due Wed 25 Nov 2026",
+        "#1 Internet (25 Oct – 24 Nov 2026): €30.00, due Wed, 25 Nov 2026",
         f"✓ {a}: €10.00 paid",  # by name
         f"• {b} owes €10.00",
         f"• {c} owes €10.00",
@@ -319,7 +319,7 @@ async def test_a_cost_charged_paid_and_confirmed_by_matrix_messages(matrix: Matr
         f"{b}: €10.00",
         f"{c}: €10.00",
         "",
-        "To record money you received: !paid <charge> <amount> <member>.",
+        "To record money you've received: !paid <charge> <amount> <member>.",
     ]
     export = await one(world, bruno, "!export costs", room=ask.room_id)
     assert export.body == "1 charge, all time, with its shares and payments."
@@ -359,7 +359,7 @@ async def test_hostile_names_and_notes_are_escaped_and_ping_nobody(matrix: Matri
 
     clock.set(rome(25, 10))
     welcome = await one(world, carla, f"!checkin {note}")
-    assert welcome.body.startswith(f"Welcome, {name}: you are in since 10:00.")
+    assert welcome.body.startswith(f"Welcome, {name}! You checked in at 10:00.")
     who = await one(world, anna, "!who")
     assert body_lines(who)[1].replace("\u2060", "") == f"{name} — since 10:00 — {note}"
     assert "&lt;b&gt;&amp;&lt;/b&gt; @\u2060room" in who.html  # escaped, and no @room
@@ -372,7 +372,7 @@ async def test_hostile_names_and_notes_are_escaped_and_ping_nobody(matrix: Matri
     long_note = (f"{note} " * 100)[:3999] + "!"  # 4,000 characters
     refused = await one(world, anna, f"!checkin {long_note}")
     assert body_lines(refused) == [
-        "Too long: at most 200 characters (you wrote 4000).",
+        "Too long: 200 characters at most (you wrote 4000).",
         "Usage: !checkin [note]",
     ]
     assert await rows(world, "SELECT note FROM visits") == [(note,)]
@@ -456,7 +456,7 @@ async def test_one_space_in_a_telegram_group_and_a_matrix_room(
     # Tina checks in on Telegram: the Matrix room learns it, by name, pinging nobody.
     clock.set(rome(25, 10))
     sent = await tg_say("/checkin fixing the <b>printer</b> @room", bool)
-    assert sent[0].text == "Welcome, Tina: you are in since 10:00. You are the first one in."
+    assert sent[0].text == "Welcome, Tina! You checked in at 10:00. You're the first one here."
     heard = await anna.wait_for(
         lambda h: any(s.room_id == world.room and s.body.startswith("Tina is in") for s in h),
         "the check-in from Telegram",

@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 from bot.events import Button, Document
-from bot.i18n import placeholders
 from bot.transports.matrix.content import (
     button_hints,
     command_text,
@@ -26,7 +25,6 @@ from bot.transports.matrix.credentials import (
     save_credentials,
 )
 from bot.transports.matrix.timeline import first_visit, merge_gap, not_history
-from bot.transports.matrix.transport import NOTICES
 
 BOT = "@coworkbot:example.org"
 
@@ -195,9 +193,3 @@ def test_credentials_round_trip_private_and_per_account(tmp_path: Path) -> None:
     assert load_credentials(path, "https://hs", "@someone:else") is None
     path.write_text("{not json")
     assert load_credentials(path, "https://hs", BOT) is None
-
-
-def test_notices_exist_in_both_languages_with_the_same_placeholders() -> None:
-    for key, forms in NOTICES.items():
-        assert set(forms) == {"en", "it"}, key
-        assert placeholders(forms["en"]) == placeholders(forms["it"]), key

@@ -103,7 +103,7 @@ async def test_an_encrypted_direct_chat_answers_due_link_and_myexport(e2e: Matri
     dm = await world.private_room(anna, encrypted=True)  # as Element opens one
 
     nothing = await one(world, anna, "!due", room=dm)
-    assert nothing.body == "You owe nothing at the moment."
+    assert nothing.body == "You don't owe anything at the moment."
 
     await one(world, bruno, "!cost add Internet 30 monthly 25")
     clock.set(rome(25, 9, 0, 20))
@@ -116,17 +116,17 @@ async def test_an_encrypted_direct_chat_answers_due_link_and_myexport(e2e: Matri
     due = await one(world, anna, "!due", room=dm)
     assert lines(due) == [
         "What you owe",
-        "#1 Internet (25 Oct – 24 Nov 2026), due Wed 25 Nov 2026: €10.00",
-        "Still to pay: €10.00. When you have paid, send !paid with the number.",
+        "#1 Internet (25 Oct – 24 Nov 2026), due Wed, 25 Nov 2026: €10.00",
+        "Still to pay: €10.00. When you've paid, send !paid with the number.",
     ]
     code = await one(world, anna, "!link", room=dm)
     shown = lines(code)[0].removeprefix("Your code: ")
-    assert len(shown) == 9 and f"link {shown} within 10 minutes" in code.body
+    assert len(shown) == 9 and f"link {shown} privately within 10 minutes" in code.body
     stored = await world.bot.fetchall("SELECT COUNT(*) AS n FROM link_codes")
     assert stored[0]["n"] == 1
 
     text = await one(world, anna, "!myexport", room=dm)
-    assert text.body.startswith("Here is everything I keep about you")
+    assert text.body.startswith("Here's everything I keep about you")
     heard = await anna.wait_for(
         lambda heard: any(s.content.get("msgtype") == "m.file" for s in heard), "the file"
     )
@@ -309,7 +309,7 @@ async def test_a_homeserver_restart_while_sharing_the_room_key_loses_and_doubles
     anna, bruno, carla = world.anna, world.bruno, world.carla
     await one(world, anna, "!who")
     left = await one(world, carla, "!leave")  # the answer to her, she reads; no more
-    assert left.body.startswith("You left Veglio")
+    assert left.body.startswith("You've left Veglio")
 
     # The next message needs a new room key, shared while the homeserver goes away.
     await asyncio.to_thread(world.server.stop)
@@ -405,7 +405,7 @@ async def test_a_message_waits_for_its_late_key_and_a_key_that_never_comes_is_sa
     await parked(world, late)
     await give_key(anna, world, key)
     await anna.wait_for(lambda _: bool(anna.replies_to(late)), "the late answer")
-    assert anna.replies_to(late)[0].body.startswith(f"Welcome, {anna.localpart}: you are in")
+    assert anna.replies_to(late)[0].body.startswith(f"Welcome, {anna.localpart}! You checked in")
 
     key = withheld_key(anna, world.room)
     never = await anna.say(world.room, "!checkout")
@@ -418,7 +418,7 @@ async def test_a_message_waits_for_its_late_key_and_a_key_that_never_comes_is_sa
     await anna.wait_for(lambda _: bool(anna.replies_to(never)), "a word")
     said = anna.replies_to(never)
     assert [s.body for s in said] == [
-        f"{anna.localpart}, I could not read your message: it is encrypted with a key that"
+        f"{anna.localpart}, I couldn't read your message: it's encrypted with a key that"
         " never reached me. Please send it again."
     ]
     assert said[0].encrypted and said[0].content["m.mentions"] == {"user_ids": [anna.user_id]}
@@ -541,7 +541,7 @@ async def test_a_broken_encryption_extra_starts_anyway_and_says_so_once(
         )
         process = run()  # and again: said once, not at every start
         await world.anna.say(world.room, "!help")  # unencrypted: it does read that
-        await world.anna.wait_for(lambda heard: any("!help" in s.body for s in heard), "help")
+        await world.anna.wait_for(lambda heard: any("!aiuto" in s.body for s in heard), "help")
         process.terminate()
         assert process.wait(30) == 0
     finally:
@@ -597,7 +597,7 @@ async def test_a_backup_brings_the_device_and_its_keys_back(
     # Anna's client goes on with the room key it gave the bot's device before the
     # backup: only the restored keys can read it.
     answered = await one(world, anna, "!lang en")
-    assert answered.body == "I will speak English with you."
+    assert answered.body == "I'll speak English with you."
     assert world.bot.devices() == devices_before  # the same device, no new one
     assert await world.bot.fetchall("SELECT name FROM matrix_identity_backup") == []
     crypto = world.bot.data_dir / "matrix-crypto"
@@ -725,6 +725,6 @@ async def test_with_an_access_token_its_device_keeps_the_keys_across_restarts(
     assert world.bot.transport.client.device_id == device
     await world.bot.restart()
     # Anna's client goes on with the room key it gave that device before the restart.
-    assert (await one(world, world.anna, "!lang en")).body == "I will speak English with you."
+    assert (await one(world, world.anna, "!lang en")).body == "I'll speak English with you."
     assert (world.bot.data_dir / "matrix-crypto" / f"{world.bot.user_id}_{device}.db").exists()
     assert not (world.bot.data_dir / "matrix-session.json").exists()

@@ -28,13 +28,13 @@ async def test_forgetme_says_goodbye_in_the_private_room_then_forgets_it(
     carla = world.carla
     direct = await world.private_room(carla)
     export = await world.command(carla, "!myexport", room=direct)
-    assert export[0].body.startswith("Here is everything I keep about you")
+    assert export[0].body.startswith("Here's everything I keep about you")
     rooms = await world.bot.fetchall("SELECT user_id, room_id FROM matrix_direct_rooms")
     assert [(r["user_id"], r["room_id"]) for r in rooms] == [(carla.user_id, direct)]
     known_rooms = len(await world.bot.fetchall("SELECT room_id FROM matrix_rooms"))
 
     [goodbye] = await world.command(carla, "!forgetme confirm", room=direct)
-    assert goodbye.body.startswith("Done: I have forgotten you.")
+    assert goodbye.body.startswith("Done: I've forgotten you.")
     assert goodbye.room_id == direct
 
     # The privacy job forgets the room once the goodbye is recorded as delivered.
@@ -50,4 +50,4 @@ async def test_forgetme_says_goodbye_in_the_private_room_then_forgets_it(
     # Nothing else reached her in private, in this room or a new one.
     private = [s for s in carla.heard if s.room_id != world.room]
     assert {s.room_id for s in private} == {direct}
-    assert private[-1].body.startswith("Done: I have forgotten you.")
+    assert private[-1].body.startswith("Done: I've forgotten you.")

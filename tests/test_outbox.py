@@ -42,12 +42,12 @@ async def test_permanent_failures_are_marked_not_dropped_and_admins_told_once(
     rows = await bot.fetchall("SELECT state, error FROM outbox WHERE error IS NOT NULL")
     assert [(r["state"], r["error"]) for r in rows] == [("failed", "blocked by user")]
     await bot.app.outbox.flush()
-    told = [s for s in bot.inbox("Anna") if "cannot write privately to Bruno" in s.text]
+    told = [s for s in bot.inbox("Anna") if "can't write privately to Bruno" in s.text]
     assert len(told) == 1
     bot.transport.failures.append(DeliveryError("blocked by user", permanent=True))
     await bot.say("/me", as_="Bruno", chat="private")
     await bot.app.outbox.flush()
-    assert len([s for s in bot.inbox("Anna") if "cannot write privately" in s.text]) == 1
+    assert len([s for s in bot.inbox("Anna") if "can't write privately" in s.text]) == 1
 
 
 async def test_a_chat_keeps_its_order_when_one_message_fails(bot: BotHarness) -> None:

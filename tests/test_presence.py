@@ -43,7 +43,7 @@ async def test_a_full_day_of_the_space(bot: BotHarness) -> None:
     bot.clock.set(at(9))
     sent = await bot.say("/checkin writing a book", as_="Bruno")
     assert [s.text for s in sent] == [
-        "Welcome, Bruno: you are in since 09:00. You are the first one in."
+        "Welcome, Bruno! You checked in at 09:00. You're the first one here."
     ]
     bot.clock.set(at(9, 30))
     sent = await bot.say("/in", as_="Carla")
@@ -63,15 +63,15 @@ async def test_a_full_day_of_the_space(bot: BotHarness) -> None:
 
     bot.clock.set(at(12, 30))
     sent = await bot.say("/out", as_="Carla")
-    assert sent[0].text == "Bye Carla: you stayed 3 h (09:30–12:30)."
+    assert sent[0].text == "Bye, Carla! You were here for 3 h (09:30–12:30)."
     bot.clock.set(at(18, 5))
     sent = await bot.say("/checkout", as_="Bruno")
-    assert sent[0].text == "Bye Bruno: you stayed 9 h 05 min (09:00–18:05)."
+    assert sent[0].text == "Bye, Bruno! You were here for 9 h 05 min (09:00–18:05)."
     bot.clock.set(at(18, 40))
     await bot.say("/checkout", as_="Anna")
 
     sent = await bot.say("/who", as_="Bruno")
-    assert sent[0].text == "Nobody is in right now.\nThe space has been closed since 18:40."
+    assert sent[0].text == "Nobody's in right now.\nThe space has been closed since 18:40."
     assert await visits(bot) == [
         (
             "Bruno",
@@ -92,7 +92,7 @@ async def test_a_full_day_of_the_space(bot: BotHarness) -> None:
     await bot.say("/out", as_="Bruno")
     sent = await bot.say("/me", as_="Bruno")
     assert sent[0].text.splitlines() == [
-        "Your presence",
+        "Your visits",
         "November 2026: 2 days, 11 h 05 min",
         "October 2026: no visits",
     ]
@@ -101,7 +101,7 @@ async def test_a_full_day_of_the_space(bot: BotHarness) -> None:
         "Veglio — November 2026",
         "Open on 2 days",
         "People per day: 2 on average",
-        "Peak: 3 people on Wed 25 Nov 2026",
+        "Peak: 3 people on Wed, 25 Nov 2026",
     ]
     # Per-member days: admins only, and only in private.
     sent = await bot.say("/stats 2026-11", as_="Anna")
@@ -129,10 +129,10 @@ async def test_me_counts_an_open_visit_and_last_month(bot: BotHarness) -> None:
     bot.clock.set(at(10, 30, day=2))
     sent = await bot.say("/me", as_="Bruno")
     assert sent[0].text.splitlines() == [
-        "Your presence",
+        "Your visits",
         "November 2026: 1 day, 1 h 30 min",
         "October 2026: 1 day, 4 h",
-        "You are in since 09:00.",
+        "You've been in since 09:00.",
     ]
 
 
@@ -142,9 +142,9 @@ async def test_double_checkin_changes_nothing(bot: BotHarness) -> None:
     await bot.say("/checkin first note", as_="Bruno")
     bot.clock.set(at(11, 0))
     sent = await bot.say("/checkin second note", as_="Bruno")
-    assert [s.text for s in sent] == ["You are already in since 09:10."]
+    assert [s.text for s in sent] == ["You're already checked in, since 09:10."]
     sent = await bot.say("/in", as_="Bruno", chat="private")
-    assert sent[0].text == "You are already in since 09:10."
+    assert sent[0].text == "You're already checked in, since 09:10."
     assert await visits(bot) == [
         ("Bruno", "2026-11-25", "2026-11-25T08:10:00Z", None, None, "first note")
     ]
@@ -153,11 +153,11 @@ async def test_double_checkin_changes_nothing(bot: BotHarness) -> None:
 async def test_checkout_when_not_in(bot: BotHarness) -> None:
     await bot.setup_space("Anna", members=["Bruno"])
     sent = await bot.say("/checkout", as_="Bruno")
-    assert [s.text for s in sent] == ["You are not checked in. Send /checkin when you arrive."]
+    assert [s.text for s in sent] == ["You're not checked in. Send /checkin when you arrive."]
     await bot.say("/in", as_="Bruno")
     await bot.say("/out", as_="Bruno")
     sent = await bot.say("/out", as_="Bruno")
-    assert sent[0].text.startswith("You are not checked in.")
+    assert sent[0].text.startswith("You're not checked in.")
     assert len(await visits(bot)) == 1
 
 
@@ -165,14 +165,15 @@ async def test_capacity_counts_desks_and_still_records_when_full(bot: BotHarness
     await bot.setup_space("Anna", members=["Bruno", "Carla"])
     await bot.say("/set capacity 2", as_="Anna")
     sent = await bot.say("/in", as_="Bruno")
-    assert sent[0].text.endswith("You are the first one in. 1 desk left.")
+    assert sent[0].text.endswith("You're the first one here. 1 desk left.")
     sent = await bot.say("/in", as_="Carla")
     assert sent[0].text.endswith(
         "2 people are in now. You took the last desk: the space is now full."
     )
     sent = await bot.say("/in", as_="Anna")
     assert sent[0].text.endswith(
-        "3 people are in now. The space is full: 3 people for 2 desks. Your visit is recorded."
+        "3 people are in now. The space is full: 3 people for 2 desks."
+        " I've still recorded your visit."
     )
     assert [v[0] for v in await visits(bot)] == ["Bruno", "Carla", "Anna"]
     sent = await bot.say("/who", as_="Bruno")
@@ -226,7 +227,7 @@ async def test_hidden_members_are_counted_not_named(bot: BotHarness) -> None:
     sent = await bot.say("/who", as_="Anna")
     assert "Carla — since 09:00 — secret project" in sent[0].text.splitlines()
     sent = await bot.say("/privacy maybe", as_="Carla")
-    assert sent[0].text.startswith("“maybe” is not one of: visible, hidden, public.")
+    assert sent[0].text.startswith("“maybe” isn't one of: visible, hidden, public.")
 
 
 async def test_group_checkin_is_announced_in_the_other_chat_without_mentions(
@@ -259,15 +260,15 @@ async def test_group_checkin_is_announced_in_the_other_chat_without_mentions(
 async def test_going_plans_a_day_and_who_shows_it(bot: BotHarness) -> None:
     await bot.setup_space("Anna", members=["Bruno", "Carla", "Dario"])
     sent = await bot.say("/going tomorrow", as_="Bruno")
-    assert sent[0].text == "Noted: you are coming on Thu 26 Nov 2026."
+    assert sent[0].text == "Noted: you're coming on Thu, 26 Nov 2026."
     sent = await bot.say("/going 26/11/2026", as_="Carla")
-    assert sent[0].text == "Noted: you are coming on Thu 26 Nov 2026. Also coming: Bruno."
+    assert sent[0].text == "Noted: you're coming on Thu, 26 Nov 2026. Also coming: Bruno."
     sent = await bot.say("/going 2026-11-26", as_="Bruno")
-    assert sent[0].text == "You had already said you are coming on Thu 26 Nov 2026."
+    assert sent[0].text == "You'd already said you're coming on Thu, 26 Nov 2026."
     await bot.say("/privacy hidden", as_="Dario")
     await bot.say("/going tomorrow", as_="Dario")
     sent = await bot.say("/going tomorrow", as_="Anna")
-    assert sent[0].text.endswith("Also coming: Bruno, Carla, 1 more.")
+    assert sent[0].text.endswith("Also coming: Bruno, Carla, 1 other person.")
     rows = await bot.fetchall(
         "SELECT m.display_name, p.local_date FROM planned_visits p"
         " JOIN members m ON m.id = p.member_id ORDER BY p.id"
@@ -279,55 +280,55 @@ async def test_going_plans_a_day_and_who_shows_it(bot: BotHarness) -> None:
         ("Anna", "2026-11-26"),
     ]
     sent = await bot.say("/notgoing tomorrow", as_="Anna")
-    assert sent[0].text == "Okay: you are no longer expected on Thu 26 Nov 2026."
+    assert sent[0].text == "Okay: you're no longer expected on Thu, 26 Nov 2026."
     sent = await bot.say("/notgoing tomorrow", as_="Anna")
-    assert sent[0].text == "You had not said you were coming on Thu 26 Nov 2026."
+    assert sent[0].text == "You hadn't said you were coming on Thu, 26 Nov 2026."
 
     # Today nobody planned: who says nothing about it.
     sent = await bot.say("/who", as_="Bruno")
-    assert sent[0].text == "Nobody is in right now.\nThe space is closed."
+    assert sent[0].text == "Nobody's in right now.\nThe space is closed."
     # Tomorrow the plan shows under who, until the person arrives.
     bot.clock.set(at(8, 30, day=26))
     sent = await bot.say("/who", as_="Anna")
     assert sent[0].text.splitlines() == [
-        "Nobody is in right now.",
+        "Nobody's in right now.",
         "The space is closed.",
         "",
         "Coming today",
-        "Bruno, Carla, 1 more",
+        "Bruno, Carla, 1 other person",
     ]
     await bot.say("/in", as_="Bruno")
     sent = await bot.say("/who", as_="Anna")
-    assert sent[0].text.splitlines()[-2:] == ["Coming today", "Carla, 1 more"]
+    assert sent[0].text.splitlines()[-2:] == ["Coming today", "Carla, 1 other person"]
     await bot.say("/out", as_="Bruno")  # came and went: no longer "coming"
     sent = await bot.say("/who", as_="Anna")
-    assert sent[0].text.splitlines()[-1] == "Carla, 1 more"
+    assert sent[0].text.splitlines()[-1] == "Carla, 1 other person"
     # Going today while in is answered, not stored.
     await bot.say("/in", as_="Carla")
     sent = await bot.say("/going", as_="Carla")
-    assert sent[0].text == "You are already in today."
+    assert sent[0].text == "You're already checked in today."
     # Going with no date means today.
     sent = await bot.say("/going", as_="Anna")
-    assert sent[0].text.startswith("Noted: you are coming on Thu 26 Nov 2026.")
+    assert sent[0].text.startswith("Noted: you're coming on Thu, 26 Nov 2026.")
 
 
 async def test_bad_input_is_refused_and_changes_nothing(bot: BotHarness) -> None:
     await bot.setup_space("Anna", members=["Bruno"])
     sent = await bot.say("/stats 2026-13", as_="Bruno")
     assert sent[0].text == (
-        "“2026-13” is not a month: write it as YYYY-MM, e.g. 2026-11.\nUsage: /stats [YYYY-MM]"
+        "“2026-13” isn't a month: write it as YYYY-MM, e.g. 2026-11.\nUsage: /stats [YYYY-MM]"
     )
     sent = await bot.say("/going yesterday", as_="Bruno")
-    assert sent[0].text == "Tue 24 Nov 2026 is in the past: pick today or a later day."
+    assert sent[0].text == "Tue, 24 Nov 2026 is in the past: pick today or a later day."
     sent = await bot.say("/going 31/02/2027", as_="Bruno")
-    assert sent[0].text == "31/02/2027 does not exist in the calendar.\nUsage: /going [date]"
+    assert sent[0].text == "31/02/2027 doesn't exist in the calendar.\nUsage: /going [date]"
     sent = await bot.say("/going soon", as_="Bruno")
-    assert sent[0].text.startswith("“soon” is not a date")
+    assert sent[0].text.startswith("“soon” isn't a date")
     sent = await bot.say("/going 2027-06-01", as_="Bruno")
-    assert sent[0].text == "That is too far ahead: plan at most 90 days ahead."
+    assert sent[0].text == "That's too far ahead: you can plan up to 90 days ahead."
     sent = await bot.say("/checkin " + "x" * 201, as_="Bruno")
     assert sent[0].text == (
-        "Too long: at most 200 characters (you wrote 201).\nUsage: /checkin [note]"
+        "Too long: 200 characters at most (you wrote 201).\nUsage: /checkin [note]"
     )
     sent = await bot.say("/checkout now please", as_="Bruno")
     assert sent[0].text.startswith("Too many words.")
@@ -351,7 +352,7 @@ async def test_italian(bot: BotHarness) -> None:
     await bot.say("/set capacity 3", as_="Anna")
     sent = await bot.say("/checkin", as_="Bruno")
     assert sent[0].text == (
-        "Benvenuto, Bruno: sei dentro dalle 09:00. Sei il primo ad arrivare. Restano 2 postazioni."
+        "Ciao Bruno, sei dentro dalle 09:00. Per ora ci sei solo tu. Restano 2 postazioni."
     )
     await bot.say("/privacy hidden", as_="Carla")
     await bot.say("/in", as_="Carla")
@@ -359,12 +360,12 @@ async def test_italian(bot: BotHarness) -> None:
     assert sent[0].text.splitlines() == [
         "2 persone dentro (3 postazioni)",
         "Bruno — dalle 09:00",
-        "(1 persona preferisce non essere nominata)",
+        "(1 persona preferisce non comparire per nome)",
         "Lo spazio è aperto dalle 09:00.",
     ]
     bot.clock.set(at(17, 45))
     sent = await bot.say("/out", as_="Bruno")
-    assert sent[0].text == "Ciao Bruno: sei rimasto 8 h 45 min (09:00–17:45)."
+    assert sent[0].text == "Ciao Bruno, hai passato 8 h 45 min allo spazio (09:00–17:45)."
     sent = await bot.say("/me", as_="Bruno")
     assert sent[0].text.splitlines() == [
         "Le tue presenze",

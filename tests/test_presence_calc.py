@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.i18n import LANGUAGES, placeholders
 from handlers.mentions import defuse_mentions
 from handlers.presence.calc import (
     attendance,
@@ -19,7 +18,6 @@ from handlers.presence.calc import (
     month_stats,
     spreadsheet_safe,
 )
-from handlers.presence.text import MESSAGES
 from storage.presence import ClosedBy, Closing, Visit
 
 ROME = ZoneInfo("Europe/Rome")
@@ -137,12 +135,3 @@ def test_csv_quotes_and_defuses_formulas() -> None:
 def test_defuse_mentions_breaks_pings_not_text() -> None:
     assert defuse_mentions("hi @room and @anna") == "hi @\u2060room and @\u2060anna"
     assert defuse_mentions("no mention") == "no mention"
-
-
-def test_every_message_has_both_languages_with_the_same_placeholders() -> None:
-    for key, texts in MESSAGES.items():
-        assert set(texts) == set(LANGUAGES), key
-        assert placeholders(texts["en"]) == placeholders(texts["it"]), key
-        for text in texts.values():
-            if not isinstance(text, str):
-                assert "other" in text and "one" in text, key

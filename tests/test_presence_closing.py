@@ -62,7 +62,7 @@ async def test_closing_time_on_a_normal_day(bot: BotHarness) -> None:
         (
             "bruno",
             True,
-            "It is closing time at Veglio: I checked you out at 20:00. You stayed 11 h.",
+            "It's closing time at Veglio: I checked you out at 20:00. You were here for 11 h.",
         ),
     ]
     assert await visit_rows(bot) == [
@@ -78,7 +78,7 @@ async def test_closing_time_on_a_normal_day(bot: BotHarness) -> None:
     assert len(bot.inbox("Bruno")) == 0  # the new harness transport starts empty
     assert await bot.fetchval("SELECT COUNT(*) FROM outbox WHERE member_id IS NOT NULL") == 1
     sent = await bot.say("/checkout", as_="Bruno")
-    assert sent[0].text.startswith("You are not checked in.")
+    assert sent[0].text.startswith("You're not checked in.")
 
 
 async def test_closing_happens_once_when_the_bot_was_down_at_closing_time(
@@ -94,7 +94,8 @@ async def test_closing_happens_once_when_the_bot_was_down_at_closing_time(
     await bot.restart()
     sent = await bot.tick()  # what the scheduler does at start
     assert [s.text for s in sent] == [
-        "È l'orario di chiusura di Veglio: ti ho fatto uscire alle 20:00. Sei rimasto 10 h 30 min."
+        "È l'orario di chiusura di Veglio: ho registrato la tua uscita alle 20:00."
+        " Hai passato 10 h 30 min allo spazio."
     ]
     assert (await visit_rows(bot))[0][3:] == ("2026-11-25T19:00:00Z", "closing")
     await bot.restart()
@@ -107,7 +108,7 @@ async def test_closing_on_the_spring_forward_day(bot: BotHarness) -> None:
     await space_with_closing(bot)
     bot.clock.set(rome(2027, 3, 28, 0, 30))  # CET, 23:30 UTC the day before
     sent = await bot.say("/in", as_="Bruno")
-    assert "since 00:30" in sent[0].text
+    assert "checked in at 00:30" in sent[0].text
     bot.clock.set(rome(2027, 3, 28, 9, 0))  # CEST
     await bot.say("/in", as_="Carla")
     sent = await bot.say("/who", as_="Anna")
@@ -124,9 +125,13 @@ async def test_closing_on_the_spring_forward_day(bot: BotHarness) -> None:
     assert sorted((s.to, s.text) for s in sent) == [
         (
             "bruno",
-            "It is closing time at Veglio: I checked you out at 20:00. You stayed 18 h 30 min.",
+            "It's closing time at Veglio: I checked you out at 20:00."
+            " You were here for 18 h 30 min.",
         ),
-        ("carla", "It is closing time at Veglio: I checked you out at 20:00. You stayed 11 h."),
+        (
+            "carla",
+            "It's closing time at Veglio: I checked you out at 20:00. You were here for 11 h.",
+        ),
     ]
     assert await visit_rows(bot) == [
         ("Bruno", "2027-03-28", "2027-03-27T23:30:00Z", "2027-03-28T18:00:00Z", "closing"),
@@ -151,7 +156,7 @@ async def test_closing_on_the_fall_back_day(bot: BotHarness) -> None:
     bot.clock.set(utc(2027, 10, 31, 19, 0))  # 20:00 CET
     sent = await bot.tick()
     assert [s.text for s in sent] == [
-        "It is closing time at Veglio: I checked you out at 20:00. You stayed 20 h 30 min."
+        "It's closing time at Veglio: I checked you out at 20:00. You were here for 20 h 30 min."
     ]
     assert await visit_rows(bot) == [
         ("Bruno", "2027-10-31", "2027-10-30T22:30:00Z", "2027-10-31T19:00:00Z", "closing"),
@@ -172,8 +177,8 @@ async def test_a_visit_crossing_midnight_is_cut_at_2359_and_flagged(bot: BotHarn
     assert [(s.to, s.text) for s in sent] == [
         (
             "bruno",
-            "Your visit at Veglio on Wed 25 Nov 2026 was still open at the end of the day: "
-            "I closed it at 23:59 (1 h 59 min). If you are still there, check in again.",
+            "Your visit to Veglio on Wed, 25 Nov 2026 was still open at the end of the day: "
+            "I closed it at 23:59 (1 h 59 min). If you're still there, check in again.",
         )
     ]
     assert await visit_rows(bot) == [
@@ -183,10 +188,10 @@ async def test_a_visit_crossing_midnight_is_cut_at_2359_and_flagged(bot: BotHarn
     # The next day is a day of its own.
     sent = await bot.say("/who", as_="Anna")
     assert sent[0].text == (
-        "Nobody is in right now.\nThe space has been closed since Wed 25 Nov 2026, 23:59."
+        "Nobody's in right now.\nThe space has been closed since Wed, 25 Nov 2026, 23:59."
     )
     sent = await bot.say("/in", as_="Bruno")
-    assert sent[0].text.startswith("Welcome, Bruno: you are in since 05:10.")
+    assert sent[0].text.startswith("Welcome, Bruno! You checked in at 05:10.")
     rows = await visit_rows(bot)
     assert rows[1][:2] == ("Bruno", "2026-11-26")
     sent = await bot.say("/stats 2026-11", as_="Bruno")
@@ -238,12 +243,18 @@ async def test_commands_see_closed_visits_before_any_tick(bot: BotHarness) -> No
     bot.clock.set(rome(2026, 11, 25, 20, 0, 30))
     sent = await bot.say("/out", as_="Bruno")
     assert sorted((s.to, s.text) for s in sent) == [
-        ("carla", "It is closing time at Veglio: I checked you out at 20:00. You stayed 10 h."),
-        ("group", "I had already checked you out at closing time, 20:00: you stayed 10 h."),
+        (
+            "carla",
+            "It's closing time at Veglio: I checked you out at 20:00. You were here for 10 h.",
+        ),
+        (
+            "group",
+            "I'd already checked you out at closing time, 20:00: you were here for 10 h.",
+        ),
     ]
     assert bot.inbox("Bruno") == []  # answered where he asked, not twice
     assert [s.text for s in bot.inbox("Carla")] == [
-        "It is closing time at Veglio: I checked you out at 20:00. You stayed 10 h."
+        "It's closing time at Veglio: I checked you out at 20:00. You were here for 10 h."
     ]
     assert await bot.tick() == []
     assert [r[3:] for r in await visit_rows(bot)] == [
@@ -258,7 +269,7 @@ async def test_commands_see_closed_visits_before_any_tick(bot: BotHarness) -> No
     bot.clock.set(rome(2026, 11, 26, 8, 0))
     sent = await bot.say("/checkout", as_="Bruno", chat="private")
     assert sent[0].text == (
-        "Your visit of Wed 25 Nov 2026 was closed at 23:59, the end of that day: "
+        "Your visit on Wed, 25 Nov 2026 was closed at 23:59, the end of that day: "
         "it counts 2 h 59 min."
     )
     assert len(bot.inbox("Bruno")) == 1  # that answer only
@@ -270,7 +281,7 @@ async def test_commands_see_closed_visits_before_any_tick(bot: BotHarness) -> No
     notice, reply = sent
     assert notice.private and "I closed it at 23:59 (14 h 59 min)" in notice.text
     assert reply.text.startswith(
-        "Welcome, Carla: you are in since 09:00. You are the first one in."
+        "Welcome, Carla! You checked in at 09:00. You're the first one here."
     )
     assert await bot.tick() == []
 
@@ -351,6 +362,6 @@ async def test_closing_job_through_the_real_apscheduler(bot: BotHarness) -> None
 
     assert runs >= 4
     assert [s.text for s in bot.inbox("Bruno")] == [
-        "It is closing time at Veglio: I checked you out at 20:00. You stayed 11 h."
+        "It's closing time at Veglio: I checked you out at 20:00. You were here for 11 h."
     ]
     assert (await visit_rows(bot))[0][3:] == ("2026-11-25T19:00:00Z", "closing")

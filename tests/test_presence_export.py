@@ -42,7 +42,7 @@ async def test_export_attendance_sends_the_month_as_csv(bot: BotHarness) -> None
     await month_of_visits(bot)
     sent = await bot.say("/export attendance 2026-11", as_="Anna", chat="private")
     assert len(sent) == 1 and sent[0].private
-    assert sent[0].text == "Attendance of November 2026: 4 visits."
+    assert sent[0].text == "Attendance in November 2026: 4 visits."
     document = sent[0].document
     assert document is not None
     assert document.filename == "attendance-2026-11.csv"
@@ -60,7 +60,7 @@ async def test_export_attendance_sends_the_month_as_csv(bot: BotHarness) -> None
     sent = await bot.say("/export attendance", as_="Anna", chat="private")
     assert sent[0].document == document
     sent = await bot.say("/export attendance 2026-10", as_="Anna", chat="private")
-    assert sent[0].text == "Attendance of October 2026: 1 visit."
+    assert sent[0].text == "Attendance in October 2026: 1 visit."
     assert sent[0].document is not None
     assert sent[0].document.content.decode().splitlines()[1:] == [
         "Bruno,2026-10-30,09:00,13:00,240,member"
@@ -84,7 +84,7 @@ async def test_export_attendance_is_private_admin_only_and_says_when_empty(
         None,
     )
     sent = await bot.say("/export attendance 2026-9x", as_="Anna", chat="private")
-    assert sent[0].text.startswith("“2026-9x” is not a month")
+    assert sent[0].text.startswith("“2026-9x” isn't a month")
     sent = await bot.say("/export", as_="Anna", chat="private")
     assert "/export attendance [YYYY-MM]" in sent[0].text
     await bot.say("/lang it", as_="Anna")

@@ -71,7 +71,7 @@ async def test_forgetme_asks_first_and_changes_nothing(bot: BotHarness) -> None:
     before = await bot.fetchall("SELECT * FROM members ORDER BY id")
     sent = await bot.say("/forgetme", as_=NAME, chat="private")
     assert len(sent) == 1
-    assert sent[0].text.startswith("Forget you? In Veglio I will erase your name")
+    assert sent[0].text.startswith("Forget you? In Veglio I'll erase your name")
     assert "send /forgetme confirm" in sent[0].text
     assert [(b.label, b.command) for b in sent[0].buttons] == [
         ("Yes, forget me", "forgetme confirm")
@@ -82,7 +82,7 @@ async def test_forgetme_asks_first_and_changes_nothing(bot: BotHarness) -> None:
     sent = await bot.say("/forgetme confirm", as_=NAME)
     assert sent[0].text == "/forgetme is private: send it to me in a private chat."
     sent = await bot.say("/forgetme yes", as_=NAME, chat="private")
-    assert sent[0].text.startswith("“yes” is not one of: confirm, conferma.")
+    assert sent[0].text.startswith("“yes” isn't one of: confirm.")
     assert await member_of_name(bot) == bruno
 
 
@@ -104,7 +104,7 @@ async def test_forgetme_erases_everything_personal_and_keeps_the_ledger(
     ask = (await bot.say("/forgetme", as_=NAME, chat="private"))[0]
     sent = await bot.press(ask, "Yes, forget me", as_=NAME)
     assert len(sent) == 1 and sent[0].private and sent[0].to == USER_ID
-    assert sent[0].text.startswith("Done: I have forgotten you.")
+    assert sent[0].text.startswith("Done: I've forgotten you.")
 
     # The placeholder: same id, no name, no account, gone; the ledger rows stay with it.
     member = dict((await bot.fetchall("SELECT * FROM members WHERE id = ?", (bruno,)))[0])
@@ -187,11 +187,11 @@ async def test_the_forgotten_can_join_again_as_new(bot: BotHarness) -> None:
 async def test_the_only_admin_must_hand_over_first(bot: BotHarness) -> None:
     await bot.setup_space("Anna", members=["Carla"])
     sent = await bot.say("/forgetme confirm", as_="Anna", chat="private")
-    assert sent[0].text.startswith("You are the only admin of Veglio")
+    assert sent[0].text.startswith("You're the only admin of Veglio")
     assert await member_of(bot, "memory:anna") is not None
     await bot.say("/promote Carla", as_="Anna")
     sent = await bot.say("/forgetme confirm", as_="Anna", chat="private")
-    assert sent[0].text.startswith("Done: I have forgotten you.")
+    assert sent[0].text.startswith("Done: I've forgotten you.")
     assert await member_of(bot, "memory:anna") is None
 
 
@@ -199,14 +199,14 @@ async def test_pending_and_departed_members_can_be_forgotten(bot: BotHarness) ->
     await bot.setup_space("Anna", members=["Carla"], join="approval")
     await bot.say("/join", as_="Piero")
     sent = await bot.say("/forgetme confirm", as_="Piero", chat="private")
-    assert sent[0].text.startswith("Done: I have forgotten you.")
+    assert sent[0].text.startswith("Done: I've forgotten you.")
     assert await member_of(bot, "memory:piero") is None
     await bot.say("/leave", as_="Carla")
     sent = await bot.say("/forgetme confirm", as_="Carla", chat="private")
-    assert sent[0].text.startswith("Done: I have forgotten you.")
+    assert sent[0].text.startswith("Done: I've forgotten you.")
     assert await member_of(bot, "memory:carla") is None
     sent = await bot.say("/forgetme", as_="Nora", chat="private")
-    assert sent[0].text == "I keep nothing about you: you are not a member of any space."
+    assert sent[0].text == "I keep nothing about you: you're not a member of any space."
     assert await bot.count("erasures") == 2
 
 
@@ -214,17 +214,17 @@ async def test_forgetme_in_italian(bot: BotHarness) -> None:
     await bot.setup_space("Anna", members=["Carla"])
     await bot.say("/lang it", as_="Carla")
     sent = await bot.say("/forgetme", as_="Carla", chat="private")
-    assert sent[0].text.startswith("Vuoi che ti dimentichi? In Veglio cancellerò")
-    assert [b.label for b in sent[0].buttons] == ["Sì, dimenticami"]
+    assert sent[0].text.startswith("Vuoi che cancelli i tuoi dati? In Veglio cancellerò")
+    assert [b.label for b in sent[0].buttons] == ["Sì, cancella i miei dati"]
     sent = await bot.say("/forgetme conferma", as_="Carla", chat="private")
-    assert sent[0].text.startswith("Fatto: ti ho dimenticato.")
+    assert sent[0].text.startswith("Fatto: ho cancellato i tuoi dati.")
 
 
 async def test_myexport_holds_all_my_data(bot: BotHarness) -> None:
     bruno = await history(bot)
     sent = await bot.say("/myexport", as_=NAME, chat="private")
     assert len(sent) == 1 and sent[0].private and sent[0].document is not None
-    assert sent[0].text.startswith("Here is everything I keep about you, as JSON")
+    assert sent[0].text.startswith("Here's everything I keep about you, as JSON")
     assert sent[0].document.mime_type == "application/json"
     assert sent[0].document.filename == "my-data-2026-11-25.json"
     data = json.loads(sent[0].document.content)
@@ -267,14 +267,14 @@ async def test_myexport_is_private_and_for_people_i_know(bot: BotHarness) -> Non
     assert sent[0].text == "/myexport is private: send it to me in a private chat."
     assert all(s.document is None for s in bot.sent)
     sent = await bot.say("/myexport", as_="Nora", chat="private")
-    assert sent[0].text.startswith("You are not a member of any space yet.")
+    assert sent[0].text.startswith("You're not a member of any space yet.")
     await bot.say("/leave", as_="Carla")
     await bot.say("/lang it", as_="Anna")
     sent = await bot.say("/myexport", as_="Carla", chat="private")
     assert sent[0].document is not None
     assert json.loads(sent[0].document.content)["memberships"][0]["member"]["status"] == "left"
     sent = await bot.say("/myexport", as_="Anna", chat="private")
-    assert sent[0].text.startswith("Ecco tutto quello che so di te, in JSON")
+    assert sent[0].text.startswith("Ecco tutto quello che conservo su di te, in JSON")
 
 
 def row(

@@ -76,20 +76,20 @@ async def test_code_works_once_and_for_ten_minutes(two: TwoPlatforms) -> None:
     code = code_in(await two.say("/link", as_="Bruno", chat="private"))
     await two.say_console(f"/link {code}", "Bruno")
     sent = await two.say_console(f"/link {code}", "Bruno 2")
-    assert "This code does not work" in sent[-1].text
+    assert "This code doesn't work" in sent[-1].text
     assert await member_of(two, "console:c-bruno2") is None
 
     old = code_in(await two.say("/link", as_="Anna", chat="private"))
     new = code_in(await two.say("/link", as_="Anna", chat="private"))
     sent = await two.say_console(f"/link {old}", "Anna")
-    assert "does not work" in sent[-1].text  # a new code replaces the old one
+    assert "doesn't work" in sent[-1].text  # a new code replaces the old one
     two.clock.advance(timedelta(minutes=10, seconds=1))
     sent = await two.say_console(f"/link {new}", "Anna")
     assert "older than 10 minutes" in sent[-1].text
     assert await member_of(two, "console:c-anna") is None
     for typo in ("WRONG-CODE", "x", "<b>&amp;</b>" * 2):
         sent = await two.say_console(f"/link {typo}", "Anna")
-        assert "does not work" in sent[-1].text
+        assert "doesn't work" in sent[-1].text
     assert await member_of(two, "console:c-anna") is None
     # Expired codes (they name the account that asked) are dropped by the privacy job.
     assert await two.count("link_codes") == 2
@@ -108,7 +108,7 @@ async def test_code_lasts_ten_real_minutes_across_the_dst_jump(two: TwoPlatforms
     code = code_in(await two.say("/link", as_="Bruno", chat="private"))
     two.clock.advance(timedelta(minutes=10))
     sent = await two.say_console(f"/link {code}", "Bruno")
-    assert "does not work" in sent[-1].text
+    assert "doesn't work" in sent[-1].text
 
 
 async def test_code_refused_from_the_same_account_or_platform(two: TwoPlatforms) -> None:
@@ -133,7 +133,7 @@ async def test_link_is_private_and_for_members(two: TwoPlatforms) -> None:
     sent = await two.say("/link", as_="Bruno")
     assert sent[-1].text == "/link is private: send it to me in a private chat."
     sent = await two.say("/link", as_="Nora", chat="private")
-    assert sent[-1].text.startswith("You are not a member of any space yet.")
+    assert sent[-1].text.startswith("You're not a member of any space yet.")
     await two.say("/set join approval", as_="Anna")
     await two.say("/join", as_="Piero")
     sent = await two.say("/link", as_="Piero", chat="private")
@@ -202,7 +202,7 @@ async def test_link_merges_two_members_and_their_history(two: TwoPlatforms) -> N
 
     # The merged member speaks from either account and sees one history.
     sent = await two.say_console("/skills", "Bruno")
-    assert "Excel, Legno, Word" in sent[-1].text and "1 kudos" in sent[-1].text
+    assert "Excel, Legno, Word" in sent[-1].text and "1 kudo received" in sent[-1].text
     sent = await two.say("/checkout", as_="Bruno")
     assert "Bruno" in sent[0].text
 
@@ -224,7 +224,7 @@ async def test_forgetme_from_one_account_forgets_every_linked_one(two: TwoPlatfo
     await two.say_console(f"/link {code}", "Bruno")
     bruno = await member_of(two, "memory:bruno")
     sent = await two.say_console("/forgetme confirm", "Bruno")
-    assert sent[-1].text.startswith("Done: I have forgotten you.")
+    assert sent[-1].text.startswith("Done: I've forgotten you.")
     assert sent[-1].chat.platform == "console"
     assert await member_of(two, "memory:bruno") is None
     assert await member_of(two, "console:c-bruno") is None
@@ -233,7 +233,7 @@ async def test_forgetme_from_one_account_forgets_every_linked_one(two: TwoPlatfo
     )
     # Both accounts are strangers now: the other one too can only join again.
     sent = await two.say("/myexport", as_="Bruno", chat="private")
-    assert sent[0].text.startswith("You are not a member of any space yet.")
+    assert sent[0].text.startswith("You're not a member of any space yet.")
 
 
 async def test_link_merges_cost_shares_and_payments(two: TwoPlatforms) -> None:

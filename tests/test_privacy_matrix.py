@@ -108,7 +108,7 @@ async def test_forgetme_on_matrix_says_goodbye_in_the_room_then_forgets_it(
     await mx.tick(timedelta(seconds=30))
     [goodbye] = [Sent.of(m) for m in mx.matrix.sent if m.chat.chat_id == MX][-1:]
     assert goodbye.private
-    assert goodbye.text.startswith("Done: I have forgotten you.")
+    assert goodbye.text.startswith("Done: I've forgotten you.")
     assert await rooms(mx) == {MX: ROOM, NORA: NORA_ROOM}
     # …the first tick after it does; Nora's room stays.
     await mx.tick(timedelta(minutes=1))
@@ -131,7 +131,7 @@ async def test_forgetme_from_another_account_forgets_the_matrix_room_at_once(
 ) -> None:
     await linked(mx)
     sent = await mx.say("/forgetme confirm", as_=NAME, chat="private")
-    assert sent[-1].text.startswith("Done: I have forgotten you.")
+    assert sent[-1].text.startswith("Done: I've forgotten you.")
     assert sent[-1].chat.platform == "memory"
     assert await rooms(mx) == {NORA: NORA_ROOM}
     await mx.tick()
@@ -150,5 +150,5 @@ async def test_a_matrix_account_still_a_member_elsewhere_keeps_its_room(
             other.id, f"matrix:{MX}", NAME, mx.clock.now(), status=MemberStatus.ACTIVE
         )
     sent = await mx.say("/forgetme confirm", as_=NAME, chat="private")
-    assert sent[-1].text.startswith("Done: I have forgotten you.")
+    assert sent[-1].text.startswith("Done: I've forgotten you.")
     assert await rooms(mx) == {MX: ROOM, NORA: NORA_ROOM}

@@ -34,7 +34,7 @@ async def test_unclaimed_request_escalates_once_to_every_active_member(bot: BotH
     assert [b.command for b in to_carla.buttons] == ["offer 1"]
     to_bruno = sent[-1]
     assert to_bruno.text == (
-        "Nessuno ha ancora preso la #1 (Python), quindi l'ho chiesto a tutti i membri."
+        "Nessuno ha ancora preso la #1 (Python), quindi l'ho chiesto a tutto il gruppo."
     )
     row = await request_row(bot, 1)
     assert row["escalated_at"] == "2026-11-25T12:00:00Z" and row["state"] == "open"

@@ -20,7 +20,6 @@ from handlers.skills.matching import (
     valid_skill,
 )
 from handlers.skills.requests import reach
-from handlers.skills.text import MESSAGES
 from storage.members import Identity, Member, MemberRole, MemberStatus
 from storage.skills import SkillHolder
 
@@ -198,7 +197,6 @@ def person(username: str = "") -> Member:
 
 def test_reach_tells_how_to_write_to_someone_on_their_platform() -> None:
     loc = Localizer(Translator("en"), Formatter("en", ROME))
-    loc.translator.add(MESSAGES)
     seen = datetime(2026, 11, 25, tzinfo=UTC)
     matrix = Identity("matrix:@bruno:example.org", 7, seen)
     telegram = Identity("telegram:123", 7, seen)
@@ -207,4 +205,4 @@ def test_reach_tells_how_to_write_to_someone_on_their_platform() -> None:
     )
     assert reach(loc, person("bruno"), telegram) == "@bruno"
     assert reach(loc, person(), telegram) == '<a href="tg://user?id=123">Bruno &lt;b&gt;</a>'
-    assert reach(loc, person(), None) == "write to them in the group"
+    assert reach(loc, person(), None) == "write in the group"

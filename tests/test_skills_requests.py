@@ -67,15 +67,15 @@ async def test_whole_lifecycle_ask_offer_done_thanks_kudos(bot: BotHarness) -> N
 
     # Bruno marks it solved; Carla gets a thanks button and uses it.
     sent = await bot.say("/done 1", as_="Bruno")
-    assert "#1 is solved, and I told Carla." in sent[0].text
+    assert "#1 is solved, and I've told Carla." in sent[0].text
     to_carla = only([s for s in sent if s.to == "carla"])
     assert "Bruno marked your request #1 (Excel) as solved" in to_carla.text
     assert (await request_row(bot, 1))["state"] == "resolved"
 
     sent = await bot.press(to_carla, "Say thanks", as_="Carla")
-    assert "I passed your thanks to Bruno." in sent[0].text
+    assert "I've passed your thanks on to Bruno." in sent[0].text
     to_bruno = only([s for s in sent if s.to == "bruno"])
-    assert to_bruno.text == "💐 Carla thanks you for #1 (Excel). You have 1 kudos."
+    assert to_bruno.text == "💐 Carla thanks you for #1 (Excel). You now have 1 kudo."
     kudos = await bot.fetchall("SELECT helper_id, given_by FROM kudos")
     assert [tuple(r) for r in kudos] == [
         (await member_id(bot, "Bruno"), await member_id(bot, "Carla"))
@@ -85,7 +85,7 @@ async def test_whole_lifecycle_ask_offer_done_thanks_kudos(bot: BotHarness) -> N
     reply = only(await bot.say("/whoknows excel", as_="Anna"))
     assert reply.text.splitlines()[1:] == [
         "• Dario — excel · here now",
-        "• Bruno — MS Excel · 1 kudos",
+        "• Bruno — MS Excel · 1 kudo",
         "• Carla — Excel",
         "• Elena — Excel",
     ]
@@ -141,9 +141,9 @@ async def test_double_offer_says_who_already_claimed(bot: BotHarness) -> None:
     await bot.press(sent[-1], "I can help", as_="Elena")
     before = await snapshot(bot)
     reply = only(await bot.press(sent[-1], "I can help", as_="Dario"))
-    assert reply.text == "Elena already offered to help with #1. Thanks anyway!"
+    assert reply.text == "Elena has already offered to help with #1. Thanks anyway!"
     reply = only(await bot.say("/offer #1", as_="Elena"))
-    assert reply.text == "You already offered to help with #1."
+    assert reply.text == "You've already offered to help with #1."
     assert await snapshot(bot) == before
 
 
@@ -152,19 +152,19 @@ async def test_refusals_on_an_open_request_change_nothing(bot: BotHarness) -> No
     await bot.say("/ask Excel: pivot?", as_="Carla")
     before = await snapshot(bot)
     cases = [
-        ("Dario", "/offer 999", "There is no request #999. /requests lists the open ones."),
+        ("Dario", "/offer 999", "There's no request #999. /requests lists the open ones."),
         ("Carla", "/offer 1", "#1 is your own request: you can't offer help to yourself."),
-        ("Dario", "/thanks 1", "Only whoever asked #1 can thank for it."),
+        ("Dario", "/thanks 1", "Only whoever asked #1 can give thanks for it."),
         ("Carla", "/thanks 1", "Nobody has offered to help with #1 yet"),
         ("Dario", "/done 1", "Only whoever asked #1 or is helping with it can mark it solved."),
         ("Dario", "/cancel 1", "Only whoever asked #1, or an admin, can cancel it."),
-        ("Dario", "/offer one", "“one” is not a whole number."),
-        ("Dario", "/offer", "Something is missing."),
+        ("Dario", "/offer one", "“one” isn't a whole number."),
+        ("Dario", "/offer", "Something's missing."),
         ("Carla", "/ask Excel how do I pivot", "Put a colon between the skill and the question."),
-        ("Carla", "/ask Excel:   ", "What is the question? Write it after the colon."),
+        ("Carla", "/ask Excel:   ", "What's the question? Write it after the colon."),
         ("Carla", "/ask : pivot?", "Which skill does it need?"),
-        ("Carla", "/ask ★: pivot?", "“★” is not a skill"),
-        ("Carla", "/ask", "Something is missing."),
+        ("Carla", "/ask ★: pivot?", "“★” isn't a skill"),
+        ("Carla", "/ask", "Something's missing."),
     ]
     for who, line, expected in cases:
         reply = only(await bot.say(line, as_=who))
@@ -189,8 +189,8 @@ async def test_refusals_on_closed_requests_change_nothing(bot: BotHarness) -> No
         ("Carla", "/cancel 1", "Request #1 is already cancelled: nothing to do."),
         ("Bruno", "/done 2", "Request #2 is already solved: nothing to do."),
         ("Anna", "/cancel 2", "Request #2 is already solved: nothing to do."),
-        ("Carla", "/thanks 2", "You already thanked Bruno for #2."),
-        ("Bruno", "/thanks 2", "Only whoever asked #2 can thank for it."),
+        ("Carla", "/thanks 2", "You've already thanked Bruno for #2."),
+        ("Bruno", "/thanks 2", "Only whoever asked #2 can give thanks for it."),
     ]
     for who, line, expected in cases:
         reply = only(await bot.say(line, as_=who))
@@ -219,7 +219,7 @@ async def test_requester_marks_done_and_is_offered_a_thanks_button(bot: BotHarne
     assert to_elena.text == "Carla marked #1 (Excel) as solved. Thank you for helping!"
     sent = await bot.press(reply, "Say thanks", as_="Carla")
     assert await bot.count("kudos") == 1
-    assert "You have 1 kudos." in only([s for s in sent if s.to == "elena"]).text
+    assert "You now have 1 kudo." in only([s for s in sent if s.to == "elena"]).text
 
 
 async def test_thanks_before_done_keeps_the_request_claimed(bot: BotHarness) -> None:
@@ -228,7 +228,7 @@ async def test_thanks_before_done_keeps_the_request_claimed(bot: BotHarness) -> 
     await bot.say("/offer 1", as_="Elena")
     sent = await bot.say("/thanks 1", as_="Carla")
     reply = sent[0]
-    assert "If it is solved, close it with /done 1." in reply.text
+    assert "If it's solved, close it with /done 1." in reply.text
     assert [b.command for b in reply.buttons] == ["done 1"]
     assert (await request_row(bot, 1))["state"] == "claimed"
     assert await bot.count("kudos") == 1
@@ -305,7 +305,9 @@ async def test_notifications_follow_each_readers_language(bot: BotHarness, where
     sent = await bot.press(to_elena, "Posso aiutare", as_="Elena")
     assert "Grazie, Elena! La #1 (Excel) è tua. Contatta Carla: @carla." in sent[0].text
     to_carla = only([s for s in sent if s.to == "carla"])
-    assert to_carla.text == "🤝 Elena ti aiuterà con la #1 (Excel). Contattalo: @elena."
+    assert (
+        to_carla.text == "🤝 Elena ti aiuterà con la #1 (Excel). Per metterti in contatto: @elena."
+    )
     assert [b.label for b in to_carla.buttons] == ["Risolta"]
     reply = only(await bot.say("/offer 99", as_="Carla"))
     assert "Non c'è nessuna richiesta #99." in reply.text

@@ -105,18 +105,18 @@ async def test_presence_day_by_messages_and_the_attendance_file(tg: TelegramBot)
     tg.clock.set(rome(25, 10))
     sent = await tg.say(c.bruno, "/checkin writing <b>a book</b> & more", group)
     reply = only(sent, group)
-    assert reply.text == "Welcome, Bruno: you are in since 10:00. You are the first one in."
+    assert reply.text == "Welcome, Bruno! You checked in at 10:00. You're the first one here."
     assert reply.reply_to is not None and len(sent) == 1  # no other chat to announce to
     tg.clock.set(rome(25, 10, 5))
     reply = only(await tg.say(c.carla, "/in", group), group)
     assert reply.text.endswith("2 people are in now.")
     again = only(await tg.say(c.carla, "/checkin", group), group)
-    assert again.text == "You are already in since 10:05."
+    assert again.text == "You're already checked in, since 10:05."
 
     hidden = only(await tg.say(c.carla, "/privacy hidden"), c.carla)
     assert hidden.text.startswith("Your presence is now hidden")
     planned = only(await tg.say(c.anna, "/going tomorrow", group), group)
-    assert planned.text == "Noted: you are coming on Thu 26 Nov 2026."
+    assert planned.text == "Noted: you're coming on Thu, 26 Nov 2026."
     who = only(await tg.say(c.anna, "/who", group), group)
     assert lines(who) == [
         "2 people in",
@@ -130,10 +130,10 @@ async def test_presence_day_by_messages_and_the_attendance_file(tg: TelegramBot)
 
     tg.clock.set(rome(25, 12, 30))
     bye = only(await tg.say(c.bruno, "/checkout", group), group)
-    assert bye.text == "Bye Bruno: you stayed 2 h 30 min (10:00–12:30)."
+    assert bye.text == "Bye, Bruno! You were here for 2 h 30 min (10:00–12:30)."
     me = only(await tg.say(c.bruno, "/me"), c.bruno)
     assert lines(me) == [
-        "Your presence",
+        "Your visits",
         "November 2026: 1 day, 2 h 30 min",
         "October 2026: no visits",
     ]
@@ -143,8 +143,8 @@ async def test_presence_day_by_messages_and_the_attendance_file(tg: TelegramBot)
         "Veglio — November 2026",
         "Open on 1 day",
         "People per day: 2 on average",
-        "Peak: 2 people on Wed 25 Nov 2026",
-        "The days of each member are shown only in private: send me /stats 2026-11 there.",
+        "Peak: 2 people on Wed, 25 Nov 2026",
+        "Each member's days are shown only in private: send me /stats 2026-11 there.",
     ]
     private = only(await tg.say(c.anna, "/stats 2026-11"), c.anna)
     assert lines(private)[-3:] == ["Days per member", "Bruno: 1 day", "Carla: 1 day"]
@@ -177,7 +177,7 @@ async def test_presence_day_by_messages_and_the_attendance_file(tg: TelegramBot)
     assert refused.document is None
     export = only(await tg.say(c.anna, "/export attendance"), c.anna)
     assert export.method == "sendDocument"
-    assert export.text == "Attendance of November 2026: 2 visits."  # the caption
+    assert export.text == "Attendance in November 2026: 2 visits."  # the caption
     assert export.document is not None
     name, content = export.document
     assert name == "attendance-2026-11.csv"
@@ -232,7 +232,7 @@ async def test_ask_offer_done_thanks_by_messages_and_buttons(tg: TelegramBot) ->
     claimed = only(sent, c.bruno)
     assert claimed.text == (
         "Thank you, Bruno! #1 (excel) is yours. Reach Anna: @anna_v.\n"
-        "When it is solved, send /done 1."
+        "When it's solved, send /done 1."
     )
     told = only(sent, c.anna)
     assert told.text == "🤝 Bruno will help you with #1 (excel). Reach them: @bruno."
@@ -243,7 +243,7 @@ async def test_ask_offer_done_thanks_by_messages_and_buttons(tg: TelegramBot) ->
 
     # Carla presses the group's button too late: told who has it, nothing changes.
     late = only(await tg.press(c.carla, post, "I can help"), group)
-    assert late.text == "Bruno already offered to help with #1. Thanks anyway!"
+    assert late.text == "Bruno has already offered to help with #1. Thanks anyway!"
     assert await rows(tg, stored) == [(1, "claimed", 2, 1)]
 
     sent = await tg.press(c.anna, told, "Solved")
@@ -252,15 +252,15 @@ async def test_ask_offer_done_thanks_by_messages_and_buttons(tg: TelegramBot) ->
     assert [label for label, _ in solved.buttons] == ["Say thanks"]
     assert only(sent, c.bruno).text == ("Anna marked #1 (excel) as solved. Thank you for helping!")
     sent = await tg.press(c.anna, solved, "Say thanks")
-    assert only(sent, c.anna).text == "I passed your thanks to Bruno. 💐"
-    assert only(sent, c.bruno).text == "💐 Anna thanks you for #1 (excel). You have 1 kudos."
+    assert only(sent, c.anna).text == "I've passed your thanks on to Bruno. 💐"
+    assert only(sent, c.bruno).text == "💐 Anna thanks you for #1 (excel). You now have 1 kudo."
     assert await rows(tg, stored) == [(1, "resolved", 2, 1)]
     assert await rows(tg, "SELECT helper_id, given_by FROM kudos") == [(2, 1)]
 
     again = only(await tg.press(c.anna, solved, "Say thanks"), c.anna)
-    assert again.text == "You already thanked Bruno for #1."
+    assert again.text == "You've already thanked Bruno for #1."
     known = only(await tg.say(c.carla, "/whoknows Excel", group), group)
-    assert lines(known)[1:] == ["• Bruno — Excel · 1 kudos", "• Carla — MS Excel"]
+    assert lines(known)[1:] == ["• Bruno — Excel · 1 kudo", "• Carla — MS Excel"]
     assert tg.server.errors == []
 
 
@@ -275,7 +275,7 @@ async def test_a_cost_charged_paid_by_button_and_confirmed(tg: TelegramBot) -> N
     added = only(await tg.say(c.anna, "/cost add Internet 30 monthly 25", group), group)
     assert lines(added) == [
         "Cost #1 Internet: €30.00, monthly on day 25, split equally.",
-        "First charge on Wed 25 Nov 2026, for 25 Oct – 24 Nov 2026.",
+        "First charge on Wed, 25 Nov 2026, for 25 Oct – 24 Nov 2026.",
     ]
     refused = only(await tg.say(c.bruno, "/cost add Cleaning 10 monthly 3", group), group)
     assert refused.text == "Only the space's admins can use /cost add."
@@ -294,9 +294,9 @@ async def test_a_cost_charged_paid_by_button_and_confirmed(tg: TelegramBot) -> N
     assert to_bruno.text == (
         "Internet, 25 Oct – 24 Nov 2026: your share is €10.00 of €30.00"
         " (split equally among 3).\n"
-        "Charge #1. When you have paid, press the button or send /paid 1."
+        "Charge #1. When you've paid, press the button or send /paid 1."
     )
-    assert [label for label, _ in to_bruno.buttons] == ["I paid"]
+    assert [label for label, _ in to_bruno.buttons] == ["I've paid"]
     assert await rows(tg, "SELECT due_on, amount FROM charges") == [("2026-11-25", 3000)]
     assert await rows(tg, "SELECT member_id, amount FROM charge_shares ORDER BY member_id") == [
         (1, 1000),
@@ -306,15 +306,15 @@ async def test_a_cost_charged_paid_by_button_and_confirmed(tg: TelegramBot) -> N
     await tg.app.run_jobs()  # a second tick charges nothing again
     assert await tg.deliver() == 0
 
-    sent = await tg.press(c.bruno, to_bruno, "I paid")
+    sent = await tg.press(c.bruno, to_bruno, "I've paid")
     assert only(sent, c.bruno).text == (
-        "Noted: you paid €10.00 for Internet (charge #1). Payment #1 waits for an admin"
+        "Noted: you paid €10.00 for Internet (charge #1). Payment #1 is waiting for an admin"
         " to confirm it."
     )
     to_anna = only(sent, c.anna)
     assert to_anna.text == (
-        "Bruno says they paid €10.00 for Internet (charge #1). Confirm payment #1 with"
-        " /confirm 1 once you have it."
+        "Bruno says they've paid €10.00 for Internet (charge #1). Confirm payment #1 with"
+        " /confirm 1 once you've received it."
     )
     assert [label for label, _ in to_anna.buttons] == ["Confirm"]
     assert await rows(tg, "SELECT member_id, amount, state FROM payments") == [
@@ -328,8 +328,8 @@ async def test_a_cost_charged_paid_by_button_and_confirmed(tg: TelegramBot) -> N
     due = only(await tg.say(c.carla, "/due"), c.carla)
     assert lines(due) == [
         "What you owe",
-        "#1 Internet (25 Oct – 24 Nov 2026), due Wed 25 Nov 2026: €10.00",
-        "Still to pay: €10.00. When you have paid, send /paid with the number.",
+        "#1 Internet (25 Oct – 24 Nov 2026), due Wed, 25 Nov 2026: €10.00",
+        "Still to pay: €10.00. When you've paid, send /paid with the number.",
     ]
     partial = only(await tg.say(c.carla, "/paid 1 4,50"), c.carla)
     assert "you paid €4.50" in partial.text and "Still to pay for this charge: €5.50." in (
@@ -348,13 +348,15 @@ async def test_a_cost_charged_paid_by_button_and_confirmed(tg: TelegramBot) -> N
         (1, "confirmed", 1),
         (2, "declared", None),
     ]
-    assert only(await tg.say(c.bruno, "/due"), c.bruno).text == "You owe nothing at the moment."
+    assert (
+        only(await tg.say(c.bruno, "/due"), c.bruno).text == "You don't owe anything at the moment."
+    )
 
     balance = only(await tg.say(c.anna, "/balance"), c.anna)
     assert lines(balance) == [
         "Open charges",
         "",
-        "#1 Internet (25 Oct – 24 Nov 2026): €30.00, due Wed 25 Nov 2026",
+        "#1 Internet (25 Oct – 24 Nov 2026): €30.00, due Wed, 25 Nov 2026",
         "• Anna owes €10.00",
         "✓ Bruno: €10.00 paid",
         "• Carla owes €10.00 (€4.50 declared, to confirm: /confirm 2)",
@@ -363,7 +365,7 @@ async def test_a_cost_charged_paid_by_button_and_confirmed(tg: TelegramBot) -> N
         "Anna: €10.00",
         "Carla: €10.00",
         "",
-        "To record money you received: /paid <charge> <amount> <member>.",
+        "To record money you've received: /paid <charge> <amount> <member>.",
     ]
 
     export = only(await tg.say(c.anna, "/export costs"), c.anna)
@@ -395,7 +397,7 @@ async def test_hostile_names_and_notes_never_break_the_html_nor_ping(
     server, group = tg.server, c.group
 
     reply = only(await tg.say(c.carla, f"/checkin {HOSTILE_NOTE}", group), group)
-    assert reply.text.startswith(f"Welcome, {name}: you are in since")
+    assert reply.text.startswith(f"Welcome, {name}! You checked in at")
     who = only(await tg.say(c.anna, "/who", group), group)
     assert lines(who)[1].replace("\u2060", "") == f"{name} — since 09:00 — {HOSTILE_NOTE}"
     await tg.say(c.carla, "/skills add Excel", group)
@@ -411,10 +413,10 @@ async def test_hostile_names_and_notes_never_break_the_html_nor_ping(
     # As long as Telegram lets a message be (4096): refused with the limit, not echoed.
     long_note = ("@anna_v <b>&</b> " * 250)[:3999] + "!"  # 4,000 characters
     refused = only(await tg.say(c.bruno, f"/checkin {long_note}", group), group)
-    assert refused.text.startswith("Too long: at most 200 characters (you wrote 4000).")
+    assert refused.text.startswith("Too long: 200 characters at most (you wrote 4000).")
     assert len(refused.text) < 300
     refused = only(await tg.say(c.bruno, f"/ask excel: {long_note}", group), group)
-    assert refused.text.startswith("The question is too long: at most 500 characters")
+    assert refused.text.startswith("The question is too long: 500 characters")
     assert await rows(tg, "SELECT note FROM visits") == [(HOSTILE_NOTE,)]
     assert await rows(tg, "SELECT question FROM help_requests") == [(HOSTILE_NOTE,)]
 

@@ -18,8 +18,9 @@ import aiohttp
 import pytest
 
 import coworkbot
-from bot.context import Letter, MemberContext, message
+from bot.context import Letter, MemberContext
 from bot.events import ChatRef, Document, OutgoingMessage, Platform
+from bot.i18n import Markup
 from bot.registry import Role, Router
 from bot.testing import BotHarness
 from bot.transports.base import DeliveryError
@@ -43,22 +44,17 @@ pytestmark = [
 SPEED = 4  # Telegram's periods divided by this, on both sides
 FANOUT = 300
 
-reminders = Router(
-    "reminders_for_tests",
-    {
-        "test.reminder": {
-            "en": "Reminder #{n}: your share of the heating is due.",
-            "it": "Promemoria #{n}: la tua quota del riscaldamento è in scadenza.",
-        }
-    },
-)
+reminders = Router("reminders_for_tests")
 
 
 @reminders.command("remindall", role=Role.ADMIN)
 async def remind_all(ctx: MemberContext) -> None:
     """A job-like fan-out: one private reminder to every active member."""
     members = await ctx.session.members.of_space(ctx.space.id, MemberStatus.ACTIVE)
-    await ctx.send_private(Letter(m, message("test.reminder", n=m.id)) for m in members)
+    await ctx.send_private(
+        Letter(m, lambda loc, n=m.id: Markup(f"Reminder #{n}: your share of the heating is due."))
+        for m in members
+    )
 
 
 @pytest.fixture
@@ -249,12 +245,12 @@ async def test_unreachable_members_are_failed_and_admins_told_once(
         "forbidden: Forbidden: bot was blocked by the user",
         "forbidden: Forbidden: bot can't initiate conversation with a user",
     }
-    notices = [s.text for s in server.to(anna) if "cannot write privately" in s.text]
+    notices = [s.text for s in server.to(anna) if "can't write privately" in s.text]
     assert notices == [
-        f"I cannot write privately to {blocked.first_name}: they blocked me or never opened a "
+        f"I can't write privately to {blocked.first_name}: they blocked me or never opened a "
         "chat with me, so they miss my messages. Ask them to open a private chat with me and "
         "press Start.",
-        f"I cannot write privately to {never_started.first_name}: they blocked me or never "
+        f"I can't write privately to {never_started.first_name}: they blocked me or never "
         "opened a chat with me, so they miss my messages. Ask them to open a private chat "
         "with me and press Start.",
     ]
@@ -271,10 +267,10 @@ async def test_a_group_that_removed_the_bot_is_reported_once(
     group.bot_status = "kicked"
     await tg.say(bruno, "/join", group)  # the welcome cannot reach the group
     await tg.say(anna, "/members", group)
-    notices = [s.text for s in server.to(anna) if "cannot post in the group" in s.text]
+    notices = [s.text for s in server.to(anna) if "can't post in the group" in s.text]
     assert notices == [
-        "I cannot post in the group of Veglio any more (was I removed?): messages for the "
-        "group are not delivered."
+        "I can't post in the group of Veglio any more (was I removed?): messages for the "
+        "group aren't delivered."
     ]
     assert await tg.fetchval("SELECT COUNT(*) FROM outbox WHERE state = 'failed'") == 2
 
@@ -385,9 +381,9 @@ async def test_the_undelivered_notice_serves_any_platform(bot: BotHarness) -> No
         bot.transport.failures.append(DeliveryError("blocked", permanent=True))
         await bot.say(f"/lang {language}", as_="Bruno", chat="private")
         await bot.app.outbox.flush()
-    notices = [s.text for s in bot.inbox("Anna") if "cannot write privately" in s.text]
+    notices = [s.text for s in bot.inbox("Anna") if "can't write privately" in s.text]
     assert notices == [
-        "I cannot write privately to Bruno: they blocked me or never opened a chat with me, so "
+        "I can't write privately to Bruno: they blocked me or never opened a chat with me, so "
         "they miss my messages. Ask them to open a private chat with me and press Start."
     ]
     assert await bot.fetchval("SELECT COUNT(*) FROM outbox WHERE state = 'failed'") == 2

@@ -77,11 +77,11 @@ async def test_membership_by_messages_and_buttons(tg: TelegramBot, server: FakeT
     assert await tg.fetchval("SELECT COUNT(*) FROM spaces") == 0
 
     refused = only(await tg.press(bruno, prompt, "Run as me"), group.id)
-    assert refused.text == "Only an administrator of this chat can use /setup."
+    assert refused.text == "Only an admin of this chat can use /setup."
     assert await tg.fetchval("SELECT COUNT(*) FROM spaces") == 0
 
     done = only(await tg.press(anna, prompt, "Run as me"), group.id)
-    assert done.text.startswith("The space Veglio is ready and you are its admin.")
+    assert done.text.startswith("The space Veglio is ready and you're its admin.")
     assert done.reply_to == prompt.message_id
     rows = await tg.fetchall(
         "SELECT m.display_name, m.role, i.identity FROM members m"
@@ -96,7 +96,7 @@ async def test_membership_by_messages_and_buttons(tg: TelegramBot, server: FakeT
     sent = await tg.say(bruno, "/join", group)
     assert (
         only(sent, group.id).text
-        == "Thanks Bruno Rossi: I asked the admins of Veglio to approve you."
+        == "Thanks, Bruno Rossi: I've asked the admins of Veglio to approve you."
     )
     request = only(sent, anna)
     assert "Bruno Rossi (#2) asks to join Veglio" in request.text
@@ -114,12 +114,12 @@ async def test_membership_by_messages_and_buttons(tg: TelegramBot, server: FakeT
         await tg.deliver()
         assert server.sent[before:] == []
     refusals = [text for text, _ in list(server.answers.values())[-2:]]
-    assert refusals == ["This button is not valid any more."] * 2
+    assert refusals == ["This button isn't valid any more."] * 2
     assert await tg.fetchval(status) == MemberStatus.PENDING
 
     sent = await tg.press(anna, request, "Approve")
     assert only(sent, anna).text == "Bruno Rossi is now a member."
-    assert only(sent, bruno).text.startswith("You are in: welcome to Veglio!")
+    assert only(sent, bruno).text.startswith("You're in: welcome to Veglio!")
     assert await tg.fetchval(status) == MemberStatus.ACTIVE
 
     # The same button again: the dispatcher answers, nothing changes.
@@ -128,7 +128,7 @@ async def test_membership_by_messages_and_buttons(tg: TelegramBot, server: FakeT
 
     sent = await tg.say(anna, "/promote Bruno", group)
     assert only(sent, group.id).text == "Bruno Rossi is now an admin."
-    assert only(sent, bruno).text == "You are now an admin of Veglio."
+    assert only(sent, bruno).text == "You're now an admin of Veglio."
     role = "SELECT role FROM members WHERE display_name = 'Bruno Rossi'"
     assert await tg.fetchval(role) == "admin"
     assert server.errors == []
@@ -140,7 +140,7 @@ async def test_setup_by_a_chat_admin_and_refused_to_others(
     owner, admin, carla = server.user("Olga"), server.user("Adam"), server.user("Carla")
     group = server.group("Veglio", creator=owner, admins=(admin,), members=(carla,))
     refused = only(await tg.say(carla, "/setup", group), group.id)
-    assert refused.text == "Only an administrator of this chat can use /setup."
+    assert refused.text == "Only an admin of this chat can use /setup."
     assert await tg.fetchval("SELECT COUNT(*) FROM spaces") == 0
     done = only(await tg.say(admin, "/setup@CoworkTestBot", group), group.id)
     assert "The space Veglio is ready" in done.text  # the group's title names the space
@@ -232,16 +232,20 @@ async def test_italian_speakers_get_italian(tg: TelegramBot, server: FakeTelegra
     assert greeting.text.startswith("Ciao! Gestisco spazi di coworking")
 
 
-async def test_the_command_menu_is_published_in_both_languages(
+async def test_the_command_menu_is_published_in_every_language(
     tg: TelegramBot, server: FakeTelegram
 ) -> None:
-    for lang in ("", "it", "en"):
+    """setMyCommands for the default (no language_code) and for it, en and de, each for
+    everyone and for the chats' admins (Bot API, setMyCommands, BotCommandScope)."""
+    assert {lang for _, lang in server.commands} == {"", "it", "en", "de"}
+    for lang in ("", "it", "en", "de"):
         everyone = dict(server.commands[("default", lang)])
         admins = dict(server.commands[("all_chat_administrators", lang)])
         assert "join" in everyone and "approve" not in everyone
         assert {"approve", "promote", "join"} <= set(admins)
-    assert dict(server.commands[("default", "it")])["join"] == "diventa membro di questo spazio"
+    assert dict(server.commands[("default", "it")])["join"] == "iscriviti a questo spazio"
     assert dict(server.commands[("default", "")])["join"] == "become a member of this space"
+    assert dict(server.commands[("default", "de")])["join"] == "Mitglied dieses Space werden"
 
 
 async def test_the_cli_wiring_answers_with_the_outbox_in_the_background(
@@ -269,7 +273,7 @@ async def test_the_cli_wiring_answers_with_the_outbox_in_the_background(
         assert server.to(giulia)[0].text.startswith("Ciao! Gestisco spazi di coworking")
     finally:
         await app.stop()
-    assert server.calls["deleteWebhook"] == 1 and server.calls["setMyCommands"] == 6
+    assert server.calls["deleteWebhook"] == 1 and server.calls["setMyCommands"] == 8
 
 
 async def test_a_refused_token_stops_the_start_with_a_clear_error(server: FakeTelegram) -> None:

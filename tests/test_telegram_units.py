@@ -13,14 +13,13 @@ from telegram import Update
 import coworkbot
 from bot.clock import FakeClock
 from bot.events import ChatRef, Document, Kind, OutgoingMessage, Platform
-from bot.i18n import escape, placeholders
+from bot.i18n import escape
 from bot.transports.telegram.buttons import CALLBACK_LIMIT, ButtonSigner
 from bot.transports.telegram.limits import Rate, RateLimits, Window
 from bot.transports.telegram.menu import command_menu
 from bot.transports.telegram.split import split_html, utf16_len, visible_len, visible_text
 from bot.transports.telegram.transport import plan
 from bot.transports.telegram.updates import AnonymousCommand, convert
-from bot.undelivered import MESSAGES as UNDELIVERED
 from tests.support.fake_telegram import ANONYMOUS_ADMIN_ID, BOT_ID, BOT_USERNAME, TOKEN, parse_html
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -272,18 +271,27 @@ def test_leaving_the_group_is_member_left_for_the_one_who_left() -> None:
 
 def test_menu_has_valid_entries_and_admin_commands_only_for_admins() -> None:
     menu = command_menu(coworkbot.routers(), "it")
-    for lang in ("it", "en"):
+    assert set(menu.everyone) == set(menu.admins) == {"it", "en", "de"}
+    for lang in ("it", "en", "de"):
         for name, text in (*menu.everyone[lang], *menu.admins[lang]):
             assert re.fullmatch(r"[a-z0-9_]{1,32}", name)
             assert 3 <= len(text) <= 256 and "<" not in text
         everyone = dict(menu.everyone[lang])
         admins = dict(menu.admins[lang])
-        assert "join" in everyone and "help" in everyone and "approve" not in everyone
+        assert "join" in everyone and "approve" not in everyone
         assert "approve" in admins and set(everyone) <= set(admins)
     assert dict(menu.everyone["it"])["join"] != dict(menu.everyone["en"])["join"]
+    assert dict(menu.everyone["de"])["join"] == "Mitglied dieses Space werden"
 
 
-def test_the_undelivered_notices_speak_both_languages_alike() -> None:
-    for texts in UNDELIVERED.values():
-        assert set(texts) == {"en", "it"}
-        assert placeholders(texts["en"]) == placeholders(texts["it"])
+def test_the_italian_menu_uses_the_italian_names() -> None:
+    """Where Italian has a natural word, its menu shows it; the others keep English."""
+    menu = command_menu(coworkbot.routers(), "it")
+    italian, english = dict(menu.everyone["it"]), dict(menu.everyone["en"])
+    for name in ("entro", "esco", "chi", "aiuto", "chiedi", "spese", "pagato"):
+        assert name in italian and name not in english
+    for name in ("checkin", "checkout", "who", "help", "ask", "costs", "paid"):
+        assert name in english and name not in italian
+    assert italian["entro"] == "sei allo spazio adesso"
+    assert "join" in italian and "whoknows" in italian  # no Italian name: the English one
+    assert "help" in dict(menu.everyone["de"])

@@ -139,7 +139,7 @@ async def test_a_members_feed_names_visible_members_and_their_due_dates(
             date(2026, 11, 26),
             None,
             None,
-            "Coming: Bruno, Carla, 1 more",
+            "Coming: Bruno, Carla, 1 other person",
         ),
         f"going-2026-11-28-veglio@{HOST}": (
             "1 person coming",
@@ -167,7 +167,7 @@ async def test_a_members_feed_names_visible_members_and_their_due_dates(
 
     # Asked again, the address cannot be shown (only its hash is kept).
     sent = await bot.say("/calendar", as_="Bruno", chat="private")
-    assert sent[0].text.startswith("You have had a calendar feed since Wed 25 Nov 2026.")
+    assert sent[0].text.startswith("You've had a calendar feed since Wed, 25 Nov 2026.")
     # A new one replaces it; the old address stops working.
     sent = await bot.say("/calendar new", as_="Bruno", chat="private")
     renewed = re.search(r"(http://\S+/calendar/\S+\.ics)", sent[0].text)
@@ -205,4 +205,4 @@ async def test_a_feed_speaks_its_members_language_and_dies_when_they_leave(
 async def test_without_web_there_is_no_feed(bot: BotHarness) -> None:
     await bot.setup_space("Anna")
     sent = await bot.say("/calendar", as_="Anna", chat="private")
-    assert sent[0].text.startswith("The web server is not set up")
+    assert sent[0].text.startswith("The web server isn't set up")

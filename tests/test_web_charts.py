@@ -102,8 +102,7 @@ async def test_stats_chart_without_visits_or_with_a_bad_month(bot: BotHarness) -
     assert [s.text for s in sent] == ["No visits in November 2026."]
     sent = await bot.say("/stats chart 2026-13", as_="Anna")
     assert sent[0].text == (
-        "“2026-13” is not a month: write it as YYYY-MM, e.g. 2026-11.\n"
-        "Usage: /stats chart [YYYY-MM]"
+        "“2026-13” isn't a month: write it as YYYY-MM, e.g. 2026-11.\nUsage: /stats chart [YYYY-MM]"
     )
     sent = await bot.say("/stats 2026-11", as_="Anna")  # the text stats are still there
     assert sent[0].text == "No visits in November 2026."
@@ -119,5 +118,5 @@ async def test_a_chart_that_cannot_be_drawn_gets_an_apology(
     monkeypatch.setattr(charts, "DRAWING", broken)
     sent = await bot.say("/stats chart", as_="Anna")
     assert [s.text for s in sent] == [
-        "Sorry, I could not draw the chart this time. Please try again later."
+        "Sorry, I couldn't draw the chart this time. Please try again later."
     ]

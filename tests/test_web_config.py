@@ -136,7 +136,7 @@ async def test_the_settings_in_chat(bot: BotHarness) -> None:
     assert sent[0].text == "hours is now mon-fri 09:00-19:00; sat 10:00-13:00."
     sent = await bot.say("/set hours mon-fri 19:00-09:00", as_="Anna")
     assert sent[0].text == (
-        "“mon-fri 19:00-09:00” are not opening hours: write them like mon-fri "
+        "“mon-fri 19:00-09:00” aren't opening hours: write them like mon-fri "
         "09:00-19:00; sat 10:00-13:00, or off."
     )
     sent = await bot.say("/settings", as_="Anna")
@@ -148,7 +148,7 @@ async def test_the_settings_in_chat(bot: BotHarness) -> None:
     sent = await bot.say("/set hours mon-fri 09:00-19:00; sat 10:00-13:00", as_="Anna")
     assert sent[0].text == "hours is now mon-fri 09:00-19:00; sat 10:00-13:00."
     sent = await bot.say("/set hours off", as_="Anna")
-    assert sent[0].text == "hours is now none."
+    assert sent[0].text == "hours is now not set."
     assert await bot.fetchval("SELECT opening_hours FROM spaces") == ""
 
 

@@ -73,7 +73,7 @@ async def test_the_status_page_follows_check_ins_in_a_real_browser(
 
     found = await read(page, url)
     assert (found["state"], found["headline"]) == ("state closed", "Closed")
-    assert found["facts"] == ["Nobody is in", "1 more person is coming today", "Opens at 09:00"]
+    assert found["facts"] == ["Nobody's in", "1 more person is coming today", "Opens at 09:00"]
     assert found["hours"] == ["Mon–Fri 09:00–19:00"]
     assert (found["title"], found["lang"]) == ("Veglio — Closed", "en")
     assert found["chart"] == [True, 660]  # the last four weeks, drawn by matplotlib
@@ -96,7 +96,7 @@ async def test_the_status_page_follows_check_ins_in_a_real_browser(
     await bot.say("/checkout", as_="Carla")
     found = await read(page, url)
     assert (found["state"], found["headline"]) == ("state closed", "Closed since 12:15")
-    assert found["facts"] == ["Nobody is in", "Opens Thu 26 Nov 2026 at 09:00"]
+    assert found["facts"] == ["Nobody's in", "Opens Thu, 26 Nov 2026 at 09:00"]
     await page.close()
 
 

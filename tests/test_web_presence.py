@@ -49,7 +49,7 @@ async def community(bot: BotHarness) -> str:
     bot.clock.set(at(8))
     await bot.setup_space("Anna", members=["Bruno", "Carla"])
     sent = await bot.say("/device add 3C-22-FB-12-34-56 phone", as_="Bruno", chat="private")
-    assert sent[0].text.startswith(f"Added {PHONE}. When it is at the space I check you in")
+    assert sent[0].text.startswith(f"Added {PHONE}. When it's at the space, I check you in")
     await bot.say(f"/device add {HA_ENTITY}", as_="Carla", chat="private")
     return await token_of(bot)
 
@@ -64,8 +64,8 @@ async def test_home_assistant_checks_a_member_in_and_out_at_the_time_last_seen(
     assert stored == hashlib.sha256(token.encode()).hexdigest()
     sent = await bot.say("/presence token", as_="Anna", chat="private")
     assert sent[0].text == (
-        "The presence hook has had a token since Wed 25 Nov 2026. I keep only its "
-        "fingerprint, so I cannot show it again: /presence token new makes a new one "
+        "The presence hook has had a token since Wed, 25 Nov 2026. I keep only its "
+        "fingerprint, so I can't show it again: /presence token new makes a new one "
         "(the old one stops working)."
     )
     await bot.tick()  # the privacy job blanks delivered rows that held a secret
@@ -93,9 +93,9 @@ async def test_home_assistant_checks_a_member_in_and_out_at_the_time_last_seen(
         ("Carla", "2026-11-25T08:03:00Z", "2026-11-25T11:00:00Z", "device")
     ]
     sent = await bot.say("/who", as_="Anna")
-    assert sent[0].text == "Nobody is in right now.\nThe space has been closed since 12:00."
+    assert sent[0].text == "Nobody's in right now.\nThe space has been closed since 12:00."
     sent = await bot.say("/device list", as_="Carla", chat="private")
-    assert sent[0].text == (f"Your devices\n{HA_ENTITY} — last seen Wed 25 Nov 2026 12:00")
+    assert sent[0].text == (f"Your devices\n{HA_ENTITY} — last seen Wed, 25 Nov 2026 12:00")
 
 
 async def test_a_router_posts_a_list_and_flapping_makes_one_visit(
@@ -267,7 +267,7 @@ async def test_devices_are_registered_privately_and_checked(web_bot: BotHarness)
     sent = await bot.say("/device add 3c22.fb12.3456", as_="Bruno", chat="private")
     assert sent[0].text == f"You had already added {PHONE}."
     sent = await bot.say("/device add <b>not</b>a-device!", as_="Bruno", chat="private")
-    assert sent[0].text.startswith("“<b>not</b>a-device!” is not a device id")
+    assert sent[0].text.startswith("“<b>not</b>a-device!” isn't a device ID")
     sent = await bot.say("/device add laptop-bruno", as_="Bruno")
     assert sent[0].text == "/device add is private: send it to me in a private chat."
     sent = await bot.say("/device list", as_="Bruno", chat="private")
@@ -294,5 +294,5 @@ async def test_devices_are_registered_privately_and_checked(web_bot: BotHarness)
 async def test_without_web_the_commands_say_so(bot: BotHarness) -> None:
     await bot.setup_space("Anna")
     sent = await bot.say("/presence token", as_="Anna", chat="private")
-    assert sent[0].text.startswith("The web server is not set up")
+    assert sent[0].text.startswith("The web server isn't set up")
     assert await bot.count("presence_tokens") == 0

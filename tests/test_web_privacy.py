@@ -63,3 +63,28 @@ async def test_only_public_members_are_named_anywhere_public(
         "lastchange": int(at(13).timestamp()),
         "trigger_person": "Dario",
     }
+
+
+async def test_the_choices_are_typed_in_the_readers_language(
+    web_bot: BotHarness, client: Client
+) -> None:
+    bot = web_bot
+    await bot.setup_space("Anna", members=["Bruno", "Dora"])
+    await bot.say("/lang it", as_="Bruno")
+    sent = await bot.say("/privacy pubblico", as_="Bruno")
+    assert sent[0].text.startswith("Ora la tua presenza è pubblica")
+    sent = await bot.say("/privacy", as_="Bruno")
+    assert sent[0].text.endswith("Per mostrarla solo ai membri: /privacy visibile")
+    await bot.say("/lang de", as_="Dora")
+    sent = await bot.say("/privacy öffentlich", as_="Dora")
+    assert sent[0].text.startswith("Deine Anwesenheit ist jetzt öffentlich")
+    await bot.say("/apri", as_="Bruno")  # the Italian name of /open works for everyone
+    spaceapi = (await client.get("/spaces/veglio/spaceapi.json")).json()
+    assert spaceapi["state"]["open"] is True
+    assert spaceapi["state"]["trigger_person"] == "Bruno"
+    sent = await bot.say("/calendario", as_="Bruno", chat="private")
+    assert sent[0].text.startswith("Il tuo calendario\n")
+    sent = await bot.say("/calendario", as_="Bruno", chat="private")
+    assert "/calendar nuovo ne crea uno nuovo" in sent[0].text
+    sent = await bot.say("/calendar nuovo", as_="Bruno", chat="private")
+    assert sent[0].text.startswith("Il tuo calendario\n")

@@ -83,7 +83,7 @@ async def test_open_and_close_in_the_chat(bot: BotHarness) -> None:
     await bot.setup_space("Anna", members=["Bruno", "Carla"])
     await bot.say("/set closing 20:00", as_="Anna")
     sent = await bot.say("/who", as_="Bruno")
-    assert sent[0].text == "Nobody is in right now.\nThe space is closed."
+    assert sent[0].text == "Nobody's in right now.\nThe space is closed."
 
     bot.clock.set(at(8, 30))
     sent = await bot.say("/open", as_="Bruno", chat="private")
@@ -98,7 +98,7 @@ async def test_open_and_close_in_the_chat(bot: BotHarness) -> None:
     sent = await bot.say("/open", as_="Carla")
     assert [s.text for s in sent] == ["The space has been open since 08:30."]
     sent = await bot.say("/who", as_="Carla")
-    assert sent[0].text == "Nobody is in right now.\nThe space has been open since 08:30."
+    assert sent[0].text == "Nobody's in right now.\nThe space has been open since 08:30."
 
     bot.clock.set(at(9))
     await bot.say("/checkin", as_="Carla")

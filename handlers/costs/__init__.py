@@ -8,15 +8,14 @@ them (`confirm`) or record money they received (`paid <charge> <amount> <member>
 
 `commands` holds the commands, `jobs` the charges and reminders, `money` the
 arithmetic of amounts and splits, `schedules` due dates and periods, `views` how
-things are shown and `export` the CSV ledger; `text` every message.
+things are shown and `export` the CSV ledger. Its messages are in locales/.
 """
 
 from __future__ import annotations
 
 from bot.registry import Router
-from handlers.costs.text import MESSAGES
 
-router = Router("costs", MESSAGES)
+router = Router("costs")
 
 # The modules below declare their commands and jobs on `router`.
 from handlers.costs import commands, jobs  # noqa: E402

@@ -155,7 +155,7 @@ async def cost_add(ctx: MemberContext, spec: CostSpec) -> None:
     )
 
 
-@router.command("costs")
+@router.command("costs", local={"it": "spese"})
 async def costs(ctx: MemberContext) -> None:
     active = await ctx.session.costs.active(ctx.space.id)
     if not active:
@@ -261,7 +261,7 @@ async def due(ctx: MemberContext) -> None:
     await ctx.reply(join(out))
 
 
-@router.command("paid")
+@router.command("paid", local={"it": "pagato"})
 async def paid(ctx: MemberContext, args: PaidArgs) -> None:
     payer = args.member or ctx.member
     if payer.id != ctx.member.id and not ctx.member.is_admin:
@@ -285,19 +285,20 @@ async def _share_to_pay(ctx: MemberContext, charge_id: int, payer: Member) -> Sh
     lines = []
     if charge is not None:
         lines = await repo.shares(ctx.space.id, charge_id=charge_id, member_id=payer.id)
-    if payer.id != ctx.member.id and not lines:
+    theirs = "" if payer.id == ctx.member.id else "_of"  # an admin recording someone's payment
+    if theirs and not lines:
         raise Refusal("paid.no_share_of", name=payer.display_name, id=charge_id)
     if not lines:
         key = "paid.no_charge" if charge is None else "paid.not_yours"
         raise Refusal(key, id=charge_id, due=f"{ctx.prefix}due")
     if lines[0].owed <= 0:
-        raise Refusal("paid.settled", name=payer.display_name, id=charge_id)
+        raise Refusal(f"paid.settled{theirs}", name=payer.display_name, id=charge_id)
     if lines[0].to_pay <= 0:
         pending = await repo.payments(
             ctx.space.id, state=PaymentState.DECLARED, share=(charge_id, payer.id)
         )
         raise Refusal(
-            "paid.all_declared",
+            f"paid.all_declared{theirs}",
             id=charge_id,
             name=payer.display_name,
             confirm=", ".join(f"{ctx.prefix}confirm {p.id}" for p in pending),
@@ -436,21 +437,29 @@ async def balance(ctx: MemberContext) -> None:
     charges, charges_left = fit([join(b) for b in blocks], room)
     if charges_left:
         export = f"{ctx.prefix}export costs"
-        charges.append(ctx.t("balance.more", count=charges_left, export=export))
+        charges.append(paragraph(ctx.t("balance.more", count=charges_left, export=export)))
     hint = f"{ctx.prefix}paid {ctx.t('balance.hint_args')}"
-    out = [ctx.t("balance.title"), *charges, ctx.t("balance.totals"), *totals]
-    out.append(ctx.t("balance.hint", paid=Markup(f"<code>{escape(hint)}</code>")))
+    out = [ctx.t("balance.title"), *charges, paragraph(ctx.t("balance.totals")), *totals]
+    out.append(paragraph(ctx.t("balance.hint", paid=Markup(f"<code>{escape(hint)}</code>"))))
     await ctx.reply(join(out))
 
 
+def paragraph(text: Markup) -> Markup:
+    """A blank line before `text`: the catalog's texts never start with a newline, which
+    gettext tools (msgfmt -c, Poedit) refuse when the message id does not."""
+    return Markup(f"\n{text}")
+
+
 def _charge_header(loc: Localizer, charge: Charge) -> Markup:
-    return loc.t(
-        "balance.charge",
-        id=charge.id,
-        name=charge.name,
-        period=period_text(loc, charge.period_start, charge.period_end),
-        amount=money(loc, charge.amount, charge.currency),
-        due=loc.fmt.day(charge.due_on),
+    return paragraph(
+        loc.t(
+            "balance.charge",
+            id=charge.id,
+            name=charge.name,
+            period=period_text(loc, charge.period_start, charge.period_end),
+            amount=money(loc, charge.amount, charge.currency),
+            due=loc.fmt.day(charge.due_on),
+        )
     )
 
 

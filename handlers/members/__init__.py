@@ -3,16 +3,15 @@ and settings, and everyone picks their language.
 
 Spaces also come from `[[spaces]]` in the config (`config`, run when the bot starts).
 `commands` holds the commands, `arguments` how a member is named in a command (other
-capabilities use it too), `text` every message.
+capabilities use it too); the messages are in locales/.
 """
 
 from __future__ import annotations
 
 from bot.registry import Router
 from handlers.members.arguments import MAX_NAME, MemberArg, MemberName, clean_name, clean_text
-from handlers.members.text import MESSAGES
 
-router = Router("members", MESSAGES)
+router = Router("members")
 
 # The modules below declare their commands and hooks on `router`.
 from handlers.members import commands, config  # noqa: E402

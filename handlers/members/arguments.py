@@ -1,12 +1,14 @@
-"""Naming a member in a command, and cleaning names and texts people write."""
+"""Naming a member or a language in a command, and cleaning names and texts people write."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
 from bot.arguments import ArgError
 from bot.context import Context
+from bot.i18n import language_name
 from storage.members import Member
 
 MAX_NAME = 64
@@ -48,3 +50,34 @@ def clean_text(text: str, limit: int | None = None) -> str:
 
 def clean_name(text: str) -> str:
     return clean_text(text, MAX_NAME)
+
+
+def language_code(text: str, languages: Sequence[str]) -> str | None:
+    """The language meant by `de`, `DE`, `Deutsch`, `German` or `tedesco`: its code, or
+    its name in any language the bot speaks (CLDR's names, through Babel)."""
+    wanted = text.strip().casefold()
+    for code in languages:
+        names = {code, *(language_name(code, other).casefold() for other in languages)}
+        if wanted in names:
+            return code
+    return None
+
+
+def languages_list(languages: Sequence[str]) -> str:
+    return ", ".join(f"{language_name(code)} ({code})" for code in languages)
+
+
+@dataclass(frozen=True)
+class Language:
+    """One of the languages that have a catalog in locales/."""
+
+    rest: ClassVar[bool] = False
+    code: str
+
+    @classmethod
+    async def convert(cls, text: str, ctx: Context) -> Language:
+        languages = ctx.rt.translator.languages
+        code = language_code(text, languages)
+        if code is None:
+            raise ArgError("lang.unknown", value=text[:32], languages=languages_list(languages))
+        return cls(code)

@@ -10,10 +10,17 @@ from bot.config import valid_currency, valid_hhmm, valid_timezone
 from bot.context import CommandContext, Context, Letter, MemberContext, Refusal, message
 from bot.events import Kind
 from bot.hours import HoursError, format_hours, parse_hours
-from bot.i18n import LANGUAGES, Localizer, Markup, escape, join
+from bot.i18n import LANGUAGES, Localizer, Markup, escape, join, language_name
 from bot.registry import Command, Role, Where
 from handlers.members import router
-from handlers.members.arguments import MAX_NAME, MemberName, clean_name
+from handlers.members.arguments import (
+    MAX_NAME,
+    Language,
+    MemberName,
+    clean_name,
+    language_code,
+    languages_list,
+)
 from storage.members import Member, MemberRole, MemberStatus
 from storage.spaces import Space
 
@@ -39,7 +46,7 @@ def caller_role(ctx: Context) -> Role:
     return Role.ADMIN if ctx.member.is_admin else Role.MEMBER
 
 
-@router.command("help", role=Role.ANYONE)
+@router.command("help", local={"it": "aiuto"}, role=Role.ANYONE)
 async def help_(ctx: CommandContext, command: Annotated[str, Rest(64)] = "") -> None:
     registry = ctx.rt.registry
     if command:
@@ -66,7 +73,8 @@ async def help_(ctx: CommandContext, command: Annotated[str, Rest(64)] = "") -> 
         for c in visible:
             mark = f" {ctx.t('help.private_mark')}" if c.where is Where.PRIVATE else ""
             lines.append(Markup(f"{registry.usage(c, ctx)} — {ctx.t(f'cmd.{c.key}')}{mark}"))
-    lines.append(Markup(f"\n{ctx.t('help.more', help=f'{ctx.prefix}help')}"))
+    help_name = registry.commands["help"].name_in(ctx.lang)
+    lines.append(Markup(f"\n{ctx.t('help.more', help=f'{ctx.prefix}{help_name}')}"))
     await ctx.reply(join(lines))
 
 
@@ -77,13 +85,19 @@ def describe(ctx: Context, command: Command) -> Markup:
         Role.ADMIN: "admin",
         Role.CHAT_ADMIN: "chat_admin",
     }[command.role]
-    return ctx.t(
+    detail = ctx.t(
         "help.detail",
         usage=ctx.rt.registry.usage(command, ctx),
         description=ctx.t(f"cmd.{command.key}"),
         who=ctx.t(f"help.who.{who}"),
         where=ctx.t(f"help.where.{command.where.value}"),
     )
+    shown = command.name_in(ctx.lang)
+    others = [n for n in (command.name, *command.aliases) if n != shown]
+    if not others:
+        return detail
+    also = ctx.t("help.also", names=", ".join(f"{ctx.prefix}{n}" for n in others))
+    return Markup(f"{detail}\n{also}")
 
 
 # -- setup, join, leave -----------------------------------------------------------------
@@ -310,9 +324,10 @@ def validate_setting(key: str, raw: str) -> tuple[str, str | int | None]:
             raise ArgError("set.bad.timezone", value=value[:64])
         return "timezone", value
     if key == "language":
-        if value.lower() not in LANGUAGES:
-            raise ArgError("set.bad.language")
-        return "language", value.lower()
+        code = language_code(value, LANGUAGES)
+        if code is None:
+            raise ArgError("set.bad.language", languages=languages_list(LANGUAGES))
+        return "language", code
     if key == "currency":
         if not valid_currency(value.upper()):
             raise ArgError("set.bad.currency", value=value[:16])
@@ -391,9 +406,19 @@ async def set_(ctx: MemberContext, key: SettingKey, value: Annotated[str, Rest(1
 
 
 @router.command("lang")
-async def lang(ctx: MemberContext, language: Literal["it", "en"]) -> None:
-    await ctx.session.members.set_language(ctx.member.id, language)
-    ctx.loc = ctx.localizer(language)
+async def lang(ctx: MemberContext, language: Language | None = None) -> None:
+    if language is None:
+        languages = ctx.rt.translator.languages
+        other = next(code for code in languages if code != ctx.lang)
+        await ctx.say(
+            "lang.list",
+            languages=languages_list(languages),
+            current=language_name(ctx.lang),
+            command=f"{ctx.prefix}lang {other}",
+        )
+        return
+    await ctx.session.members.set_language(ctx.member.id, language.code)
+    ctx.loc = ctx.localizer(language.code)
     await ctx.say("lang.done")
 
 

@@ -6,15 +6,14 @@ still open at the end of its day is closed at 23:59 of that day and flagged, so 
 visit ever spans midnight and the day counts that costs are split by stay honest.
 
 The closing is decided from stored state alone (`closing.settle`). `calc` holds the
-pure calculations, `commands` the commands, `text` every message.
+pure calculations, `commands` the commands; the messages are in locales/.
 """
 
 from __future__ import annotations
 
 from bot.registry import Router
-from handlers.presence.text import MESSAGES
 
-router = Router("presence", MESSAGES)
+router = Router("presence")
 
 # The modules below declare their commands and jobs on `router`.
 from handlers.presence import closing, commands  # noqa: E402

@@ -31,7 +31,7 @@ def is_hidden(member: Member) -> bool:
     return member.visibility == HIDDEN
 
 
-@router.command("checkin", aliases=["in"], role=Role.MEMBER, where=Where.ANY)
+@router.command("checkin", aliases=["in"], local={"it": "entro"}, role=Role.MEMBER)
 async def checkin(ctx: MemberContext, note: Annotated[str, Rest(MAX_NOTE)] = "") -> None:
     space, member = ctx.space, ctx.member
     await settle(ctx)
@@ -62,7 +62,7 @@ async def checkin(ctx: MemberContext, note: Annotated[str, Rest(MAX_NOTE)] = "")
         await ctx.post(lambda loc: loc.t(key, name=name, note=quiet_note), exclude=ctx.msg.chat)
 
 
-@router.command("checkout", aliases=["out"], role=Role.MEMBER, where=Where.ANY)
+@router.command("checkout", aliases=["out"], local={"it": "esco"}, role=Role.MEMBER)
 async def checkout(ctx: MemberContext) -> None:
     member = ctx.member
     for closed, closing in await settle(ctx, quiet_for=member.id):
@@ -100,7 +100,7 @@ def named_list(loc: Localizer, members: Sequence[Member]) -> str:
     return ", ".join(names)
 
 
-@router.command("who", role=Role.MEMBER, where=Where.ANY)
+@router.command("who", local={"it": "chi"}, role=Role.MEMBER)
 async def who(ctx: MemberContext) -> None:
     space = ctx.space
     await settle(ctx)
@@ -195,7 +195,8 @@ async def privacy(
     if visibility is None:
         now = ctx.member.visibility
         other = "visible" if now in (HIDDEN, "public") else "hidden"
-        await ctx.say(f"privacy.is_{now}", command=f"{ctx.prefix}privacy {other}")
+        word = ctx.rt.translator.word(ctx.lang, f"word.{other}")  # `nascosto` in Italian
+        await ctx.say(f"privacy.is_{now}", command=f"{ctx.prefix}privacy {word}")
         return
     await ctx.session.members.set_visibility(ctx.member.id, visibility)
     await ctx.say(f"privacy.now_{visibility}")

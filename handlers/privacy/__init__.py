@@ -17,15 +17,14 @@ people who are pending or have left too (their data is still here). Each handler
 itself who may use it.
 
 `commands` holds the commands and the wipe job, `codes` the link codes, `traces`
-finding a person in the outbox, `text` every message.
+finding a person in the outbox; the messages are in locales/.
 """
 
 from __future__ import annotations
 
 from bot.registry import Router
-from handlers.privacy.text import MESSAGES
 
-router = Router("privacy", MESSAGES)
+router = Router("privacy")
 
 # The module below declares its commands and job on `router`.
 from handlers.privacy import commands  # noqa: E402

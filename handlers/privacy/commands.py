@@ -192,9 +192,7 @@ async def myexport(ctx: CommandContext) -> None:
 
 
 @router.command("forgetme", role=Role.ANYONE, where=Where.PRIVATE)
-async def forgetme(
-    ctx: CommandContext, confirm: Literal["confirm", "conferma"] | None = None
-) -> None:
+async def forgetme(ctx: CommandContext, confirm: Literal["confirm"] | None = None) -> None:
     memberships = await person(ctx)
     if not memberships:
         await ctx.say("forgetme.nothing")
@@ -207,7 +205,11 @@ async def forgetme(
     listed = ", ".join(dict.fromkeys(names.values()))
     if confirm is None:
         await ctx.reply(
-            ctx.t("forgetme.ask", spaces=listed, confirm=f"{ctx.prefix}forgetme confirm"),
+            ctx.t(
+                "forgetme.ask",
+                spaces=listed,
+                confirm=f"{ctx.prefix}forgetme {ctx.rt.translator.word(ctx.lang, 'word.confirm')}",
+            ),
             buttons=[("button.forgetme", "forgetme confirm")],
         )
         return

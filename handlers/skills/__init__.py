@@ -3,16 +3,15 @@ each request to the people who know, present ones first.
 
 `matching` holds the pure rules (`skill_tag`, `skill_matches`, `rank_matches`),
 `arguments` what the commands parse, `commands` declaring and finding skills,
-`requests` the life of a help request, `jobs` its expiry and escalation, `text` every
-message.
+`requests` the life of a help request, `jobs` its expiry and escalation; the messages
+are in locales/.
 """
 
 from __future__ import annotations
 
 from bot.registry import Router
-from handlers.skills.text import MESSAGES
 
-router = Router("skills", MESSAGES)
+router = Router("skills")
 
 # The modules below declare their commands and jobs on `router`.
 from handlers.skills import commands, jobs, requests  # noqa: E402

@@ -100,7 +100,7 @@ def request_values(request: HelpRequest, requester: Member | None) -> dict[str, 
     }
 
 
-@router.command("ask")
+@router.command("ask", local={"it": "chiedi"})
 async def ask(ctx: MemberContext, wanted: HelpQuestion) -> None:
     me = ctx.member
     repo = ctx.session.skills

@@ -10,12 +10,10 @@ is configured, and the chat commands here say so when it is.
 from __future__ import annotations
 
 # SpaceAPI first: it is asked for most often, and aiohttp tries routes in the order
-# they were declared.
+# they were declared. The parts declare their commands, jobs and routes on `router`;
+# their messages are in locales/ (keys of their own: state.*, device.*, calendar.*, …).
 from handlers.web import spaceapi  # isort: skip
-from handlers.web import base, charts, devices, feeds, page, state
+from handlers.web import charts, devices, feeds, page, state
 from handlers.web.base import router
 
-PARTS = (base, spaceapi, state, devices, feeds, page, charts)
-router.messages = {key: text for part in PARTS for key, text in part.MESSAGES.items()}
-
-__all__ = ["router"]
+__all__ = ["charts", "devices", "feeds", "page", "router", "spaceapi", "state"]

@@ -15,21 +15,12 @@ from typing import Any
 from aiohttp import web
 
 from bot.context import CommandContext, Context, Refusal, Runtime
-from bot.i18n import Catalog, Localizer, Markup
+from bot.i18n import Localizer, Markup
 from bot.registry import Router
 from storage import Session
 from storage.spaces import Space
 
-MESSAGES: Catalog = {
-    "section.web": {"en": "The space on the web", "it": "Lo spazio sul web"},
-    "web.off": {
-        "en": "The web server is not set up: whoever runs the bot can add [web] to its config.",
-        "it": "Il server web non è configurato: chi gestisce il bot può aggiungere [web] "
-        "alla sua configurazione.",
-    },
-}
-
-router = Router("web", MESSAGES)
+router = Router("web")
 
 SLUG_MAX = 40
 TOKEN_BYTES = 32

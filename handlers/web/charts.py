@@ -26,7 +26,7 @@ from babel.dates import format_date
 from bot.arguments import YearMonth
 from bot.context import MemberContext, Runtime
 from bot.events import Document
-from bot.i18n import Catalog, Localizer
+from bot.i18n import Localizer
 from bot.registry import Role, Where
 from handlers.presence.calc import month_range, month_stats
 from handlers.presence.closing import settle
@@ -40,33 +40,6 @@ TIMEOUT = 120.0
 LAST_WEEKS = 4
 DAY_HOURS = (7, 21)  # shown even when nobody came earlier or stayed later
 PAGE_CHART_FOR = timedelta(hours=1)
-
-MESSAGES: Catalog = {
-    "cmd.stats_chart": {
-        "en": "a month's presence by weekday and hour, as a picture",
-        "it": "le presenze di un mese per giorno e ora, in un'immagine",
-    },
-    "usage.stats_chart": {"en": "[YYYY-MM]", "it": "[AAAA-MM]"},
-    "chart.title": {
-        "en": "{space} — presence by weekday and hour, {period}",
-        "it": "{space} — presenze per giorno e ora, {period}",
-    },
-    "chart.page_title": {
-        "en": "The last four weeks, by weekday and hour",
-        "it": "Le ultime quattro settimane, per giorno e ora",
-    },
-    "chart.scale": {"en": "people in, on average", "it": "persone presenti, in media"},
-    "chart.empty": {"en": "nobody came", "it": "non è venuto nessuno"},
-    "chart.members": {"en": "Days per member", "it": "Giorni per membro"},
-    "chart.caption": {
-        "en": "Presence at {space}, {month}.",
-        "it": "Presenze a {space}, {month}.",
-    },
-    "chart.failed": {
-        "en": "Sorry, I could not draw the chart this time. Please try again later.",
-        "it": "Scusa, questa volta non sono riuscito a disegnare il grafico. Riprova più tardi.",
-    },
-}
 
 
 class ChartError(Exception):

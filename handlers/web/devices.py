@@ -30,7 +30,7 @@ from aiohttp import web
 
 from bot.arguments import Rest
 from bot.context import MemberContext, Runtime, SpaceContext
-from bot.i18n import Catalog, Markup, join
+from bot.i18n import Markup, join
 from bot.registry import Role, Where
 from handlers.mentions import defuse_mentions
 from handlers.presence.closing import settle
@@ -57,95 +57,6 @@ MAX_LABEL = 32
 MAX_DEVICES = 10
 MAX_REPORTS = 500
 SHAPE = 'expected {"device": "<id>", "present": true|false} or a list of them'
-
-MESSAGES: Catalog = {
-    "cmd.device_add": {
-        "en": "register a device of yours, so the Wi-Fi checks you in and out",
-        "it": "registra un tuo dispositivo, così il Wi-Fi registra ingressi e uscite",
-    },
-    "usage.device_add": {"en": "<id> [label]", "it": "<id> [etichetta]"},
-    "cmd.device_list": {"en": "your registered devices", "it": "i tuoi dispositivi registrati"},
-    "cmd.device_remove": {
-        "en": "stop using a device for your presence",
-        "it": "smetti di usare un dispositivo per le presenze",
-    },
-    "usage.device_remove": {"en": "<id>", "it": "<id>"},
-    "cmd.presence_token": {
-        "en": "the token for the router or Home Assistant (new: replace it)",
-        "it": "il token per il router o Home Assistant (new: lo sostituisce)",
-    },
-    "usage.presence_token": {"en": "[new]", "it": "[new]"},
-    "device.bad_id": {
-        "en": "“{value}” is not a device id: use its MAC address (like 3c:22:fb:12:34:56) "
-        "or its name in Home Assistant (like device_tracker.anna_phone).",
-        "it": "“{value}” non è l'identificativo di un dispositivo: usa il suo indirizzo MAC "
-        "(come 3c:22:fb:12:34:56) o il suo nome in Home Assistant "
-        "(come device_tracker.anna_phone).",
-    },
-    "device.added": {
-        "en": "Added {device}. When it is at the space I check you in; when it has been away "
-        "for {minutes} minutes I check you out, at the time it was last seen. A check-out "
-        "you send yourself wins until the device has left and come back.",
-        "it": "Aggiunto {device}. Quando è allo spazio registro il tuo ingresso; quando è via "
-        "da {minutes} minuti registro la tua uscita, all'ora in cui è stato visto l'ultima "
-        "volta. Un'uscita che scrivi tu vale finché il dispositivo non se ne va e ritorna.",
-    },
-    "device.already_yours": {
-        "en": "You had already added {device}.",
-        "it": "Avevi già aggiunto {device}.",
-    },
-    "device.taken": {
-        "en": "{device} is already registered in this space.",
-        "it": "{device} è già registrato in questo spazio.",
-    },
-    "device.too_many": {
-        "en": "You have {limit} devices already: remove one first.",
-        "it": "Hai già {limit} dispositivi: prima rimuovine uno.",
-    },
-    "device.title": {"en": "<b>Your devices</b>", "it": "<b>I tuoi dispositivi</b>"},
-    "device.line": {"en": "{device}{label} — {seen}", "it": "{device}{label} — {seen}"},
-    "device.here": {"en": "at the space now", "it": "allo spazio ora"},
-    "device.seen": {"en": "last seen {when}", "it": "visto l'ultima volta {when}"},
-    "device.never": {"en": "not seen yet", "it": "non ancora visto"},
-    "device.none": {
-        "en": "You have no devices. Add one with {add}: then the router or Home Assistant "
-        "checks you in and out.",
-        "it": "Non hai dispositivi. Aggiungine uno con {add}: così il router o Home "
-        "Assistant registra i tuoi ingressi e uscite.",
-    },
-    "device.removed": {
-        "en": "Removed {device}: it no longer checks you in or out.",
-        "it": "Rimosso {device}: non registra più i tuoi ingressi e uscite.",
-    },
-    "device.not_yours": {
-        "en": "You have no device {device}. {list} shows yours.",
-        "it": "Non hai nessun dispositivo {device}. {list} mostra i tuoi.",
-    },
-    "token.new": {
-        "en": "<b>Presence hook of {space}</b>\nURL: <code>{url}</code>\n"
-        "Token: <code>{token}</code>\n"
-        'Post {{"device": "…", "present": true}} (or a list of them) there, with the '
-        "header <code>Authorization: Bearer</code> and the token. I keep only a "
-        "fingerprint of it, so this is the only time you see it: put it in your router "
-        "or Home Assistant now.",
-        "it": "<b>Hook delle presenze di {space}</b>\nURL: <code>{url}</code>\n"
-        "Token: <code>{token}</code>\n"
-        'Invia lì {{"device": "…", "present": true}} (o una lista), con l\'intestazione '
-        "<code>Authorization: Bearer</code> e il token. Ne conservo solo un'impronta, "
-        "quindi è l'unica volta che lo vedi: mettilo ora nel router o in Home Assistant.",
-    },
-    "token.replaced": {
-        "en": "The old token no longer works.",
-        "it": "Il vecchio token non funziona più.",
-    },
-    "token.exists": {
-        "en": "The presence hook has had a token since {day}. I keep only its fingerprint, "
-        "so I cannot show it again: {new} makes a new one (the old one stops working).",
-        "it": "L'hook delle presenze ha un token dal {day}. Ne conservo solo l'impronta, "
-        "quindi non posso mostrarlo di nuovo: {new} ne crea uno nuovo (il vecchio smette "
-        "di funzionare).",
-    },
-}
 
 
 # -- device ids ------------------------------------------------------------------------------
@@ -398,7 +309,8 @@ async def presence_token(ctx: MemberContext, new: Literal["new"] | None = None) 
     existing = await ctx.session.web.token(ctx.space.id)
     if existing is not None and new is None:
         day = ctx.fmt.day(ctx.fmt.local(existing[1]).date())
-        await ctx.say("token.exists", day=day, new=f"{ctx.prefix}presence token new")
+        again = ctx.rt.translator.word(ctx.lang, "word.new")  # `nuovo` in Italian
+        await ctx.say("token.exists", day=day, new=f"{ctx.prefix}presence token {again}")
         return
     token = new_token()
     await ctx.session.web.set_token(ctx.space.id, token_hash(token), ctx.now)

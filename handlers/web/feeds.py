@@ -19,7 +19,7 @@ from icalendar import Calendar, Event
 
 from bot.context import MemberContext, Runtime
 from bot.hours import DAYS, parse_hours
-from bot.i18n import Catalog, Localizer, Markup
+from bot.i18n import Localizer, Markup
 from bot.registry import Role, Where
 from handlers.presence.commands import PLAN_DAYS_AHEAD, named_list
 from handlers.web.base import (
@@ -39,56 +39,6 @@ from storage.spaces import Space
 ICAL_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 COST_HORIZON = timedelta(days=366)
 HEADERS = {"Access-Control-Allow-Origin": "*", "Cache-Control": "no-cache"}
-
-MESSAGES: Catalog = {
-    "cmd.calendar": {
-        "en": "your private calendar feed: opening hours, who is coming, your due dates",
-        "it": "il tuo calendario privato: orari, chi viene, le tue scadenze",
-    },
-    "usage.calendar": {"en": "[new|off]", "it": "[new|off]"},
-    "calendar.name": {"en": "{space}", "it": "{space}"},
-    "calendar.open": {"en": "{space} open", "it": "{space} aperto"},
-    "calendar.going": {
-        "en": {"one": "{count} person coming", "other": "{count} people coming"},
-        "it": {"one": "{count} persona in arrivo", "other": "{count} persone in arrivo"},
-    },
-    "calendar.going_names": {
-        "en": {"one": "Coming: {names}", "other": "Coming: {names}"},
-        "it": {"one": "In arrivo: {names}", "other": "In arrivo: {names}"},
-    },
-    "calendar.share": {"en": "{cost}: {amount} to pay", "it": "{cost}: {amount} da pagare"},
-    "calendar.cost_due": {"en": "{cost} falls due", "it": "Scadenza: {cost}"},
-    "calendar.feed": {
-        "en": "<b>Your calendar</b>\n<code>{url}</code>\n"
-        "Subscribe to it by address in your calendar app: opening hours, who is coming "
-        "each day, and your due dates. Keep it to yourself: anyone with the address can "
-        "read it. {off} turns it off, {new} replaces it.",
-        "it": "<b>Il tuo calendario</b>\n<code>{url}</code>\n"
-        "Aggiungilo per indirizzo alla tua app di calendario: orari, chi viene ogni "
-        "giorno e le tue scadenze. Tienilo per te: chiunque abbia l'indirizzo può "
-        "leggerlo. {off} lo disattiva, {new} lo sostituisce.",
-    },
-    "calendar.public": {
-        "en": "Without names, for everyone: {url}",
-        "it": "Senza nomi, per tutti: {url}",
-    },
-    "calendar.exists": {
-        "en": "You have had a calendar feed since {day}. I keep only a fingerprint of its "
-        "address, so I cannot show it again: {new} makes a new one (the old one stops "
-        "working), {off} turns it off.",
-        "it": "Hai un calendario dal {day}. Del suo indirizzo conservo solo un'impronta, "
-        "quindi non posso mostrarlo di nuovo: {new} ne crea uno nuovo (il vecchio smette "
-        "di funzionare), {off} lo disattiva.",
-    },
-    "calendar.off": {
-        "en": "Your calendar feed is off: its address no longer works.",
-        "it": "Il tuo calendario è disattivato: il suo indirizzo non funziona più.",
-    },
-    "calendar.none": {
-        "en": "You have no calendar feed. {calendar} makes one.",
-        "it": "Non hai un calendario. {calendar} ne crea uno.",
-    },
-}
 
 
 # -- the feeds -------------------------------------------------------------------------------
@@ -266,12 +216,12 @@ async def member_calendar(rt: Runtime, request: web.Request) -> web.Response:
 # -- the command -----------------------------------------------------------------------------
 
 
-@router.command("calendar", role=Role.MEMBER, where=Where.PRIVATE)
+@router.command("calendar", local={"it": "calendario"}, role=Role.MEMBER, where=Where.PRIVATE)
 async def calendar_(ctx: MemberContext, action: Literal["new", "off"] | None = None) -> None:
     require_web(ctx)
     commands = {
-        "new": f"{ctx.prefix}calendar new",
-        "off": f"{ctx.prefix}calendar off",
+        "new": f"{ctx.prefix}calendar {ctx.rt.translator.word(ctx.lang, 'word.new')}",
+        "off": f"{ctx.prefix}calendar {ctx.rt.translator.word(ctx.lang, 'word.off')}",
         "calendar": f"{ctx.prefix}calendar",
     }
     if action == "off":

@@ -14,7 +14,7 @@ from aiohttp import web
 
 from bot.context import Runtime
 from bot.hours import HoursRange, parse_hours
-from bot.i18n import Catalog, Localizer, escape
+from bot.i18n import Localizer, escape
 from handlers.presence.calc import local_instant, parse_hhmm
 from handlers.web.base import router, space_by_slug, when_text
 from handlers.web.charts import weekday_names
@@ -25,37 +25,6 @@ from storage.spaces import Space
 
 REFRESH_SECONDS = 60
 
-MESSAGES: Catalog = {
-    "page.open": {"en": "Open", "it": "Aperto"},
-    "page.closed": {"en": "Closed", "it": "Chiuso"},
-    "page.since": {"en": "since {time}", "it": "dalle {time}"},
-    "page.since_day": {"en": "since {day}, {time}", "it": "da {day}, {time}"},
-    "page.inside": {
-        "en": {"one": "{count} person in", "other": "{count} people in"},
-        "it": {"one": "{count} persona dentro", "other": "{count} persone dentro"},
-    },
-    "page.nobody": {"en": "Nobody is in", "it": "Non c'è nessuno"},
-    "page.coming": {
-        "en": {
-            "one": "{count} more person is coming today",
-            "other": "{count} more people are coming today",
-        },
-        "it": {
-            "one": "Oggi arriva ancora {count} persona",
-            "other": "Oggi arrivano ancora {count} persone",
-        },
-    },
-    "page.closes": {"en": "Closes at {time}", "it": "Chiude alle {time}"},
-    "page.opens": {"en": "Opens at {time}", "it": "Apre alle {time}"},
-    "page.opens_day": {"en": "Opens {day} at {time}", "it": "Apre {day} alle {time}"},
-    "page.hours": {"en": "Opening hours", "it": "Orari di apertura"},
-    "page.chart_alt": {
-        "en": "People in by weekday and hour over the last four weeks",
-        "it": "Persone presenti per giorno e ora nelle ultime quattro settimane",
-    },
-    "page.calendar": {"en": "Calendar", "it": "Calendario"},
-    "page.updated": {"en": "Updated at {time}", "it": "Aggiornato alle {time}"},
-}
 
 STYLE = """
 :root { color-scheme: light dark; --open: #1e7a3c; --closed: #8a8f98; }

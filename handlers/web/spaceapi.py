@@ -14,7 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.context import Runtime
-from bot.i18n import Catalog, Localizer
+from bot.i18n import Localizer
 from handlers.web.base import Details, router, space_by_slug, space_url
 from handlers.web.state import Now, current
 from storage import Session
@@ -23,9 +23,6 @@ from storage.spaces import Space
 
 PUBLIC = "public"
 
-MESSAGES: Catalog = {
-    "spaceapi.status_link": {"en": "Status page", "it": "Pagina di stato"},
-}
 HEADERS = {"Access-Control-Allow-Origin": "*", "Cache-Control": "no-cache"}
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.context import MemberContext, SpaceContext
-from bot.i18n import Catalog, Localizer, Markup, join
+from bot.i18n import Localizer, Markup, join
 from bot.registry import Role, Where
 from handlers.mentions import defuse_mentions
 from handlers.presence.calc import END_OF_DAY, due_closings, local_instant, parse_hhmm
@@ -34,57 +34,6 @@ OPENED = "open"
 CLOSED = "close"
 CLOSING = "closing"
 FIRST_LOOK = timedelta(days=1)
-
-MESSAGES: Catalog = {
-    "cmd.open": {
-        "en": "mark the space open, even before anyone checks in",
-        "it": "segna lo spazio come aperto, anche prima che qualcuno entri",
-    },
-    "cmd.close": {
-        "en": "mark the space closed, now",
-        "it": "segna lo spazio come chiuso, adesso",
-    },
-    "state.open": {
-        "en": "The space has been open since {time}.",
-        "it": "Lo spazio è aperto dalle {time}.",
-    },
-    "state.open_day": {
-        "en": "The space has been open since {day}, {time}.",
-        "it": "Lo spazio è aperto da {day}, {time}.",
-    },
-    "state.closed": {
-        "en": "The space has been closed since {time}.",
-        "it": "Lo spazio è chiuso dalle {time}.",
-    },
-    "state.closed_day": {
-        "en": "The space has been closed since {day}, {time}.",
-        "it": "Lo spazio è chiuso da {day}, {time}.",
-    },
-    "state.closed_never": {"en": "The space is closed.", "it": "Lo spazio è chiuso."},
-    "open.done": {
-        "en": "The space is open now. It stays open until the last person checks out, "
-        "closing time, or {close}.",
-        "it": "Ora lo spazio è aperto. Resta aperto fino all'ultima uscita, all'orario di "
-        "chiusura o a {close}.",
-    },
-    "close.done": {"en": "The space is closed now.", "it": "Ora lo spazio è chiuso."},
-    "close.still_in": {
-        "en": {
-            "one": "{count} person is still checked in, until they check out or closing time.",
-            "other": "{count} people are still checked in, until they check out or closing time.",
-        },
-        "it": {
-            "one": "{count} persona risulta ancora dentro, finché non esce o fino "
-            "all'orario di chiusura.",
-            "other": "{count} persone risultano ancora dentro, finché non escono o fino "
-            "all'orario di chiusura.",
-        },
-    },
-    "announce.open": {"en": "{name} opened the space.", "it": "{name} ha aperto lo spazio."},
-    "announce.close": {"en": "{name} closed the space.", "it": "{name} ha chiuso lo spazio."},
-    "announce.open_unnamed": {"en": "The space is open.", "it": "Lo spazio è aperto."},
-    "announce.close_unnamed": {"en": "The space is closed.", "it": "Lo spazio è chiuso."},
-}
 
 
 @dataclass(frozen=True)
@@ -222,7 +171,7 @@ async def state_line(ctx: SpaceContext) -> Markup:
 # -- commands and the job ---------------------------------------------------------------------
 
 
-@router.command("open", role=Role.MEMBER, where=Where.ANY)
+@router.command("open", local={"it": "apri"}, role=Role.MEMBER, where=Where.ANY)
 async def open_(ctx: MemberContext) -> None:
     found = await sync(ctx)
     if found.state.is_open:
@@ -233,7 +182,7 @@ async def open_(ctx: MemberContext) -> None:
     await announce(ctx, "open")
 
 
-@router.command("close", role=Role.MEMBER, where=Where.ANY)
+@router.command("close", local={"it": "chiudi"}, role=Role.MEMBER, where=Where.ANY)
 async def close(ctx: MemberContext) -> None:
     found = await sync(ctx)
     if not found.state.is_open:

@@ -33,7 +33,7 @@ from tests.support.file_transport import FileTransport
 
 
 def slow_router(seconds: float) -> Router:
-    router = Router("slowtest", {})
+    router = Router("slowtest")
 
     @router.command("slow", role=Role.ANYONE)
     async def slow(ctx: Context) -> None:

@@ -57,7 +57,7 @@ from nio.exceptions import EncryptionError, GroupEncryptionError
 
 from bot.clock import Clock
 from bot.events import Platform
-from bot.i18n import escape
+from bot.i18n import Markup, Translator, escape
 from bot.transports.base import DeliveryError
 from bot.transports.matrix import e2e_extra
 from bot.transports.matrix.content import localpart
@@ -77,19 +77,6 @@ UNREADABLE_AFTER = 120.0  # seconds an event waits for its room key before the s
 KEEP_SEEN = timedelta(days=90)  # how long the replay guard remembers a message index
 INDEXES_KEPT = 5000
 SHARE_TRIES = 3
-
-NOTICES: dict[str, dict[str, str]] = {
-    "unreadable": {
-        "en": (
-            "{who}, I could not read your message: it is encrypted with a key that never"
-            " reached me. Please send it again."
-        ),
-        "it": (
-            "{who}, non riesco a leggere il tuo messaggio: è cifrato con una chiave che non"
-            " mi è mai arrivata. Mandalo di nuovo, per favore."
-        ),
-    },
-}
 
 
 def store_dir(data_dir: Path) -> Path:
@@ -129,10 +116,12 @@ class Encryption:
         data_dir: Path,
         clock: Clock,
         store: Callable[[], Store],
+        translator: Translator,
         *,
         unreadable_after: float = UNREADABLE_AFTER,
     ) -> None:
         self.client = client
+        self.translator = translator
         self.data_dir = data_dir
         self.clock = clock
         self._store = store
@@ -438,16 +427,18 @@ class Encryption:
             if space is not None:
                 member = await session.members.by_identity(space.id, f"matrix:{row.sender}")
                 language = (member.language if member else None) or language
-            text = NOTICES["unreadable"][language if language in ("en", "it") else "en"]
-            who = (
+            who = Markup(
                 f'<a href="https://matrix.to/#/{escape(row.sender)}">{escape(self._name(row))}</a>'
+            )
+            text = self.translator.t(
+                self.translator.language(language), "matrix.unreadable", who=who
             )
             await session.outbox.enqueue(
                 NewOutboxItem(
                     Platform.MATRIX,
                     row.room_id,
                     False,
-                    text.format(who=who),
+                    str(text),
                     reply_to=row.event_id,
                     space_id=space.id if space else None,
                 ),

@@ -51,7 +51,7 @@ from nio.exceptions import (
 from bot.clock import Clock, SystemClock
 from bot.config import Config, ConfigError, MatrixSection
 from bot.events import ChatRef, IncomingMessage, Kind, OutgoingMessage, Platform, UserRef
-from bot.i18n import escape
+from bot.i18n import Translator
 from bot.transports.base import DeliveryError, Sink, unless_stopped
 from bot.transports.matrix import device_backup
 from bot.transports.matrix.content import (
@@ -92,34 +92,6 @@ CRYPTO_HICCUPS = (ProtocolError, EncryptionError, GroupEncryptionError, OlmTrust
 
 # Errors after which sending the same thing again cannot succeed.
 PERMANENT_ERRORS = {"M_BAD_JSON", "M_NOT_JSON", "M_TOO_LARGE", "M_INVALID_PARAM", "M_UNKNOWN"}
-
-NOTICES: dict[str, dict[str, str]] = {
-    "encrypted_room": {
-        "en": (
-            "I cannot read this room: it is end-to-end encrypted and my encryption support"
-            " is not installed, so commands sent here go unanswered. Please use a room"
-            " without encryption (encryption cannot be turned off, so a new room)."
-        ),
-        "it": (
-            "Non riesco a leggere questa stanza: è cifrata end-to-end e il mio supporto per"
-            " la cifratura non è installato, quindi i comandi scritti qui restano senza"
-            " risposta. Usate una stanza senza cifratura (la cifratura non si può"
-            " disattivare, quindi una stanza nuova)."
-        ),
-    },
-    "encrypted_room_admins": {
-        "en": (
-            "The Matrix room {room} of <b>{space}</b> is end-to-end encrypted, and my"
-            " encryption support is not installed: I cannot read the commands sent there."
-            " Bind a room without encryption to the space."
-        ),
-        "it": (
-            "La stanza Matrix {room} di <b>{space}</b> è cifrata end-to-end e il mio"
-            " supporto per la cifratura non è installato: non posso leggere i comandi"
-            " scritti lì. Collegate allo spazio una stanza senza cifratura."
-        ),
-    },
-}
 
 
 class SyncFailed(Exception):
@@ -189,6 +161,8 @@ class MatrixTransport:
         self.poll_timeout = poll_timeout
         self.max_backoff = max_backoff
         self.user_id = settings.user_id
+        # What the transport says itself (encrypted rooms): the space's language, else English.
+        self.translator = Translator("en")
         self.client = AsyncClient(
             settings.homeserver,
             settings.user_id,
@@ -208,6 +182,7 @@ class MatrixTransport:
             data_dir,
             self.clock,
             lambda: self.store,
+            self.translator,
             unreadable_after=unreadable_after,
         )
         self._store: Store | None = None
@@ -748,7 +723,8 @@ class MatrixTransport:
                 room.room_id,
             )
             space = await session.spaces.by_chat(Platform.MATRIX, room.room_id)
-            language = space.language if space else "en"
+            translator = self.translator
+            language = space.language if space else translator.default_language
             if direct_user is not None:
                 # Not a usable private chat: the next private message opens a new one.
                 await session.matrix.forget_direct_room(room.room_id)
@@ -758,7 +734,7 @@ class MatrixTransport:
                     Platform.MATRIX,
                     room.room_id,
                     False,
-                    str(escape(NOTICES["encrypted_room"][language])),
+                    str(translator.t(translator.language(language), "matrix.encrypted_room")),
                     space_id=space.id if space else None,
                 ),
                 now,
@@ -770,8 +746,14 @@ class MatrixTransport:
                     if identity.platform != Platform.MATRIX:
                         continue
                     lang = admin.language or space.language
-                    text = NOTICES["encrypted_room_admins"][lang if lang in ("en", "it") else "en"]
-                    html = text.format(room=escape(state.display_name), space=escape(space.name))
+                    html = str(
+                        translator.t(
+                            translator.language(lang),
+                            "matrix.encrypted_room_admins",
+                            room=state.display_name,
+                            space=space.name,
+                        )
+                    )
                     await session.outbox.enqueue(
                         NewOutboxItem(
                             Platform.MATRIX,

@@ -1,4 +1,8 @@
-"""The command menu Telegram shows when someone types "/", in Italian and in English.
+"""The command menu Telegram shows when someone types "/", in every language of locales/.
+
+Each language's menu uses the command names of that language (`/entro` in Italian,
+English names elsewhere) and the descriptions of its catalog; the default menu, for
+people whose Telegram speaks none of them, is the default language's.
 
 Members see the commands anyone or any member may use; a group's administrators see the
 admin commands too (Telegram's "all chat administrators" scope replaces, not extends,
@@ -32,19 +36,18 @@ def command_menu(routers: Sequence[Router], default_language: str) -> CommandMen
     """The menu for these routers, described from their catalogs."""
     registry = Registry(routers)
     translator = Translator(default_language)
-    for router in routers:
-        translator.add(router.messages)
     everyone: dict[str, tuple[Entry, ...]] = {}
     admins: dict[str, tuple[Entry, ...]] = {}
     for lang in LANGUAGES:
         entries: list[tuple[Role, Entry]] = []
         for command in registry.commands.values():
-            if not _NAME.fullmatch(command.name):
+            name = command.name_in(lang)  # `/entro` in the Italian menu, `/checkin` elsewhere
+            if not _NAME.fullmatch(name):
                 continue
             key = f"cmd.{command.key}"
             text = to_plain(translator.t(lang, key)) if translator.has(key) else command.name
             description = " ".join(text.split())[:MAX_DESCRIPTION].ljust(3, ".")
-            entries.append((command.role, (command.name, description)))
+            entries.append((command.role, (name, description)))
         everyone[lang] = tuple(e for role, e in entries if role <= Role.MEMBER)
         admins[lang] = tuple(e for _, e in entries)
     return CommandMenu(default_language, everyone, admins)

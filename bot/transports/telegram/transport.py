@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import hmac
 import logging
@@ -66,7 +67,7 @@ from bot.events import (
     Platform,
     UserRef,
 )
-from bot.i18n import escape
+from bot.i18n import Markup, Translator, escape
 from bot.logs import Redactor
 from bot.transports.base import DeliveryError, Sink, unless_stopped
 from bot.transports.telegram.buttons import ButtonSigner
@@ -107,33 +108,6 @@ WATCHED_LOGGERS = (
     "aiohttp.web",
     __name__,
 )
-
-TEXTS = {
-    "en": {
-        "anonymous": (
-            "You are writing as the group, so I cannot tell which admin you are. "
-            "Press the button to run {command} as yourself."
-        ),
-        "anonymous_long": (
-            "You are writing as the group, so I cannot tell which admin you are. "
-            "Send {command} from your own account (turn off “Remain anonymous”)."
-        ),
-        "run_as_me": "Run as me",
-        "button_refused": "This button is not valid any more.",
-    },
-    "it": {
-        "anonymous": (
-            "Stai scrivendo come il gruppo, quindi non so quale amministratore sei. "
-            "Premi il pulsante per eseguire {command} a tuo nome."
-        ),
-        "anonymous_long": (
-            "Stai scrivendo come il gruppo, quindi non so quale amministratore sei. "
-            "Manda {command} dal tuo account (disattiva “Resta anonimo”)."
-        ),
-        "run_as_me": "Esegui a mio nome",
-        "button_refused": "Questo pulsante non è più valido.",
-    },
-}
 
 
 @dataclass(frozen=True)
@@ -203,7 +177,8 @@ class TelegramTransport:
         self.section = section
         self.clock = clock or SystemClock()
         self.menu = menu
-        self.language = language if language in TEXTS else "en"
+        self.translator = Translator(language)
+        self.language = self.translator.language(language)
         self.timeouts = timeouts or Timeouts()
         self.webhook_secret = section.secret_token or derived_secret(section.token, "webhook")
         self.redactor = Redactor([section.token, section.token.partition(":")[2]])
@@ -464,7 +439,8 @@ class TelegramTransport:
                 "refused a button press from user %s: unknown or stale data", query.from_user.id
             )
             lang = (query.from_user.language_code or "")[:2]
-            await self._answer(query, TEXTS.get(lang, TEXTS[self.language])["button_refused"])
+            refused = self.translator.t(self.translator.language(lang), "telegram.button_refused")
+            await self._answer(query, str(refused))
             return None
         await self._answer(query)
         return IncomingMessage(
@@ -487,18 +463,18 @@ class TelegramTransport:
 
     async def _ask_who(self, anonymous: AnonymousCommand) -> None:
         """Someone wrote as the group: a button lets the real admin run the command."""
-        texts = TEXTS[self.language]
-        shown = escape(f"/{anonymous.command}")
+        t = functools.partial(self.translator.t, self.language)
+        shown = Markup(f"<code>{escape(f'/{anonymous.command}')}</code>")
         if self.signer.sign(anonymous.chat.chat_id, anonymous.command) is not None:
-            html = texts["anonymous"].format(command=f"<code>{shown}</code>")
-            buttons: tuple[tuple[str, str], ...] = ((texts["run_as_me"], anonymous.command),)
+            html = t("telegram.anonymous", command=shown)
+            buttons: tuple[tuple[str, str], ...] = ((t("telegram.run_as_me"), anonymous.command),)
         else:
-            html = texts["anonymous_long"].format(command=f"<code>{shown}</code>")
+            html = t("telegram.anonymous_long", command=shown)
             buttons = ()
         message = OutgoingMessage(
             chat=anonymous.chat,
-            html=html,
-            buttons=tuple(Button(label, command) for label, command in buttons),
+            html=str(html),
+            buttons=tuple(Button(str(label), command) for label, command in buttons),
             reply_to=anonymous.message_id,
         )
         try:
