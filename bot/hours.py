@@ -2,7 +2,8 @@
 (or `lun-ven 9-19; sab 10-13`).
 
 Groups are separated by `;`; each has days (a day, a range `mon-fri`, or a list
-`mon,wed,fri`, in English or Italian: `lun-ven`) and one time range on the same day.
+`mon,wed,fri`, in English, Italian or German: `lun-ven`, `mo-fr`) and one time range on
+the same day.
 The stored form is the normalised English text, so the config file, `/set hours` and
 `/settings` all read and write the same thing.
 """
@@ -15,11 +16,12 @@ from datetime import time
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _ITALIAN = ("lun", "mar", "mer", "gio", "ven", "sab", "dom")
-_DAY_NUMBER = {name: i for names in (DAYS, _ITALIAN) for i, name in enumerate(names)}
+_GERMAN = ("mo", "di", "mi", "do", "fr", "sa", "so")
+_DAY_NUMBER = {name: i for names in (DAYS, _ITALIAN, _GERMAN) for i, name in enumerate(names)}
 MAX_GROUPS = 14
 
 _GROUP = re.compile(
-    r"^(?P<days>[a-z]{3}(?:-[a-z]{3})?(?:,[a-z]{3}(?:-[a-z]{3})?)*)\s+"
+    r"^(?P<days>[a-z]{2,3}(?:-[a-z]{2,3})?(?:,[a-z]{2,3}(?:-[a-z]{2,3})?)*)\s+"
     r"(?P<start>\d{1,2}(?:[:.]\d{2})?)\s*-\s*(?P<end>\d{1,2}(?:[:.]\d{2})?)$"
 )
 
@@ -67,7 +69,7 @@ def _group(text: str) -> HoursRange:
 
 def _day(name: str) -> int:
     if name not in _DAY_NUMBER:
-        raise HoursError(f"{name!r} is not a day (mon … sun, lun … dom)")
+        raise HoursError(f"{name!r} is not a day (mon … sun, lun … dom, mo … so)")
     return _DAY_NUMBER[name]
 
 

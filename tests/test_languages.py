@@ -102,7 +102,11 @@ async def test_italian_words_and_command_names(bot: BotHarness) -> None:
     sent = await bot.say("/entro", as_="Bruno")
     assert sent[0].text == "Ciao Bruno, sei dentro dalle 09:00. Per ora ci sei solo tu."
     sent = await bot.say("/chi", as_="Bruno")
-    assert sent[0].text.splitlines() == ["1 persona dentro", "Bruno — dalle 09:00"]
+    assert sent[0].text.splitlines() == [
+        "1 persona dentro",
+        "Bruno — dalle 09:00",
+        "Lo spazio è aperto dalle 09:00.",
+    ]
     # The Italian names work for everyone, and the English ones for Italians.
     assert (await bot.say("/entro", as_="Carla"))[0].text.startswith("Welcome, Carla!")
     assert (await bot.say("/who", as_="Bruno"))[0].text.startswith("2 persone dentro")
@@ -122,8 +126,8 @@ async def test_italian_words_and_command_names(bot: BotHarness) -> None:
     )
     sent = await bot.say("/privacy boh", as_="Bruno")
     assert sent[0].text.splitlines() == [
-        "“boh” non è tra: visibile, nascosto.",
-        "Uso: /privacy [visibile|nascosto]",
+        "“boh” non è tra: visibile, nascosto, pubblico.",
+        "Uso: /privacy [visibile|nascosto|pubblico]",
     ]
     await bot.say("/privacy visibile", as_="Bruno")
     assert await bot.fetchval("SELECT visibility FROM members WHERE display_name='Bruno'") == (

@@ -121,6 +121,9 @@ def test_opening_hours_read_and_written_back() -> None:
     assert parse_hours(format_hours(ranges)) == ranges
     assert parse_hours("off") == () and format_hours(()) == ""
     assert format_hours(parse_hours("lun-ven 9-18")) == "mon-fri 09:00-18:00"
+    assert (
+        format_hours(parse_hours("Mo-Fr 9-18; Sa 10-13")) == "mon-fri 09:00-18:00; sat 10:00-13:00"
+    )
     for bad in ("mon-fri", "fri-mon 09:00-10:00", "mon 9-", "xyz 09:00-10:00", "mon 10:00-09:00"):
         with pytest.raises(HoursError):
             parse_hours(bad)
