@@ -6,7 +6,8 @@ request:
     @router.route("GET", "/spaces/{slug}/spaceapi.json", fresh="data")
     async def spaceapi(rt: Runtime, request: web.Request) -> web.Response: ...
 
-What every route gets from the engine, so no handler has to remember it:
+What every route gets from the engine, so no handler has to remember it (in the wrapper
+each route is served through; aiohttp's own 404 and 405 are plain texts too):
 - **No stack traces out.** An exception becomes a plain 500 (logged here with the route's
   pattern, never the path, which may hold a secret token).
 - **Bodies over 64 KB are refused** (413, aiohttp's `client_max_size`).
@@ -182,7 +183,7 @@ class WebServer:
         self.port = section.port
 
     def application(self) -> web.Application:
-        app = web.Application(client_max_size=MAX_BODY, middlewares=[self._guard])
+        app = web.Application(client_max_size=MAX_BODY)
         for route in self.routes:
             handler = self._handler(route)
             if route.method == "GET":
@@ -208,42 +209,38 @@ class WebServer:
             self._runner = None
 
     def _handler(self, route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+        """The route wrapped in the guard: no middleware, so a kept answer costs the least."""
+
         async def handle(request: web.Request) -> web.StreamResponse:
-            if route.limited:
-                key = f"{route.method} {request.path} {request.remote}"
-                if self.limit.check(key) != "ok":
-                    raise web.HTTPTooManyRequests(
-                        text="Too many requests: try again in a minute.\n",
-                        headers={"Retry-After": str(int(WINDOW))},
-                    )
-            if route.fresh is None or request.method not in ("GET", "HEAD"):
-                return await route.func(self.rt, request)
-            kept = self.memo.kept(request.path_qs, route.fresh)
-            if kept is not None:
-                return kept
-            return await self.memo.get(
-                request.path_qs, route.fresh, lambda: route.func(self.rt, request)
-            )
+            try:
+                response = await self._answer(route, request)
+            except web.HTTPException as exc:
+                exc.headers.update(HEADERS)
+                raise
+            except Exception:
+                log.exception("web route %s %s failed", route.method, route.path)
+                response = web.Response(status=500, text="Internal Server Error\n")
+            finally:
+                if request.method not in ("GET", "HEAD"):
+                    self._on_commit()
+            response.headers.update(HEADERS)
+            return response
 
         return handle
 
-    @web.middleware
-    async def _guard(
-        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-    ) -> web.StreamResponse:
-        """Every answer gets the headers; an error becomes a plain 500, logged here."""
-        try:
-            response = await handler(request)
-        except web.HTTPException as exc:
-            exc.headers.update(HEADERS)
-            raise
-        except Exception:
-            info = request.match_info.route.resource
-            pattern = info.canonical if info is not None else "?"
-            log.exception("web route %s %s failed", request.method, pattern)
-            response = web.Response(status=500, text="Internal Server Error\n")
-        finally:
-            if request.method not in ("GET", "HEAD"):
-                self._on_commit()
-        response.headers.update(HEADERS)
-        return response
+    async def _answer(self, route: Route, request: web.Request) -> web.StreamResponse:
+        if route.limited:
+            key = f"{route.method} {request.path} {request.remote}"
+            if self.limit.check(key) != "ok":
+                raise web.HTTPTooManyRequests(
+                    text="Too many requests: try again in a minute.\n",
+                    headers={"Retry-After": str(int(WINDOW))},
+                )
+        if route.fresh is None or request.method not in ("GET", "HEAD"):
+            return await route.func(self.rt, request)
+        kept = self.memo.kept(request.path_qs, route.fresh)
+        if kept is not None:
+            return kept
+        return await self.memo.get(
+            request.path_qs, route.fresh, lambda: route.func(self.rt, request)
+        )
