@@ -50,6 +50,8 @@ FIRST_DAY = date(*add_months(TODAY.year, TODAY.month, -(MONTHS - 1)), 1)
 JOINED = datetime(2023, 10, 2, 9, 0, tzinfo=UTC)
 LEFT = datetime(2026, 11, 15, 18, 0, tzinfo=UTC)
 SETTLED_BEFORE = TODAY - timedelta(days=92)  # older charges are paid in full
+ENTRY_SLOTS = 200  # fund entry ids per space
+RECEIPT = b"\xff\xd8\xff\xe0" + bytes(2000)  # a small photo of a receipt
 
 FIRST_NAMES = (
     "Anna",
@@ -223,6 +225,12 @@ INSERTS = {
     " units, nagged_on) VALUES (?, ?, ?, ?, ?, ?, ?)",
     "payments": "INSERT INTO payments (charge_id, member_id, amount, state, declared_at,"
     " confirmed_at, confirmed_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    "receipts": "INSERT INTO receipts (id, space_id, filename, mime_type, size, sha256, content,"
+    " sent_by, created_at) VALUES (?, ?, ?, 'image/jpeg', ?, ?, ?, ?, ?)",
+    "fund_entries": "INSERT INTO fund_entries (id, space_id, kind, amount, currency, member_id,"
+    " cost_id, note, on_date, receipt_id, recorded_by, created_at)"
+    " VALUES (?, ?, ?, ?, 'EUR', ?, ?, ?, ?, ?, ?, ?)",
+    "fund_splits": "INSERT INTO fund_splits (entry_id, member_id, amount) VALUES (?, ?, ?)",
     "cost_reminders": "INSERT INTO cost_reminders (cost_id, due_on, sent_at) VALUES (?, ?, ?)",
     "cost_summaries": "INSERT INTO cost_summaries (space_id, month, sent_at) VALUES (?, ?, ?)",
     "outbox": "INSERT INTO outbox (platform, chat_id, private, html, space_id, member_id, state,"
@@ -255,6 +263,7 @@ class SpaceMaker:
         days = self.visits(rows, members)
         self.skills_and_requests(rows, members)
         self.costs(rows, members, days)
+        self.fund(rows, members)
         self.history(rows)
 
     # -- people --------------------------------------------------------------------------
@@ -450,6 +459,75 @@ class SpaceMaker:
         while month <= TODAY:
             rows.add("cost_summaries", (s, f"{month:%Y-%m}", stamp(BENCH_NOW)))
             month = date(*add_months(month.year, month.month, 1), 1)
+
+    def fund(self, rows: Rows, members: Sequence[Member]) -> None:
+        """The common fund: every charge's bill paid to the supplier two days after it,
+        with a receipt; every other month an expense a member fronted, split among
+        everyone or owed by the fund and paid back a week later."""
+        rng, s = self.rng, self.s
+        admin = members[0].id
+        entry = (s - 1) * ENTRY_SLOTS
+        receipt = (s - 1) * ENTRY_SLOTS
+        for c, (_, amount, day, _) in enumerate(COSTS):
+            cost_id = (s - 1) * len(COSTS) + c + 1
+            schedule = Schedule(Every.MONTHLY, day=day)
+            due = schedule.due_from(FIRST_DAY)
+            while due is not None and due + timedelta(days=2) <= TODAY:
+                entry += 1
+                paid = due + timedelta(days=2)
+                at = stamp(datetime(paid.year, paid.month, paid.day, 10, tzinfo=UTC))
+                rows.add(
+                    "fund_entries",
+                    (
+                        entry,
+                        s,
+                        "bill",
+                        amount,
+                        None,
+                        cost_id,
+                        "",
+                        paid.isoformat(),
+                        None,
+                        admin,
+                        at,
+                    ),
+                )
+                due = schedule.due_after(due)
+        month = FIRST_DAY
+        while month <= TODAY:
+            spent_on = month + timedelta(days=rng.randrange(0, 27))
+            if spent_on > TODAY:
+                break
+            people = [m for m in members if is_member_on(m, spent_on)]
+            buyer = rng.choice(people).id
+            at = datetime(spent_on.year, spent_on.month, spent_on.day, 15, tzinfo=UTC)
+            amount = rng.randrange(1_000, 30_000)
+            receipt += 1
+            rows.add(
+                "receipts",
+                (receipt, s, "receipt.jpg", len(RECEIPT), "0" * 64, RECEIPT, buyer, stamp(at)),
+            )
+            entry += 1
+            rows.add(
+                "fund_entries",
+                (entry, s, "spent", amount, buyer, None, "supplies", spent_on.isoformat(),
+                 receipt, buyer, stamp(at)),
+            )  # fmt: skip
+            if month.month % 4 == 0:
+                parts = split_amount(amount, {m.id: 1 for m in people})
+                for member_id, part in parts.items():
+                    if part:
+                        rows.add("fund_splits", (entry, member_id, part))
+            elif spent_on + timedelta(days=7) <= TODAY:
+                back = spent_on + timedelta(days=7)
+                entry += 1
+                rows.add(
+                    "fund_entries",
+                    (entry, s, "reimburse", amount, buyer, None, "", back.isoformat(), None,
+                     admin, stamp(at + timedelta(days=7))),
+                )  # fmt: skip
+            month = date(*add_months(month.year, month.month, 2), 1)
+        assert entry <= s * ENTRY_SLOTS
 
     @staticmethod
     def shares(

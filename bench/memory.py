@@ -3,7 +3,7 @@
 - `coworkbot run` (the real command, in its own process) idle with both transports
   configured: Telegram against the fake Bot API server, Matrix against a local Synapse
   started as the test suite starts it. Its resident memory is set against a bare
-  `python -c "import telegram, nio, aiosqlite, apscheduler"`, and its time from start to
+  `python -c "import telegram, nio, sqlite3, apscheduler"`, and its time from start to
   the first getUpdates poll against that bare import's time.
 - Growth: the resident memory of the App after 100,000 commands (bench/growth.py, its
   own process), against its resident memory before them.
@@ -29,7 +29,7 @@ from bench.world import Options
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.synapse.server import SynapseServer
 
-BARE_IMPORTS = "import telegram, nio, aiosqlite, apscheduler"
+BARE_IMPORTS = "import telegram, nio, sqlite3, apscheduler"
 BOT_LOCALPART = "coworkbot"
 BOT_PASSWORD = "bench horse battery staple"  # a throwaway account on a local Synapse
 
@@ -200,7 +200,7 @@ async def run(options: Options) -> Group:
             idle.rss_mib,
             "MiB",
             base_rss,
-            "python importing telegram, nio, aiosqlite, apscheduler",
+            "python importing telegram, nio, sqlite3, apscheduler",
             note=f"after {settle:g} s idle",
         )
     )

@@ -26,7 +26,8 @@ class Figure:
     """One measured value, optionally set against the baseline measured with it.
 
     `ratio` is value / baseline. `better` says which way is good ("higher" for rates,
-    "lower" for times and sizes), so the reader of a table needs no guessing.
+    "lower" for times and sizes), so the reader of a table needs no guessing. `goal`,
+    if any, is the ratio an issue asked for; the table says whether it was met.
     """
 
     name: str
@@ -36,12 +37,21 @@ class Figure:
     baseline_name: str = ""
     better: str = "lower"
     note: str = ""
+    goal: float | None = None
 
     @property
     def ratio(self) -> float | None:
         if self.baseline is None or self.baseline == 0:
             return None
         return self.value / self.baseline
+
+    def verdict(self) -> str:
+        """`goal ≥ 1.0: met` (or `not met`); empty without a goal."""
+        if self.goal is None or self.ratio is None:
+            return ""
+        higher = self.better == "higher"
+        met = self.ratio >= self.goal if higher else self.ratio <= self.goal
+        return f"goal {'≥' if higher else '≤'} {self.goal:g}: {'met' if met else 'NOT met'}"
 
 
 @dataclass
@@ -81,6 +91,8 @@ def render_line(f: Figure) -> str:
         text += f"  vs {f.baseline_name} {number(f.baseline)} {f.unit}"
         if f.ratio is not None:
             text += f"  → ratio {f.ratio:.2f} ({f.better} is better)"
+        if f.verdict():
+            text += f"; {f.verdict()}"
     if f.note:
         text += f"  [{f.note}]"
     return text
@@ -97,6 +109,8 @@ def table(group: Group) -> str:
     for f in group.figures:
         base = f"{number(f.baseline)} {f.unit} ({f.baseline_name})" if f.baseline else "—"
         ratio = f"{f.ratio:.2f} ({f.better} better)" if f.ratio is not None else "—"
+        if f.verdict():
+            ratio += f"; {f.verdict()}"
         value = f"{number(f.value)} {f.unit}"
         if f.note:
             value += f" — {f.note}"

@@ -1,6 +1,7 @@
 """Figure group 3: the scale of the store.
 
-The commands `who`, `me`, `stats`, `whoknows` and `balance`, and the monthly attendance
+The commands `who`, `me`, `stats`, `whoknows`, `balance`, `fund` and `settle`, and the
+monthly attendance
 split of a 50-member space, timed through the full stack (dispatcher, handler, SQLite,
 reply into the outbox) on the big store: 1,000 spaces, 50,000 members, 2,000,000
 visits, 200,000 help requests, 36 months of charges (bench/dataset.py).
@@ -30,7 +31,8 @@ from bot.events import ChatRef, Platform
 from handlers.costs.jobs import make_charges, run_costs
 from storage.costs import NewCost
 
-COMMANDS = ("who", "me", "stats", "whoknows", "balance")
+COMMANDS = ("who", "me", "stats", "whoknows", "balance", "fund", "settle")
+ADMIN_PRIVATE = ("balance", "fund", "settle")  # what the admin asks, privately
 SPLIT = "attendance split"
 MINUTE_JOBS = ("presence.closing", "skills.requests", "costs.tick", "web.presence")
 NEW_DAY = "costs.tick, first of a day"
@@ -86,7 +88,7 @@ class StoreUnderTest:
         text = f"/{name}"
         if name == "whoknows":
             text += f" {self.rng.choice(SKILLS)}"
-        elif name == "balance":
+        elif name in ADMIN_PRIVATE:
             admin = (space - 1) * MEMBERS + 1
             user = person(f"u{admin}", "")
             chat = ChatRef(Platform.MEMORY, user.user_id, private=True)

@@ -10,6 +10,7 @@ network's.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from dataclasses import dataclass
@@ -70,6 +71,12 @@ class TimedTransport(MemoryTransport):
         self.changed.set()
         return f"memory-{self.count}"
 
+    async def receive_many(self, messages: list[IncomingMessage]) -> None:
+        """A batch of updates handed over together, as a getUpdates answer or a Matrix
+        sync brings them: each in its own task, started in order; returns when all are
+        stored (when a polling transport may confirm them)."""
+        await asyncio.gather(*(self.receive(m) for m in messages))
+
     async def wait_count(self, count: int, patience: float = 120.0) -> None:
         """Until `count` messages were handed over in all (the outbox runs by itself)."""
         deadline = time.monotonic() + patience
@@ -109,6 +116,7 @@ async def start_app(
         background=background,
     )
     await app.start()
+    gc.freeze()  # as App.run does once started
     app.dispatcher.flood = FloodGuard(limit=10**9)
     return app
 

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.events import ChatRef, Document, IncomingMessage, Platform
-from bot.i18n import Formatter, Localizer, Markup, Translator
+from bot.i18n import Formatter, Localizer, Markup, Translator, to_plain
 from bot.later import Later, Work
 from storage import Session, Store
 from storage.members import Member
@@ -34,7 +34,8 @@ log = logging.getLogger(__name__)
 
 # A message rendered for one reader, in the reader's own language.
 Render = Callable[[Localizer], Markup]
-# An inline button: (label message key, command line it stands for).
+# An inline button: (label message key, or a rendered `Markup` label; the command line
+# it stands for).
 ButtonSpec = tuple[str, str]
 
 DEFAULT_TZ = ZoneInfo("Europe/Rome")
@@ -156,6 +157,11 @@ class Runtime:
                 self.later.submit(ctx.after)
             except Exception:
                 log.exception("job failed for space %s", space.id)
+
+
+def _label(loc: Localizer, label: str) -> str:
+    """A button's label: a catalog key, or text already rendered (`Markup`, e.g. "Paid 2")."""
+    return to_plain(label) if isinstance(label, Markup) else str(loc.t(label))
 
 
 class Context:
@@ -327,7 +333,7 @@ class Context:
             chat_id=chat.chat_id,
             private=chat.private,
             html=str(text),
-            buttons=tuple((str(loc.t(label)), command) for label, command in buttons),
+            buttons=tuple((_label(loc, label), command) for label, command in buttons),
             reply_to=reply_to,
             doc_name=document.filename if document else None,
             doc_mime=document.mime_type if document else None,

@@ -18,9 +18,10 @@ from bot.context import CommandContext, MemberContext, Refusal, Runtime
 from bot.events import ChatRef, IncomingMessage, Kind, UserRef
 from bot.flood import FloodGuard
 from bot.i18n import Markup
+from bot.later import Work
 from bot.parsing import ParsedLine, parse_line, without_controls
-from bot.registry import Command, Role, Where
-from storage import Session
+from bot.registry import Command, EventFunc, Role, Where
+from storage import Session, Unit
 from storage.members import Member, MemberStatus
 
 log = logging.getLogger(__name__)
@@ -40,8 +41,9 @@ class Dispatcher:
         self.registry = rt.registry
         self.bot_names = bot_names if bot_names is not None else {}
         self._is_chat_admin = is_chat_admin
-        self._on_commit = on_commit
         self.flood = flood or FloodGuard()
+        self._on_commit = on_commit
+        self._line = rt.store.group
 
     def prefixes(self, platform: str) -> str:
         if platform == "telegram":
@@ -51,42 +53,70 @@ class Dispatcher:
         return "/" + self.rt.matrix_prefix
 
     async def handle(self, msg: IncomingMessage) -> None:
-        """Process one update exactly once; never raises for anything a user can send."""
+        """Process one update exactly once; never raises for anything a user can send.
+
+        Returns once the update's effects and replies are committed: with the updates
+        that arrived alongside it, in one transaction (storage/groupcommit.py).
+        """
         if msg.kind is Kind.EDITED:
             return  # an edited command would run twice; people expect edits to be ignored
-        if msg.kind is Kind.MEMBER_LEFT:
-            await self._event(msg)
+        ticket = self._line.reserve()  # its turn is its arrival, whatever it awaits below
+        try:
+            prepared = await self._prepare(msg)
+        except BaseException:
+            self._line.cancel(ticket)
+            raise
+        if prepared is None:
+            self._line.cancel(ticket)
             return
+        unit, after = prepared
+        await self._line.submit(ticket, unit)
+        self._on_commit()
+        self.rt.later.submit(after)
+
+    async def _prepare(self, msg: IncomingMessage) -> tuple[Unit, list[Work]] | None:
+        """What the update asks for, read before its transaction, and the list its
+        handler fills with what is left for after commit; None if nothing."""
+        if msg.kind is Kind.MEMBER_LEFT:
+            funcs = self.registry.events.get(msg.kind, [])
+            if not funcs:
+                return None
+            return Unit(
+                f"event hook for update {msg.dedupe_key}",
+                lambda session: self._event(session, msg, funcs),
+                _nothing,
+            ), []
         bot_name = self.bot_names.get(msg.chat.platform, "")
         parsed = parse_line(without_controls(msg.text), self.prefixes(msg.chat.platform), bot_name)
         if parsed is None and not (msg.chat.private and msg.text.strip()):
-            return  # ordinary group chatter is none of our business
+            return None  # ordinary group chatter is none of our business
         verdict = self.flood.check(msg.sender.identity)
         if verdict == "drop":
-            return
+            return None
         found = self.registry.lookup(parsed.word, parsed.args) if parsed else None
         chat_admin = False
         if found and found[0].role is Role.CHAT_ADMIN and not msg.chat.private:
             chat_admin = await self._check_chat_admin(msg)
-        ctx: CommandContext | None = None
-        try:
-            async with self.rt.store.transaction() as session:
-                if not await session.updates.mark_processed(msg.dedupe_key, self.rt.clock.now()):
-                    return
-                ctx = await self._context(session, msg)
-                if verdict == "warn":
-                    await ctx.say("flood.slow_down")
-                elif parsed is None:
-                    await ctx.say("dispatch.not_a_command", help=f"{ctx.prefix}help")
-                else:
-                    await self._run(ctx, parsed, found, chat_admin)
-        except Exception:
-            log.exception("handler failed for update %s", msg.dedupe_key)
-            ctx = None  # rolled back: what it left for after commit goes with it
-            await self._apologise(msg)
-        self._on_commit()
-        if ctx is not None:
-            self.rt.later.submit(ctx.after)  # the narrower contexts share this list
+        after: list[Work] = []  # what the handler left for after commit (bot/later.py)
+
+        async def work(session: Session) -> None:
+            after.clear()  # a unit may run again alone if its batch could not commit
+            if not await session.updates.mark_processed(msg.dedupe_key, self.rt.clock.now()):
+                return
+            ctx = await self._context(session, msg)
+            if verdict == "warn":
+                await ctx.say("flood.slow_down")
+            elif parsed is None:
+                await ctx.say("dispatch.not_a_command", help=f"{ctx.prefix}help")
+            else:
+                await self._run(ctx, parsed, found, chat_admin)
+            after.extend(ctx.after)  # the narrower contexts share this list
+
+        async def failed(session: Session) -> None:
+            after.clear()  # rolled back: what it left for after commit goes with it
+            await self._apologise(session, msg)
+
+        return Unit(f"handler for update {msg.dedupe_key}", work, failed), after
 
     async def _check_chat_admin(self, msg: IncomingMessage) -> bool:
         if msg.sender_is_chat_admin is not None:
@@ -99,44 +129,29 @@ class Dispatcher:
             log.warning("could not check chat admin rights", exc_info=True)
             return False
 
-    async def _apologise(self, msg: IncomingMessage) -> None:
+    async def _apologise(self, session: Session, msg: IncomingMessage) -> None:
         """The handler broke: its effects are rolled back; say so once, and never again."""
-        try:
-            async with self.rt.store.transaction() as session:
-                if await session.updates.mark_processed(msg.dedupe_key, self.rt.clock.now()):
-                    ctx = await self._context(session, msg)
-                    await ctx.say("dispatch.internal_error")
-        except Exception:
-            log.exception("could not even apologise for update %s", msg.dedupe_key)
+        if await session.updates.mark_processed(msg.dedupe_key, self.rt.clock.now()):
+            ctx = await self._context(session, msg)
+            await ctx.say("dispatch.internal_error")
 
-    async def _event(self, msg: IncomingMessage) -> None:
-        funcs = self.registry.events.get(msg.kind, [])
-        if not funcs:
+    async def _event(self, session: Session, msg: IncomingMessage, funcs: list[EventFunc]) -> None:
+        if not await session.updates.mark_processed(msg.dedupe_key, self.rt.clock.now()):
             return
-        try:
-            async with self.rt.store.transaction() as session:
-                if not await session.updates.mark_processed(msg.dedupe_key, self.rt.clock.now()):
-                    return
-                ctx = await self._context(session, msg)
-                for func in funcs:
-                    await func(ctx)
-        except Exception:
-            log.exception("event hook failed for update %s", msg.dedupe_key)
-        self._on_commit()
+        ctx = await self._context(session, msg)
+        for func in funcs:
+            await func(ctx)
 
     async def _context(self, session: Session, msg: IncomingMessage) -> CommandContext:
         """Find the space and the caller: the chat's space in a group, the last used in private."""
         identity = msg.sender.identity
         member: Member | None = None
         if msg.chat.private:
-            memberships = await session.members.memberships(identity)
-            current = [m for m in memberships if m.status is not MemberStatus.LEFT]
-            member = (current or memberships)[0] if memberships else None
-            space = await session.spaces.get(member.space_id) if member else None
+            space, member = await session.members.in_private(identity)
         else:
-            space = await session.spaces.by_chat(msg.chat.platform, msg.chat.chat_id)
-            if space:
-                member = await session.members.by_identity(space.id, identity)
+            space, member = await session.members.in_chat(
+                msg.chat.platform, msg.chat.chat_id, identity
+            )
         if member is not None:
             member = await session.members.touch(
                 member, identity, msg.sender.display_name, msg.sender.username, self.rt.clock.now()
@@ -227,3 +242,7 @@ class Dispatcher:
             await ctx.say("dispatch.admin_only", command=name)
             return False
         return True
+
+
+async def _nothing(session: Session) -> None:
+    """An event hook that failed records nothing: its update runs again if redelivered."""

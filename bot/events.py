@@ -72,6 +72,42 @@ class Document:
     content: bytes
     mime_type: str = "text/csv"
 
+    @property
+    def png_size(self) -> tuple[int, int] | None:
+        """Width and height of a PNG image (from its IHDR chunk, which comes first)."""
+        data = self.content
+        if self.mime_type != "image/png" or data[:8] != b"\x89PNG\r\n\x1a\n":
+            return None
+        if data[12:16] != b"IHDR":
+            return None
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+# The largest file a command may bring (a receipt): transports do not fetch bigger ones.
+MAX_ATTACHMENT = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file that came with a command: on Telegram the photo or document the command is
+    the caption of, on Matrix the image or file the command replies to.
+
+    `size` is what the platform announced (0 if it did not say), or what was fetched;
+    `content` is None when the file was not fetched: larger than MAX_ATTACHMENT, or the
+    platform would not give it.
+    `ref` is the platform's handle on it (Telegram `file_id`, Matrix `mxc://` URI).
+    """
+
+    filename: str
+    mime_type: str
+    size: int
+    content: bytes | None = field(default=None, repr=False)
+    ref: str = ""
+
+    @property
+    def too_big(self) -> bool:
+        return max(self.size, len(self.content or b"")) > MAX_ATTACHMENT
+
 
 @dataclass(frozen=True)
 class IncomingMessage:
@@ -90,6 +126,7 @@ class IncomingMessage:
     kind: Kind = Kind.MESSAGE
     message_id: str = ""
     sender_is_chat_admin: bool | None = None
+    attachment: Attachment | None = None
     raw: object = field(default=None, compare=False, repr=False)
 
     @property

@@ -34,7 +34,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_skeleton, format_time, format_timedelta
+from babel.dates import format_date, format_skeleton, format_timedelta
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, get_currency_precision
 
@@ -225,12 +225,17 @@ class Formatter:
         self.lang = lang
         self.tz = tz
         self.currency = currency
+        # Babel's own objects, parsed once per language: given the name, every call
+        # parses it again (three times a command, in the profile).
+        self.locale = _locale(lang)
+        # The locale for days: English is CLDR's English of Europe (en_150): day first.
+        self._dates = _locale("en_150" if lang == "en" else lang)
 
     def local(self, moment: datetime) -> datetime:
         return moment.astimezone(self.tz)
 
     def number(self, value: int | Decimal) -> str:
-        return str(format_decimal(value, locale=self.lang))
+        return str(format_decimal(value, locale=self.locale))
 
     def money(self, minor: int, currency: str | None = None) -> str:
         code = currency or self.currency
@@ -239,15 +244,10 @@ class Formatter:
             # Italian usage in shops and bills puts the symbol first: "€ 1.234,56".
             return str(
                 format_currency(
-                    amount, code, format="¤\u00a0#,##0.00", locale="it", currency_digits=True
+                    amount, code, format="¤\u00a0#,##0.00", locale=self.locale, currency_digits=True
                 )
             )
-        return str(format_currency(amount, code, locale=self.lang))
-
-    @property
-    def _dates(self) -> str:
-        """The locale for days: English is CLDR's English of Europe (en_150): day first."""
-        return "en_150" if self.lang == "en" else self.lang
+        return str(format_currency(amount, code, locale=self.locale))
 
     def day(self, day: date) -> str:
         """A day as CLDR writes it short: `mer 25 nov 2026`, `Mi., 25. Nov. 2026`,
@@ -259,18 +259,20 @@ class Formatter:
         return str(format_skeleton("MMMd", day, locale=self._dates))
 
     def time(self, moment: datetime) -> str:
-        return str(format_time(self.local(moment), format="HH:mm", locale=self.lang))
+        """`09:05`: Babel's `HH:mm`, the same in every language we speak, without
+        reading the pattern and the locale's data at each call."""
+        return self.local(moment).strftime("%H:%M")
 
     def month(self, year: int, month: int) -> str:
-        return str(format_date(date(year, month, 1), format="LLLL y", locale=self.lang))
+        return str(format_date(date(year, month, 1), format="LLLL y", locale=self.locale))
 
     def ago(self, span: timedelta) -> str:
         """How long ago, as people say it: `3 hours ago`, `3 ore fa`."""
-        return str(format_timedelta(-span, add_direction=True, locale=self.lang))
+        return str(format_timedelta(-span, add_direction=True, locale=self.locale))
 
     def span(self, span: timedelta) -> str:
         """A rounded length of time: `3 hours`, `2 giorni`."""
-        return str(format_timedelta(span, locale=self.lang))
+        return str(format_timedelta(span, locale=self.locale))
 
     def duration(self, span: timedelta) -> str:
         minutes = max(0, int(span.total_seconds() // 60))

@@ -15,13 +15,12 @@ import logging
 import math
 import random
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.events import Button, ChatRef, Document, OutgoingMessage, Platform
 from bot.transports.base import DeliveryError, Transport
-from storage import Store
+from storage import Session, Store, Unit
 from storage.outbox import OutboxRow
 
 log = logging.getLogger(__name__)
@@ -53,13 +52,13 @@ def to_message(row: OutboxRow) -> OutgoingMessage:
     )
 
 
-@dataclass(frozen=True)
-class _Mark:
-    """A delivery waiting for its row to be marked sent."""
+def _recording(sent: list[tuple[int, str]], now: datetime) -> Unit:
+    """The unit of work that records rows as sent: (row id, delivery id) pairs."""
 
-    row_id: int
-    delivery_id: str
-    done: asyncio.Future[None]
+    async def work(session: Session) -> None:
+        await session.outbox.mark_sent_many(sent, now)
+
+    return Unit("outbox records", work)
 
 
 class OutboxSender:
@@ -83,8 +82,14 @@ class OutboxSender:
         self._busy: dict[str, asyncio.Lock] = {p: asyncio.Lock() for p in self.transports}
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
-        self._marks: list[_Mark] = []
-        self._marking = asyncio.Lock()
+        # Rows the platform accepted whose record is not committed yet: a pass that
+        # reads them as still pending leaves them alone (see `_deliver`).
+        self._unsettled: set[int] = set()
+        self._marks: list[tuple[int, str]] = []  # (row id, delivery id) to record
+        self._marking: asyncio.Task[None] | None = None
+        self._recorded = asyncio.Event()  # set while nothing waits to be recorded
+        self._recorded.set()
+        self._record_failure: Exception | None = None
         # Platforms that may have a row waiting for a retry (all of them at start).
         self._retrying: set[str] = set(self.transports)
         self._failures = 0
@@ -111,7 +116,8 @@ class OutboxSender:
         self._tasks.clear()
 
     async def flush(self) -> int:
-        """Deliver every row that is due now, on every platform; returns how many were sent."""
+        """Deliver every row that is due now, on every platform; returns how many were sent
+        once their records are committed (the error of one that failed is raised)."""
         total = 0
         for platform in self.transports:
             while True:
@@ -119,6 +125,9 @@ class OutboxSender:
                 total += sent
                 if not remaining:
                     break
+                if not sent:  # what it read is on its way: once recorded, read on
+                    await self._settled()
+        await self._settled()
         return total
 
     async def _loop(self, platform: str) -> None:
@@ -127,7 +136,9 @@ class OutboxSender:
             # Cleared before the pass: a row committed while it runs wakes the next one.
             wake.clear()
             try:
-                _, more = await self._deliver_due(platform)
+                sent, more = await self._deliver_due(platform)
+                if more and not sent:  # what it read is on its way: once recorded, read on
+                    await self._settled()
                 upcoming = None if more else await self._upcoming(platform)
             except Exception:
                 log.exception("outbox loop error on %s; retrying shortly", platform)
@@ -151,27 +162,32 @@ class OutboxSender:
         if platform not in self._retrying:
             return None
         failures = self._failures
-        async with self.store.transaction() as session:
+        async with self.store.read() as session:
             upcoming = await session.outbox.next_attempt(platform)
         if upcoming is None and failures == self._failures:  # none scheduled meanwhile
             self._retrying.discard(platform)
         return upcoming
 
     async def _deliver_due(self, platform: str) -> tuple[int, bool]:
-        """One batch: returns (rows sent, whether a full batch suggests more are due)."""
+        """One batch: returns (rows sent, whether more may be due: the read was full, or
+        it held rows sent already whose record is on its way)."""
         async with self._busy[platform]:
             return await self._deliver_batch(platform)
 
     async def _deliver_batch(self, platform: str) -> tuple[int, bool]:
-        async with self.store.transaction() as session:
+        # Read on the side: a reply committed a moment ago must not wait for the batch
+        # of commands that took the database right after (storage/db.py, `read`).
+        async with self.store.read() as session:
             rows = await session.outbox.due(platform, self.clock.now(), BATCH)
+        read = len(rows)
+        rows = [row for row in rows if row.id not in self._unsettled]
         if not rows:
-            return 0, False
+            return 0, read > 0
         by_chat: dict[str, list[OutboxRow]] = {}
         for row in rows:
             by_chat.setdefault(row.chat_id, []).append(row)
         results = await asyncio.gather(*(self._deliver_chat(chat) for chat in by_chat.values()))
-        return sum(results), len(rows) == BATCH and sum(results) > 0
+        return sum(results), read == BATCH and sum(results) > 0
 
     async def _deliver_chat(self, rows: list[OutboxRow]) -> int:
         sent = 0
@@ -183,6 +199,14 @@ class OutboxSender:
         return sent
 
     async def _deliver(self, row: OutboxRow) -> bool:
+        """Send a row; once the platform accepted it, its record goes to be committed.
+
+        The next row (of this chat, or of the next pass) goes without waiting for that
+        record, a flush to disk that shares the next batch of commands' commit: a row
+        whose record is on the way is known here and not sent again meanwhile, and a
+        record that fails leaves its row pending, to go again (at least once, never
+        lost; only a crash or such a failure sends a row twice).
+        """
         transport = self.transports[row.platform]
         try:
             delivery_id = await transport.send(to_message(row))
@@ -193,41 +217,41 @@ class OutboxSender:
             log.warning("sending outbox row %d failed: %r", row.id, exc)
             await self._failed(row, DeliveryError(repr(exc)))
             return False
-        await self._mark_sent(row.id, delivery_id)
+        self._unsettled.add(row.id)
+        self._marks.append((row.id, delivery_id))
+        self._recorded.clear()
+        if self._marking is None or self._marking.done():
+            self._marking = asyncio.create_task(self._record(), name="outbox-records")
         return True
 
-    async def _mark_sent(self, row_id: int, delivery_id: str) -> None:
-        """Record that the platform accepted a row; return once that is committed.
-
-        Deliveries that finish while another's record is being committed wait, then
-        share one transaction (group commit): with `synchronous=FULL` every commit is a
-        flush to disk, and a burst of replies needs one, not one each. A row is still
-        marked only after its platform accepted it, and only a transaction's length
-        later than alone.
-        """
-        mark = _Mark(row_id, delivery_id, asyncio.get_running_loop().create_future())
-        self._marks.append(mark)
-        async with self._marking:
-            if not mark.done.done():  # nobody took it into their transaction
-                batch, self._marks = self._marks, []
-                await self._commit_marks(batch, mark)
-        await mark.done
-
-    async def _commit_marks(self, batch: list[_Mark], own: _Mark) -> None:
+    async def _record(self) -> None:
+        """Commit the records of accepted rows, all that are waiting at a time, in the
+        store's group commit (with the commands' effects when they come together: a
+        burst of replies costs no flush of its own)."""
         try:
-            async with self.store.transaction() as session:
-                await session.outbox.mark_sent_many(
-                    [(m.row_id, m.delivery_id) for m in batch], self.clock.now()
-                )
-        except BaseException as exc:
-            # The others fail as they would have failed alone: their rows stay pending.
-            failure = exc if isinstance(exc, Exception) else RuntimeError("outbox: interrupted")
-            for m in batch:
-                if m is not own:
-                    m.done.set_exception(failure)
+            while self._marks:
+                batch, self._marks = self._marks, []
+                try:
+                    await self.store.group.run(_recording(batch, self.clock.now()))
+                except Exception as exc:  # the rows stay pending: they go again
+                    log.warning("outbox: recording %d sent rows failed: %r", len(batch), exc)
+                    self._record_failure = self._record_failure or exc
+                self._unsettled.difference_update(row_id for row_id, _ in batch)
+        except BaseException:
+            self._marks.clear()
+            self._unsettled.clear()
             raise
-        for m in batch:
-            m.done.set_result(None)
+        finally:
+            if not self._marks:
+                self._recorded.set()
+
+    async def _settled(self) -> None:
+        """Until every record of a row sent so far is committed; raises the error of one
+        that failed since the last call (its rows are pending again)."""
+        await self._recorded.wait()
+        failure, self._record_failure = self._record_failure, None
+        if failure is not None:
+            raise failure
 
     async def _failed(self, row: OutboxRow, err: DeliveryError) -> None:
         if err.permanent:

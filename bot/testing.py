@@ -24,6 +24,7 @@ from bot.app import App
 from bot.clock import FakeClock
 from bot.config import BotSection, Config, SpaceSection, WebSection
 from bot.events import (
+    Attachment,
     Button,
     ChatRef,
     Document,
@@ -156,8 +157,12 @@ class BotHarness:
         chat: ChatRef | str | None = None,
         update_id: str | None = None,
         kind: Kind = Kind.MESSAGE,
+        attachment: Attachment | None = None,
     ) -> list[Sent]:
-        """Send `text` as a user, in the group unless `chat="private"`; returns what was sent."""
+        """Send `text` as a user, in the group unless `chat="private"`; returns what was sent.
+
+        `attachment` is a file sent with it (a photo with the command as its caption).
+        """
         sender = as_ if isinstance(as_, UserRef) else self.user(as_)
         if chat == "private":
             where = ChatRef(Platform.MEMORY, sender.user_id, private=True)
@@ -175,6 +180,7 @@ class BotHarness:
             timestamp=self.clock.now(),
             kind=kind,
             message_id=f"m{next(self._ids)}",
+            attachment=attachment,
         )
         return await self.receive(msg)
 

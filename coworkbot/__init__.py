@@ -13,13 +13,14 @@ from bot.registry import Router
 
 def routers() -> list[Router]:
     """Every capability's router, in the order `help` lists them."""
-    from handlers import costs, members, presence, privacy, skills, web
+    from handlers import costs, fund, members, presence, privacy, skills, web
 
     return [
         members.router,
         presence.router,
         skills.router,
         costs.router,
+        fund.router,
         privacy.router,
         web.router,
     ]

@@ -60,6 +60,16 @@ class Cost:
     next_due: date | None
     created_at: datetime
     removed_at: datetime | None
+    ends_on: date | None = None  # no charge falls due after it
+    next_amount: int | None = None  # the amount from the first due date on or after…
+    next_amount_from: date | None = None  # …this day
+
+    def amount_on(self, due: date) -> int:
+        """What the charge due on `due` is: the new amount once its day has come."""
+        pending, start = self.next_amount, self.next_amount_from
+        if pending is not None and start is not None and due >= start:
+            return pending
+        return self.amount
 
     @classmethod
     def from_row(cls, row: Row) -> Cost:
@@ -77,6 +87,9 @@ class Cost:
             next_due=_opt_date(row["next_due"]),
             created_at=from_db(row["created_at"]),
             removed_at=opt_from_db(row["removed_at"]),
+            ends_on=_opt_date(row["ends_on"]),
+            next_amount=row["next_amount"],
+            next_amount_from=_opt_date(row["next_amount_from"]),
         )
 
 
@@ -276,6 +289,13 @@ class CostsRepo:
         )
         return None if row is None else Cost.from_row(row)
 
+    async def of_space(self, space_id: int) -> list[Cost]:
+        """Every cost of the space, stopped ones too, oldest first."""
+        rows = await self._tx.fetchall(
+            "SELECT * FROM costs WHERE space_id = ? ORDER BY id", (space_id,)
+        )
+        return [Cost.from_row(r) for r in rows]
+
     async def active(self, space_id: int) -> list[Cost]:
         """Costs still to be charged, soonest first."""
         rows = await self._tx.fetchall(
@@ -302,6 +322,26 @@ class CostsRepo:
     async def remove(self, cost_id: int, now: datetime) -> None:
         await self._tx.execute(
             "UPDATE costs SET removed_at = ?, next_due = NULL WHERE id = ?", (to_db(now), cost_id)
+        )
+
+    async def end_on(self, cost_id: int, last_day: date) -> None:
+        """No charge of the cost falls due after `last_day` (the ones made stay)."""
+        await self._tx.execute(
+            "UPDATE costs SET ends_on = ? WHERE id = ?", (date_to_db(last_day), cost_id)
+        )
+
+    async def change_amount(self, cost_id: int, amount: int, first_due: date) -> None:
+        """From the charge due on or after `first_due`, the cost is `amount`."""
+        await self._tx.execute(
+            "UPDATE costs SET next_amount = ?, next_amount_from = ? WHERE id = ?",
+            (amount, date_to_db(first_due), cost_id),
+        )
+
+    async def apply_amount(self, cost_id: int, amount: int) -> None:
+        """The new amount's day came: it becomes the cost's amount."""
+        await self._tx.execute(
+            "UPDATE costs SET amount = ?, next_amount = NULL, next_amount_from = NULL WHERE id = ?",
+            (amount, cost_id),
         )
 
     async def set_next_due(self, cost_id: int, next_due: date | None) -> None:

@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from storage.db import Row, Tx, from_db, opt_from_db, to_db
+from storage.spaces import Space
 
 
 class MemberRole(StrEnum):
@@ -18,6 +19,11 @@ class MemberStatus(StrEnum):
     PENDING = "pending"
     ACTIVE = "active"
     LEFT = "left"
+
+
+# By stored value: a dict lookup, where calling the enum costs a few microseconds a row.
+_ROLES = {role.value: role for role in MemberRole}
+_STATUSES = {status.value: status for status in MemberStatus}
 
 
 @dataclass(frozen=True)
@@ -44,21 +50,57 @@ class Member:
         return self.status is MemberStatus.ACTIVE
 
     @classmethod
-    def from_row(cls, row: Row) -> Member:
+    def from_row(cls, row: Row, prefix: str = "") -> Member:
+        """A member from its row; `prefix` names its columns in a joined row (`m_id`)."""
         return cls(
-            id=row["id"],
-            space_id=row["space_id"],
-            display_name=row["display_name"],
-            username=row["username"],
-            role=MemberRole(row["role"]),
-            status=MemberStatus(row["status"]),
-            language=row["language"],
-            visibility=row["visibility"],
-            shares=row["shares"],
-            joined_at=opt_from_db(row["joined_at"]),
-            left_at=opt_from_db(row["left_at"]),
-            created_at=from_db(row["created_at"]),
+            id=row[prefix + "id"],
+            space_id=row[prefix + "space_id"],
+            display_name=row[prefix + "display_name"],
+            username=row[prefix + "username"],
+            role=_ROLES[row[prefix + "role"]],
+            status=_STATUSES[row[prefix + "status"]],
+            language=row[prefix + "language"],
+            visibility=row[prefix + "visibility"],
+            shares=row[prefix + "shares"],
+            joined_at=opt_from_db(row[prefix + "joined_at"]),
+            left_at=opt_from_db(row[prefix + "left_at"]),
+            created_at=from_db(row[prefix + "created_at"]),
         )
+
+
+_MEMBER_COLUMNS = (
+    "id",
+    "space_id",
+    "display_name",
+    "username",
+    "role",
+    "status",
+    "language",
+    "visibility",
+    "shares",
+    "joined_at",
+    "left_at",
+    "created_at",
+)
+# The caller of a group command: the chat's space and, if any, the member the sender is
+# there, in one query (every command starts with it).
+_IN_CHAT = (
+    "SELECT s.*, "
+    + ", ".join(f"m.{c} AS m_{c}" for c in _MEMBER_COLUMNS)
+    + " FROM space_chats c JOIN spaces s ON s.id = c.space_id"
+    " LEFT JOIN identities i ON i.space_id = s.id AND i.identity = ?"
+    " LEFT JOIN members m ON m.id = i.member_id"
+    " WHERE c.platform = ? AND c.chat_id = ?"
+)
+# The caller of a private command: the membership used last, one they have not left
+# first, with its space.
+_IN_PRIVATE = (
+    "SELECT s.*, "
+    + ", ".join(f"m.{c} AS m_{c}" for c in _MEMBER_COLUMNS)
+    + " FROM identities i JOIN members m ON m.id = i.member_id"
+    " JOIN spaces s ON s.id = m.space_id"
+    " WHERE i.identity = ? ORDER BY m.status = 'left', i.last_seen_at DESC, m.id DESC LIMIT 1"
+)
 
 
 class OnPlatform:
@@ -98,6 +140,24 @@ class MembersRepo:
             (space_id, identity),
         )
         return None if row is None else Member.from_row(row)
+
+    async def in_chat(
+        self, platform: str, chat_id: str, identity: str
+    ) -> tuple[Space | None, Member | None]:
+        """The space a group chat belongs to, and who `identity` is in it."""
+        row = await self._tx.fetchone(_IN_CHAT, (identity, platform, chat_id))
+        if row is None:
+            return None, None
+        member = None if row["m_id"] is None else Member.from_row(row, "m_")
+        return Space.from_row(row), member
+
+    async def in_private(self, identity: str) -> tuple[Space | None, Member | None]:
+        """Who `identity` is in a private chat: the membership it used last (one it has
+        not left, if any), and its space."""
+        row = await self._tx.fetchone(_IN_PRIVATE, (identity,))
+        if row is None:
+            return None, None
+        return Space.from_row(row), Member.from_row(row, "m_")
 
     async def memberships(self, identity: str) -> list[Member]:
         """Every member this identity is, most recently used first (private chats pick it)."""

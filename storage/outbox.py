@@ -10,6 +10,13 @@ from datetime import datetime
 from storage.db import Row, Tx, from_db, to_db
 
 
+def _buttons(stored: str) -> list[tuple[str, str]]:
+    """The stored buttons; most replies have none ("[]", not worth the JSON parser)."""
+    if stored == "[]":
+        return []
+    return [(label, command) for label, command in json.loads(stored)]
+
+
 @dataclass(frozen=True)
 class OutboxRow:
     id: int
@@ -37,7 +44,7 @@ class OutboxRow:
             chat_id=row["chat_id"],
             private=bool(row["private"]),
             html=row["html"],
-            buttons=[(label, command) for label, command in json.loads(row["buttons"])],
+            buttons=_buttons(row["buttons"]),
             reply_to=row["reply_to"],
             doc_name=row["doc_name"],
             doc_mime=row["doc_mime"],
@@ -80,7 +87,7 @@ class OutboxRepo:
                 item.chat_id,
                 int(item.private),
                 item.html,
-                json.dumps([list(b) for b in item.buttons]),
+                json.dumps([list(b) for b in item.buttons]) if item.buttons else "[]",
                 item.reply_to,
                 item.doc_name,
                 item.doc_mime,

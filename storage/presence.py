@@ -89,28 +89,45 @@ class PresenceRepo:
         )
         return None if row is None else Visit.from_row(row)
 
-    async def open_visits(self, space_id: int) -> list[Visit]:
-        """Everyone in now, first arrived first."""
-        rows = await self._tx.fetchall(
-            f"SELECT {_VISIT_COLUMNS} FROM visits WHERE space_id = ? AND checkout_at IS NULL"
-            " ORDER BY checkin_at, id",
-            (space_id,),
-        )
+    async def open_visits(self, space_id: int, *, before: date | None = None) -> list[Visit]:
+        """Everyone in now, first arrived first; only those checked in on a day `before`
+        that one, if given."""
+        if before is None:
+            rows = await self._tx.fetchall(
+                f"SELECT {_VISIT_COLUMNS} FROM visits WHERE space_id = ? AND checkout_at IS NULL"
+                " ORDER BY checkin_at, id",
+                (space_id,),
+            )
+        else:
+            rows = await self._tx.fetchall(
+                f"SELECT {_VISIT_COLUMNS} FROM visits WHERE space_id = ? AND checkout_at IS NULL"
+                # `+local_date`: not by its index (every past visit of the space), by
+                # the open visits' one, then the day of those few.
+                " AND +local_date < ? ORDER BY checkin_at, id",
+                (space_id, date_to_db(before)),
+            )
         return [Visit.from_row(r) for r in rows]
+
+    async def count_open(self, space_id: int) -> int:
+        """How many are in now (counted by the index, no row read)."""
+        return int(
+            await self._tx.fetchval(
+                "SELECT COUNT(*) FROM visits WHERE space_id = ? AND checkout_at IS NULL",
+                (space_id,),
+            )
+        )
 
     async def check_in(
         self, space_id: int, member_id: int, local_date: date, at: datetime, note: str
     ) -> Visit:
+        stamp = to_db(at)
         visit_id = await self._tx.execute(
             "INSERT INTO visits (space_id, member_id, local_date, checkin_at, note)"
             " VALUES (?, ?, ?, ?, ?)",
-            (space_id, member_id, date_to_db(local_date), to_db(at), note),
+            (space_id, member_id, date_to_db(local_date), stamp, note),
         )
-        row = await self._tx.fetchone(
-            f"SELECT {_VISIT_COLUMNS} FROM visits WHERE id = ?", (visit_id,)
-        )
-        assert row is not None
-        return Visit.from_row(row)
+        # The visit as stored (whole seconds), without reading it back.
+        return Visit(visit_id, space_id, member_id, local_date, from_db(stamp), None, None, note)
 
     async def close(self, closings: Sequence[Closing]) -> None:
         """End open visits; one already closed is left alone, so closing twice is harmless."""

@@ -149,6 +149,7 @@ class SpacesRepo:
 
     async def bind_chat(self, space_id: int, platform: str, chat_id: str) -> None:
         """Bind a chat; a space has at most one chat per platform, so a new one replaces it."""
+        self._tx.memo.clear()  # what was read of the chats no longer holds
         await self._tx.execute(
             "DELETE FROM space_chats WHERE space_id = ? AND platform = ?", (space_id, platform)
         )
@@ -158,11 +159,16 @@ class SpacesRepo:
         )
 
     async def chats(self, space_id: int) -> dict[str, str]:
-        rows = await self._tx.fetchall(
-            "SELECT platform, chat_id FROM space_chats WHERE space_id = ? ORDER BY platform",
-            (space_id,),
-        )
-        return {r["platform"]: r["chat_id"] for r in rows}
+        """The space's chats by platform (read once a transaction: every check-in asks)."""
+        key = ("space_chats", space_id)
+        chats: dict[str, str] | None = self._tx.memo.get(key)
+        if chats is None:
+            rows = await self._tx.fetchall(
+                "SELECT platform, chat_id FROM space_chats WHERE space_id = ? ORDER BY platform",
+                (space_id,),
+            )
+            chats = self._tx.memo[key] = {r["platform"]: r["chat_id"] for r in rows}
+        return dict(chats)
 
     async def all_chats(self) -> list[tuple[int, str, str]]:
         rows = await self._tx.fetchall("SELECT space_id, platform, chat_id FROM space_chats")

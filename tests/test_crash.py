@@ -21,6 +21,7 @@ import random
 import signal
 import sqlite3
 import subprocess
+import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -254,7 +255,8 @@ def costs_due(lines: list[dict[str, Any]]) -> CostsDue:
 
 
 def received_by(workdir: Path, pid: int) -> int:
-    """The highest script line the process `pid` has started on, or -1."""
+    """The highest script line the process `pid` has started on, or -1; past every line
+    once it has read the whole script (a fast bot gets there before a late kill point)."""
     path = workdir / "trace.log"
     if not path.exists():
         return -1
@@ -263,6 +265,8 @@ def received_by(workdir: Path, pid: int) -> int:
     for line in path.read_text("utf-8").splitlines():
         if line.startswith(prefix):
             best = max(best, int(line[len(prefix) :]))
+        elif line == f"{pid} end":
+            return sys.maxsize
     return best
 
 
@@ -279,7 +283,9 @@ def run_with_kills(workdir: Path, lines: int) -> int:
         points.insert(rng.randrange(len(points) + 1), ("after", rng.uniform(0.05, 0.8)))
     kills = 0
     for kind, where in points:
-        proc = start_bot(workdir)
+        # --stay: a bot that has read the whole script waits for more, as a real one
+        # does, so a kill near the end of the script still finds it running.
+        proc = start_bot(workdir, "--stay")
         if kind == "after":
             time.sleep(where)
         else:

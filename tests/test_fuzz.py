@@ -85,6 +85,19 @@ INVARIANTS = {
         " ON s.charge_id = p.charge_id AND s.member_id = p.member_id"
         " GROUP BY p.charge_id, p.member_id, s.amount HAVING SUM(p.amount) > s.amount"
     ),
+    "a split expense's parts add up to it": (
+        "SELECT e.id FROM fund_entries e JOIN fund_splits f ON f.entry_id = e.id"
+        " GROUP BY e.id, e.amount HAVING SUM(f.amount) <> e.amount"
+    ),
+    "a fund movement names members and a cost of its own space": (
+        "SELECT e.id FROM fund_entries e LEFT JOIN members m ON m.id = e.member_id"
+        " LEFT JOIN members o ON o.id = e.other_id LEFT JOIN costs c ON c.id = e.cost_id"
+        " WHERE m.space_id <> e.space_id OR o.space_id <> e.space_id OR c.space_id <> e.space_id"
+    ),
+    "a receipt stays in the space of its movement": (
+        "SELECT e.id FROM fund_entries e JOIN receipts r ON r.id = e.receipt_id"
+        " WHERE r.space_id <> e.space_id"
+    ),
     "a cost is charged at most once per due date": (
         "SELECT cost_id, due_on FROM charges GROUP BY cost_id, due_on HAVING COUNT(*) > 1"
     ),
@@ -239,12 +252,60 @@ def costs_messages() -> st.SearchStrategy[Say]:
     )
     info = st.sampled_from(["/balance", "/export costs", "/export costs 2027-01"])
     own = st.builds(lambda c, a: f"/paid {c} {a}".rstrip(), small, opt_amount)
+    # The common fund: bills, fronted expenses, refunds, settling up, bank details.
+    bill = st.builds(
+        lambda c, a, d, n: f"/bill {c} {a} {d} {n}".rstrip(),
+        st.one_of(small, name),
+        amount,
+        st.sampled_from(["", "", "today", "2026-11-01", "2099-01-01", "31/02/2027"]),
+        st.sampled_from(["", "stove", "<b>x</b>", "x" * 300]),
+    )
+    spent = st.builds(
+        lambda a, w, f: f"/spent {a} {w}{f}",
+        amount,
+        st.sampled_from(["pellet", "cake for the party", "<i>", "€", "x" * 250]),
+        st.sampled_from(["", " for all", " for Bruno, Carla", " for Nora", " for Bruno,,"]),
+    )
+    fund_admin = st.one_of(
+        bill,
+        st.builds(lambda w, a: f"/reimburse {w} {a}".rstrip(), st.sampled_from(PAYERS), opt_amount),
+        st.builds(
+            lambda p, q, a: f"/settled {p} {q} {a}",
+            st.sampled_from(["fund", "1", "2", "3", "99", "x"]),
+            st.sampled_from(["fund", "1", "2", "3", "99", "x"]),
+            amount,
+        ),
+        st.sampled_from(PAYERS).map(lambda p: f"/treasurer {p}".rstrip()),
+        st.sampled_from(
+            [
+                "/set iban IT60X0542811101000000123456",
+                "/set iban IT60X0542811101000000123457",
+                "/set iban off",
+                "/set payee Spazio <b>Veglio</b>",
+                "/set qr on",
+                "/set qr off",
+                "/export fund",
+                "/export fund 2026-11",
+                "/cost end 1 2027-06-30",
+                "/cost end 2 yesterday",
+                "/cost amount 1 99 from 2027-02-01",
+                "/cost amount 2 0",
+            ]
+        ),
+    )
+    fund_member = st.one_of(
+        spent,
+        st.sampled_from(["/fund", "/settle", "/treasurer", "/receipt 1", "/receipt 99"]),
+    )
     # Weighted by sampling the strategy itself: one_of favours its simpler branches.
     admin_lines = st.sampled_from(
-        [cost_add] * 6 + [confirm] * 3 + [paid, shares_line, small.map(remove), info]
+        [cost_add] * 6
+        + [confirm] * 3
+        + [fund_admin] * 3
+        + [paid, shares_line, small.map(remove), info]
     ).flatmap(lambda line: line)
     member_lines = st.sampled_from(
-        [own] * 3 + [paid, st.sampled_from(["/costs", "/due", "/due"])]
+        [own] * 3 + [fund_member] * 2 + [paid, st.sampled_from(["/costs", "/due", "/due"])]
     ).flatmap(lambda line: line)
     admin = st.sampled_from(["Anna"] * 8 + ["Bruno", "Nora"])
     anyone = st.sampled_from(["Anna", "Bruno", "Bruno", "Carla", "Carla", "Piero", "Nora"])
@@ -310,7 +371,8 @@ COMMANDS = [
     "demote", "set", "settings", "lang", "space", "link", "checkin", "in", "checkout", "out",
     "who", "me", "stats", "going", "notgoing", "privacy", "export", "skills", "whoknows",
     "ask", "offer", "done", "thanks", "cancel", "requests", "cost", "costs", "shares", "due",
-    "paid", "confirm", "balance", "myexport", "forgetme",
+    "paid", "confirm", "balance", "myexport", "forgetme", "fund", "settle", "settled", "bill",
+    "spent", "reimburse", "treasurer", "receipt",
 ]  # fmt: skip
 
 

@@ -42,10 +42,9 @@ async def mx(tmp_path: Path) -> AsyncIterator[WithMatrix]:
 async def identity_queries(bot: WithMatrix, line: str) -> tuple[list[str], int]:
     """What `line` said back as Anna, and how many statements read the identities table."""
     seen: list[str] = []
-    conn = bot.app.store.db._conn  # the test looks inside on purpose: the trace is per connection
-    await conn.set_trace_callback(lambda sql: seen.append(sql) if "identities" in sql else None)
+    bot.app.store.db.trace(lambda sql: seen.append(sql) if "identities" in sql else None)
     sent = await bot.say(line, as_="Anna")
-    await conn.set_trace_callback(None)  # type: ignore[arg-type]
+    bot.app.store.db.trace(None)
     return [s.text for s in sent if not s.private], len(seen)
 
 

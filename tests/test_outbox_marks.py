@@ -32,10 +32,9 @@ async def queue_private_messages(bot: BotHarness) -> None:
 async def test_a_burst_is_marked_sent_in_fewer_transactions_than_rows(bot: BotHarness) -> None:
     await queue_private_messages(bot)
     transactions: list[str] = []
-    conn = bot.app.store.db._conn  # the test looks inside on purpose: the trace is per connection
-    await conn.set_trace_callback(lambda sql: transactions.append(sql) if sql == "COMMIT" else None)
+    bot.app.store.db.trace(lambda sql: transactions.append(sql) if sql == "COMMIT" else None)
     assert await bot.app.outbox.flush() == CHATS
-    await conn.set_trace_callback(None)  # type: ignore[arg-type]
+    bot.app.store.db.trace(None)
 
     assert sorted(m.chat.chat_id for m in bot.transport.sent) == sorted(
         f"user{n}" for n in range(CHATS)

@@ -7,12 +7,15 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from handlers.mentions import defuse_mentions
 from handlers.presence.calc import (
     attendance,
     attendance_csv,
     cutoff,
+    due_before,
     due_closings,
     local_instant,
     month_stats,
@@ -87,6 +90,37 @@ def test_due_closings_only_takes_open_visits_whose_time_has_come() -> None:
     assert due_closings([open_one, closed], "20:00", ROME, utc(2026, 11, 25, 19, 0)) == [
         (open_one, Closing(1, utc(2026, 11, 25, 19, 0), ClosedBy.CLOSING))
     ]
+
+
+ZONES = [
+    ROME,
+    ZoneInfo("America/New_York"),
+    ZoneInfo("Asia/Kolkata"),
+    ZoneInfo("Australia/Lord_Howe"),
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    zone=st.sampled_from(ZONES),
+    closing=st.one_of(st.none(), st.times().map(lambda t: f"{t.hour:02d}:{t.minute:02d}")),
+    now=st.datetimes(datetime(2026, 1, 1), datetime(2027, 12, 31)).map(
+        lambda d: d.replace(tzinfo=UTC)
+    ),
+    ages=st.lists(st.integers(0, 3 * 24 * 60), min_size=1, max_size=8),
+)
+def test_settle_reads_every_visit_that_can_be_due(
+    zone: ZoneInfo, closing: str | None, now: datetime, ages: list[int]
+) -> None:
+    """`settle` reads only the open visits of a day before `due_before`: across DST and
+    odd offsets, none it leaves out could have been due."""
+    visits = []
+    for n, minutes in enumerate(ages):
+        checkin = now - timedelta(minutes=minutes)
+        visits.append(visit(checkin.astimezone(zone).date(), checkin, visit_id=n, member=n))
+    limit = due_before(closing, zone, now)
+    read = [v for v in visits if v.local_date < limit]
+    assert due_closings(read, closing, zone, now) == due_closings(visits, closing, zone, now)
 
 
 def test_attendance_counts_days_once_and_open_visits_up_to_now() -> None:

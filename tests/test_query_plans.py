@@ -78,11 +78,10 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
 async def plans(store: Store, call: Callable[[Session], Awaitable[object]]) -> list[str]:
     """The query plan lines of every SELECT that `call` ran."""
     statements: list[str] = []
-    conn = store.db._conn  # the test looks inside on purpose: the trace is per connection
-    await conn.set_trace_callback(statements.append)
+    store.db.trace(statements.append)
     async with store.transaction() as session:
         await call(session)
-    await conn.set_trace_callback(None)  # type: ignore[arg-type]
+    store.db.trace(None)
     out: list[str] = []
     async with store.transaction() as session:
         for sql in statements:
@@ -107,8 +106,50 @@ def scans(lines: list[str]) -> list[str]:
 async def test_open_visits_of_a_space_use_the_open_visits_index(store: Store) -> None:
     lines = await plans(store, lambda s: s.presence.open_visits(1))
     assert any("visits_open_space" in line for line in lines), lines
+    lines = await plans(store, lambda s: s.presence.count_open(1))
+    assert any("visits_open_space" in line for line in lines), lines
+    lines = await plans(store, lambda s: s.presence.open_visits(1, before=date(2026, 11, 25)))
+    assert any("visits_open_space" in line for line in lines), lines
     lines = await plans(store, lambda s: s.skills.present_members(1))
     assert any("visits_open_space" in line for line in lines), lines
+
+
+async def test_the_caller_of_a_group_command_is_found_by_keys_in_one_query(store: Store) -> None:
+    async with store.transaction() as s:
+        await s.spaces.bind_chat(1, "memory", "group-one")
+        space, member = await s.members.in_chat("memory", "group-one", "memory:One1")
+        nobody = await s.members.in_chat("memory", "group-one", "memory:Two1")
+        unbound = await s.members.in_chat("memory", "group-two", "memory:Two1")
+    assert space is not None and space.name == "One"
+    assert member is not None and member.display_name == "One 1"
+    assert nobody[0] == space and nobody[1] is None
+    assert unbound == (None, None)
+    lines = await plans(store, lambda s: s.members.in_chat("memory", "group-one", "memory:One1"))
+    assert scans(lines) == [], lines
+    statements: list[str] = []
+    store.db.trace(statements.append)
+    async with store.transaction() as s:
+        await s.members.in_chat("memory", "group-one", "memory:One1")
+    store.db.trace(None)
+    assert [sql.split()[0] for sql in statements] == ["BEGIN", "SELECT", "COMMIT"], statements
+
+
+async def test_the_caller_of_a_private_command_is_their_last_membership_not_left(
+    store: Store,
+) -> None:
+    async with store.transaction() as s:
+        # memory:One1 is also a member of Two, seen there later, but has left it.
+        two = await s.spaces.by_name("Two")
+        assert two is not None
+        other = await s.members.create(two.id, "memory:One1", "One 1 in Two", NOW)
+        await s.members.touch(other, "memory:One1", "", "", NOW + timedelta(hours=1))
+        await s.members.set_status(other.id, MemberStatus.LEFT, NOW + timedelta(hours=1))
+        space, member = await s.members.in_private("memory:One1")
+        assert await s.members.in_private("memory:nobody") == (None, None)
+    assert space is not None and space.name == "One"
+    assert member is not None and member.display_name == "One 1"
+    lines = await plans(store, lambda s: s.members.in_private("memory:One1"))
+    assert scans(lines) == [], lines
 
 
 @pytest.mark.parametrize(
@@ -157,3 +198,39 @@ async def test_share_lines_still_add_up_what_was_paid(store: Store) -> None:
     }
     assert [(p.member_id, p.amount) for p in declared] == [(2, 50)]
     assert {x.member_name for x in other} == {"Two 1", "Two 2"}
+
+
+async def test_the_fund_reads_one_space_not_every_payment(store: Store) -> None:
+    """/fund and /settle sum a space's shares, payments and fund entries: by its charges
+    and by its entries, never a walk through every space's rows."""
+    from storage.fund import EntryKind, NewEntry
+
+    async with store.transaction() as s:
+        for space in (1, 2):
+            entry = await s.fund.add_entry(
+                NewEntry(space, EntryKind.SPENT, 900, "EUR", date(2026, 11, 20), member_id=space),
+                NOW,
+            )
+            await s.fund.add_splits(entry.id, {space: 300, space + 1: 600})
+            await s.fund.add_entry(
+                NewEntry(space, EntryKind.BILL, 300, "EUR", date(2026, 11, 21), cost_id=space),
+                NOW,
+            )
+    month = (NOW - timedelta(days=30), NOW + timedelta(days=1))
+    for call in (
+        lambda s: s.fund.standing(1),
+        lambda s: s.fund.payments_in(1, member_id=1, latest=8),
+        lambda s: s.fund.payments_in(1),
+        lambda s: s.fund.paid_in_total(1, *month),
+        lambda s: s.fund.latest_entries(1, 8, member_id=2),
+        lambda s: s.fund.entries(1, between=(date(2026, 11, 1), date(2026, 11, 30))),
+        lambda s: s.fund.fronted(1, 1),
+        lambda s: s.fund.in_use(1),
+    ):
+        lines = await plans(store, call)
+        whole = [line for line in scans(lines) if line != "SCAN CONSTANT ROW"]
+        assert whole == [], lines
+    async with store.transaction() as s:
+        standing = await s.fund.standing(1)
+    assert standing.balance == 100 - 300  # one confirmed payment of 1.00, one bill of 3.00
+    assert standing.positions[1] == 900 - 300 + 100 - 100

@@ -23,10 +23,15 @@ pytestmark = pytest.mark.crash
 START = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 
 
-def write_script(workdir: Path, commands: list[tuple[str, str, str]]) -> None:
+def write_script(
+    workdir: Path, commands: list[tuple[str, str, str]], *, later: int | None = None
+) -> None:
+    """The commands a minute after START; from index `later` on, a minute after that (the
+    file transport hands the messages of one moment over together, as one answer)."""
     lines: list[dict[str, Any]] = [{"at": START.isoformat(), "tick": True}]
-    for user, chat, text in commands:
-        at = (START + timedelta(minutes=1)).isoformat()
+    for n, (user, chat, text) in enumerate(commands):
+        minutes = 2 if later is not None and n >= later else 1
+        at = (START + timedelta(minutes=minutes)).isoformat()
         lines.append({"at": at, "user": user, "name": user.title(), "chat": chat, "text": text})
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "script.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines), "utf-8")
@@ -72,6 +77,7 @@ def test_sigterm_finishes_the_handler_in_progress(tmp_path: Path) -> None:
             ("bruno", "group", "/who"),
             ("bruno", "private", "/me"),
         ],
+        later=len(SETUP) + 1,  # not read with /slow: in the next answer
     )
     slow = len(SETUP) + 1  # its line in the script
     proc = start_bot(tmp_path, "--engine-run", "--stay", "--slow", "2")

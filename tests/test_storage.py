@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -118,3 +120,125 @@ async def test_processed_updates_dedupe_and_prune(tmp_path: Path) -> None:
         assert await session.updates.prune(datetime(2026, 2, 1, tzinfo=UTC)) == 1
         assert await session.updates.mark_processed("telegram:1", late)
     await store.close()
+
+
+async def test_a_read_sees_what_is_committed_and_waits_for_no_writer(tmp_path: Path) -> None:
+    store = await Store.open(tmp_path / "bot.db")
+    now = datetime(2026, 11, 25, tzinfo=UTC)
+    async with store.transaction() as session:
+        await session.spaces.create("Committed", now)
+    async with store.transaction() as session:
+        await session.spaces.create("Not yet", now)
+        async with store.read() as reader:  # while the writer holds the database
+            assert [s.name for s in await reader.spaces.all()] == ["Committed"]
+            with pytest.raises(sqlite3.OperationalError, match=r"readonly|read-only|query_only"):
+                await reader.spaces.create("Sneaky", now)
+    async with store.read() as reader:
+        assert [s.name for s in await reader.spaces.all()] == ["Committed", "Not yet"]
+    await store.close()
+
+
+async def test_begin_waits_for_another_process_in_the_thread_not_in_the_loop(
+    tmp_path: Path,
+) -> None:
+    store = await Store.open(tmp_path / "bot.db")
+    other = sqlite3.connect(tmp_path / "bot.db", isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")  # e.g. `coworkbot migrate` run by hand meanwhile
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    async def write() -> None:
+        async with store.transaction() as session:
+            await session.spaces.create("After", datetime(2026, 11, 25, tzinfo=UTC))
+
+    ticker = asyncio.create_task(tick())
+    writer = asyncio.create_task(write())
+    await asyncio.sleep(0.3)
+    assert not writer.done()
+    assert ticks >= 10  # the event loop went on while BEGIN waited
+    other.execute("COMMIT")
+    await asyncio.wait_for(writer, 5)
+    ticker.cancel()
+    other.close()
+    async with store.read() as reader:
+        assert [s.name for s in await reader.spaces.all()] == ["After"]
+    await store.close()
+
+
+async def test_a_cancelled_commit_keeps_the_connection_until_it_ended(tmp_path: Path) -> None:
+    """Cancelling a task whose COMMIT runs in the thread raises only once the COMMIT is
+    over: the next transaction never finds the connection in use."""
+    db = await Database.open(tmp_path / "bot.db")
+    loop = asyncio.get_running_loop()
+    slow = asyncio.create_task(db._to_the_end(time.sleep, 0.3))
+    await asyncio.sleep(0.05)
+    started = loop.time()
+    slow.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await slow
+    assert loop.time() - started >= 0.2
+    async with db.transaction() as tx:
+        await tx.execute("INSERT INTO kv (key, value) VALUES ('k', 'v')")
+    async with db.read() as tx:
+        assert await tx.fetchval("SELECT value FROM kv") == "v"
+    await db.close()
+
+
+async def kv_keys(db: Database) -> list[str]:
+    """The keys committed in `kv`, as another reader sees them."""
+    async with db.read() as tx:
+        return [r[0] for r in await tx.fetchall("SELECT key FROM kv ORDER BY key")]
+
+
+async def test_a_savepoint_undoes_its_part_alone(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "bot.db")
+    async with db.transaction() as tx:
+        await tx.execute("INSERT INTO kv (key, value) VALUES ('kept', '1')")
+        with pytest.raises(RuntimeError):
+            async with tx.savepoint():
+                await tx.execute("INSERT INTO kv (key, value) VALUES ('undone', '2')")
+                raise RuntimeError("one command broke")
+        async with tx.savepoint():
+            await tx.execute("INSERT INTO kv (key, value) VALUES ('after', '3')")
+    assert await kv_keys(db) == ["after", "kept"]
+    await db.close()
+
+
+async def test_what_a_transaction_remembers_is_forgotten_with_an_undone_part(
+    tmp_path: Path,
+) -> None:
+    store = await Store.open(tmp_path / "bot.db")
+    now = datetime(2026, 11, 25, tzinfo=UTC)
+    async with store.transaction() as session:
+        space = await session.spaces.create("Veglio", now)
+        await session.spaces.bind_chat(space.id, "telegram", "-100")
+        assert await session.spaces.chats(space.id) == {"telegram": "-100"}
+        with pytest.raises(RuntimeError):
+            async with session.savepoint():
+                await session.spaces.bind_chat(space.id, "matrix", "!room")
+                assert await session.spaces.chats(space.id) == {
+                    "matrix": "!room",
+                    "telegram": "-100",
+                }
+                raise RuntimeError("the command broke after binding")
+        assert await session.spaces.chats(space.id) == {"telegram": "-100"}
+    await store.close()
+
+
+async def test_nested_savepoints_undo_the_inner_part_only(tmp_path: Path) -> None:
+    """Savepoints share one name: the innermost is the one undone."""
+    db = await Database.open(tmp_path / "bot.db")
+    async with db.transaction() as tx, tx.savepoint():
+        await tx.execute("INSERT INTO kv (key, value) VALUES ('outer', '1')")
+        with pytest.raises(RuntimeError):
+            async with tx.savepoint():
+                await tx.execute("INSERT INTO kv (key, value) VALUES ('inner', '2')")
+                raise RuntimeError("the inner part broke")
+        await tx.execute("INSERT INTO kv (key, value) VALUES ('outer2', '3')")
+    assert await kv_keys(db) == ["outer", "outer2"]
+    await db.close()

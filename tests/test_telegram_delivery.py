@@ -275,6 +275,33 @@ async def test_a_group_that_removed_the_bot_is_reported_once(
     assert await tg.fetchval("SELECT COUNT(*) FROM outbox WHERE state = 'failed'") == 2
 
 
+async def test_a_backlog_in_one_getupdates_answer_is_stored_in_one_transaction(
+    server: FakeTelegram, tmp_path: Path
+) -> None:
+    """Updates that waited while the bot was away come in one getUpdates answer and are
+    handed over together: one transaction, one flush, for all of them, in order."""
+    tg = await make_bot(server, tmp_path).start()
+    _, group, people = await community(tg, 15)
+    await tg.stop()
+    last = 0
+    for person in people:
+        last = server.say(person, group, "/checkin")
+    tg = await make_bot(server, tmp_path).start()
+    commits: list[str] = []
+    tg.app.store.db.trace(lambda sql: commits.append(sql) if sql == "COMMIT" else None)
+    await server.wait_confirmed(last)
+    tg.app.store.db.trace(None)
+    assert len(commits) == 1, commits
+    before = len(server.sent)
+    await tg.deliver()
+    replies = [s.text for s in server.sent[before:] if s.chat_id == group.id]
+    assert [next(p.first_name for p in people if p.first_name in r) for r in replies] == [
+        p.first_name for p in people
+    ]
+    assert await tg.fetchval("SELECT COUNT(*) FROM visits WHERE checkout_at IS NULL") == 15
+    await tg.stop()
+
+
 async def test_updates_redelivered_after_a_restart_do_nothing_twice(
     tg: TelegramBot, server: FakeTelegram
 ) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import ClassVar
 
-from bot.arguments import ArgError, YearMonth
+from bot.arguments import ArgError, YearMonth, parse_date
 from bot.context import ButtonSpec, Context, Letter, MemberContext, Refusal
 from bot.events import Document
 from bot.i18n import Localizer, Markup, escape, join
@@ -21,13 +21,14 @@ from handlers.costs.views import (
     LISTING_BUDGET,
     fit,
     money,
+    paragraph,
     period_text,
     schedule_of,
     schedule_text,
     visible_length,
 )
 from handlers.members import MAX_NAME, MemberArg, clean_name
-from storage.costs import Charge, NewCost, PaymentState, ShareLine
+from storage.costs import Charge, Cost, NewCost, PaymentState, ShareLine
 from storage.members import Member, MemberStatus
 
 MAX_SHARES = 100
@@ -164,17 +165,22 @@ async def costs(ctx: MemberContext) -> None:
     lines = []
     for cost in active:
         assert cost.next_due is not None
-        lines.append(
-            ctx.t(
-                "costs.line",
-                id=cost.id,
-                name=cost.name,
-                amount=money(ctx.loc, cost.amount, cost.currency),
-                schedule=schedule_text(ctx.loc, schedule_of(cost)),
-                split=ctx.t(f"split.{cost.split}"),
-                next=ctx.fmt.day(cost.next_due),
-            )
+        line = ctx.t(
+            "costs.line",
+            id=cost.id,
+            name=cost.name,
+            amount=money(ctx.loc, cost.amount, cost.currency),
+            schedule=schedule_text(ctx.loc, schedule_of(cost)),
+            split=ctx.t(f"split.{cost.split}"),
+            next=ctx.fmt.day(cost.next_due),
         )
+        if cost.next_amount is not None and cost.next_amount_from is not None:
+            new = money(ctx.loc, cost.next_amount, cost.currency)
+            day = ctx.fmt.day(cost.next_amount_from)
+            line = ctx.t("costs.line_change", line=line, amount=new, day=day)
+        if cost.ends_on is not None:
+            line = ctx.t("costs.line_end", line=line, day=ctx.fmt.day(cost.ends_on))
+        lines.append(line)
     shown, left = fit(lines, LISTING_BUDGET)
     more = [ctx.t("costs.more", count=left)] if left else []
     await ctx.reply(join([ctx.t("costs.title"), *shown, *more]))
@@ -193,6 +199,82 @@ async def cost_remove(ctx: MemberContext, cost_id: int) -> None:
     await repo.remove(cost.id, ctx.now)
     await ctx.say(
         "cost.removed", id=cost.id, name=cost.name, count=await repo.charge_count(cost.id)
+    )
+
+
+@dataclass(frozen=True)
+class AmountChange:
+    """`<amount> [from <date>]`."""
+
+    rest: ClassVar[bool] = True
+    amount: int
+    start: date | None
+
+    @classmethod
+    async def convert(cls, text: str, ctx: Context) -> AmountChange:
+        words = text.split()
+        currency = ctx.space.currency if ctx.space else "EUR"
+        if len(words) not in (1, 3) or (len(words) == 3 and words[1].lower() != "from"):
+            example = f"{ctx.prefix}cost amount 3 130 from 2027-01-01"
+            raise ArgError("cost.amount_from_word", example=example)
+        start = parse_date(words[2], ctx.today) if len(words) == 3 else None
+        return cls(parse_amount(words[0], currency), start)
+
+
+async def _running_cost(ctx: MemberContext, cost_id: int) -> Cost:
+    """The cost, if it still makes charges."""
+    cost = await ctx.session.costs.get(ctx.space.id, cost_id)
+    if cost is None:
+        raise Refusal("cost.not_found", id=cost_id, costs=f"{ctx.prefix}costs")
+    if cost.removed_at is not None or cost.next_due is None:
+        raise Refusal("cost.already_stopped", id=cost.id, name=cost.name)
+    return cost
+
+
+@router.command("cost end", role=Role.ADMIN)
+async def cost_end(ctx: MemberContext, cost_id: int, last_day: date) -> None:
+    """No charge falls due after `last_day`; the charges already made stay."""
+    cost = await _running_cost(ctx, cost_id)
+    if last_day < ctx.today:
+        remove = f"{ctx.prefix}cost remove {cost.id}"
+        raise Refusal("cost.end_past", day=ctx.fmt.day(last_day), remove=remove)
+    repo = ctx.session.costs
+    await repo.end_on(cost.id, last_day)
+    schedule = schedule_of(cost)
+    last: date | None = None
+    due: date | None = cost.next_due
+    while due is not None and due <= last_day:
+        last, due = due, schedule.due_after(due)
+    day = ctx.fmt.day(last_day)
+    if last is None:
+        await repo.set_next_due(cost.id, None)
+        await ctx.say("cost.end_none_left", id=cost.id, name=cost.name, day=day)
+        return
+    await ctx.say("cost.end_done", id=cost.id, name=cost.name, day=day, last=ctx.fmt.day(last))
+
+
+@router.command("cost amount", role=Role.ADMIN)
+async def cost_amount(ctx: MemberContext, cost_id: int, change: AmountChange) -> None:
+    """A new amount from the first charge not made yet on or after `from` (or the next)."""
+    cost = await _running_cost(ctx, cost_id)
+    assert cost.next_due is not None
+    first: date | None = cost.next_due
+    if change.start is not None and change.start > cost.next_due:
+        first = schedule_of(cost).due_from(change.start)
+    if first is None or (cost.ends_on is not None and first > cost.ends_on):
+        day = ctx.fmt.day(change.start or ctx.today)
+        raise Refusal("cost.amount_none_left", id=cost.id, name=cost.name, day=day)
+    if change.amount == cost.amount_on(first) == cost.amount:
+        shown = money(ctx.loc, cost.amount, cost.currency)
+        raise Refusal("cost.amount_same", id=cost.id, name=cost.name, amount=shown)
+    await ctx.session.costs.change_amount(cost.id, change.amount, first)
+    await ctx.say(
+        "cost.amount_done",
+        id=cost.id,
+        name=cost.name,
+        amount=money(ctx.loc, change.amount, cost.currency),
+        day=ctx.fmt.day(first),
+        old=money(ctx.loc, cost.amount, cost.currency),
     )
 
 
@@ -442,12 +524,6 @@ async def balance(ctx: MemberContext) -> None:
     out = [ctx.t("balance.title"), *charges, paragraph(ctx.t("balance.totals")), *totals]
     out.append(paragraph(ctx.t("balance.hint", paid=Markup(f"<code>{escape(hint)}</code>"))))
     await ctx.reply(join(out))
-
-
-def paragraph(text: Markup) -> Markup:
-    """A blank line before `text`: the catalog's texts never start with a newline, which
-    gettext tools (msgfmt -c, Poedit) refuse when the message id does not."""
-    return Markup(f"\n{text}")
 
 
 def _charge_header(loc: Localizer, charge: Charge) -> Markup:

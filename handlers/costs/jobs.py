@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -28,6 +28,7 @@ from handlers.costs.views import (
     period_text,
     schedule_of,
 )
+from handlers.fund.payment import PayTo, pay_to
 from storage.costs import Charge, Cost, NewShare, PaymentState, ShareLine
 from storage.members import Member, MemberStatus
 
@@ -62,15 +63,24 @@ async def make_charges(ctx: SpaceContext, day: date) -> None:
     if not due_costs:
         return
     members = await ctx.session.members.of_space(ctx.space.id)
+    pay = await pay_to(ctx.session, ctx.space.id)
     letters: list[Letter] = []
     for cost in due_costs:
         schedule = schedule_of(cost)
         due: date | None = cost.next_due
-        while due is not None and due <= day:
-            letters += await charge_once(ctx, cost, schedule.period(due), due, members)
+        while due is not None and due <= day and not ended(cost, due):
+            if cost.amount_on(due) != cost.amount:  # `cost amount … from`: its day came
+                cost = replace(cost, amount=cost.amount_on(due), next_amount=None)
+                await repo.apply_amount(cost.id, cost.amount)
+            letters += await charge_once(ctx, cost, schedule.period(due), due, members, pay)
             due = schedule.due_after(due)
-        await repo.set_next_due(cost.id, due)
+        await repo.set_next_due(cost.id, None if due is None or ended(cost, due) else due)
     await ctx.send_private(letters)
+
+
+def ended(cost: Cost, due: date) -> bool:
+    """Whether `due` falls after the cost's end (`cost end`): no charge then."""
+    return cost.ends_on is not None and due > cost.ends_on
 
 
 def participants(
@@ -91,9 +101,15 @@ def participants(
 
 
 async def charge_once(
-    ctx: SpaceContext, cost: Cost, period: Period, due: date, members: Sequence[Member]
+    ctx: SpaceContext,
+    cost: Cost,
+    period: Period,
+    due: date,
+    members: Sequence[Member],
+    pay: PayTo | None = None,
 ) -> list[Letter]:
-    """Make the charge of `cost` for `due` and return the letters telling each share."""
+    """Make the charge of `cost` for `due` and return the letters telling each share,
+    with where to pay it (`pay`) and, if the space wants one, its payment QR code."""
     repo = ctx.session.costs
     visits = (
         await repo.visit_days(ctx.space.id, period.start, period.end)
@@ -138,7 +154,15 @@ async def charge_once(
     )
     by_id = {m.id: m for m in members}
     buttons: list[ButtonSpec] = [("button.paid", f"paid {charge.id}")]
-    return [Letter(by_id[s.member_id], _charge_letter(charge, basis, s), buttons) for s in shares]
+    return [
+        Letter(
+            by_id[s.member_id],
+            _charge_letter(charge, basis, s, pay),
+            buttons,
+            pay.qr_code(charge.id, s.member_id, s.amount, charge.currency) if pay else None,
+        )
+        for s in shares
+    ]
 
 
 @dataclass(frozen=True)
@@ -166,9 +190,9 @@ class SplitBasis:
         return how
 
 
-def _charge_letter(charge: Charge, basis: SplitBasis, share: NewShare) -> Render:
+def _charge_letter(charge: Charge, basis: SplitBasis, share: NewShare, pay: PayTo | None) -> Render:
     def letter(loc: Localizer) -> Markup:
-        return loc.t(
+        text = loc.t(
             "charge.notice",
             name=charge.name,
             period=period_text(loc, charge.period_start, charge.period_end),
@@ -178,6 +202,7 @@ def _charge_letter(charge: Charge, basis: SplitBasis, share: NewShare) -> Render
             id=charge.id,
             paid=f"{loc.prefix}paid {charge.id}",
         )
+        return pay.with_details(text, loc, charge.id, share.member_id) if pay else text
 
     return letter
 
@@ -214,7 +239,7 @@ def _reminder_letter(cost: Cost, due: date, at: time, ctx: Context) -> Render:
         return loc.t(
             "remind.before",
             name=cost.name,
-            amount=money(loc, cost.amount, cost.currency),
+            amount=money(loc, cost.amount_on(due), cost.currency),
             split=loc.t(f"split.{cost.split}"),
             due=loc.fmt.day(due),
             time=loc.fmt.time(when),

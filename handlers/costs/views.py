@@ -35,6 +35,12 @@ def fit(items: Sequence[Markup], budget: int) -> tuple[list[Markup], int]:
     return list(items), 0
 
 
+def paragraph(text: Markup) -> Markup:
+    """A blank line before `text`: the catalog's texts never start with a newline, which
+    gettext tools (msgfmt -c, Poedit) refuse when the message id does not."""
+    return Markup(f"\n{text}")
+
+
 def schedule_of(cost: Cost) -> Schedule:
     return Schedule(Every(cost.every), day=cost.day, month=cost.month, on=cost.once_on)
 

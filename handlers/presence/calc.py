@@ -49,6 +49,18 @@ def cutoff(visit: Visit, closing_time: str | None, tz: ZoneInfo) -> Closing:
     return Closing(visit.id, end_of_day, ClosedBy.MIDNIGHT)
 
 
+def due_before(closing_time: str | None, tz: ZoneInfo, now: datetime) -> date:
+    """The open visits whose cut-off can have come by `now` are those of a day before the
+    one returned: every earlier day's, and today's once today's closing time, or its
+    end, has come. (`settle` reads only those: every presence command runs it.)"""
+    today = now.astimezone(tz).date()
+    ends = [local_instant(today, END_OF_DAY, tz)]
+    closing = parse_hhmm(closing_time)
+    if closing is not None:
+        ends.append(local_instant(today, closing, tz))
+    return today + timedelta(days=1) if min(ends) <= now else today
+
+
 def due_closings(
     visits: Iterable[Visit], closing_time: str | None, tz: ZoneInfo, now: datetime
 ) -> list[tuple[Visit, Closing]]:

@@ -11,7 +11,7 @@ from datetime import timedelta
 from bot.context import Letter, Render, Runtime, SpaceContext
 from bot.i18n import Localizer, Markup
 from handlers.presence import router
-from handlers.presence.calc import due_closings
+from handlers.presence.calc import due_before, due_closings
 from storage.members import MemberStatus
 from storage.presence import Closing, Visit
 from storage.spaces import Space
@@ -25,9 +25,9 @@ async def settle(ctx: SpaceContext, *, quiet_for: int | None = None) -> list[tup
     they just sent answers them instead.
     """
     space = ctx.space
-    due = due_closings(
-        await ctx.session.presence.open_visits(space.id), space.closing_time, space.tz, ctx.now
-    )
+    before = due_before(space.closing_time, space.tz, ctx.now)
+    candidates = await ctx.session.presence.open_visits(space.id, before=before)
+    due = due_closings(candidates, space.closing_time, space.tz, ctx.now)
     if not due:
         return []
     await ctx.session.presence.close([closing for _, closing in due])

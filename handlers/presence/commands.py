@@ -41,7 +41,7 @@ async def checkin(ctx: MemberContext, note: Annotated[str, Rest(MAX_NOTE)] = "")
         return
     text = clean_text(note)
     visit = await ctx.session.presence.check_in(space.id, member.id, ctx.today, ctx.now, text)
-    count = len(await ctx.session.presence.open_visits(space.id))
+    count = await ctx.session.presence.count_open(space.id)
     lines = [
         ctx.t("checkin.done", name=member.display_name, time=ctx.fmt.time(visit.checkin_at)),
         ctx.t("checkin.count", count=count),

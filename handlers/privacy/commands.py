@@ -41,6 +41,7 @@ def personal_data(session: Session) -> list[tuple[str, PersonalData]]:
         ("presence", session.presence),
         ("skills", session.skills),
         ("costs", session.costs),
+        ("fund", session.fund),
         ("matrix", session.matrix),
         ("matrix_encryption", session.matrix_crypto),
         ("web", session.web),

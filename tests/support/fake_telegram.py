@@ -44,13 +44,18 @@ BOT_ID = 7000001
 TOKEN = f"{BOT_ID}:AAFake-Secret_tokenForTests0123456789abcdef"
 BOT_USERNAME = "CoworkTestBot"
 ANONYMOUS_ADMIN_ID = 1087968824
-SEND_METHODS = frozenset({"sendMessage", "sendDocument"})
+SEND_METHODS = frozenset({"sendMessage", "sendDocument", "sendPhoto"})
 
 _MENTION = re.compile(r"(?<![A-Za-z0-9_])@([A-Za-z0-9_]{5,32})(?![A-Za-z0-9_])")
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 CALLBACK_DATA_LIMIT = 64
+# "For the moment, bots can download files of up to 20MB in size."
+# (https://core.telegram.org/bots/api#getfile)
+DOWNLOAD_LIMIT = 20 * 1024 * 1024
+# "The photo must be at most 10 MB in size." (https://core.telegram.org/bots/api#sendphoto)
+PHOTO_LIMIT = 10 * 1024 * 1024
 
 
 # The request being answered, for the long poll to notice a client that went away.
@@ -332,6 +337,7 @@ class Sent:
     document: tuple[str, bytes] | None
     at: float
     edits: int = 0
+    photo: bytes | None = None  # sendPhoto: the picture as uploaded
 
     def button(self, label: str) -> str:
         for text, data in self.buttons:
@@ -434,12 +440,16 @@ class FakeTelegram:
         self._deliverer: asyncio.Task[None] | None = None
         self._runner: web.AppRunner | None = None
         self.port = 0
+        # file_id -> (file_unique_id, file_path, content), for getFile and downloads
+        self.files: dict[str, tuple[str, str, bytes]] = {}
+        self.downloads: Counter[str] = Counter()
 
     # -- running ----------------------------------------------------------------------
 
     async def start(self) -> None:
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._route)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.2)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -560,6 +570,73 @@ class FakeTelegram:
         if edit_of is not None:
             message["edit_date"] = int(time.time())
             return self._push("edited_message", message)
+        return self._push("message", message)
+
+    def _file(self, content: bytes, kind: str, ext: str) -> dict[str, Any]:
+        """Keep `content` as Telegram keeps an uploaded file: a file_id, a file_unique_id,
+        and a file_path that getFile gives out (https://core.telegram.org/bots/api#file)."""
+        number = next(self._ids)
+        file_id = f"AgAC{kind}{number:08d}-fake"
+        unique = f"AQAD{number:06d}"
+        path = f"{kind}s/file_{number}.{ext}"
+        self.files[file_id] = (unique, path, content)
+        return {"file_id": file_id, "file_unique_id": unique, "file_size": len(content)}
+
+    def send_file(
+        self,
+        user: FakeUser,
+        chat: FakeChat | None,
+        caption: str,
+        *,
+        photo: bytes | None = None,
+        document: tuple[str, bytes, str] | None = None,
+        announce_size: bool = True,
+    ) -> int:
+        """`user` sends a photo or a file with `caption`: the update id.
+
+        As Telegram sends it (https://core.telegram.org/bots/api#message): the text is in
+        `caption` with `caption_entities`; a photo is `photo`, an array of PhotoSize from
+        the smallest thumbnail to the picture as sent, each with its own file_id; a file
+        is `document`, whose `file_name`, `mime_type` and `file_size` are all optional.
+        `announce_size=False` leaves `file_size` out, as Telegram may.
+        """
+        where = chat or self.private(user)
+        message: dict[str, Any] = {
+            "message_id": self._next_message_id(where.id),
+            "from": user.json(),
+            "chat": where.json(),
+            "date": int(time.time()),
+        }
+        if photo is not None:
+            sizes = []
+            for width, height, content in (
+                (90, 67, b"\xff\xd8\xff\xe0thumbnail-s" + photo[:16]),
+                (320, 240, b"\xff\xd8\xff\xe0thumbnail-m" + photo[:64]),
+                (1280, 960, photo),
+            ):
+                size = {**self._file(content, "photo", "jpg"), "width": width, "height": height}
+                if not announce_size:
+                    del size["file_size"]
+                sizes.append(size)
+            message["photo"] = sizes
+        if document is not None:
+            name, content, mime = document
+            ext = name.rpartition(".")[2] or "bin"
+            data = self._file(content, "document", ext)
+            if name:
+                data["file_name"] = name
+            if mime:
+                data["mime_type"] = mime
+            if not announce_size:
+                del data["file_size"]
+            message["document"] = data
+        if caption:
+            message["caption"] = caption
+            if caption.startswith("/"):
+                length = len(caption.split()[0])
+                message["caption_entities"] = [
+                    {"type": "bot_command", "offset": 0, "length": length}
+                ]
         return self._push("message", message)
 
     def press(self, user: FakeUser, sent: Sent, label: str) -> int:
@@ -803,6 +880,52 @@ class FakeTelegram:
             )
         return self._accept("sendDocument", chat, p, caption, entities, upload)
 
+    async def _api_sendPhoto(self, p: dict[str, Any], files: Files) -> Any:
+        """https://core.telegram.org/bots/api#sendphoto: an uploaded picture, shown inline."""
+        chat = self._writable_chat(p)
+        upload = files.get("photo")
+        if upload is None:
+            raise bad_request("there is no photo in the request")
+        if len(upload[1]) > PHOTO_LIMIT:
+            raise bad_request("PHOTO_INVALID_DIMENSIONS")
+        if upload[1][:8] != b"\x89PNG\r\n\x1a\n" and upload[1][:3] != b"\xff\xd8\xff":
+            raise bad_request("IMAGE_PROCESS_FAILED")
+        caption, entities = "", []
+        if p.get("caption"):
+            caption, entities = self._text(
+                p, "caption", "parse_mode", CAPTION_LIMIT, "message caption is too long"
+            )
+        sent = self._accept("sendPhoto", chat, p, caption, entities, None)
+        self.sent[-1].photo = upload[1]
+        return sent
+
+    async def _api_getFile(self, p: dict[str, Any], files: Files) -> Any:
+        """https://core.telegram.org/bots/api#getfile: a File with its `file_path`; files
+        over 20 MB cannot be downloaded by bots."""
+        file_id = str(p.get("file_id") or "")
+        if file_id not in self.files:
+            raise bad_request("invalid file_id")
+        unique, path, content = self.files[file_id]
+        if len(content) > DOWNLOAD_LIMIT:
+            raise bad_request("file is too big")
+        return {
+            "file_id": file_id,
+            "file_unique_id": unique,
+            "file_size": len(content),
+            "file_path": path,
+        }
+
+    async def _download(self, request: web.Request) -> web.StreamResponse:
+        """`GET /file/bot<token>/<file_path>`: the file's bytes."""
+        if request.match_info["token"] != self.token:
+            return web.Response(status=401)
+        path = request.match_info["path"]
+        for _, known, content in self.files.values():
+            if known == path:
+                self.downloads[path] += 1
+                return web.Response(body=content, content_type="application/octet-stream")
+        return web.Response(status=404)
+
     async def _api_editMessageText(self, p: dict[str, Any], files: Files) -> Any:
         chat_id = int(p.get("chat_id") or 0)
         message_id = int(p.get("message_id") or 0)
@@ -1017,11 +1140,22 @@ class FakeTelegram:
             "chat": self.chats[sent.chat_id].json(),
             "date": int(time.time()),
         }
-        key = "caption" if sent.document else "text"
+        media = sent.document is not None or sent.photo is not None
+        key = "caption" if media else "text"
         if sent.text:
             data[key] = sent.text
             if sent.entities:
-                data[f"{key}_entities" if sent.document else "entities"] = sent.entities
+                data[f"{key}_entities" if media else "entities"] = sent.entities
+        if sent.photo is not None:
+            data["photo"] = [
+                {
+                    "file_id": f"photo{sent.chat_id}_{sent.message_id}",
+                    "file_unique_id": f"p{sent.message_id}",
+                    "file_size": len(sent.photo),
+                    "width": 392,
+                    "height": 392,
+                }
+            ]
         if sent.document is not None:
             name, content = sent.document
             data["document"] = {
@@ -1262,6 +1396,16 @@ class TelegramBot:
         """`user` writes `text` (privately unless `chat`); what the bot sent because of it."""
         before = len(self.server.sent)
         update_id = self.server.say(user, chat, text, **kwargs)
+        await self.server.wait_confirmed(update_id)
+        await self.deliver()
+        return self.server.sent[before:]
+
+    async def send_file(
+        self, user: FakeUser, caption: str, chat: FakeChat | None = None, **kwargs: Any
+    ) -> list[Sent]:
+        """`user` sends a photo or file with `caption`; what the bot sent because of it."""
+        before = len(self.server.sent)
+        update_id = self.server.send_file(user, chat, caption, **kwargs)
         await self.server.wait_confirmed(update_id)
         await self.deliver()
         return self.server.sent[before:]

@@ -1,9 +1,10 @@
 """A transport over files, for running the bot as a real process in tests.
 
 It behaves like Telegram's long polling: updates come from a script (`script.jsonl`,
-one JSON object a line, each with a stable update id) and the transport confirms how
-far it got (`state.json`) only every few updates, so after a crash the unconfirmed ones
-are delivered again, as Telegram redelivers unconfirmed updates. What the bot sends is
+one JSON object a line, each with a stable update id), the messages sent at one moment
+handed over together as one getUpdates answer brings them, and the transport confirms
+how far it got (`state.json`) only every few updates, so after a crash the unconfirmed
+ones are delivered again, as Telegram redelivers unconfirmed updates. What the bot sends is
 appended to `sent.jsonl` before `send` returns (the platform accepted it); a kill
 between that and the outbox marking the row sent means it is sent again.
 
@@ -29,6 +30,7 @@ from bot.events import ChatRef, IncomingMessage, OutgoingMessage, Platform, User
 from bot.transports.base import Sink
 
 CONFIRM_EVERY = 7
+ANSWER = 10  # messages handed over together at most
 GROUP = ChatRef(Platform.MEMORY, "group", private=False, title="Crash test")
 
 
@@ -98,14 +100,21 @@ class FileTransport:
     async def _run(self) -> None:
         await self.go.wait()
         try:
-            for index in range(self.offset, len(self.script)):
+            index = self.offset
+            while index < len(self.script):
                 async with self._busy:
                     if self._stopping:
                         return
-                    await self._deliver(index, self.script[index])
-                    self._next = index + 1
-                    if self._next % CONFIRM_EVERY == 0:
+                    end = self._answer(index)
+                    # As one getUpdates answer: handed over together, each in its own
+                    # task, in order (they share the bot's transactions).
+                    await asyncio.gather(
+                        *(self._deliver(i, self.script[i]) for i in range(index, end))
+                    )
+                    self._next = end
+                    if end // CONFIRM_EVERY > index // CONFIRM_EVERY:
                         self._confirm(self._next)
+                    index = end
             self._confirm(len(self.script))
             self._trace("end")
             if self.stay:
@@ -113,6 +122,23 @@ class FileTransport:
         finally:
             if not self._stopping:
                 self.finished.set()
+
+    def _answer(self, index: int) -> int:
+        """Where the answer that starts at `index` ends: a tick alone; else the messages
+        after it sent at the same moment (a burst), up to ANSWER of them. The script's
+        moments decide, not timing, so a run killed and one never killed see the same
+        clock at every command."""
+        end = index + 1
+        if self.script[index].get("tick"):
+            return end
+        while (
+            end < len(self.script)
+            and end - index < ANSWER
+            and not self.script[end].get("tick")
+            and self.script[end]["at"] == self.script[index]["at"]
+        ):
+            end += 1
+        return end
 
     async def _deliver(self, index: int, line: dict[str, Any]) -> None:
         assert self._sink is not None

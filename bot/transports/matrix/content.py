@@ -89,13 +89,19 @@ def text_content(
 def file_content(
     document: Document, url: str, encrypted: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
-    """An `m.file`; an encrypted upload names its keys in `file` instead of `url`
-    (the spec's EncryptedFile: key, iv, hashes, v, with the url inside)."""
+    """An uploaded file as an event: `m.image` for pictures (clients show them inline, with
+    their size so the timeline does not jump), `m.file` for the rest. An encrypted upload
+    names its keys in `file` instead of `url` (the spec's EncryptedFile: key, iv, hashes,
+    v, with the url inside)."""
+    info: dict[str, Any] = {"mimetype": document.mime_type, "size": len(document.content)}
+    size = document.png_size
+    if size is not None:
+        info["w"], info["h"] = size
     content: dict[str, Any] = {
-        "msgtype": "m.file",
+        "msgtype": "m.image" if document.mime_type.startswith("image/") else "m.file",
         "body": document.filename,
         "filename": document.filename,
-        "info": {"mimetype": document.mime_type, "size": len(document.content)},
+        "info": info,
         "m.mentions": {},
     }
     if encrypted is None:

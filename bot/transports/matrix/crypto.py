@@ -354,6 +354,17 @@ class Encryption:
                 log.info("matrix: %d event(s) decrypted once their key came", len(ready))
             return await self._not_replayed(session, ready, now)
 
+    def decrypted(self, room_id: str, event: RawEvent) -> RawEvent | None:
+        """An event read out of its time (the file a command replies to) as the bot may
+        read it: decrypted if it came encrypted and its key is here, None if not."""
+        if event.get("type") != "m.room.encrypted" or not self.enabled:
+            return event
+        try:
+            return self._decrypt(room_id, event)
+        except (Missing, Unreadable) as why:
+            log.info("matrix: replied-to event %s cannot be read: %r", event.get("event_id"), why)
+            return None
+
     def _decrypt(self, room_id: str, event: RawEvent, *, first_try: bool = False) -> RawEvent:
         """The decrypted event, as the server would have sent it unencrypted."""
         olm = self.client.olm

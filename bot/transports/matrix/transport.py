@@ -53,7 +53,7 @@ from bot.config import Config, ConfigError, MatrixSection
 from bot.events import ChatRef, IncomingMessage, Kind, OutgoingMessage, Platform, UserRef
 from bot.i18n import Translator
 from bot.transports.base import DeliveryError, Sink, unless_stopped
-from bot.transports.matrix import device_backup
+from bot.transports.matrix import device_backup, files
 from bot.transports.matrix.content import (
     command_text,
     file_content,
@@ -546,11 +546,20 @@ class MatrixTransport:
         kind_of = event.get("type")
         if kind_of == "m.room.member":
             return await self._membership(arrival, content, direct)
-        if kind_of != "m.room.message" or content.get("msgtype") != "m.text":
-            return None  # notices are other bots talking; files and emotes are not commands
-        text = command_text(content)
+        msgtype = content.get("msgtype")
+        if kind_of != "m.room.message" or msgtype not in ("m.text", *files.FILE_TYPES):
+            return None  # notices are other bots talking; emotes are not commands
+        text = command_text(content) if msgtype == "m.text" else files.caption(content)
         if not text.strip():
-            return None
+            return None  # a file without a caption is not a command
+        attachment = None
+        if text.lstrip().startswith(self.prefix) and not is_edit(content):
+            if msgtype != "m.text":
+                attachment = await files.fetch(self.client, content)
+            elif target := files.reply_target(content):
+                attachment = await files.replied_file(
+                    self.client, room_id, target, self.crypto.decrypted
+                )
         private = await self._is_private(room_id, sender, direct)
         if private:
             chat = ChatRef(Platform.MATRIX, sender, private=True)
@@ -566,6 +575,7 @@ class MatrixTransport:
             timestamp=datetime.fromtimestamp(event.get("origin_server_ts", 0) / 1000, UTC),
             kind=Kind.EDITED if is_edit(content) else Kind.MESSAGE,
             message_id=event_id,
+            attachment=attachment,
             raw=event,
         )
 

@@ -58,6 +58,7 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, TelegramSection
 from bot.events import (
+    MAX_ATTACHMENT,
     Button,
     ChatRef,
     Document,
@@ -94,6 +95,7 @@ SEND_ATTEMPTS = 4  # a 429 or a migrated group is retried at once, this many tim
 SINK_ATTEMPTS = 5  # an update the bot could not store is tried again before it is skipped
 START_ATTEMPTS = 6  # getMe at start, with 1, 2, 4, 8, 16 s between tries
 STOP_GRACE = 10.0
+PHOTO_BYTES = 10 * 1024 * 1024
 # Loggers that may see the token: PTB logs its API URL and call parameters at DEBUG,
 # httpx logs every request URL at INFO. Filters on them scrub each record at birth,
 # whatever handlers are attached later.
@@ -146,6 +148,19 @@ def plan(message: OutgoingMessage) -> list[Part]:
     parts[0] = replace(parts[0], reply_to=message.reply_to)
     parts[-1] = replace(parts[-1], keyboard=True)
     return parts
+
+
+def as_photo(document: Document) -> bool:
+    """Whether to show a file as a picture in the chat (the payment QR code) rather than
+    as a file: a PNG within sendPhoto's limits (10 MB, width + height at most 10000, a
+    side at most 20 times the other: https://core.telegram.org/bots/api#sendphoto).
+    Other files, JPEG receipts too, go as documents: Telegram recompresses photos, and
+    a receipt must arrive as it was kept."""
+    size = document.png_size
+    if size is None or len(document.content) > PHOTO_BYTES:
+        return False
+    width, height = size
+    return 0 < width + height <= 10_000 and max(width, height) <= 20 * min(width, height)
 
 
 def retry_seconds(exc: RetryAfter) -> float:
@@ -363,10 +378,29 @@ class TelegramTransport:
             if updates is None:
                 break
             failures = 0
-            for update in updates:
-                if self._stopping.is_set() or not await self._handle(update):
-                    break  # not confirmed: Telegram sends it again after the restart
+            await self._handle_all(updates)
+
+    async def _handle_all(self, updates: tuple[Update, ...]) -> None:
+        """A getUpdates answer, handed over together so its updates share the bot's next
+        transaction (storage/groupcommit.py), in order; the offset moves past each one
+        stored, and stops at the first that was not (Telegram sends it again).
+
+        A button press is answered before it is handed over, so it goes alone, in its
+        turn: what came before it is stored first, what comes after it waits.
+        """
+        start = 0
+        while start < len(updates) and not self._stopping.is_set():
+            end = start + 1
+            if updates[start].callback_query is None:
+                while end < len(updates) and updates[end].callback_query is None:
+                    end += 1
+            run = updates[start:end]
+            stored = await asyncio.gather(*(self._handle(update) for update in run))
+            for update, ok in zip(run, stored, strict=True):
+                if not ok:
+                    return  # not confirmed: Telegram sends it again after the restart
                 self._offset = update.update_id + 1
+            start = end
 
     async def _fetch(self) -> tuple[Update, ...] | None:
         """The next updates (confirming those before the offset); None when stopping."""
@@ -426,7 +460,7 @@ class TelegramTransport:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         elif incoming is not None:
-            await self._sink(incoming)
+            await self._sink(await self._fetch_attachment(incoming))
 
     async def _press(self, update: Update, query: CallbackQuery) -> IncomingMessage | None:
         """A button press: the command it carries, from the presser, where it was shown."""
@@ -453,6 +487,34 @@ class TelegramTransport:
             message_id=str(message.message_id),
             raw=update,
         )
+
+    async def _fetch_attachment(self, incoming: IncomingMessage) -> IncomingMessage:
+        """Download the file a command came with (before the command's transaction).
+
+        Only for commands, and only up to MAX_ATTACHMENT: a bigger file stays unfetched and
+        the handler says so. getFile refuses files over 20 MB with "file is too big"
+        (https://core.telegram.org/bots/api#getfile); the download link is
+        `<base>/file/bot<token>/<file_path>`, valid for an hour. A network failure raises,
+        so the update is tried again.
+        """
+        attachment = incoming.attachment
+        if attachment is None or attachment.content is not None or not attachment.ref:
+            return incoming
+        if not incoming.text.lstrip().startswith("/") or attachment.size > MAX_ATTACHMENT:
+            return incoming
+        try:
+            file = await self.bot.get_file(attachment.ref)
+        except BadRequest as exc:
+            log.info("telegram refused a file sent with a command: %s", self._scrub(exc))
+            if "too big" not in exc.message.lower():
+                return incoming  # not fetched: the handler says it could not be read
+            return replace(incoming, attachment=replace(attachment, size=MAX_ATTACHMENT + 1))
+        size = file.file_size or attachment.size
+        if size > MAX_ATTACHMENT:
+            return replace(incoming, attachment=replace(attachment, size=size))
+        content = bytes(await file.download_as_bytearray())
+        fetched = replace(attachment, size=max(size, len(content)), content=content)
+        return replace(incoming, attachment=fetched)
 
     async def _answer(self, query: CallbackQuery, text: str | None = None) -> None:
         """Stop the button's spinner. After a restart the query may be too old: no matter."""
@@ -620,7 +682,9 @@ class TelegramTransport:
         if part.reply_to.isdigit():
             reply = ReplyParameters(int(part.reply_to), allow_sending_without_reply=True)
         if part.document is not None:
-            return await self.bot.send_document(
+            # A picture of ours (the payment QR code) is shown in the chat; files are files.
+            send = self.bot.send_photo if as_photo(part.document) else self.bot.send_document
+            return await send(
                 chat_id,
                 InputFile(part.document.content, filename=part.document.filename),
                 caption=html or None,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from telegram import Chat, ChatMemberUpdated, Message, Update, User
 from telegram.constants import ChatID, ChatMemberStatus, ChatType
 
-from bot.events import ChatRef, IncomingMessage, Kind, Platform, UserRef
+from bot.events import Attachment, ChatRef, IncomingMessage, Kind, Platform, UserRef
 
 ANONYMOUS_ADMIN = ChatID.ANONYMOUS_ADMIN  # 1087968824, "GroupAnonymousBot"
 _NOT_PEOPLE = {ChatID.ANONYMOUS_ADMIN, ChatID.FAKE_CHANNEL, ChatID.SERVICE_CHAT}
@@ -64,8 +64,14 @@ def convert(
             return None
         return _incoming(update, message, gone, "", Kind.MEMBER_LEFT)
     text = message.text
+    attachment = None
     if text is None:
-        return None  # photos, stickers, service messages: nothing to answer
+        # A photo or a file whose caption is a command (a receipt with `/bill`): the
+        # command is the caption (https://core.telegram.org/bots/api#message, `caption`).
+        attachment = attachment_of(message)
+        text = message.caption if attachment is not None else None
+    if text is None:
+        return None  # stickers, captionless photos, service messages: nothing to answer
     sender = message.from_user
     if message.sender_chat is not None or not is_person(sender):
         if sender is not None and sender.is_bot and sender.id not in _NOT_PEOPLE:
@@ -75,11 +81,42 @@ def convert(
         return anonymous_command(message, text, bot_name)
     assert sender is not None
     kind = Kind.EDITED if update.edited_message is not None else Kind.MESSAGE
-    return _incoming(update, message, sender, text, kind)
+    return _incoming(update, message, sender, text, kind, attachment)
+
+
+def attachment_of(message: Message) -> Attachment | None:
+    """The photo or document of a message, not fetched yet (the transport fetches it).
+
+    A photo comes in several sizes, smallest first; the largest is the picture as sent
+    (https://core.telegram.org/bots/api#photosize). A document carries its own name and
+    type, both optional (https://core.telegram.org/bots/api#document).
+    """
+    if message.photo:
+        best = max(message.photo, key=lambda p: (p.width * p.height, p.file_size or 0))
+        return Attachment(
+            filename=f"photo-{best.file_unique_id}.jpg",
+            mime_type="image/jpeg",
+            size=best.file_size or 0,
+            ref=best.file_id,
+        )
+    document = message.document
+    if document is not None:
+        return Attachment(
+            filename=document.file_name or f"file-{document.file_unique_id}",
+            mime_type=document.mime_type or "",
+            size=document.file_size or 0,
+            ref=document.file_id,
+        )
+    return None
 
 
 def _incoming(
-    update: Update, message: Message, sender: User, text: str, kind: Kind
+    update: Update,
+    message: Message,
+    sender: User,
+    text: str,
+    kind: Kind,
+    attachment: Attachment | None = None,
 ) -> IncomingMessage:
     return IncomingMessage(
         update_id=str(update.update_id),
@@ -89,6 +126,7 @@ def _incoming(
         timestamp=message.date,
         kind=kind,
         message_id=str(message.message_id),
+        attachment=attachment,
         raw=update,
     )
 
