@@ -2,9 +2,10 @@
 
 It is Debian's `chromium` package: when it is missing and the tests run as root (as CI
 does, on a fresh Debian machine), `ensure_chromium` installs it with apt-get; otherwise
-the browser tests are skipped with the command that would install it (tests/debian.py). The DevTools
-protocol (https://chromedevtools.github.io/devtools-protocol/) is spoken over aiohttp's
-websockets, so nothing else is needed to drive it.
+the browser tests are skipped with the command that would install it
+(tests/support/debian.py). The DevTools protocol
+(https://chromedevtools.github.io/devtools-protocol/) is spoken over aiohttp's websockets,
+so nothing else is needed to drive it.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ FLAGS = (
 
 
 def ensure_chromium() -> str:
-    """Chromium's path, installing Debian's package first if need be (tests/debian.py)."""
+    """Chromium's path, installing Debian's package first if need be (tests/support/debian.py)."""
     return ensure(("chromium", "chromium-browser"), "chromium")
 
 
