@@ -27,6 +27,7 @@ GROUPS = {
     "scale": "bench.scale",
     "memory": "bench.memory",
     "e2ee": "bench.e2ee",
+    "replicas": "bench.replicas",
     "web": "bench.web",
 }
 DEFAULT_DATA = Path(__file__).resolve().parent / ".data"

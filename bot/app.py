@@ -35,12 +35,13 @@ from bot.scheduler import Scheduler
 from bot.transports.base import Transport
 from bot.undelivered import UndeliveredNotice
 from bot.web import WebServer
-from storage import Store
+from storage import Session, Store
 
 log = logging.getLogger(__name__)
 
 KEEP_UPDATES = timedelta(days=30)
 KEEP_SENT = timedelta(days=30)
+KEEP_FLOOD = timedelta(days=1)
 STOP_GRACE = 10.0
 
 engine = Router("engine")
@@ -50,9 +51,13 @@ engine = Router("engine")
 async def housekeeping(rt: Runtime) -> None:
     """Forget old dedupe ids (platforms redeliver for a day at most) and old sent rows."""
     now = rt.clock.now()
-    async with rt.store.transaction() as session:
+
+    async def prune(session: Session) -> None:
         await session.updates.prune(now - KEEP_UPDATES)
         await session.outbox.prune_sent(now - KEEP_SENT)
+        await session.flood.prune(now - KEEP_FLOOD)
+
+    await rt.store.run(prune)
 
 
 class App:
@@ -117,7 +122,7 @@ class App:
         return self._web
 
     async def start(self) -> None:
-        self._store = await Store.open(self.config.database_path)
+        self._store = await Store.open(self.config.database_target)
         self._rt = Runtime(
             self._store,
             self.clock,
@@ -125,6 +130,7 @@ class App:
             self.registry,
             self.config.bot.command_prefix_matrix,
             public_url=self.config.web.base_url if self.config.web else "",
+            data_dir=self.config.bot.data_dir,
             later=self.later,
         )
         for hook in self.registry.startup:
@@ -141,6 +147,7 @@ class App:
             bot_names=bot_names,
             is_chat_admin=self._is_chat_admin,
             on_commit=self._outbox.wake,
+            shared_flood=self.config.cluster.enabled,
         )
         self._scheduler = Scheduler(self.registry.jobs, self._rt, on_done=self._outbox.wake)
         self.later.on_done = self._outbox.wake
@@ -153,12 +160,13 @@ class App:
             await transport.start(self._sink)
             bot_names[transport.platform] = transport.bot_name
         if self.background:
+            await self._outbox.listen()
             self._outbox.start()
             self._scheduler.start()
         log.info(
             "coworkbot started: %s; database %s",
             ", ".join(self.transports) or "no transports",
-            self.config.database_path,
+            self._store.db.path,
         )
 
     async def _sink(self, msg: IncomingMessage) -> None:
@@ -194,6 +202,7 @@ class App:
             await asyncio.wait_for(self._idle.wait(), STOP_GRACE)
         if self._scheduler is not None:
             self._scheduler.shutdown()
+            await self._scheduler.release()
         await self.later.stop(STOP_GRACE)
         if self._outbox is not None:
             await self._outbox.stop(STOP_GRACE)

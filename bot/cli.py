@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bot.config import (
     CONFIG_ENV,
@@ -166,6 +167,8 @@ def _run(
         secrets.append(config.telegram.secret_token)
     if config.matrix:
         secrets += [config.matrix.password, config.matrix.access_token]
+    if config.database.url:
+        secrets.append(urlsplit(config.database.url).password or "")
     setup_logging("WARNING" if console else config.bot.log_level, secrets)
     app = App(config, transports, routers=routers)
     if console is not None:
@@ -181,10 +184,10 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     config = _load(args.config) or demo_config(Path("data").resolve(), f"console:{CONSOLE_USER}")
 
     async def migrate() -> int:
-        store = await Store.open(config.database_path)
+        store = await Store.open(config.database_target)
         version = await store.db.schema_version()
         await store.close()
-        print(f"{config.database_path}: schema version {version}")
+        print(f"{store.db.path}: schema version {version}")
         return 0
 
     return asyncio.run(migrate())
@@ -192,28 +195,36 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_backup(args: argparse.Namespace) -> int:
     config = _load(args.config) or demo_config(Path("data").resolve(), f"console:{CONSOLE_USER}")
-    if not config.database_path.exists():
+    remote = bool(config.database.url)
+    if not remote and not config.database_path.exists():
         raise ConfigError(config.path, "bot.data_dir", f"no database at {config.database_path}")
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    suffix = "dump" if remote else "db"  # PostgreSQL: pg_dump's custom format (pg_restore)
     dest = (
         Path(args.output)
         if args.output
-        else config.bot.data_dir / "backups" / f"coworkbot-{stamp}.db"
+        else config.bot.data_dir / "backups" / f"coworkbot-{stamp}.{suffix}"
     )
 
     async def backup() -> int:
-        from storage.db import Database
+        from storage import open_database
 
-        db = await Database.open(config.database_path, migrate=False)
+        db = await open_database(config.database_target, migrate=False)
         try:
             await db.backup(dest)
         finally:
             await db.close()
-        if config.matrix is not None:
+        if config.matrix is not None and not remote:
             from bot.transports.matrix.device_backup import add_to_backup
 
             # The Matrix device (login, encryption keys) goes into the same file.
             add_to_backup(config.bot.data_dir, dest)
+        elif config.matrix is not None:
+            print(
+                f"coworkbot: the Matrix device (login, encryption keys) stays in "
+                f"{config.bot.data_dir}: back that directory up too",
+                file=sys.stderr,
+            )
         os.chmod(dest, 0o600)  # personal data, and with Matrix the device's keys
         print(dest)
         return 0
@@ -227,5 +238,7 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     parts = [f"{len(config.spaces)} space(s)"]
     sections = (("telegram", config.telegram), ("matrix", config.matrix), ("web", config.web))
     parts += [name for name, on in sections if on]
+    if config.database.url:
+        parts.append("PostgreSQL" + (", replicas" if config.cluster.enabled else ""))
     print(f"{path}: ok ({', '.join(parts)})")
     return 0

@@ -26,6 +26,7 @@ ONE_OF = ", ".join(LANGUAGES)
 TOKEN_ENV = "COWORKBOT_TELEGRAM_TOKEN"  # noqa: S105 (a variable name)
 MATRIX_PASSWORD_ENV = "COWORKBOT_MATRIX_PASSWORD"  # noqa: S105 (a variable name)
 CONFIG_ENV = "COWORKBOT_CONFIG"
+DATABASE_ENV = "COWORKBOT_DATABASE_URL"
 DEFAULT_CONFIG = Path("config.toml")
 
 T = TypeVar("T")
@@ -67,6 +68,20 @@ class MatrixSection:
     access_token: str = ""
     device_name: str = "coworkbot"
     encrypt_direct_chats: bool = True
+
+
+@dataclass(frozen=True)
+class DatabaseSection:
+    """`url` of a PostgreSQL database; empty: the SQLite file in `data_dir`."""
+
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class ClusterSection:
+    """Several replicas of the bot on one PostgreSQL database."""
+
+    enabled: bool = False
 
 
 @dataclass(frozen=True)
@@ -164,10 +179,17 @@ class Config:
     matrix: MatrixSection | None = None
     spaces: tuple[SpaceSection, ...] = ()
     web: WebSection | None = None
+    database: DatabaseSection = DatabaseSection()
+    cluster: ClusterSection = ClusterSection()
 
     @property
     def database_path(self) -> Path:
         return self.bot.data_dir / "coworkbot.db"
+
+    @property
+    def database_target(self) -> Path | str:
+        """Where the data lives: the PostgreSQL URL, else the SQLite file."""
+        return self.database.url or self.database_path
 
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -252,7 +274,7 @@ def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
 
 
 def parse_config(raw: Mapping[str, Any], path: Path | None, env: Mapping[str, str]) -> Config:
-    known = {"bot", "telegram", "matrix", "spaces", "web"}
+    known = {"bot", "telegram", "matrix", "spaces", "database", "cluster", "web"}
     for key in raw:
         if key not in known:
             raise ConfigError(
@@ -275,7 +297,52 @@ def parse_config(raw: Mapping[str, Any], path: Path | None, env: Mapping[str, st
     for i, slug in enumerate(slugs):
         if slug and slugs.index(slug) != i:
             raise ConfigError(path, f"spaces[{i}].slug", f"{slug!r} is used by two spaces")
-    return Config(path=path, bot=bot, telegram=telegram, matrix=matrix, spaces=spaces, web=web)
+    database = _parse_database(_table(raw, "database", path), path, env)
+    cluster = _parse_cluster(_table(raw, "cluster", path), path, "cluster" in raw)
+    if cluster.enabled:
+        if not database.url:
+            raise ConfigError(
+                path,
+                "cluster",
+                f"replicas share one PostgreSQL database: set [database] url (or {DATABASE_ENV})",
+            )
+        if telegram is not None and telegram.mode != "webhook":
+            raise ConfigError(
+                path,
+                "telegram.mode",
+                "with [cluster] every replica takes updates by webhook: polling would delete"
+                " the webhook the other replicas serve",
+            )
+    return Config(
+        path=path,
+        bot=bot,
+        telegram=telegram,
+        matrix=matrix,
+        spaces=spaces,
+        database=database,
+        cluster=cluster,
+        web=web,
+    )
+
+
+def _parse_database(
+    data: Mapping[str, Any], path: Path | None, env: Mapping[str, str]
+) -> DatabaseSection:
+    s = _Section(path, "database.", data)
+    url = env.get(DATABASE_ENV) or s.get("url", str, "")
+    if url and not url.startswith(("postgresql://", "postgres://")):
+        raise s.error(
+            "url", "must be a PostgreSQL URL (postgresql://user@host/db); leave it out for SQLite"
+        )
+    s.finish()
+    return DatabaseSection(url)
+
+
+def _parse_cluster(data: Mapping[str, Any], path: Path | None, present: bool) -> ClusterSection:
+    s = _Section(path, "cluster.", data)
+    enabled = s.get("enabled", bool, present)
+    s.finish()
+    return ClusterSection(enabled)
 
 
 def _table(raw: Mapping[str, Any], name: str, path: Path | None) -> Mapping[str, Any]:

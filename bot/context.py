@@ -15,6 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, Self, runtime_checkable
 from zoneinfo import ZoneInfo
 
@@ -123,6 +124,8 @@ class Runtime:
     matrix_prefix: str = "!"
     # How links to the web server are written ("" when `[web]` is not configured).
     public_url: str = ""
+    # Where the bot keeps its files (caches among them), whatever the database.
+    data_dir: Path = Path("data")
     later: Later = field(default_factory=Later)
 
     def prefix(self, platform: str) -> str:
@@ -147,14 +150,17 @@ class Runtime:
         A failure in one space is logged and does not stop the others: one community's
         odd data must not silence everyone's reminders.
         """
-        async with self.store.transaction() as session:
-            spaces = await session.spaces.all()
+        spaces = await self.store.run(lambda session: session.spaces.all())
         for space in spaces:
+
+            async def in_space(session: Session, space: Space = space) -> list[Work]:
+                ctx = self.space_context(session, space)
+                await work(ctx)
+                return ctx.after
+
             try:
-                async with self.store.transaction() as session:
-                    ctx = self.space_context(session, space)
-                    await work(ctx)
-                self.later.submit(ctx.after)
+                # Run again from the start if another replica's transaction got in the way.
+                self.later.submit(await self.store.run(in_space))
             except Exception:
                 log.exception("job failed for space %s", space.id)
 

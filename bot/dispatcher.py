@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 from bot.arguments import ECHO, ArgError, parse_args
 from bot.context import CommandContext, MemberContext, Refusal, Runtime
@@ -22,6 +23,7 @@ from bot.later import Work
 from bot.parsing import ParsedLine, parse_line, without_controls
 from bot.registry import Command, EventFunc, Role, Where
 from storage import Session, Unit
+from storage.flood import Verdict
 from storage.members import Member, MemberStatus
 
 log = logging.getLogger(__name__)
@@ -36,12 +38,15 @@ class Dispatcher:
         is_chat_admin: Callable[[ChatRef, UserRef], Awaitable[bool]] | None = None,
         on_commit: Callable[[], None] = lambda: None,
         flood: FloodGuard | None = None,
+        shared_flood: bool = False,
     ) -> None:
         self.rt = rt
         self.registry = rt.registry
         self.bot_names = bot_names if bot_names is not None else {}
         self._is_chat_admin = is_chat_admin
         self.flood = flood or FloodGuard()
+        # Replicas take one sender's updates in turn: then the count is in the database.
+        self.shared_flood = shared_flood
         self._on_commit = on_commit
         self._line = rt.store.group
 
@@ -90,7 +95,8 @@ class Dispatcher:
         parsed = parse_line(without_controls(msg.text), self.prefixes(msg.chat.platform), bot_name)
         if parsed is None and not (msg.chat.private and msg.text.strip()):
             return None  # ordinary group chatter is none of our business
-        verdict = self.flood.check(msg.sender.identity)
+        shared = self.shared_flood
+        verdict: Verdict = "ok" if shared else self.flood.check(msg.sender.identity)
         if verdict == "drop":
             return None
         found = self.registry.lookup(parsed.word, parsed.args) if parsed else None
@@ -103,8 +109,18 @@ class Dispatcher:
             after.clear()  # a unit may run again alone if its batch could not commit
             if not await session.updates.mark_processed(msg.dedupe_key, self.rt.clock.now()):
                 return
+            said: Verdict = verdict
+            if shared:
+                said = await session.flood.check(
+                    msg.sender.identity,
+                    self.rt.clock.now(),
+                    limit=self.flood.limit,
+                    window=timedelta(seconds=self.flood.window),
+                )
+                if said == "drop":
+                    return
             ctx = await self._context(session, msg)
-            if verdict == "warn":
+            if said == "warn":
                 await ctx.say("flood.slow_down")
             elif parsed is None:
                 await ctx.say("dispatch.not_a_command", help=f"{ctx.prefix}help")

@@ -21,6 +21,7 @@ from bot.clock import Clock
 from bot.events import Button, ChatRef, Document, OutgoingMessage, Platform
 from bot.transports.base import DeliveryError, Transport
 from storage import Session, Store, Unit
+from storage.db import TaskLease
 from storage.outbox import OutboxRow
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,9 @@ FailedHook = Callable[[OutboxRow, DeliveryError], Awaitable[None]]
 MAX_BACKOFF = 300.0
 BATCH = 200
 IDLE_WAIT = 30.0
+# How often a replica that does not send for a platform asks whether it may now (the
+# sender it stood behind died): a takeover within a second or two.
+STANDBY_WAIT = 1.0
 
 
 def backoff(attempts: int) -> float:
@@ -93,6 +97,11 @@ class OutboxSender:
         # Platforms that may have a row waiting for a retry (all of them at start).
         self._retrying: set[str] = set(self.transports)
         self._failures = 0
+        # One sender per platform among replicas: Telegram's 30 messages/s are per bot
+        # token, so one sender keeps the limiter exact (storage/postgres.py, Lease). A
+        # transport may hold a lease of its own for everything it does (Matrix: the
+        # replica that syncs is the device, and sends): then the sender uses that one.
+        self.leases: dict[str, TaskLease] = {p: store.lease(f"outbox.{p}") for p in self.transports}
 
     def wake(self) -> None:
         for event in self._wake.values():
@@ -101,6 +110,19 @@ class OutboxSender:
     def start(self) -> None:
         for platform in self.transports:
             self._tasks.append(asyncio.create_task(self._loop(platform), name=f"outbox-{platform}"))
+
+    def _lease(self, platform: str) -> TaskLease:
+        own: TaskLease | None = getattr(self.transports[platform], "lease", None)
+        return own if own is not None else self.leases[platform]
+
+    async def listen(self) -> None:
+        """Wake when another replica commits rows to send (PostgreSQL's NOTIFY)."""
+        await self.store.listen("outbox", self._notified)
+
+    def _notified(self, platform: str) -> None:
+        event = self._wake.get(platform)
+        if event is not None:
+            event.set()
 
     async def stop(self, grace: float = 10.0) -> None:
         """Deliver what can go out within `grace` seconds, then stop; the rest stays queued."""
@@ -114,12 +136,16 @@ class OutboxSender:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+        for lease in self.leases.values():
+            await lease.release()  # another replica sends from now on
 
     async def flush(self) -> int:
         """Deliver every row that is due now, on every platform; returns how many were sent
         once their records are committed (the error of one that failed is raised)."""
         total = 0
         for platform in self.transports:
+            if not await self._lease(platform).hold():
+                continue  # another replica sends for this platform
             while True:
                 sent, remaining = await self._deliver_due(platform)
                 total += sent
@@ -133,6 +159,11 @@ class OutboxSender:
     async def _loop(self, platform: str) -> None:
         wake = self._wake[platform]
         while not self._stopping:
+            if not await self._lease(
+                platform
+            ).hold():  # before every batch: a lost lease stops us at once
+                await asyncio.sleep(STANDBY_WAIT)
+                continue
             # Cleared before the pass: a row committed while it runs wakes the next one.
             wake.clear()
             try:
@@ -175,12 +206,16 @@ class OutboxSender:
             return await self._deliver_batch(platform)
 
     async def _deliver_batch(self, platform: str) -> tuple[int, bool]:
+        # Rows whose record is on its way now: their record may commit while we read
+        # (the read awaits the database), and the read still find them pending. Taken
+        # before the read, not after, or such a row would look new and go twice.
+        unsettled = set(self._unsettled)
         # Read on the side: a reply committed a moment ago must not wait for the batch
         # of commands that took the database right after (storage/db.py, `read`).
         async with self.store.read() as session:
             rows = await session.outbox.due(platform, self.clock.now(), BATCH)
         read = len(rows)
-        rows = [row for row in rows if row.id not in self._unsettled]
+        rows = [row for row in rows if row.id not in unsettled]
         if not rows:
             return 0, read > 0
         by_chat: dict[str, list[OutboxRow]] = {}
@@ -232,7 +267,7 @@ class OutboxSender:
             while self._marks:
                 batch, self._marks = self._marks, []
                 try:
-                    await self.store.group.run(_recording(batch, self.clock.now()))
+                    await self._commit_marks(batch)
                 except Exception as exc:  # the rows stay pending: they go again
                     log.warning("outbox: recording %d sent rows failed: %r", len(batch), exc)
                     self._record_failure = self._record_failure or exc
@@ -245,6 +280,18 @@ class OutboxSender:
             if not self._marks:
                 self._recorded.set()
 
+    async def _commit_marks(self, batch: list[tuple[int, str]]) -> None:
+        """One SQLite file: in the group commit, first in line (until it commits, a
+        crash would send these again), sharing the commands' flush. PostgreSQL: a blind
+        transaction of its own, beside the commands' (marking rows by id decides
+        nothing from what it reads, so it need not be SERIALIZABLE, nor make the
+        commands' transactions conflict with it)."""
+        unit = _recording(batch, self.clock.now())
+        if self.store.engine == "sqlite":
+            await self.store.group.run(unit, first=True)
+        else:
+            await self.store.run(unit.work, blind=True)
+
     async def _settled(self) -> None:
         """Until every record of a row sent so far is committed; raises the error of one
         that failed since the last call (its rows are pending again)."""
@@ -256,8 +303,7 @@ class OutboxSender:
     async def _failed(self, row: OutboxRow, err: DeliveryError) -> None:
         if err.permanent:
             log.warning("outbox row %d failed for good: %s", row.id, err.reason)
-            async with self.store.transaction() as session:
-                await session.outbox.mark_failed(row.id, err.reason)
+            await self.store.run(lambda session: session.outbox.mark_failed(row.id, err.reason))
             if self.on_failed is not None:
                 try:
                     await self.on_failed(row, err)
@@ -269,5 +315,5 @@ class OutboxSender:
         delay = err.retry_after if err.retry_after is not None else backoff(row.attempts)
         # Stored times have whole seconds: round up, so a retry never comes early.
         retry_at = self.clock.now() + timedelta(seconds=math.ceil(delay) + 1)
-        async with self.store.transaction() as session:
-            await session.outbox.mark_retry(row.id, retry_at.replace(microsecond=0), err.reason)
+        at = retry_at.replace(microsecond=0)
+        await self.store.run(lambda session: session.outbox.mark_retry(row.id, at, err.reason))

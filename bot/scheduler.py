@@ -8,6 +8,7 @@ comes twice, late, or after a crash does each thing exactly once.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -20,8 +21,18 @@ from bot.registry import Job
 
 log = logging.getLogger(__name__)
 
+# Seconds between two asks of a replica that does not run the ticks (see Scheduler).
+STANDBY_WAIT = 2.0
+
 
 class Scheduler:
+    """With replicas, every replica has a scheduler, and only the one that holds the
+    `scheduler` lease (storage/postgres.py) runs a tick: it asks before every job, so a
+    replica that lost the lease stops at once. A standby asks for it every
+    `STANDBY_WAIT` seconds; the one that takes it over runs every job once at once, as a
+    start does (what the dead one left undone happens now). With one process (SQLite)
+    the lease is always held."""
+
     def __init__(
         self, jobs: Sequence[Job], rt: Runtime, on_done: Callable[[], None] = lambda: None
     ) -> None:
@@ -29,6 +40,8 @@ class Scheduler:
         self.rt = rt
         self._on_done = on_done
         self._scheduler: AsyncIOScheduler | None = None
+        self.lease = rt.store.lease("scheduler")
+        self._watcher: asyncio.Task[None] | None = None
 
     def start(self) -> None:
         self._scheduler = AsyncIOScheduler(timezone=UTC)
@@ -46,13 +59,33 @@ class Scheduler:
                 misfire_grace_time=None,
             )
         self._scheduler.start()
+        self._watcher = asyncio.create_task(self._watch(), name="scheduler-lease")
+
+    async def _watch(self) -> None:
+        """Take the ticks over when the replica that ran them is gone."""
+        held = self.lease.held
+        while True:
+            await asyncio.sleep(STANDBY_WAIT)
+            now_held = await self.lease.hold()
+            if now_held and not held:
+                await self.run_all()
+            held = now_held
 
     def shutdown(self) -> None:
         if self._scheduler is not None and self._scheduler.running:
             self._scheduler.shutdown(wait=False)
         self._scheduler = None
+        if self._watcher is not None:
+            self._watcher.cancel()
+            self._watcher = None
+
+    async def release(self) -> None:
+        """Let another replica run the ticks now (at a clean stop)."""
+        await self.lease.release()
 
     async def run_one(self, job: Job) -> None:
+        if not await self.lease.hold():
+            return  # another replica runs the ticks
         try:
             await job.func(self.rt)
         except Exception:

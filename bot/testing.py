@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from bot.app import App
 from bot.clock import FakeClock
-from bot.config import BotSection, Config, SpaceSection, WebSection
+from bot.config import BotSection, Config, DatabaseSection, SpaceSection, WebSection
 from bot.events import (
     Attachment,
     Button,
@@ -105,13 +105,16 @@ class BotHarness:
         spaces: Sequence[SpaceSection] = (),
         default_language: str = "en",
         web: WebSection | None = None,
+        database_url: str = "",
     ) -> BotHarness:
-        """The bot on `data_dir`; with `web`, its web server too."""
+        """The bot on an SQLite file in `data_dir`, or on the PostgreSQL `database_url`;
+        with `web`, its web server too."""
         config = Config(
             path=None,
             bot=BotSection(data_dir=data_dir, default_language=default_language),
             spaces=tuple(spaces),
             web=web,
+            database=DatabaseSection(database_url),
         )
         harness = cls(config, clock or FakeClock(DEFAULT_START), routers)
         try:

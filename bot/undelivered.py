@@ -17,6 +17,7 @@ from collections.abc import Callable
 from bot.context import Letter, Runtime
 from bot.i18n import Localizer, Markup
 from bot.transports.base import DeliveryError
+from storage import Session
 from storage.db import to_db
 from storage.outbox import OutboxRow
 
@@ -43,19 +44,22 @@ class UndeliveredNotice:
 
     async def __call__(self, row: OutboxRow, err: DeliveryError) -> None:
         key = notice_key(row)
-        if key is None or row.space_id is None:
+        space_id = row.space_id
+        if key is None or space_id is None:
             return
-        async with self.rt.store.transaction() as session:
+
+        async def notice(session: Session) -> int | None:
+            """How many admins were told; None if nobody is to be (told already)."""
             if await session.kv.get(key) is not None:
-                return
-            space = await session.spaces.get(row.space_id)
+                return None
+            space = await session.spaces.get(space_id)
             if space is None:
-                return
+                return None
             ctx = self.rt.context(session, space)
             if row.member_id is not None:
                 member = await session.members.get(row.member_id)
                 if member is None:
-                    return
+                    return None
                 name = member.display_name
 
                 def render(loc: Localizer) -> Markup:
@@ -70,8 +74,10 @@ class UndeliveredNotice:
             admins = await session.members.admins(space.id)
             # No use telling the one we cannot reach.
             letters = [Letter(a, render) for a in admins if a.id != row.member_id]
-            told = len(await ctx.send_private(letters))
-        log.info(
-            "told %d admin(s) of space %d that %s failed: %s", told, row.space_id, key, err.reason
-        )
+            return len(await ctx.send_private(letters))
+
+        told = await self.rt.store.run(notice)
+        if told is None:
+            return
+        log.info("told %d admin(s) of space %d that %s failed: %s", told, space_id, key, err.reason)
         self.wake()

@@ -10,14 +10,27 @@ again). Either way handlers touch the database only through the `Session`.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+import asyncio
+import logging
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from functools import cached_property
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from storage.costs import CostsRepo
-from storage.db import Database, DatabaseError, Migration, Savepoint, Tx, load_migrations
+from storage.db import (
+    Conflict,
+    Database,
+    DatabaseError,
+    Migration,
+    TaskLease,
+    Tx,
+    is_postgres_url,
+    load_migrations,
+)
+from storage.flood import FloodRepo
 from storage.fund import FundRepo
 from storage.groupcommit import GroupCommit, Unit
 from storage.kv import KvRepo
@@ -32,7 +45,11 @@ from storage.spaces import SpacesRepo
 from storage.updates import UpdatesRepo
 from storage.web import WebRepo
 
+if TYPE_CHECKING:
+    from storage.postgres import PgDatabase
+
 __all__ = [
+    "Conflict",
     "Database",
     "DatabaseError",
     "GroupCommit",
@@ -41,9 +58,47 @@ __all__ = [
     "Store",
     "Unit",
     "load_migrations",
+    "open_database",
 ]
 
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
+
+# How many times a unit of work runs when the database keeps refusing it for a
+# transaction beside it (PostgreSQL's serialization failures and deadlocks), and the
+# first pause before running it again (doubled each time, with jitter).
+RETRIES = 12
+RETRY_PAUSE = 0.005
+# Units of work in one transaction of the group commit at most, per engine. On
+# PostgreSQL a conflict with another replica runs the whole batch again: there the
+# size adapts to how often that happens (storage/groupcommit.py).
+BATCH = {"sqlite": 100, "postgresql": 40}
+
+
+class Engine(Protocol):
+    """What the store needs of a database engine (storage/db.py, storage/postgres.py)."""
+
+    engine: str
+    path: object
+
+    def transaction(self) -> AbstractAsyncContextManager[Tx]: ...
+
+    def read(self) -> AbstractAsyncContextManager[Tx]: ...
+
+    def trace(self, callback: Callable[[str], object] | None) -> None: ...
+
+    def lease(self, name: str) -> TaskLease: ...
+
+    async def listen(self, name: str, callback: Callable[[str], object]) -> None: ...
+
+    async def schema_version(self) -> int: ...
+
+    async def vacuum(self, tables: Sequence[str]) -> None: ...
+
+    async def backup(self, dest: Path) -> None: ...
+
+    async def close(self) -> None: ...
 
 
 class Session:
@@ -52,7 +107,7 @@ class Session:
     def __init__(self, tx: Tx) -> None:
         self.tx = tx
 
-    def savepoint(self) -> Savepoint:
+    def savepoint(self) -> AbstractAsyncContextManager[None]:
         """A part of the transaction that an exception undoes alone (see `Tx.savepoint`):
         one update of a batch that fails leaves the others' effects in place."""
         return self.tx.savepoint()
@@ -72,6 +127,10 @@ class Session:
     @cached_property
     def updates(self) -> UpdatesRepo:
         return UpdatesRepo(self.tx)
+
+    @cached_property
+    def flood(self) -> FloodRepo:
+        return FloodRepo(self.tx)
 
     @cached_property
     def kv(self) -> KvRepo:
@@ -111,14 +170,39 @@ class Session:
 
 
 class Store:
-    def __init__(self, db: Database) -> None:
-        self.db = db
+    def __init__(self, db: Database | PgDatabase) -> None:
+        self.db: Database | PgDatabase = db
         # Units of work from everyone (updates, the outbox's records) that share commits.
-        self.group = GroupCommit(self)
+        self.group = GroupCommit(self, batch=BATCH[db.engine], adaptive=db.engine == "postgresql")
+        # Transactions the database refused for another beside them (run again).
+        self.conflicts = 0
 
     @classmethod
-    async def open(cls, path: Path, *, migrations: list[Migration] | None = None) -> Store:
-        return cls(await Database.open(path, migrations=migrations))
+    async def open(
+        cls,
+        target: Path | str,
+        *,
+        migrations: list[Migration] | None = None,
+        migrate: bool = True,
+    ) -> Store:
+        """The database at `target`: a `postgresql://` URL, else an SQLite file's path."""
+        return cls(await open_database(target, migrations=migrations, migrate=migrate))
+
+    @property
+    def engine(self) -> str:
+        return self.db.engine
+
+    def lease(self, name: str) -> TaskLease:
+        """The right to run a task only one replica may run (see storage/postgres.py)."""
+        return self.db.lease(name)
+
+    async def listen(self, name: str, callback: Callable[[str], object]) -> None:
+        """`callback(payload)` when another replica's transaction `notify`d `name`."""
+        await self.db.listen(name, callback)
+
+    async def vacuum(self, tables: Sequence[str]) -> None:
+        """Have the database drop what is left of deleted rows in these tables."""
+        await self.db.vacuum(tables)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Session]:
@@ -132,6 +216,17 @@ class Store:
         return self.db.changes
 
     @asynccontextmanager
+    async def _transaction(self, blind: bool) -> AsyncIterator[Session]:
+        """`blind`: writes that depend on nothing they read (rows marked by id); on
+        PostgreSQL such a transaction runs READ COMMITTED (see PgDatabase.transaction)."""
+        if blind and not isinstance(self.db, Database):
+            async with self.db.transaction(blind=True) as tx:
+                yield Session(tx)
+            return
+        async with self.db.transaction() as tx:
+            yield Session(tx)
+
+    @asynccontextmanager
     async def read(self) -> AsyncIterator[Session]:
         """A transaction that only reads what is committed; it neither waits for the
         transactions that write nor holds them up. For readers that must not queue
@@ -139,10 +234,42 @@ class Store:
         async with self.db.read() as tx:
             yield Session(tx)
 
-    async def run(self, work: Callable[[Session], Awaitable[T]]) -> T:
-        """`work(session)` as one transaction; its result once that is committed."""
-        async with self.transaction() as session:
-            return await work(session)
+    async def run(self, work: Callable[[Session], Awaitable[T]], *, blind: bool = False) -> T:
+        """`work(session)` as one transaction; its result once that is committed.
+
+        If the database refuses the transaction for one that ran beside it (`Conflict`:
+        PostgreSQL with replicas), `work` runs again from the start in a new one, up to
+        RETRIES times: units of work touch nothing but the session, so that is safe.
+        `blind`: `work` writes nothing that depends on what it read (see `_transaction`).
+        """
+        pause = RETRY_PAUSE
+        for attempt in range(1, RETRIES + 1):
+            try:
+                async with self._transaction(blind) as session:
+                    return await work(session)
+            except Conflict as err:
+                self.conflicts += 1
+                if attempt == RETRIES:
+                    raise
+                log.debug("transaction refused (%s); running it again (%d)", err, attempt)
+                await asyncio.sleep(pause * random.uniform(0.5, 1.5))
+                pause = min(pause * 2, 0.5)
+        raise AssertionError("unreachable")
 
     async def close(self) -> None:
         await self.db.close()
+
+
+async def open_database(
+    target: Path | str, *, migrations: list[Migration] | None = None, migrate: bool = True
+) -> Database | PgDatabase:
+    """Open (and migrate) the database at `target`: a `postgresql://` URL or a file path."""
+    if is_postgres_url(target):
+        try:
+            from storage.postgres import PgDatabase
+        except ImportError as err:  # asyncpg is the `postgresql` extra
+            raise DatabaseError(
+                "PostgreSQL needs asyncpg: pip install 'coworkbot[postgresql]'"
+            ) from err
+        return await PgDatabase.open(str(target), migrations=migrations, migrate=migrate)
+    return await Database.open(Path(target), migrations=migrations, migrate=migrate)

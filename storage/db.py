@@ -18,21 +18,36 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 log = logging.getLogger(__name__)
 
 Param = str | int | float | bytes | None
-Row = sqlite3.Row
+
+
+class Row(Protocol):
+    """A row as every engine gives it: by column name or by position (`sqlite3.Row`,
+    asyncpg's `Record`)."""
+
+    def __getitem__(self, key: int | str, /) -> Any: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+    def __len__(self) -> int: ...
+
+    def keys(self) -> Any: ...
+
+
 T = TypeVar("T")
 
 # Statements kept prepared on the connection (sqlite3's cache, keyed by SQL text): more
@@ -52,6 +67,11 @@ PRAGMAS = (
 )
 
 
+def is_postgres_url(target: object) -> bool:
+    """Whether the database is a PostgreSQL server (`postgresql://…`) rather than a file."""
+    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
+
+
 class DatabaseError(Exception):
     """The database cannot be used as it is (too new, unreadable)."""
 
@@ -66,19 +86,31 @@ class Migration:
     name: str
     sql: str
 
-    def statements(self) -> list[str]:
-        """Split the script into statements; `complete_statement` keeps triggers whole."""
+    def statements(self, engine: str = "sqlite") -> list[str]:
+        """Split the script into statements; `complete_statement` keeps triggers whole.
+
+        A statement whose comment lines above it include `-- sqlite only` or
+        `-- postgresql only` runs on that engine alone (what one does with a stored
+        schema the other does with ALTER TABLE)."""
         out: list[str] = []
         buf = ""
         for line in self.sql.splitlines(keepends=True):
             buf += line
             if sqlite3.complete_statement(buf):
-                if buf.strip():
+                if buf.strip() and _for_engine(buf, engine):
                     out.append(buf.strip())
                 buf = ""
         if buf.strip() and not buf.strip().startswith("--"):
             out.append(buf.strip())
         return out
+
+
+_ONLY = re.compile(r"^--\s*(sqlite|postgresql) only\s*$", re.MULTILINE)
+
+
+def _for_engine(statement: str, engine: str) -> bool:
+    only = _ONLY.search(statement)
+    return only is None or only.group(1) == engine
 
 
 def load_migrations() -> list[Migration]:
@@ -136,21 +168,86 @@ def date_to_db(day: date) -> str:
     return day.isoformat()
 
 
+class Conflict(Aborted):
+    """The database refused the transaction because another one ran beside it (a
+    serialization failure or a deadlock, PostgreSQL's SQLSTATE 40001/40P01): nothing in
+    it stands, and running its unit of work again from the start is the cure
+    (`Store.run` does, a bounded number of times). SQLite, with one writer at a time,
+    never raises it."""
+
+
 class Tx:
     """The connection inside one transaction; repositories take it and nothing else.
 
-    The methods are coroutines, as a network database's are, though here each runs at
-    once on the connection: a repository written against them works on either.
+    One SQL dialect for every engine: SQLite's, with `?` placeholders, written so that it
+    also runs on PostgreSQL; each engine adapts it (storage/postgres.py). The methods
+    are coroutines, as a network database's are: a repository written against them works
+    on either engine.
     """
+
+    memo: dict[object, Any]
+
+    async def execute(self, sql: str, params: Sequence[Param] = ()) -> int:
+        """Run a statement; returns the id of the row an INSERT created (0 if none)."""
+        raise NotImplementedError
+
+    async def execute_rowcount(self, sql: str, params: Sequence[Param] = ()) -> int:
+        """Run a statement; returns how many rows it inserted, changed or deleted."""
+        raise NotImplementedError
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Param]]) -> None:
+        raise NotImplementedError
+
+    async def fetchone(self, sql: str, params: Sequence[Param] = ()) -> Row | None:
+        """The first row; for lookups by key and aggregates."""
+        raise NotImplementedError
+
+    async def fetchall(self, sql: str, params: Sequence[Param] = ()) -> list[Row]:
+        raise NotImplementedError
+
+    async def fetchval(self, sql: str, params: Sequence[Param] = ()) -> Any:
+        row = await self.fetchone(sql, params)
+        return None if row is None else row[0]
+
+    async def erase(
+        self, table: str, where: str, params: Sequence[Param], blank: Sequence[str]
+    ) -> int:
+        """Delete personal rows, overwriting their `blank` columns with '' first, on
+        every engine (`forgetme`): SQLite's secure_delete then zeroes the freed bytes;
+        PostgreSQL keeps the last version of such a row blank (the older versions stay
+        until VACUUM: README, "Erasure on PostgreSQL"). Key columns cannot be blanked
+        (rows would collide) and are not listed. Returns the rows deleted."""
+        if blank:
+            sets = ", ".join(f"{column} = ''" for column in blank)
+            await self.execute(f"UPDATE {table} SET {sets} WHERE {where}", params)
+        return await self.execute_rowcount(f"DELETE FROM {table} WHERE {where}", params)
+
+    async def notify(self, channel: str, payload: str = "") -> None:
+        """Tell the other processes on this database, once this transaction commits (a
+        replica's outbox sender that new rows wait). Nothing to tell with SQLite: one
+        process uses the file."""
+
+    def savepoint(self) -> AbstractAsyncContextManager[None]:
+        """A part of the transaction that an exception undoes alone (then re-raised):
+        `async with tx.savepoint(): ...`.
+
+        After some errors the database abandons the whole transaction (a full disk, an
+        I/O error, a serialization conflict); then `Aborted` is raised instead: the
+        caller must give the transaction up, not go on with it.
+        """
+        raise NotImplementedError
+
+
+class SqliteTx(Tx):
+    """A transaction on the SQLite connection: each statement runs at once."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
         # What repositories remember inside this transaction (what does not change in
         # it, read once): forgotten whenever a part of the transaction is undone.
-        self.memo: dict[object, Any] = {}
+        self.memo = {}
 
     async def execute(self, sql: str, params: Sequence[Param] = ()) -> int:
-        """Run a statement; returns the last inserted row id."""
         return self._conn.execute(sql, params).lastrowid or 0
 
     async def execute_rowcount(self, sql: str, params: Sequence[Param] = ()) -> int:
@@ -160,7 +257,6 @@ class Tx:
         self._conn.executemany(sql, rows)
 
     async def fetchone(self, sql: str, params: Sequence[Param] = ()) -> Row | None:
-        """The first row; for lookups by key and aggregates."""
         row: Row | None = self._conn.execute(sql, params).fetchone()
         return row
 
@@ -168,18 +264,7 @@ class Tx:
         rows: list[Row] = self._conn.execute(sql, params).fetchall()
         return rows
 
-    async def fetchval(self, sql: str, params: Sequence[Param] = ()) -> Any:
-        row = await self.fetchone(sql, params)
-        return None if row is None else row[0]
-
     def savepoint(self) -> Savepoint:
-        """A part of the transaction that an exception undoes alone (then re-raised):
-        `async with tx.savepoint(): ...`.
-
-        After some errors SQLite abandons the whole transaction (a full disk, an I/O
-        error); then `Aborted` is raised instead: the caller must give the transaction
-        up, not go on with it (a SAVEPOINT now would silently begin a new one).
-        """
         return Savepoint(self._conn, self.memo)
 
 
@@ -214,8 +299,41 @@ class Savepoint:
             raise Aborted(f"could not undo a savepoint: {err}") from exc
 
 
+class TaskLease(Protocol):
+    """The right to run a task that one process at a time may run (storage/postgres.py,
+    `Lease`; `SoleLease` where there is one process)."""
+
+    name: str
+
+    @property
+    def held(self) -> bool: ...
+
+    async def hold(self) -> bool: ...
+
+    async def release(self) -> None: ...
+
+
+class SoleLease:
+    """A task's lease where one process is all there is (SQLite): always held."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    @property
+    def held(self) -> bool:
+        return True
+
+    async def hold(self) -> bool:
+        return True
+
+    async def release(self) -> None:
+        pass
+
+
 class Database:
     """The SQLite file: WAL, `synchronous=FULL`, foreign keys, secure delete, versioned schema."""
+
+    engine = "sqlite"
 
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
         self.path = path
@@ -288,7 +406,7 @@ class Database:
             await self._begin()
             changes = self._conn.total_changes
             try:
-                yield Tx(self._conn)
+                yield SqliteTx(self._conn)
             except BaseException:
                 self._rollback()
                 raise
@@ -303,7 +421,7 @@ class Database:
             reader = self._reader or self._open_reader()
             reader.execute("BEGIN")
             try:
-                yield Tx(reader)
+                yield SqliteTx(reader)
             finally:
                 reader.execute("ROLLBACK")
 
@@ -380,6 +498,17 @@ class Database:
 
     async def _in_thread(self, func: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._thread, func, *args)
+
+    def lease(self, name: str) -> SoleLease:
+        """The right to run a task that one process at a time may run: this one's."""
+        return SoleLease(name)
+
+    async def listen(self, name: str, callback: Callable[[str], object]) -> None:
+        """Nothing to listen to: no other process writes the file."""
+
+    async def vacuum(self, tables: Sequence[str]) -> None:
+        """Nothing to do: with secure_delete, deleted and overwritten content is zeroed
+        in the file at once."""
 
     async def schema_version(self) -> int:
         async with self._lock:

@@ -71,9 +71,16 @@ class Ticket:
 
 
 class GroupCommit:
-    def __init__(self, store: Store, *, batch: int = BATCH) -> None:
+    def __init__(self, store: Store, *, batch: int = BATCH, adaptive: bool = False) -> None:
         self.store = store
         self.batch = batch
+        # `adaptive` (PostgreSQL with replicas): a batch another replica's transaction
+        # made the database refuse runs again whole, so the size halves after such a
+        # conflict and grows by one after each batch without (up to `batch`).
+        self.most = batch
+        self.adaptive = adaptive
+        if adaptive:
+            self.batch = max(1, batch // 4)
         self._line: deque[Ticket] = deque()
         self._worker: asyncio.Task[None] | None = None
 
@@ -95,9 +102,17 @@ class GroupCommit:
         self._kick()
         await ticket.done
 
-    async def run(self, unit: Unit) -> None:
-        """Run `unit` after everything already in line."""
-        await self.submit(self.reserve(), unit)
+    async def run(self, unit: Unit, *, first: bool = False) -> None:
+        """Run `unit` after everything already in line; with `first`, before it (a unit
+        whose order against the others does not matter and that should not wait: the
+        outbox's records of what was sent)."""
+        if not first:
+            await self.submit(self.reserve(), unit)
+            return
+        ticket = Ticket(unit)
+        self._line.appendleft(ticket)
+        self._kick()
+        await ticket.done
 
     def _kick(self) -> None:
         idle = self._worker is None or self._worker.done()
@@ -127,6 +142,7 @@ class GroupCommit:
 
     async def _commit(self, taken: list[Ticket]) -> None:
         units = [t.unit for t in taken if t.unit is not None]
+        conflicts = self.store.conflicts
         try:
             errors = await self.store.run(lambda session: self._all(session, units))
         except Exception:
@@ -136,6 +152,11 @@ class GroupCommit:
             return
         for ticket, error in zip(taken, errors, strict=True):
             _finish(ticket, error)
+        if self.adaptive:
+            if self.store.conflicts > conflicts:
+                self.batch = max(1, self.batch // 2)
+            else:
+                self.batch = min(self.most, self.batch + 1)
 
     async def _all(self, session: Session, units: list[Unit]) -> list[Exception | None]:
         loop = asyncio.get_running_loop()

@@ -106,12 +106,14 @@ class MatrixRepo:
     async def erase_member(self, member_id: int, now: datetime) -> None:
         """The private room of each of the member's Matrix accounts is forgotten, unless
         the account is still a member of another space (it still needs its room)."""
-        await self._tx.execute(
-            "DELETE FROM matrix_direct_rooms WHERE 'matrix:' || user_id IN"
+        await self._tx.erase(
+            "matrix_direct_rooms",
+            "'matrix:' || user_id IN"
             " (SELECT i.identity FROM identities i WHERE i.member_id = ? AND NOT EXISTS"
             " (SELECT 1 FROM identities j WHERE j.identity = i.identity"
             " AND j.member_id <> i.member_id))",
             (member_id,),
+            blank=("room_id", "updated_at"),
         )
 
     async def merge_member(self, source_id: int, target_id: int, now: datetime) -> None:

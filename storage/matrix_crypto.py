@@ -137,13 +137,18 @@ class MatrixCryptoRepo:
     async def erase_member(self, member_id: int, now: datetime) -> None:
         """Only for accounts that are no other membership's: another space still needs
         its own replay guard for them."""
-        for table in ("matrix_undecrypted", "matrix_megolm_seen"):
-            await self._tx.execute(
-                f"DELETE FROM {table} WHERE sender IN (SELECT substr(i.identity, 8)"
+        for table, blank in (
+            ("matrix_undecrypted", ("event_json",)),
+            ("matrix_megolm_seen", ("event_id",)),
+        ):
+            await self._tx.erase(
+                table,
+                "sender IN (SELECT substr(i.identity, 8)"
                 " FROM identities i WHERE i.member_id = ? AND i.identity LIKE 'matrix:%'"
                 " AND NOT EXISTS (SELECT 1 FROM identities j WHERE j.identity = i.identity"
                 " AND j.member_id <> i.member_id))",
                 (member_id,),
+                blank,
             )
 
     async def merge_member(self, source_id: int, target_id: int, now: datetime) -> None:

@@ -365,7 +365,7 @@ class MembersRepo:
 
     async def erase_member(self, member_id: int, now: datetime) -> None:
         """The row stays as an anonymous placeholder `#<id>`: no name, no account, gone."""
-        await self._tx.execute("DELETE FROM identities WHERE member_id = ?", (member_id,))
+        await self._tx.erase("identities", "member_id = ?", (member_id,), blank=("last_seen_at",))
         await self._tx.execute(
             "UPDATE members SET display_name = '#' || CAST(id AS TEXT), username = '',"
             " language = NULL, visibility = 'hidden', role = 'member', status = 'left',"

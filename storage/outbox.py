@@ -78,6 +78,8 @@ class OutboxRepo:
         self._tx = tx
 
     async def enqueue(self, item: NewOutboxItem, now: datetime) -> int:
+        # Wakes the sender of the platform, in whichever replica it runs, at the commit.
+        await self._tx.notify("outbox", item.platform)
         return await self._tx.execute(
             "INSERT INTO outbox (platform, chat_id, private, html, buttons, reply_to, doc_name,"
             " doc_mime, doc_content, space_id, member_id, next_attempt_at, created_at)"

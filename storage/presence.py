@@ -241,7 +241,7 @@ class PresenceRepo:
             " WHERE member_id = ? AND checkout_at IS NULL",
             (to_db(now), ClosedBy.MEMBER.value, member_id),
         )
-        await self._tx.execute("DELETE FROM planned_visits WHERE member_id = ?", (member_id,))
+        await self._tx.erase("planned_visits", "member_id = ?", (member_id,), blank=("created_at",))
 
     async def merge_member(self, source_id: int, target_id: int, now: datetime) -> None:
         """Visits and plans move over; the one open visit allowed is the target's, if any."""

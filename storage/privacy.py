@@ -23,6 +23,23 @@ _BLANK = (
 )
 
 
+# The tables an erasure changes: vacuumed after one on PostgreSQL.
+ERASED_TABLES = (
+    "members",
+    "identities",
+    "visits",
+    "planned_visits",
+    "skills",
+    "help_requests",
+    "help_notices",
+    "link_codes",
+    "outbox",
+    "matrix_direct_rooms",
+    "matrix_undecrypted",
+    "matrix_megolm_seen",
+)
+
+
 class PersonalData(Protocol):
     """A repository holding rows about members."""
 
@@ -126,6 +143,20 @@ class PrivacyRepo:
 
     # -- erasures --------------------------------------------------------------------
 
+    async def erased_since_vacuum(self) -> bool:
+        """Whether someone was forgotten since the last `vacuumed()` (PostgreSQL keeps
+        the old versions of the erased rows until a VACUUM)."""
+        newest = await self._tx.fetchval("SELECT MAX(erased_at) FROM erasures")
+        done = await self._tx.fetchval("SELECT value FROM kv WHERE key = 'privacy.vacuumed'")
+        return newest is not None and (done is None or str(newest) > str(done))
+
+    async def vacuumed(self, now: datetime) -> None:
+        await self._tx.execute(
+            "INSERT INTO kv (key, value) VALUES ('privacy.vacuumed', ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (to_db(now),),
+        )
+
     async def record_erasure(self, member_id: int, space_id: int, now: datetime) -> None:
         await self._tx.execute(
             "INSERT INTO erasures (member_id, space_id, erased_at) VALUES (?, ?, ?)"
@@ -225,7 +256,9 @@ class PrivacyRepo:
         return {"unused_link_codes": int(row["n"]) if row else 0}
 
     async def erase_member(self, member_id: int, now: datetime) -> None:
-        await self._tx.execute("DELETE FROM link_codes WHERE member_id = ?", (member_id,))
+        await self._tx.erase(
+            "link_codes", "member_id = ?", (member_id,), blank=("identity", "created_at")
+        )
 
     async def merge_member(self, source_id: int, target_id: int, now: datetime) -> None:
         # A code of the merged-away member would link to a member that no longer exists;

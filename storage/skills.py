@@ -342,7 +342,7 @@ class SkillsRepo:
         Kudos stay as counts for the helpers who earned them.
         """
         stamp = to_db(now)
-        await self._tx.execute("DELETE FROM skills WHERE member_id = ?", (member_id,))
+        await self._tx.erase("skills", "member_id = ?", (member_id,), blank=("label",))
         await self._tx.execute(
             "UPDATE help_requests SET state = 'cancelled', closed_at = ?, closed_by = ?"
             " WHERE requester_id = ? AND state IN (?, ?)",
@@ -356,7 +356,7 @@ class SkillsRepo:
             " WHERE helper_id = ? AND state = 'claimed'",
             (member_id,),
         )
-        await self._tx.execute("DELETE FROM help_notices WHERE member_id = ?", (member_id,))
+        await self._tx.erase("help_notices", "member_id = ?", (member_id,), blank=("sent_at",))
 
     async def merge_member(self, source_id: int, target_id: int, now: datetime) -> None:
         moves = (source_id, target_id)

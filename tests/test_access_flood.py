@@ -4,6 +4,8 @@ slowed. The guard's time source is injected, so no test waits."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.flood import FloodGuard
 from bot.testing import BotHarness
 
@@ -75,3 +77,18 @@ async def test_flood_warning_in_italian(bot: BotHarness) -> None:
     texts = [s.text for _ in range(22) for s in await bot.say("/who", as_="Bruno")]
     assert texts[-1] == "Stai andando troppo veloce: ignorerò i tuoi comandi per qualche secondo."
     assert len(texts) == 21
+
+
+async def test_replicas_share_the_flood_count_in_the_database(bot: BotHarness) -> None:
+    """With [cluster] the count lives in the database (replicas take a sender's updates
+    in turn): the same rule, answered once, ignored, then free again after the window."""
+    await bot.setup_space("Anna", members=["Bruno"])
+    bot.app.dispatcher.shared_flood = True
+    for i in range(20):
+        sent = await bot.say("/who", as_="Bruno")
+        assert len(sent) == 1 and sent[0].text.startswith("Nobody's in"), i
+    assert [s.text for s in await bot.say("/who", as_="Bruno")] == [SLOW_DOWN]
+    assert await bot.say("/who", as_="Bruno") == []
+    assert await bot.count("flood", sender="memory:bruno") == 1
+    bot.clock.advance(timedelta(seconds=11))
+    assert len(await bot.say("/who", as_="Bruno")) == 1

@@ -170,3 +170,31 @@ def test_cli_check_config_ok_and_missing_file(tmp_path: Path) -> None:
     assert ok.returncode == 0 and "ok (1 space(s), telegram)" in ok.stdout
     missing = run_cli("check-config", "--config", str(tmp_path / "nope.toml"), cwd=tmp_path)
     assert missing.returncode == 2 and "not found" in missing.stderr
+
+
+def test_the_database_url_from_the_file_or_the_environment(tmp_path: Path) -> None:
+    plain = load_config(write(tmp_path, GOOD), env={})
+    assert plain.database.url == "" and plain.database_target == tmp_path / "state/coworkbot.db"
+    url = "postgresql://bot:pw@db.example.org/coworkbot"
+    in_file = load_config(write(tmp_path, GOOD + f'\n[database]\nurl = "{url}"\n'), env={})
+    assert in_file.database_target == url
+    from_env = load_config(write(tmp_path, GOOD), env={"COWORKBOT_DATABASE_URL": url})
+    assert from_env.database.url == url
+    with pytest.raises(ConfigError, match=r"database\.url: must be a PostgreSQL URL"):
+        load_config(write(tmp_path, GOOD + '\n[database]\nurl = "mysql://x/y"\n'), env={})
+
+
+def test_replicas_need_postgresql_and_webhooks(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"cluster: replicas share one PostgreSQL database"):
+        load_config(write(tmp_path, GOOD + "\n[cluster]\n"), env={})
+    url = 'url = "postgresql://bot@db/coworkbot"'
+    polling = GOOD + f"\n[database]\n{url}\n[cluster]\n"
+    with pytest.raises(ConfigError, match=r"telegram\.mode: with \[cluster\] every replica"):
+        load_config(write(tmp_path, polling), env={})
+    webhook = polling.replace(
+        'token = "123456:ABC-def_ghi"',
+        'token = "123456:ABC-def_ghi"\nmode = "webhook"\nwebhook_url = "https://bot.example.org/h"',
+    )
+    assert load_config(write(tmp_path, webhook), env={}).cluster.enabled
+    off = polling.replace("[cluster]\n", "[cluster]\nenabled = false\n")
+    assert not load_config(write(tmp_path, off), env={}).cluster.enabled

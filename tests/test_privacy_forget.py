@@ -4,11 +4,13 @@ restart and in a backup; the ledger keeps an anonymous placeholder."""
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 from bot.testing import BotHarness
 from handlers.privacy.traces import Traces, mentions, outbox_plan, traces
 from storage.privacy import OutboxText
+from tests.support.postgres import pg_tool
 from tests.support.privacy import bytes_found, find_everywhere, member_of
 
 NAME = "Bruno Zanetti"
@@ -151,6 +153,25 @@ async def test_forgetme_erases_everything_personal_and_keeps_the_ledger(
     await bot.tick()
     assert await find_everywhere(bot, SECRETS) == []
     assert await bot.count("outbox_wipe") == 0
+    if bot.app.store.engine == "postgresql":
+        # The erased rows' old versions were vacuumed away by the job that ran…
+        vacuumed = await bot.fetchval(
+            "SELECT last_vacuum IS NOT NULL FROM pg_stat_user_tables"
+            " WHERE relname = 'identities' AND schemaname = current_schema()"
+        )
+        assert vacuumed
+        # …and nothing is in a backup made now (pg_dump). What stays in the WAL and in
+        # older backups until they rotate: README, "Erasure on PostgreSQL".
+        backup = tmp_path / "backup.dump"
+        await bot.app.store.db.backup(backup)
+        restored = subprocess.run(  # noqa: ASYNC221 (a test: one short run)
+            [pg_tool("pg_restore"), "--file=-", str(backup)],
+            capture_output=True,
+            check=True,
+        ).stdout
+        assert b"CREATE TABLE" in restored and b"members" in restored
+        assert [n for n in SECRETS if n.lower().encode() in restored.lower()] == []
+        return
     assert await bot.fetchval("PRAGMA integrity_check") == "ok"
     # …nor in a backup made now, nor in the database file's bytes (free pages included:
     # secure_delete zeroes what is deleted, whatever the SQLite build's default).

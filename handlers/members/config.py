@@ -15,6 +15,7 @@ from datetime import datetime
 from bot.config import Config, SpaceSection
 from bot.context import Runtime
 from handlers.members import router
+from storage import Session
 from storage.members import MemberRole, MembersRepo, MemberStatus
 from storage.spaces import Space
 
@@ -29,7 +30,8 @@ async def sync_config_spaces(rt: Runtime, config: Config) -> None:
 async def apply_config_spaces(rt: Runtime, sections: Sequence[SpaceSection]) -> None:
     """Create or update the `[[spaces]]` of the config, bind their chats, make their admins."""
     for section in sections:
-        async with rt.store.transaction() as session:
+
+        async def apply(session: Session, section: SpaceSection = section) -> None:
             now = rt.clock.now()
             settings = section.settings()
             space = await session.spaces.by_name(section.name)
@@ -57,6 +59,9 @@ async def apply_config_spaces(rt: Runtime, sections: Sequence[SpaceSection]) -> 
                 await session.spaces.bind_chat(space.id, platform, chat_id)
             for identity in section.admins:
                 await _ensure_admin(session.members, space, identity, now)
+
+        # One transaction per space; run again if another replica applied it beside us.
+        await rt.store.run(apply)
 
 
 async def _ensure_admin(members: MembersRepo, space: Space, identity: str, now: datetime) -> None:

@@ -26,7 +26,7 @@ from handlers.privacy.traces import outbox_plan, traces
 from storage import Session
 from storage.db import to_db
 from storage.members import Member, MemberStatus
-from storage.privacy import PersonalData
+from storage.privacy import ERASED_TABLES, PersonalData
 
 EXPORT_FORMAT = "coworkbot-export/1"
 
@@ -264,8 +264,18 @@ async def erase(ctx: Context, memberships: Sequence[Member]) -> None:
 @router.job("privacy.wipe", every=timedelta(minutes=1))
 async def wipe_job(rt: Runtime) -> None:
     """Blank delivered messages marked for it (forgetting the Matrix room a goodbye went
-    to first: the row's chat says whose it was); drop expired link codes."""
-    async with rt.store.transaction() as session:
+    to first: the row's chat says whose it was); drop expired link codes; after an
+    erasure, have the database drop the old versions of the rows it changed."""
+
+    async def wipe(session: Session) -> bool:
         await session.matrix.forget_rooms_of_the_forgotten()
         await session.privacy.wipe_delivered()
         await session.privacy.prune_link_codes(rt.clock.now())
+        if not await session.privacy.erased_since_vacuum():
+            return False
+        await session.privacy.vacuumed(rt.clock.now())
+        return True
+
+    if await rt.store.run(wipe):
+        # PostgreSQL keeps the old versions of the erased rows until a VACUUM.
+        await rt.store.vacuum(ERASED_TABLES)

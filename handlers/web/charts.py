@@ -147,7 +147,7 @@ async def draw(spec: Mapping[str, Any], cache_dir: Path) -> bytes:
 
 def cache_dir(rt: Runtime) -> Path:
     """matplotlib's font cache, kept beside the database so it is built once."""
-    return rt.store.db.path.parent / "cache" / "matplotlib"
+    return rt.data_dir / "cache" / "matplotlib"
 
 
 # -- the command and the page's picture -----------------------------------------------------------

@@ -1197,6 +1197,62 @@ class FakeTelegram:
 
     # -- webhook delivery -----------------------------------------------------------------
 
+    async def post_alternately(
+        self,
+        update_ids: list[int],
+        targets: list[str],
+        *,
+        concurrency: int = 16,
+        duplicate_every: int = 0,
+    ) -> Counter[str]:
+        """Post these updates to several webhook targets (replicas behind one URL),
+        alternately, `concurrency` at a time; every `duplicate_every`-th one is posted to
+        two targets at once (Telegram redelivers an update whose answer it missed, and a
+        balancer may hand the second try to another replica). A post that fails
+        (refused: a replica is down) is tried on the next target, as Telegram tries
+        again, until one answers 2xx. Returns the 2xx answers per target.
+
+        Telegram posts to one URL (https://core.telegram.org/bots/api#setwebhook, at
+        most `max_connections` at once) and retries until it gets a 2xx; the targets
+        stand for the replicas behind it."""
+        import aiohttp
+
+        for _ in range(300):  # a replica listens a moment before it calls setWebhook
+            if self.webhook is not None:
+                break
+            await asyncio.sleep(0.1)
+        assert self.webhook is not None, "setWebhook first"
+        by_id = {u["update_id"]: u for u in self.updates}
+        headers = {"X-Telegram-Bot-Api-Secret-Token": self.webhook["secret_token"]}
+        answered: Counter[str] = Counter()
+        limit = asyncio.Semaphore(concurrency)
+
+        async def post(session: aiohttp.ClientSession, update: dict[str, Any], first: int) -> None:
+            for attempt in itertools.count():
+                target = targets[(first + attempt) % len(targets)]
+                self.deliveries[update["update_id"]] += 1
+                try:
+                    async with session.post(target, json=update, headers=headers) as response:
+                        if 200 <= response.status < 300:
+                            answered[target] += 1
+                            return
+                except aiohttp.ClientError:
+                    pass
+                await asyncio.sleep(min(0.5, 0.02 * (attempt + 1)))
+
+        async def one(session: aiohttp.ClientSession, index: int, update_id: int) -> None:
+            async with limit:
+                update = by_id[update_id]
+                posts = [post(session, update, index)]
+                if duplicate_every and index % duplicate_every == duplicate_every - 1:
+                    posts.append(post(session, update, index + 1))
+                await asyncio.gather(*posts)
+
+        connector = aiohttp.TCPConnector(limit=concurrency * 2)
+        async with aiohttp.ClientSession(connector=connector) as session:
+            await asyncio.gather(*(one(session, i, u) for i, u in enumerate(update_ids)))
+        return answered
+
     async def _deliver_webhook(self) -> None:
         """Post unconfirmed updates to the webhook, one at a time, until each gets a 2xx."""
         import aiohttp

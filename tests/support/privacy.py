@@ -104,11 +104,44 @@ async def member_of(bot: BotHarness, identity: str) -> int | None:
     return None if value is None else int(value)
 
 
+def _postgres(bot: BotHarness) -> bool:
+    return bot.app.store.engine == "postgresql"
+
+
 async def tables(bot: BotHarness) -> list[str]:
-    rows = await bot.fetchall(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-    )
-    return sorted(r["name"] for r in rows)
+    if _postgres(bot):
+        sql = "SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema()"
+    else:
+        sql = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    return sorted(r["name"] for r in await bot.fetchall(sql))
+
+
+async def columns(bot: BotHarness, table: str) -> list[str]:
+    if _postgres(bot):
+        rows = await bot.fetchall(
+            "SELECT column_name AS name FROM information_schema.columns"
+            " WHERE table_schema = current_schema() AND table_name = ?",
+            (table,),
+        )
+    else:
+        rows = await bot.fetchall(f"SELECT name FROM pragma_table_info('{table}')")
+    return [r["name"] for r in rows]
+
+
+async def foreign_keys(bot: BotHarness, table: str) -> list[tuple[str, str]]:
+    """(column, table it refers to) of every foreign key of `table`."""
+    if _postgres(bot):
+        rows = await bot.fetchall(
+            "SELECT a.attname AS column_name, f.relname AS target FROM pg_constraint c"
+            " JOIN pg_class t ON t.oid = c.conrelid JOIN pg_class f ON f.oid = c.confrelid"
+            " JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)"
+            " WHERE c.contype = 'f' AND t.relname = ?"
+            " AND t.relnamespace = current_schema()::regnamespace",
+            (table,),
+        )
+        return [(r["column_name"], r["target"]) for r in rows]
+    rows = await bot.fetchall(f"SELECT * FROM pragma_foreign_key_list('{table}')")
+    return [(r["from"], r["table"]) for r in rows]
 
 
 async def member_references(bot: BotHarness) -> list[tuple[str, str]]:
@@ -116,9 +149,9 @@ async def member_references(bot: BotHarness) -> list[tuple[str, str]]:
     a capability added later is covered without touching these tests."""
     out: list[tuple[str, str]] = []
     for table in await tables(bot):
-        for fk in await bot.fetchall(f"SELECT * FROM pragma_foreign_key_list('{table}')"):
-            if fk["table"] == "members":
-                out.append((table, fk["from"]))
+        for column, target in await foreign_keys(bot, table):
+            if target == "members":
+                out.append((table, column))
     return out
 
 
@@ -127,11 +160,9 @@ async def find_everywhere(bot: BotHarness, needles: list[str]) -> list[tuple[str
     found: list[tuple[str, str, Any]] = []
     lowered = [n.lower() for n in needles]
     for table in await tables(bot):
-        columns = [
-            r["name"] for r in await bot.fetchall(f"SELECT name FROM pragma_table_info('{table}')")
-        ]
+        names = await columns(bot, table)
         for row in await bot.fetchall(f"SELECT * FROM {table}"):
-            for column in columns:
+            for column in names:
                 value = row[column]
                 if value is None:
                     continue

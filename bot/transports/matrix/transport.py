@@ -73,6 +73,7 @@ from bot.transports.matrix.credentials import (
 from bot.transports.matrix.crypto import UNREADABLE_AFTER, Encryption
 from bot.transports.matrix.timeline import RawEvent, first_visit, merge_gap, not_history
 from storage import Session, Store
+from storage.db import TaskLease
 from storage.matrix import KnownRoom
 from storage.outbox import NewOutboxItem
 
@@ -84,6 +85,7 @@ GAP_PAGE = 100
 REPEATED_FAILURES = 3
 REPLY_SENDERS_KEPT = 2000
 STOP_GRACE = 15.0
+SYNC_STANDBY_WAIT = 1.0  # seconds between two asks of a replica that does not sync
 ROOM_WAIT = 10.0  # how long a send waits for the sync to bring a room the bot just joined
 
 # nio's complaints when a send meets the encryption state half-way (a room key being
@@ -141,7 +143,7 @@ class MatrixTransport:
         settings: MatrixSection,
         *,
         data_dir: Path,
-        database: Path,
+        database: Path | str,
         command_prefix: str = "!",
         config_path: Path | None = None,
         clock: Clock | None = None,
@@ -199,6 +201,8 @@ class MatrixTransport:
         self._m_direct: dict[str, list[str]] = {}
         self._reply_senders: OrderedDict[str, str] = OrderedDict()
         self._dm_locks: dict[str, asyncio.Lock] = {}
+        self.lease: TaskLease | None = None
+        self._device_open = False
         self.synced = asyncio.Event()
         self._batches = asyncio.Condition()
         self._batch_count = 0
@@ -209,7 +213,7 @@ class MatrixTransport:
         return cls(
             config.matrix,
             data_dir=config.bot.data_dir,
-            database=config.database_path,
+            database=config.database_target,
             command_prefix=config.bot.command_prefix_matrix,
             config_path=config.path,
         )
@@ -242,6 +246,21 @@ class MatrixTransport:
                 await session.kv.set("matrix.instance", instance)
         self._instance = instance
         self._fresh_start = True
+        # With replicas, one at a time is the bot's Matrix device: it syncs and sends
+        # (the outbox sends Matrix messages under this same lease), and it alone opens
+        # the device's files in data_dir. The others wait for it in the sync loop.
+        self.lease = self.store.lease("matrix")
+        if await self.lease.hold():
+            try:
+                await self._open_device()
+            except ConfigError:
+                await self.close()
+                raise
+        self._task = asyncio.create_task(self._sync_loop(), name="matrix-sync")
+
+    async def _open_device(self) -> None:
+        """The device's keys and login (once, by the replica that holds the lease)."""
+        self._device_open = True
         await self._restore_device()
         self.crypto.configure()
         if self.crypto.unavailable is not None:
@@ -251,13 +270,9 @@ class MatrixTransport:
             )
         try:
             await self._login()
-        except ConfigError:
-            await self.close()
-            raise
         except (ClientError, TimeoutError, OSError) as exc:
             # The homeserver may be down now and up later: the sync loop keeps trying.
             log.warning("matrix: homeserver not reachable at start (%r); will retry", exc)
-        self._task = asyncio.create_task(self._sync_loop(), name="matrix-sync")
 
     async def stop(self) -> None:
         """Stop taking input: the batch in progress is finished and its position saved.
@@ -279,6 +294,9 @@ class MatrixTransport:
     async def close(self) -> None:
         await self.client.close()
         self.crypto.close()
+        if self.lease is not None:
+            await self.lease.release()  # another replica is the Matrix device from now on
+            self.lease = None
         if self._store is not None:
             await self._store.close()
             self._store = None
@@ -372,8 +390,16 @@ class MatrixTransport:
 
     async def _sync_loop(self) -> None:
         failures = 0
+        lease = self.lease
+        assert lease is not None
         while not self._stopping.is_set():
+            # One replica syncs; asked before every batch, so one that lost it stops.
+            if not await lease.hold():
+                await self._pause(SYNC_STANDBY_WAIT)
+                continue
             try:
+                if not self._device_open:
+                    await self._open_device()
                 if not self._logged_in:
                     await self._login()
                 response = await self._sync_once()

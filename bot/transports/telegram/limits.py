@@ -83,7 +83,12 @@ class SendLimiter:
         self._overall = Window(limits.overall)
         self._chats: dict[str, Window] = {}
         self._paused_until = 0.0
-        self._changed = asyncio.Condition()
+        # Resolved (and replaced) whenever a place frees. A future, not a Condition:
+        # Python 3.11's `wait_for(condition.wait(), t)` can break the condition's lock
+        # when the waiting task is cancelled as the timeout fires ("Lock is not
+        # acquired"), and a task then waits forever to take the lock back. Nothing
+        # here needs a lock: the windows change with no await in between.
+        self._changed: asyncio.Future[None] | None = None
 
     def pause(self, seconds: float) -> None:
         """Telegram said 429: nobody sends for `seconds`."""
@@ -115,20 +120,22 @@ class SendLimiter:
     async def slot(self, chat_id: str, private: bool) -> AsyncIterator[None]:
         """Hold a place for one send to `chat_id` for as long as the request lasts."""
         chat = self._chat(chat_id, private)
-        async with self._changed:
-            while True:
-                wait = self._wait(chat)
-                if wait == 0.0:
-                    break
-                with suppress(TimeoutError):
-                    await asyncio.wait_for(self._changed.wait(), wait)
-            chat.take()
-            self._overall.take()
+        while True:
+            wait = self._wait(chat)
+            if wait == 0.0:
+                break
+            if self._changed is None or self._changed.done():
+                self._changed = asyncio.get_running_loop().create_future()
+            with suppress(TimeoutError):
+                # shield: a cancelled waiter leaves the others' future alone.
+                await asyncio.wait_for(asyncio.shield(self._changed), wait)
+        chat.take()
+        self._overall.take()
         try:
             yield
         finally:
             now = self._now()
             chat.give_back(now)
             self._overall.give_back(now)
-            async with self._changed:
-                self._changed.notify_all()
+            if self._changed is not None and not self._changed.done():
+                self._changed.set_result(None)

@@ -19,16 +19,29 @@ ALTER TABLE spaces ADD COLUMN web_json TEXT;
 -- procedure its ALTER TABLE documentation gives for changing constraints
 -- (https://www.sqlite.org/lang_altertable.html#otheralter); rebuilding the tables
 -- instead would cascade deletes into every table that refers to them.
+-- sqlite only
 PRAGMA writable_schema = ON;
+-- sqlite only
 UPDATE sqlite_master
 SET sql = replace(sql, 'CHECK (visibility IN (''visible'', ''hidden''))',
                   'CHECK (visibility IN (''visible'', ''hidden'', ''public''))')
 WHERE type = 'table' AND name = 'members';
+-- sqlite only
 UPDATE sqlite_master
 SET sql = replace(sql, 'CHECK (closed_by IN (''member'', ''closing'', ''midnight''))',
                   'CHECK (closed_by IN (''member'', ''closing'', ''midnight'', ''device''))')
 WHERE type = 'table' AND name = 'visits';
+-- sqlite only
 PRAGMA writable_schema = RESET;
+-- PostgreSQL names a column's CHECK <table>_<column>_check and changes it with ALTER TABLE.
+-- postgresql only
+ALTER TABLE members DROP CONSTRAINT members_visibility_check,
+    ADD CONSTRAINT members_visibility_check
+    CHECK (visibility IN ('visible', 'hidden', 'public'));
+-- postgresql only
+ALTER TABLE visits DROP CONSTRAINT visits_closed_by_check,
+    ADD CONSTRAINT visits_closed_by_check
+    CHECK (closed_by IN ('member', 'closing', 'midnight', 'device'));
 
 -- Open or closed, since when and why: replayed forward from visits by
 -- handlers/web/state.py (a check-in opens, the last check-out closes) and set by
