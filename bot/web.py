@@ -36,6 +36,7 @@ from aiohttp import web
 
 from bot.config import WebSection
 from bot.flood import FloodGuard
+from storage.db import Conflict
 
 if TYPE_CHECKING:
     from bot.context import Runtime
@@ -45,6 +46,9 @@ log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024
 MEMO_SIZE = 256
 WINDOW = 60.0
+# Times a route runs in all when the database refuses its transaction for another beside
+# it (PostgreSQL with replicas: `Conflict`); SQLite never does.
+ATTEMPTS = 5
 
 Fresh = Literal["data"] | timedelta | None
 
@@ -237,10 +241,23 @@ class WebServer:
                     headers={"Retry-After": str(int(WINDOW))},
                 )
         if route.fresh is None or request.method not in ("GET", "HEAD"):
-            return await route.func(self.rt, request)
+            return await self._run(route, request)
         kept = self.memo.kept(request.path_qs, route.fresh)
         if kept is not None:
             return kept
-        return await self.memo.get(
-            request.path_qs, route.fresh, lambda: route.func(self.rt, request)
-        )
+        return await self.memo.get(request.path_qs, route.fresh, lambda: self._run(route, request))
+
+    async def _run(self, route: Route, request: web.Request) -> web.StreamResponse:
+        """The route, run again from the start if its transaction was refused for another
+        (as `Store.run` does for units of work; a route opens its own transactions, and
+        its request body is read once and kept by aiohttp)."""
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return await route.func(self.rt, request)
+            except Conflict:
+                if attempt == ATTEMPTS:
+                    raise
+                log.debug(
+                    "web route %s %s refused by the database; again", route.method, route.path
+                )
+        raise AssertionError("unreachable")

@@ -20,6 +20,7 @@ from bot.config import BotSection, Config, WebSection
 from bot.context import Runtime
 from bot.registry import Registry, Router
 from bot.transports.memory import MemoryTransport
+from storage.db import Conflict
 from tests.support.web import Client, web_section
 
 pytestmark = pytest.mark.http
@@ -32,13 +33,14 @@ class Probe:
 
     def __init__(self) -> None:
         self.router = Router("probe")
-        self.calls = {"data": 0, "hour": 0, "slow": 0}
+        self.calls = {"data": 0, "hour": 0, "slow": 0, "refused": 0}
         self.router.route("GET", "/boom")(self.boom)
         self.router.route("GET", "/slow-boom", fresh="data")(self.slow_boom)
         self.router.route("GET", "/data", fresh="data")(self.data)
         self.router.route("GET", "/hour", fresh=timedelta(hours=1))(self.hour)
         self.router.route("GET", "/slow", fresh="data")(self.slow)
         self.router.route("POST", "/write")(self.write)
+        self.router.route("POST", "/refused")(self.refused)
 
     async def boom(self, rt: Runtime, request: web.Request) -> web.Response:
         raise RuntimeError("secret internals /spaces/x/calendar/TOKEN.ics")
@@ -64,6 +66,15 @@ class Probe:
         async with rt.store.transaction() as session:
             await session.kv.set("probe", str(await request.text()))
         return web.Response(text="written")
+
+    async def refused(self, rt: Runtime, request: web.Request) -> web.Response:
+        """Refused twice by the database, as PostgreSQL refuses one of two replicas'."""
+        self.calls["refused"] += 1
+        async with rt.store.transaction() as session:
+            await session.kv.set("refused", str(self.calls["refused"]))
+            if self.calls["refused"] <= 2:
+                raise Conflict("could not serialize access (SQLSTATE 40001)")
+        return web.Response(text=await request.text())
 
 
 @pytest.fixture
@@ -99,6 +110,17 @@ async def test_a_failing_route_answers_500_without_a_trace(
         assert answer.status == status and "Traceback" not in answer.text
     answer = await client.post("/data")
     assert answer.status == 405 and "Traceback" not in answer.text
+
+
+async def test_a_route_refused_for_a_transaction_beside_it_runs_again(
+    probed: tuple[App, Probe, Client],
+) -> None:
+    app, probe, client = probed
+    answer = await client.post("/refused", data="the body, read again")
+    assert (answer.status, answer.text) == (200, "the body, read again")
+    assert probe.calls["refused"] == 3
+    async with app.store.transaction() as session:
+        assert await session.kv.get("refused") == "3"  # the third attempt stood
 
 
 async def test_every_answer_carries_the_safety_headers(probed: tuple[App, Probe, Client]) -> None:

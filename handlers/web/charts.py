@@ -31,6 +31,7 @@ from bot.registry import Role, Where
 from handlers.presence.calc import month_range, month_stats
 from handlers.presence.closing import settle
 from handlers.web.base import router, space_by_slug
+from storage import Session
 from storage.presence import Visit
 
 log = logging.getLogger(__name__)
@@ -180,7 +181,8 @@ async def stats_chart(ctx: MemberContext, month: YearMonth | None = None) -> Non
         except (ChartError, OSError):
             log.exception("chart for space %s failed", space.id)
             png = b""
-        async with rt.store.transaction() as session:
+
+        async def answer(session: Session) -> None:
             later = rt.context(session, space, member, msg, lang)
             if not png:
                 await later.say("chart.failed")
@@ -188,6 +190,8 @@ async def stats_chart(ctx: MemberContext, month: YearMonth | None = None) -> Non
             caption = later.t("chart.caption", space=space.name, month=name)
             document = Document(f"presence-{wanted}.png", png, "image/png")
             await later.reply(caption, document=document)
+
+        await rt.store.run(answer)
 
     ctx.after_commit(send)
 
