@@ -1,4 +1,4 @@
-"""`python -m bench.run`: the six figure groups, or some of them, with a table each.
+"""`python -m bench.run`: the seven figure groups, or some of them, with a table each.
 
 python -m bench.run                      # everything, full sizes
 python -m bench.run --quick              # everything, smaller sizes (a few minutes)

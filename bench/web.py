@@ -1,4 +1,4 @@
-"""Figure group 6: the web server (`--only web`).
+"""Figure group 7: the web server (`--only web`).
 
 - **SpaceAPI requests/s**: `GET /spaces/<slug>/spaceapi.json` of the real bot (its own
   process, bench/webserve.py) against a bare aiohttp handler returning the same bytes with

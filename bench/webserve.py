@@ -1,4 +1,4 @@
-"""The servers of figure group 6, each in its own process (`python -m bench.webserve`).
+"""The servers of figure group 7, each in its own process (`python -m bench.webserve`).
 
     python -m bench.webserve bot DATA_DIR PORT MEMBERS   # the real App with [web]
     python -m bench.webserve bare BODY_FILE PORT         # a bare aiohttp handler
