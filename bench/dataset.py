@@ -31,12 +31,12 @@ from pathlib import Path
 from typing import Any
 
 from bench.world import BENCH_NOW, ROME
-from handlers.costs.jobs import participants
+from handlers.costs.jobs import Membership, participants
 from handlers.costs.money import Split, allocate, split_amount
 from handlers.costs.schedules import Every, Schedule, add_months
 from handlers.skills.matching import skill_tag
 from storage import Store
-from storage.members import Member, MemberRole, MemberStatus
+from storage.members import Member, MemberRole, MembershipPeriod, MemberStatus
 
 MEMBERS = 50
 VISITS = 2000
@@ -203,6 +203,8 @@ INSERTS = {
     "space_chats": "INSERT INTO space_chats (space_id, platform, chat_id) VALUES (?, ?, ?)",
     "members": "INSERT INTO members (id, space_id, display_name, username, role, status,"
     " visibility, shares, joined_at, left_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "membership_periods": "INSERT INTO membership_periods (member_id, joined_at, left_at)"
+    " VALUES (?, ?, ?)",
     "identities": "INSERT INTO identities (space_id, identity, member_id, last_seen_at)"
     " VALUES (?, ?, ?, ?)",
     "visits": "INSERT INTO visits (space_id, member_id, local_date, checkin_at, checkout_at,"
@@ -310,6 +312,7 @@ class SpaceMaker:
                     stamp(joined),
                 ),
             )
+            rows.add("membership_periods", (mid, stamp(joined), stamp(left) if left else None))
             seen = stamp(BENCH_NOW - timedelta(hours=rng.randrange(1, 2000)))
             rows.add("identities", (s, f"memory:u{mid}", mid, seen))
         return out
@@ -412,6 +415,9 @@ class SpaceMaker:
     def costs(self, rows: Rows, members: Sequence[Member], days: dict[int, list[int]]) -> None:
         rng, s = self.rng, self.s
         admin = members[0].id
+        membership = Membership(
+            members, {m.id: [MembershipPeriod(m.created_at, m.left_at)] for m in members}
+        )
         charge_id = (s - 1) * len(COSTS) * MONTHS
         for c, (name, amount, day, split) in enumerate(COSTS):
             cost_id = (s - 1) * len(COSTS) + c + 1
@@ -427,7 +433,7 @@ class SpaceMaker:
                     - bisect.bisect_left(ds, period.start.toordinal())
                     for mid, ds in days.items()
                 }
-                people = participants(members, period, ROME, visits)
+                people = participants(membership, period, ROME, visits)
                 plan = allocate(split, people)
                 amounts = split_amount(amount, plan.weights)
                 made = stamp(datetime(due.year, due.month, due.day, 8, 0, tzinfo=UTC))

@@ -190,31 +190,42 @@ class App:
         await self.outbox.flush()
 
     async def stop(self) -> None:
-        if self._web is not None:
-            await self._web.stop()
-            self._web = None
-        for transport in self.transports.values():
-            try:
-                await transport.stop()
-            except Exception:
-                log.exception("stopping %s failed", transport.platform)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._idle.wait(), STOP_GRACE)
-        if self._scheduler is not None:
-            self._scheduler.shutdown()
-            await self._scheduler.release()
-        await self.later.stop(STOP_GRACE)
-        if self._outbox is not None:
-            await self._outbox.stop(STOP_GRACE)
-        for transport in self.transports.values():
-            # Connections for sending are released only now, after the outbox's last
-            # deliveries (stop() only ended the input).
-            try:
-                await transport.close()
-            except Exception:
-                log.exception("closing %s failed", transport.platform)
-        if self._store is not None:
-            await self._store.close()
+        """Always finishes: a step that fails is logged and the next one still runs, and
+        the database is closed last whatever happened (its thread would keep the
+        process alive)."""
+        try:
+            if self._web is not None:
+                web, self._web = self._web, None
+                try:
+                    await web.stop()
+                except Exception:
+                    log.exception("stopping the web server failed")
+            for transport in self.transports.values():
+                try:
+                    await transport.stop()
+                except Exception:
+                    log.exception("stopping %s failed", transport.platform)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._idle.wait(), STOP_GRACE)
+            if self._scheduler is not None:
+                await self._scheduler.stop(STOP_GRACE)
+                await self._scheduler.release()
+            await self.later.stop(STOP_GRACE)
+            if self._outbox is not None:
+                try:
+                    await self._outbox.stop(STOP_GRACE)
+                except Exception:
+                    log.exception("stopping the outbox failed; what is queued goes out next time")
+            for transport in self.transports.values():
+                # Connections for sending are released only now, after the outbox's last
+                # deliveries (stop() only ended the input).
+                try:
+                    await transport.close()
+                except Exception:
+                    log.exception("closing %s failed", transport.platform)
+        finally:
+            if self._store is not None:
+                await self._store.close()
         log.info("coworkbot stopped")
 
     async def run(self) -> int:

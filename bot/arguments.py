@@ -44,6 +44,41 @@ class Converter(Protocol):
 
 ECHO = 32  # how much of a bad value an answer repeats: enough to recognise it
 
+# Quotes that make several words one argument: straight ones, and the curly ones phones
+# put in for them (iOS writes “ ”, Italian keyboards offer « »). The apostrophe is not
+# one: Italian writes l'ufficio.
+_QUOTES = {'"': '"”', "“": '”"', "„": '“”"', "«": "»", "”": "”"}
+
+
+def next_word(text: str) -> tuple[str, str]:
+    """The first argument of `text` and what follows it; `"new kettle" 45` gives
+    (`new kettle`, `45`). A quote with no closing one is an ordinary character."""
+    text = text.strip()
+    closers = _QUOTES.get(text[:1])
+    if closers:
+        for end in range(1, len(text)):
+            if text[end] in closers and (end + 1 == len(text) or text[end + 1].isspace()):
+                return text[1:end].strip(), text[end + 1 :].strip()
+    word, _, rest = text.partition(" ")
+    return word, rest.strip()
+
+
+def split_words(text: str) -> list[str]:
+    """Every argument of `text`, quoted ones kept whole and without their quotes."""
+    out: list[str] = []
+    rest = text.strip()
+    while rest:
+        word, rest = next_word(rest)
+        if word:
+            out.append(word)
+    return out
+
+
+def unquote(text: str) -> str:
+    """The rest of a line with its quotes taken off, if it is all one quoted argument."""
+    word, rest = next_word(text)
+    return word if not rest and word != text.strip() else text.strip()
+
 
 class TextArgument:
     """A `Converter` that needs nothing but the text: a subclass writes `parse(text)`,
@@ -117,10 +152,10 @@ async def parse_args(ctx: Context, params: Sequence[Param], text: str) -> dict[s
     rest = text.strip()
     for param in params:
         if param.rest:
-            token, rest = rest, ""
+            # A converter reads the rest itself (with `split_words` for quotes).
+            token, rest = (unquote(rest) if param.kind is str else rest), ""
         else:
-            token, _, rest = rest.partition(" ")
-            rest = rest.strip()
+            token, rest = next_word(rest)
         if not token:
             if not param.optional:
                 raise ArgError("dispatch.missing_argument")
@@ -170,6 +205,15 @@ def choose(token: str, choices: Sequence[str], translator: Translator) -> str | 
         if wanted == choice or wanted in translator.words(f"word.{choice}"):
             return choice
     return None
+
+
+def confirmed_words(text: str, ctx: Context) -> tuple[list[str], bool]:
+    """The words of `text`, and whether a last one said `confirm` (in any language:
+    `conferma`, `bestätigen`) after something else."""
+    words = split_words(text)
+    if len(words) > 1 and choose(words[-1], ["confirm"], ctx.rt.translator):
+        return words[:-1], True
+    return words, False
 
 
 _DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")

@@ -15,7 +15,9 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from bot.config import (
     CONFIG_ENV,
@@ -33,6 +35,9 @@ from bot.registry import Router
 from bot.transports.base import Transport
 from bot.transports.console import ConsoleTransport
 from storage import DatabaseError, Store
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 CONSOLE_USER = "local"
 
@@ -53,7 +58,8 @@ def main(argv: list[str] | None = None, *, routers: Sequence[Router]) -> int:
     try:
         code: int = args.func(args)
     except ConfigError as err:
-        print(f"coworkbot: {err}", file=sys.stderr)
+        for line in str(err).splitlines():  # every problem of the file, one per line
+            print(f"coworkbot: {line}", file=sys.stderr)
         return 2
     except DatabaseError as err:
         print(f"coworkbot: {err}", file=sys.stderr)
@@ -111,14 +117,9 @@ def _load(flag: str | None) -> Config | None:
 def cmd_run(args: argparse.Namespace) -> int:
     config = _load(args.config)
     if config is None:
-        print(NO_CONFIG_HINT, file=sys.stderr)
+        print(NO_CONFIG_HINT)  # a greeting, not an error: stderr stays for problems
         return run_console(Path("data"), args.routers)
-    transports = build_transports(config, args.routers)
-    if not transports:
-        raise ConfigError(
-            config.path, "telegram/matrix", "neither section is present: nothing to run"
-        )
-    return _run(config, transports, args.routers)
+    return _run(config, build_transports(config, args.routers), args.routers)
 
 
 def cmd_console(args: argparse.Namespace) -> int:
@@ -132,7 +133,10 @@ def run_console(data_dir: Path, routers: Sequence[Router]) -> int:
     config = demo_config(data_dir.resolve(), f"console:{CONSOLE_USER}", language)
     name = (os.environ.get("USER") or getpass.getuser() or "You").capitalize()
     console = ConsoleTransport(
-        user_id=CONSOLE_USER, display_name=name, exports_dir=data_dir / "exports"
+        user_id=CONSOLE_USER,
+        display_name=name,
+        exports_dir=data_dir / "exports",
+        timezone=ZoneInfo(config.spaces[0].timezone),
     )
     return _run(config, [console], routers, console=console)
 
@@ -153,6 +157,30 @@ def build_transports(config: Config, routers: Sequence[Router]) -> list[Transpor
     return transports
 
 
+def console_app(
+    config: Config,
+    console: ConsoleTransport,
+    routers: Sequence[Router],
+    *,
+    background: bool = True,
+) -> App:
+    """The app behind the console: on the console's clock; each line's answers are
+    delivered before the next line is read, and `:wait` runs the jobs at once."""
+    from bot.app import App
+
+    app = App(config, [console], routers=routers, clock=console.clock, background=background)
+
+    async def deliver() -> object:
+        return await app.outbox.flush()
+
+    async def catch_up() -> None:
+        await app.run_jobs()
+
+    console.set_after_input(deliver)
+    console.set_after_wait(catch_up)
+    return app
+
+
 def _run(
     config: Config,
     transports: list[Transport],
@@ -170,13 +198,10 @@ def _run(
     if config.database.url:
         secrets.append(urlsplit(config.database.url).password or "")
     setup_logging("WARNING" if console else config.bot.log_level, secrets)
-    app = App(config, transports, routers=routers)
     if console is not None:
-
-        async def deliver() -> object:
-            return await app.outbox.flush()
-
-        console.set_after_input(deliver)
+        app = console_app(config, console, routers)
+    else:
+        app = App(config, transports, routers=routers)
     return asyncio.run(app.run())
 
 

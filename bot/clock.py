@@ -12,9 +12,29 @@ class Clock(Protocol):
         ...
 
 
+class MovableClock(Clock, Protocol):
+    def advance(self, delta: timedelta) -> None:
+        """Move the clock on by `delta`."""
+        ...
+
+
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+
+class OffsetClock:
+    """The system clock, moved on when told: the console's `:wait`, to try a month of
+    the bot in a minute. Time still flows from where it was moved to."""
+
+    def __init__(self) -> None:
+        self._offset = timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._offset
+
+    def advance(self, delta: timedelta) -> None:
+        self._offset += delta
 
 
 class FakeClock:

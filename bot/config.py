@@ -10,7 +10,7 @@ import json
 import os
 import re
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -33,12 +33,34 @@ T = TypeVar("T")
 
 
 class ConfigError(Exception):
-    def __init__(self, path: Path | None, key: str, problem: str) -> None:
+    """What is wrong with a config file: every problem found, one `file: key: problem`
+    line each; `key` and `problem` are the first."""
+
+    def __init__(
+        self, path: Path | None, key: str, problem: str, more: Sequence[tuple[str, str]] = ()
+    ) -> None:
         self.path = path
         self.key = key
         self.problem = problem
+        self.problems = [(key, problem), *more]
         where = str(path) if path else "<config>"
-        super().__init__(f"{where}: {key}: {problem}")
+        super().__init__("\n".join(f"{where}: {k}: {p}" for k, p in self.problems))
+
+
+class _Problems:
+    """The problems of one file, gathered so that one check names them all."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.found: list[tuple[str, str]] = []
+
+    def add(self, key: str, problem: str) -> None:
+        self.found.append((key, problem))
+
+    def raise_any(self) -> None:
+        if self.found:
+            (key, problem), *more = self.found
+            raise ConfigError(self.path, key, problem, more)
 
 
 @dataclass(frozen=True)
@@ -217,36 +239,37 @@ def valid_currency(code: str) -> bool:
 
 
 class _Section:
-    """Typed reads from one TOML table, each failure naming the key."""
+    """Typed reads from one TOML table; a failure names the key, is noted, and the read
+    goes on with the default, so every problem of the file is found in one pass."""
 
-    def __init__(self, path: Path | None, prefix: str, data: Mapping[str, Any]) -> None:
-        self.path = path
+    def __init__(self, problems: _Problems, prefix: str, data: Mapping[str, Any]) -> None:
+        self.problems = problems
         self.prefix = prefix
         self.data = data
         self.seen: set[str] = set()
+        self.bad: set[str] = set()
 
-    def error(self, key: str, problem: str) -> ConfigError:
-        return ConfigError(self.path, f"{self.prefix}{key}", problem)
+    def fail(self, key: str, problem: str) -> None:
+        self.bad.add(key)
+        self.problems.add(f"{self.prefix}{key}", problem)
 
     def get(self, key: str, kind: type[T], default: T) -> T:
         self.seen.add(key)
         if key not in self.data:
             return default
         value = self.data[key]
-        if kind is int and isinstance(value, bool):
-            raise self.error(key, f"expected an integer, got {value!r}")
-        if not isinstance(value, kind):
-            raise self.error(key, f"expected {_kind_name(kind)}, got {value!r}")
+        if (kind is int and isinstance(value, bool)) or not isinstance(value, kind):
+            self.fail(key, f"expected {_kind_name(kind)}, got {value!r}")
+            return default
         return value
 
     def check(self, key: str, ok: Callable[[Any], bool], problem: str) -> None:
-        if key in self.data and not ok(self.data[key]):
-            raise self.error(key, problem.format(value=self.data[key]))
+        if key in self.data and key not in self.bad and not ok(self.data[key]):
+            self.fail(key, problem.format(value=self.data[key]))
 
     def finish(self) -> None:
-        unknown = sorted(set(self.data) - self.seen)
-        if unknown:
-            raise self.error(unknown[0], "unknown key (a typo?); config.example.toml lists them")
+        for key in sorted(set(self.data) - self.seen):
+            self.fail(key, "unknown key (a typo?); config.example.toml lists them")
 
 
 def _kind_name(kind: type) -> str:
@@ -270,49 +293,64 @@ def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
         raise ConfigError(path, "syntax", str(exc)) from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(path, "file", str(exc)) from exc
-    return parse_config(raw, path, environ)
+    return parse_config(raw, path, environ, to_run=True)
 
 
-def parse_config(raw: Mapping[str, Any], path: Path | None, env: Mapping[str, str]) -> Config:
+def parse_config(
+    raw: Mapping[str, Any],
+    path: Path | None,
+    env: Mapping[str, str],
+    *,
+    to_run: bool = False,
+) -> Config:
+    """The config, or a ConfigError naming every problem of the file: what `check-config`
+    says and what `run` refuses are the same. `to_run` (a file, which `run` starts) also
+    needs a platform to run on."""
+    problems = _Problems(path)
     known = {"bot", "telegram", "matrix", "spaces", "database", "cluster", "web"}
     for key in raw:
         if key not in known:
-            raise ConfigError(
-                path, key, "unknown section (a typo?); config.example.toml lists them"
-            )
+            problems.add(key, "unknown section (a typo?); config.example.toml lists them")
     base = path.parent if path else Path.cwd()
-    bot = _parse_bot(_table(raw, "bot", path), path, base)
-    telegram = _parse_telegram(raw["telegram"], path, env) if "telegram" in raw else None
-    matrix = _parse_matrix(raw["matrix"], path, env) if "matrix" in raw else None
-    web = _parse_web(raw["web"], path) if "web" in raw else None
+    bot = _parse_bot(_table(raw, "bot", problems) or {}, problems, base)
+    telegram = matrix = None
+    if (table := _table(raw, "telegram", problems)) is not None:
+        telegram = _parse_telegram(table, problems, env)
+    if (table := _table(raw, "matrix", problems)) is not None:
+        matrix = _parse_matrix(table, problems, env)
+    if to_run and "telegram" not in raw and "matrix" not in raw:
+        problems.add("telegram/matrix", "neither section is present: nothing to run")
+    web = None
+    if (table := _table(raw, "web", problems)) is not None:
+        web = _parse_web(table, problems)
     spaces_raw = raw.get("spaces", [])
     if not isinstance(spaces_raw, list):
-        raise ConfigError(path, "spaces", "must be written as [[spaces]] tables")
-    spaces = tuple(_parse_space(s, i, path) for i, s in enumerate(spaces_raw))
+        problems.add("spaces", "must be written as [[spaces]] tables")
+        spaces_raw = []
+    spaces = tuple(_parse_space(s, i, problems) for i, s in enumerate(spaces_raw))
     names = [s.name for s in spaces]
     for i, name in enumerate(names):
-        if names.index(name) != i:
-            raise ConfigError(path, f"spaces[{i}].name", f"{name!r} is used by two spaces")
+        if name and names.index(name) != i:
+            problems.add(f"spaces[{i}].name", f"{name!r} is used by two spaces")
     slugs = [s.slug for s in spaces]
     for i, slug in enumerate(slugs):
         if slug and slugs.index(slug) != i:
-            raise ConfigError(path, f"spaces[{i}].slug", f"{slug!r} is used by two spaces")
-    database = _parse_database(_table(raw, "database", path), path, env)
-    cluster = _parse_cluster(_table(raw, "cluster", path), path, "cluster" in raw)
+            problems.add(f"spaces[{i}].slug", f"{slug!r} is used by two spaces")
+    database = _parse_database(_table(raw, "database", problems) or {}, problems, env)
+    cluster = _parse_cluster(_table(raw, "cluster", problems) or {}, problems, "cluster" in raw)
     if cluster.enabled:
         if not database.url:
-            raise ConfigError(
-                path,
+            problems.add(
                 "cluster",
                 f"replicas share one PostgreSQL database: set [database] url (or {DATABASE_ENV})",
             )
         if telegram is not None and telegram.mode != "webhook":
-            raise ConfigError(
-                path,
+            problems.add(
                 "telegram.mode",
                 "with [cluster] every replica takes updates by webhook: polling would delete"
                 " the webhook the other replicas serve",
             )
+    problems.raise_any()
     return Config(
         path=path,
         bot=bot,
@@ -326,34 +364,39 @@ def parse_config(raw: Mapping[str, Any], path: Path | None, env: Mapping[str, st
 
 
 def _parse_database(
-    data: Mapping[str, Any], path: Path | None, env: Mapping[str, str]
+    data: Mapping[str, Any], problems: _Problems, env: Mapping[str, str]
 ) -> DatabaseSection:
-    s = _Section(path, "database.", data)
+    s = _Section(problems, "database.", data)
     url = env.get(DATABASE_ENV) or s.get("url", str, "")
     if url and not url.startswith(("postgresql://", "postgres://")):
-        raise s.error(
+        s.fail(
             "url", "must be a PostgreSQL URL (postgresql://user@host/db); leave it out for SQLite"
         )
+        url = ""
     s.finish()
     return DatabaseSection(url)
 
 
-def _parse_cluster(data: Mapping[str, Any], path: Path | None, present: bool) -> ClusterSection:
-    s = _Section(path, "cluster.", data)
+def _parse_cluster(data: Mapping[str, Any], problems: _Problems, present: bool) -> ClusterSection:
+    s = _Section(problems, "cluster.", data)
     enabled = s.get("enabled", bool, present)
     s.finish()
     return ClusterSection(enabled)
 
 
-def _table(raw: Mapping[str, Any], name: str, path: Path | None) -> Mapping[str, Any]:
-    value = raw.get(name, {})
+def _table(raw: Mapping[str, Any], name: str, problems: _Problems) -> Mapping[str, Any] | None:
+    """The table `[name]`, or None when it is absent or not a table (a problem then)."""
+    if name not in raw:
+        return None
+    value = raw[name]
     if not isinstance(value, dict):
-        raise ConfigError(path, name, "must be a table ([" + name + "])")
+        problems.add(name, "must be a table ([" + name + "])")
+        return None
     return value
 
 
-def _parse_bot(data: Mapping[str, Any], path: Path | None, base: Path) -> BotSection:
-    s = _Section(path, "bot.", data)
+def _parse_bot(data: Mapping[str, Any], problems: _Problems, base: Path) -> BotSection:
+    s = _Section(problems, "bot.", data)
     data_dir = Path(s.get("data_dir", str, "./data"))
     language = s.get("default_language", str, "it")
     s.check(
@@ -380,17 +423,17 @@ def _parse_bot(data: Mapping[str, Any], path: Path | None, base: Path) -> BotSec
     )
 
 
-def _parse_telegram(data: Any, path: Path | None, env: Mapping[str, str]) -> TelegramSection:
-    if not isinstance(data, dict):
-        raise ConfigError(path, "telegram", "must be a table ([telegram])")
-    s = _Section(path, "telegram.", data)
+def _parse_telegram(
+    data: Mapping[str, Any], problems: _Problems, env: Mapping[str, str]
+) -> TelegramSection:
+    s = _Section(problems, "telegram.", data)
     in_file = s.get("token", str, "")
     token = env.get(TOKEN_ENV) or in_file
     if not token:
-        raise s.error("token", f"missing: set it here or in the environment as {TOKEN_ENV}")
-    if not re.fullmatch(r"\d+:[A-Za-z0-9_-]+", token):
+        s.fail("token", f"missing: set it here or in the environment as {TOKEN_ENV}")
+    elif not re.fullmatch(r"\d+:[A-Za-z0-9_-]+", token):
         # Never echo the token itself: error messages end up in logs.
-        raise s.error("token", "does not look like a bot token (digits:letters from @BotFather)")
+        s.fail("token", "does not look like a bot token (digits:letters from @BotFather)")
     api = s.get("api_base_url", str, "")
     s.check(
         "api_base_url",
@@ -401,7 +444,7 @@ def _parse_telegram(data: Any, path: Path | None, env: Mapping[str, str]) -> Tel
     s.check("mode", lambda v: v in {"polling", "webhook"}, "must be polling or webhook")
     webhook_url = s.get("webhook_url", str, "")
     if mode == "webhook" and not webhook_url.startswith("https://"):
-        raise s.error("webhook_url", "webhook mode needs an https:// URL Telegram can reach")
+        s.fail("webhook_url", "webhook mode needs an https:// URL Telegram can reach")
     listen = s.get("listen", str, "127.0.0.1")
     port = s.get("port", int, 8443)
     s.check("port", lambda v: 0 < v < 65536, "must be a TCP port (1-65535)")
@@ -415,33 +458,29 @@ def _parse_telegram(data: Any, path: Path | None, env: Mapping[str, str]) -> Tel
     return TelegramSection(token, api.rstrip("/"), mode, webhook_url, listen, port, secret)
 
 
-def _parse_matrix(data: Any, path: Path | None, env: Mapping[str, str]) -> MatrixSection:
-    if not isinstance(data, dict):
-        raise ConfigError(path, "matrix", "must be a table ([matrix])")
-    s = _Section(path, "matrix.", data)
+def _parse_matrix(
+    data: Mapping[str, Any], problems: _Problems, env: Mapping[str, str]
+) -> MatrixSection:
+    s = _Section(problems, "matrix.", data)
     homeserver = s.get("homeserver", str, "")
     if not homeserver.startswith(("http://", "https://")):
-        raise s.error("homeserver", "missing or not an http(s):// URL")
+        s.fail("homeserver", "missing or not an http(s):// URL")
     user_id = s.get("user_id", str, "")
     if not re.fullmatch(r"@[^:\s]+:\S+", user_id):
-        raise s.error("user_id", "missing or not a Matrix user id like @coworkbot:example.org")
+        s.fail("user_id", "missing or not a Matrix user id like @coworkbot:example.org")
     in_file = s.get("password", str, "")
     password = env.get(MATRIX_PASSWORD_ENV) or in_file
     token = s.get("access_token", str, "")
     if not password and not token:
-        raise s.error(
-            "password", f"set a password (or env {MATRIX_PASSWORD_ENV}) or an access_token"
-        )
+        s.fail("password", f"set a password (or env {MATRIX_PASSWORD_ENV}) or an access_token")
     device = s.get("device_name", str, "coworkbot")
     encrypt_direct = s.get("encrypt_direct_chats", bool, True)
     s.finish()
     return MatrixSection(homeserver.rstrip("/"), user_id, password, token, device, encrypt_direct)
 
 
-def _parse_web(data: Any, path: Path | None) -> WebSection:
-    if not isinstance(data, dict):
-        raise ConfigError(path, "web", "must be a table ([web])")
-    s = _Section(path, "web.", data)
+def _parse_web(data: Mapping[str, Any], problems: _Problems) -> WebSection:
+    s = _Section(problems, "web.", data)
     listen = s.get("listen", str, "127.0.0.1")
     port = s.get("port", int, 8080)
     s.check("port", lambda v: 0 < v < 65536, "must be a TCP port (1-65535)")
@@ -467,7 +506,7 @@ def _parse_space_web(s: _Section) -> dict[str, object]:
             lambda v: v == "" or re.fullmatch(r"https?://\S+", v) is not None,
             "must be an http:// or https:// address",
         )
-        if value:
+        if value and key not in s.bad:
             web[key] = value
     address = s.get("address", str, "").strip()
     if address:
@@ -477,28 +516,33 @@ def _parse_space_web(s: _Section) -> dict[str, object]:
         if key in s.data:
             value = s.data[key]
             if isinstance(value, bool) or not isinstance(value, int | float):
-                raise s.error(key, f"expected a number, got {value!r}")
-            if not -limit <= value <= limit:
-                raise s.error(key, f"must be from -{limit} to {limit}")
-            web[key] = float(value)
+                s.fail(key, f"expected a number, got {value!r}")
+            elif not -limit <= value <= limit:
+                s.fail(key, f"must be from -{limit} to {limit}")
+            else:
+                web[key] = float(value)
     contact = s.get("contact", dict, {})
+    good: dict[str, str] = {}
     for key, value in contact.items():
         if key not in CONTACT_KEYS:
-            raise s.error(f"contact.{key}", f"unknown; one of {', '.join(sorted(CONTACT_KEYS))}")
-        if not isinstance(value, str) or not value.strip():
-            raise s.error(f"contact.{key}", "must be a non-empty string")
-    if contact:
-        web["contact"] = {k: v.strip() for k, v in sorted(contact.items())}
+            s.fail(f"contact.{key}", f"unknown; one of {', '.join(sorted(CONTACT_KEYS))}")
+        elif not isinstance(value, str) or not value.strip():
+            s.fail(f"contact.{key}", "must be a non-empty string")
+        else:
+            good[key] = value.strip()
+    if good:
+        web["contact"] = dict(sorted(good.items()))
     return web
 
 
-def _parse_space(data: Any, index: int, path: Path | None) -> SpaceSection:
+def _parse_space(data: Any, index: int, problems: _Problems) -> SpaceSection:
     if not isinstance(data, dict):
-        raise ConfigError(path, f"spaces[{index}]", "must be a table")
-    s = _Section(path, f"spaces[{index}].", data)
+        problems.add(f"spaces[{index}]", "must be a table")
+        data = {}
+    s = _Section(problems, f"spaces[{index}].", data)
     name = s.get("name", str, "").strip()
     if not name or len(name) > 64:
-        raise s.error("name", "missing, or longer than 64 characters")
+        s.fail("name", "missing, or longer than 64 characters")
     timezone = s.get("timezone", str, "Europe/Rome")
     s.check(
         "timezone", valid_timezone, "unknown time zone {value!r} (an IANA name like Europe/Rome)"
@@ -509,8 +553,13 @@ def _parse_space(data: Any, index: int, path: Path | None) -> SpaceSection:
     s.check("currency", valid_currency, "unknown currency {value!r} (an ISO code like EUR)")
     capacity = s.get("capacity", int, 0) or None
     s.check("capacity", lambda v: 0 <= v <= 100_000, "must be between 0 (no limit) and 100000")
-    closing = s.get("closing_time", str, "") or None
-    s.check("closing_time", lambda v: v == "" or valid_hhmm(v), "must be HH:MM, e.g. 20:00")
+    closing_text = s.get("closing_time", str, "")
+    s.check(
+        "closing_time",
+        lambda v: v in ("", "off") or valid_hhmm(v),
+        "must be HH:MM, e.g. 20:00, or off",
+    )
+    closing = None if closing_text in ("", "off") else closing_text
     reminder = s.get("reminder_time", str, "09:00")
     s.check("reminder_time", valid_hhmm, "must be HH:MM, e.g. 09:00")
     join = s.get("join", str, "approval")
@@ -525,7 +574,7 @@ def _parse_space(data: Any, index: int, path: Path | None) -> SpaceSection:
     for key, (default, low, high) in limits.items():
         numbers[key] = s.get(key, int, default)
         if not low <= numbers[key] <= high:
-            raise s.error(key, f"must be from {low} to {high}")
+            s.fail(key, f"must be from {low} to {high}")
     chats: dict[str, str] = {}
     chat_id = s.get("telegram_chat_id", int, 0)
     if chat_id:
@@ -555,7 +604,7 @@ def _parse_space(data: Any, index: int, path: Path | None) -> SpaceSection:
     admins = s.get("admins", list, [])
     for i, admin in enumerate(admins):
         if not isinstance(admin, str) or not _IDENTITY.match(admin):
-            raise s.error(
+            s.fail(
                 f"admins[{i}]",
                 f"{admin!r} is not an identity like telegram:123456 or matrix:@anna:example.org",
             )
@@ -572,7 +621,7 @@ def _parse_space(data: Any, index: int, path: Path | None) -> SpaceSection:
         chats=chats,
         admins=tuple(admins),
         slug=slug,
-        hours=format_hours(parse_hours(hours)),
+        hours=format_hours(parse_hours(hours)) if valid_hours(hours) else "",
         away_after=away_after,
         web=web,
         **numbers,

@@ -175,6 +175,8 @@ class Dispatcher:
         lang = member.language if member and member.language else None
         if lang is None and msg.sender.language in self.rt.translator.catalogs and member is None:
             lang = msg.sender.language
+        if space is not None and not msg.chat.private:
+            lang = space.language  # the whole group reads it: the space's language
         return CommandContext(self.rt, session, space, member, msg, lang)
 
     async def _run(

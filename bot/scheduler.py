@@ -9,6 +9,7 @@ comes twice, late, or after a crash does each thing exactly once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -40,6 +41,8 @@ class Scheduler:
         self.rt = rt
         self._on_done = on_done
         self._scheduler: AsyncIOScheduler | None = None
+        self._running: dict[asyncio.Task[object], str] = {}
+        self._stopping = False
         self.lease = rt.store.lease("scheduler")
         self._watcher: asyncio.Task[None] | None = None
 
@@ -71,12 +74,27 @@ class Scheduler:
                 await self.run_all()
             held = now_held
 
-    def shutdown(self) -> None:
+    async def stop(self, grace: float = 10.0) -> None:
+        """No new runs; let the runs in progress finish (each is one transaction per
+        space), then stop. A run still going after `grace` seconds is cancelled: its
+        transaction rolls back and the next start does its work."""
+        self._stopping = True
+        if self._scheduler is not None and self._scheduler.running:
+            self._scheduler.pause()
+        running = dict(self._running)
+        if running:
+            _, late = await asyncio.wait(running, timeout=grace)
+            for task in late:
+                log.warning("job %s still running at shutdown: interrupted", running[task])
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
         if self._scheduler is not None and self._scheduler.running:
             self._scheduler.shutdown(wait=False)
         self._scheduler = None
         if self._watcher is not None:
             self._watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watcher
             self._watcher = None
 
     async def release(self) -> None:
@@ -84,13 +102,23 @@ class Scheduler:
         await self.lease.release()
 
     async def run_one(self, job: Job) -> None:
-        if not await self.lease.hold():
-            return  # another replica runs the ticks
+        if self._stopping:
+            return
+        task = asyncio.current_task()
+        if task is not None:
+            self._running[task] = job.id
         try:
-            await job.func(self.rt)
+            if await self.lease.hold():  # else another replica runs the ticks
+                await job.func(self.rt)
+        except asyncio.CancelledError:
+            if not self._stopping:
+                raise
+            # Interrupted by stop(): said once above, and not a failure of the job.
         except Exception:
             log.exception("job %s failed", job.id)
         finally:
+            if task is not None:
+                self._running.pop(task, None)
             self._on_done()
 
     async def run_all(self) -> None:

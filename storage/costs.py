@@ -107,6 +107,11 @@ class Charge:
     split: str
     created_at: datetime
 
+    @property
+    def one_off(self) -> bool:
+        """A one-off cost's charge pays for no period: its "period" is its own day."""
+        return self.period_start == self.period_end == self.due_on
+
     @classmethod
     def from_row(cls, row: Row, prefix: str = "") -> Charge:
         return cls(
@@ -312,6 +317,13 @@ class CostsRepo:
             (space_id, date_to_db(day)),
         )
         return [Cost.from_row(r) for r in rows]
+
+    async def largest_amount(self, space_id: int) -> int:
+        """The largest amount of any cost the space ever had (0: none yet)."""
+        value = await self._tx.fetchval(
+            "SELECT MAX(amount) FROM costs WHERE space_id = ?", (space_id,)
+        )
+        return int(value or 0)
 
     async def first_created(self, space_id: int) -> datetime | None:
         value = await self._tx.fetchval(

@@ -68,6 +68,14 @@ class Member:
         )
 
 
+@dataclass(frozen=True)
+class MembershipPeriod:
+    """One stretch of membership; `left_at` is None while it lasts."""
+
+    joined_at: datetime
+    left_at: datetime | None
+
+
 _MEMBER_COLUMNS = (
     "id",
     "space_id",
@@ -191,25 +199,58 @@ class MembersRepo:
             " VALUES (?, ?, ?, ?)",
             (space_id, identity, member_id, to_db(now)),
         )
+        if status is MemberStatus.ACTIVE:
+            await self._begin_period(member_id, now)
         member = await self.get(member_id)
         assert member is not None
         return member
 
     async def set_status(self, member_id: int, status: MemberStatus, now: datetime) -> None:
+        """Change a standing; becoming active opens a membership period, leaving ends it."""
         if status is MemberStatus.ACTIVE:
             await self._tx.execute(
                 "UPDATE members SET status = ?, joined_at = ?, left_at = NULL WHERE id = ?",
                 (status, to_db(now), member_id),
             )
+            await self._begin_period(member_id, now)
         elif status is MemberStatus.LEFT:
             await self._tx.execute(
                 "UPDATE members SET status = ?, left_at = ? WHERE id = ?",
                 (status, to_db(now), member_id),
             )
+            await self._end_period(member_id, now)
         else:
             await self._tx.execute(
                 "UPDATE members SET status = ? WHERE id = ?", (status, member_id)
             )
+
+    async def _begin_period(self, member_id: int, now: datetime) -> None:
+        await self._tx.execute(
+            "INSERT INTO membership_periods (member_id, joined_at) SELECT ?, ?"
+            " WHERE NOT EXISTS (SELECT 1 FROM membership_periods"
+            " WHERE member_id = ? AND left_at IS NULL)",
+            (member_id, to_db(now), member_id),
+        )
+
+    async def _end_period(self, member_id: int, now: datetime) -> None:
+        await self._tx.execute(
+            "UPDATE membership_periods SET left_at = ? WHERE member_id = ? AND left_at IS NULL",
+            (to_db(now), member_id),
+        )
+
+    async def periods(self, space_id: int) -> dict[int, list[MembershipPeriod]]:
+        """Every member's periods of membership in the space, oldest first."""
+        rows = await self._tx.fetchall(
+            "SELECT p.member_id, p.joined_at, p.left_at FROM membership_periods p"
+            " JOIN members m ON m.id = p.member_id WHERE m.space_id = ?"
+            " ORDER BY p.member_id, p.joined_at, p.id",
+            (space_id,),
+        )
+        out: dict[int, list[MembershipPeriod]] = {}
+        for r in rows:
+            period = MembershipPeriod(from_db(r["joined_at"]), opt_from_db(r["left_at"]))
+            out.setdefault(r["member_id"], []).append(period)
+        return out
 
     async def delete_pending(self, member_id: int) -> None:
         """Forget a refused request entirely (its identity goes with it)."""
@@ -356,6 +397,14 @@ class MembersRepo:
             "cost_shares": member.shares,
             "joined_at": to_db(member.joined_at) if member.joined_at else None,
             "left_at": to_db(member.left_at) if member.left_at else None,
+            "membership_periods": [
+                [r["joined_at"], r["left_at"]]
+                for r in await self._tx.fetchall(
+                    "SELECT joined_at, left_at FROM membership_periods WHERE member_id = ?"
+                    " ORDER BY joined_at, id",
+                    (member_id,),
+                )
+            ],
             "created_at": to_db(member.created_at),
             "accounts": [
                 {"account": i.identity, "last_seen_at": to_db(i.last_seen_at)}
@@ -364,8 +413,13 @@ class MembersRepo:
         }
 
     async def erase_member(self, member_id: int, now: datetime) -> None:
-        """The row stays as an anonymous placeholder `#<id>`: no name, no account, gone."""
+        """The row stays as an anonymous placeholder `#<id>`: no name, no account, gone.
+
+        Its membership periods go too: from now on it is nobody's share of a new charge
+        (nobody could be asked to pay it); the charges already made keep its shares.
+        """
         await self._tx.erase("identities", "member_id = ?", (member_id,), blank=("last_seen_at",))
+        await self._tx.execute("DELETE FROM membership_periods WHERE member_id = ?", (member_id,))
         await self._tx.execute(
             "UPDATE members SET display_name = '#' || CAST(id AS TEXT), username = '',"
             " language = NULL, visibility = 'hidden', role = 'member', status = 'left',"
@@ -380,6 +434,18 @@ class MembersRepo:
             return
         await self._tx.execute(
             "UPDATE identities SET member_id = ? WHERE member_id = ?", (target_id, source_id)
+        )
+        # Both periods of membership count; one open period per member, so the source's
+        # open one ends now if the target has one too (the days they cover are the same).
+        await self._tx.execute(
+            "UPDATE membership_periods SET left_at = ? WHERE member_id = ? AND left_at IS NULL"
+            " AND EXISTS (SELECT 1 FROM membership_periods o"
+            " WHERE o.member_id = ? AND o.left_at IS NULL)",
+            (to_db(now), source_id, target_id),
+        )
+        await self._tx.execute(
+            "UPDATE membership_periods SET member_id = ? WHERE member_id = ?",
+            (target_id, source_id),
         )
         merged = merged_standing(target, source)
         await self._tx.execute(

@@ -18,7 +18,9 @@ engine) do it, in one place:
 - the DDL of the migrations (`ddl`): an `id INTEGER PRIMARY KEY` is an identity
   column, every `INTEGER` a `BIGINT` (Matrix timestamps and Telegram ids need 64
   bits), `BLOB` is `bytea`, `REAL` `double precision`, and `COLLATE NOCASE` names a
-  case-insensitive ICU collation the first migration creates.
+  case-insensitive ICU collation the first migration creates; after a migration's
+  INSERT (a table rebuilt with its rows) the table's identity goes on after its
+  largest id.
 
 Transactions are SERIALIZABLE: a handler's check-then-write (the next request number,
 one open visit per member, a charge per due date) stays right with replicas writing
@@ -95,6 +97,8 @@ _UNARY_PLUS = re.compile(
     re.IGNORECASE,
 )
 _INSERT = re.compile(r"^\s*INSERT\s+INTO\s+(\w+)", re.IGNORECASE)
+# The same in a migration, whose statements may start with their comments.
+_MIGRATION_INSERT = re.compile(r"^(?:\s*--[^\n]*\n)*\s*INSERT\s+INTO\s+(\w+)", re.IGNORECASE)
 
 
 @lru_cache(maxsize=4096)
@@ -590,6 +594,8 @@ class PgDatabase:
             async with conn.transaction():
                 for statement in step.statements(self.engine):
                     await conn.execute(ddl(statement))
+                    if copied := _MIGRATION_INSERT.match(statement):
+                        await _identity_after_rows(conn, copied.group(1))
                 await conn.execute(
                     "INSERT INTO schema_version (version, name, applied_at) VALUES ($1, $2, $3)",
                     step.version,
@@ -630,6 +636,24 @@ def _dump_url(url: str) -> str:
     """The URL for libpq's tools: without the query settings asyncpg takes as server
     settings (libpq refuses names it does not know); the schema goes in `--schema`."""
     return urlunsplit(urlsplit(url)._replace(query=""))
+
+
+async def _identity_after_rows(conn: asyncpg.Connection, table: str) -> None:
+    """The identity of `table`'s id, if it has one, goes on after its largest id. A
+    migration that rebuilds a table (SQLite cannot change a CHECK in place) copies the
+    rows with their ids, which an identity does not count: the next insert would take
+    id 1 again."""
+    sequence = await conn.fetchval(
+        "SELECT pg_get_serial_sequence(c.oid::regclass::text, 'id')"
+        " FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
+        " WHERE c.relnamespace = current_schema()::regnamespace AND c.relname = $1"
+        " AND a.attname = 'id' AND a.attidentity <> ''",
+        table,
+    )
+    if sequence is not None:
+        await conn.execute(
+            f'SELECT setval($1, MAX(id)) FROM "{table}" HAVING MAX(id) IS NOT NULL', sequence
+        )
 
 
 async def _read_version(conn: asyncpg.Connection) -> int:

@@ -15,12 +15,13 @@ from storage.db import Row, Tx, date_to_db, from_db, opt_from_db, to_db
 
 
 class ClosedBy(StrEnum):
-    """Who ended a visit: the member, the closing-time job, the end of the day, or the
-    member's device leaving (handlers/web/devices.py)."""
+    """Who ended a visit: the member, the closing-time job, the end of the day, an admin,
+    or the member's device leaving (handlers/web/devices.py)."""
 
     MEMBER = "member"
     CLOSING = "closing"
     MIDNIGHT = "midnight"
+    ADMIN = "admin"
     DEVICE = "device"
 
 
@@ -65,6 +66,54 @@ class Closing:
     visit_id: int
     at: datetime
     closed_by: ClosedBy
+
+
+@dataclass(frozen=True)
+class VisitChange:
+    """One correction of a visit: its times before (None: it was added) and after (None:
+    it was removed), who made it and when."""
+
+    visit_id: int
+    member_id: int
+    local_date: date
+    old_in: datetime | None
+    old_out: datetime | None
+    new_in: datetime | None
+    new_out: datetime | None
+    changed_by: int | None
+    changed_at: datetime
+
+    @classmethod
+    def of(
+        cls, before: Visit | None, after: Visit | None, by: int | None, now: datetime
+    ) -> VisitChange:
+        some = after or before
+        assert some is not None
+        return cls(
+            some.id,
+            some.member_id,
+            some.local_date,
+            before.checkin_at if before else None,
+            before.checkout_at if before else None,
+            after.checkin_at if after else None,
+            after.checkout_at if after else None,
+            by,
+            now,
+        )
+
+    @classmethod
+    def from_row(cls, row: Row) -> VisitChange:
+        return cls(
+            row["visit_id"],
+            row["member_id"],
+            date.fromisoformat(row["local_date"]),
+            opt_from_db(row["old_checkin_at"]),
+            opt_from_db(row["old_checkout_at"]),
+            opt_from_db(row["new_checkin_at"]),
+            opt_from_db(row["new_checkout_at"]),
+            row["changed_by"],
+            from_db(row["changed_at"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -129,6 +178,101 @@ class PresenceRepo:
         # The visit as stored (whole seconds), without reading it back.
         return Visit(visit_id, space_id, member_id, local_date, from_db(stamp), None, None, note)
 
+    async def get(self, visit_id: int) -> Visit:
+        row = await self._tx.fetchone(
+            f"SELECT {_VISIT_COLUMNS} FROM visits WHERE id = ?", (visit_id,)
+        )
+        assert row is not None
+        return Visit.from_row(row)
+
+    async def of_member_on(self, member_id: int, day: date) -> list[Visit]:
+        """A member's visits of one local day, first arrived first."""
+        rows = await self._tx.fetchall(
+            f"SELECT {_VISIT_COLUMNS} FROM visits WHERE member_id = ? AND local_date = ?"
+            " ORDER BY checkin_at, id",
+            (member_id, date_to_db(day)),
+        )
+        return [Visit.from_row(r) for r in rows]
+
+    async def add(
+        self,
+        space_id: int,
+        member_id: int,
+        local_date: date,
+        checkin_at: datetime,
+        checkout_at: datetime,
+        closed_by: ClosedBy,
+    ) -> Visit:
+        """A visit written afterwards (an admin's fix), already closed."""
+        visit_id = await self._tx.execute(
+            "INSERT INTO visits (space_id, member_id, local_date, checkin_at, checkout_at,"
+            " closed_by) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                space_id,
+                member_id,
+                date_to_db(local_date),
+                to_db(checkin_at),
+                to_db(checkout_at),
+                closed_by.value,
+            ),
+        )
+        return await self.get(visit_id)
+
+    async def set_times(
+        self,
+        visit_id: int,
+        checkin_at: datetime,
+        checkout_at: datetime | None,
+        closed_by: ClosedBy | None,
+    ) -> Visit:
+        await self._tx.execute(
+            "UPDATE visits SET checkin_at = ?, checkout_at = ?, closed_by = ? WHERE id = ?",
+            (
+                to_db(checkin_at),
+                None if checkout_at is None else to_db(checkout_at),
+                None if closed_by is None else closed_by.value,
+                visit_id,
+            ),
+        )
+        return await self.get(visit_id)
+
+    async def set_note(self, visit_id: int, note: str) -> None:
+        await self._tx.execute("UPDATE visits SET note = ? WHERE id = ?", (note, visit_id))
+
+    async def delete(self, visit_id: int) -> None:
+        await self._tx.execute("DELETE FROM visits WHERE id = ?", (visit_id,))
+
+    async def record_change(self, space_id: int, change: VisitChange) -> None:
+        def stamp(moment: datetime | None) -> str | None:
+            return None if moment is None else to_db(moment)
+
+        await self._tx.execute(
+            "INSERT INTO visit_changes (visit_id, space_id, member_id, local_date,"
+            " old_checkin_at, old_checkout_at, new_checkin_at, new_checkout_at, changed_by,"
+            " changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                change.visit_id,
+                space_id,
+                change.member_id,
+                date_to_db(change.local_date),
+                stamp(change.old_in),
+                stamp(change.old_out),
+                stamp(change.new_in),
+                stamp(change.new_out),
+                change.changed_by,
+                to_db(change.changed_at),
+            ),
+        )
+
+    async def changes(self, space_id: int, first: date, last: date) -> list[VisitChange]:
+        """The corrections of the visits of days in [first, last], oldest first."""
+        rows = await self._tx.fetchall(
+            "SELECT * FROM visit_changes WHERE space_id = ? AND local_date BETWEEN ? AND ?"
+            " ORDER BY changed_at, id",
+            (space_id, date_to_db(first), date_to_db(last)),
+        )
+        return [VisitChange.from_row(r) for r in rows]
+
     async def close(self, closings: Sequence[Closing]) -> None:
         """End open visits; one already closed is left alone, so closing twice is harmless."""
         await self._tx.executemany(
@@ -189,6 +333,13 @@ class PresenceRepo:
         )
         return count > 0
 
+    async def unplan_from(self, member_id: int, day: date) -> None:
+        """Drop every day planned from `day` on (someone who leaves is not coming)."""
+        await self._tx.execute(
+            "DELETE FROM planned_visits WHERE member_id = ? AND local_date >= ?",
+            (member_id, date_to_db(day)),
+        )
+
     async def unplan(self, member_id: int, day: date) -> bool:
         count = await self._tx.execute_rowcount(
             "DELETE FROM planned_visits WHERE member_id = ? AND local_date = ?",
@@ -217,7 +368,21 @@ class PresenceRepo:
             "SELECT local_date FROM planned_visits WHERE member_id = ? ORDER BY local_date",
             (member_id,),
         )
+        changes = await self._tx.fetchall(
+            "SELECT * FROM visit_changes WHERE member_id = ? ORDER BY changed_at, id",
+            (member_id,),
+        )
         return {
+            "visit_changes": [
+                {
+                    "day": r["local_date"],
+                    "before": [r["old_checkin_at"], r["old_checkout_at"]],
+                    "after": [r["new_checkin_at"], r["new_checkout_at"]],
+                    "by_yourself": r["changed_by"] == member_id,
+                    "changed_at": r["changed_at"],
+                }
+                for r in changes
+            ],
             "visits": [
                 {
                     "day": r["local_date"],
@@ -262,3 +427,8 @@ class PresenceRepo:
         await self._tx.execute(
             "UPDATE planned_visits SET member_id = ? WHERE member_id = ?", (target_id, source_id)
         )
+        for column in ("member_id", "changed_by"):
+            await self._tx.execute(
+                f"UPDATE visit_changes SET {column} = ? WHERE {column} = ?",
+                (target_id, source_id),
+            )

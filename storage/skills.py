@@ -336,25 +336,30 @@ class SkillsRepo:
             ],
         }
 
-    async def erase_member(self, member_id: int, now: datetime) -> None:
-        """Skills and question texts go; open requests are cancelled, claims given back.
-
-        Kudos stay as counts for the helpers who earned them.
-        """
-        stamp = to_db(now)
-        await self._tx.erase("skills", "member_id = ?", (member_id,), blank=("label",))
-        await self._tx.execute(
+    async def withdraw_member(self, member_id: int, by: int, now: datetime) -> int:
+        """Someone stops being a member: their active requests are cancelled (by `by`)
+        and the ones they took are open again. Returns how many requests were cancelled."""
+        cancelled = await self._tx.execute_rowcount(
             "UPDATE help_requests SET state = 'cancelled', closed_at = ?, closed_by = ?"
             " WHERE requester_id = ? AND state IN (?, ?)",
-            (stamp, member_id, member_id, *ACTIVE_STATES),
-        )
-        await self._tx.execute(
-            "UPDATE help_requests SET question = '' WHERE requester_id = ?", (member_id,)
+            (to_db(now), by, member_id, *ACTIVE_STATES),
         )
         await self._tx.execute(
             "UPDATE help_requests SET state = 'open', helper_id = NULL, claimed_at = NULL"
             " WHERE helper_id = ? AND state = 'claimed'",
             (member_id,),
+        )
+        return cancelled
+
+    async def erase_member(self, member_id: int, now: datetime) -> None:
+        """Skills and question texts go; open requests are cancelled, claims given back.
+
+        Kudos stay as counts for the helpers who earned them.
+        """
+        await self._tx.erase("skills", "member_id = ?", (member_id,), blank=("label",))
+        await self.withdraw_member(member_id, member_id, now)
+        await self._tx.execute(
+            "UPDATE help_requests SET question = '' WHERE requester_id = ?", (member_id,)
         )
         await self._tx.erase("help_notices", "member_id = ?", (member_id,), blank=("sent_at",))
 

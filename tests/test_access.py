@@ -22,7 +22,8 @@ from bot.testing import BotHarness, Sent
 # command -> (who may run it, where): as the DESIGN table says. Some are registered for
 # anyone and their handler says who: `link` (a new account must be able to redeem a
 # code; only active members get one), and the "known" ones, for people the bot keeps
-# data about, pending and departed members too (`myexport`, `forgetme`, `space`).
+# data about, pending and departed members too (`myexport`, `forgetme`, `space`);
+# `due` and `paid` are for members, and for those who left while owing (tested apart).
 ACCESS: dict[str, tuple[str, str]] = {
     "start": ("anyone", "private"),
     "help": ("anyone", "any"),
@@ -31,7 +32,8 @@ ACCESS: dict[str, tuple[str, str]] = {
     "leave": ("member", "any"),
     "approve": ("admin", "any"),
     "reject": ("admin", "any"),
-    "members": ("admin", "any"),
+    "members": ("member", "any"),
+    "remove": ("admin", "any"),
     "promote": ("admin", "any"),
     "demote": ("admin", "any"),
     "set": ("admin", "any"),
@@ -48,6 +50,8 @@ ACCESS: dict[str, tuple[str, str]] = {
     "notgoing": ("member", "any"),
     "privacy": ("member", "any"),
     "export attendance": ("admin", "private"),
+    "visit fix": ("admin", "any"),
+    "visit remove": ("admin", "any"),
     "skills": ("member", "any"),
     "skills add": ("member", "any"),
     "skills remove": ("member", "any"),

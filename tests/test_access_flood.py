@@ -74,7 +74,7 @@ async def test_flood_warning_in_italian(bot: BotHarness) -> None:
     await bot.say("/lang it", as_="Bruno")
     ticker = Ticker()
     bot.app.dispatcher.flood = FloodGuard(now=ticker)
-    texts = [s.text for _ in range(22) for s in await bot.say("/who", as_="Bruno")]
+    texts = [s.text for _ in range(22) for s in await bot.say("/who", as_="Bruno", chat="private")]
     assert texts[-1] == "Stai andando troppo veloce: ignorerò i tuoi comandi per qualche secondo."
     assert len(texts) == 21
 

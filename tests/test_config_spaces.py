@@ -24,7 +24,7 @@ VEGLIO = SpaceSection(
 async def test_a_config_space_is_ready_to_use(make_bot: Start) -> None:
     bot = await make_bot(spaces=[VEGLIO])
     sent = await bot.say("/settings", as_="Anna")
-    assert "Settings of Veglio" in sent[0].text and "capacity: 8" in sent[0].text
+    assert "Settings of Veglio" in sent[0].text and "capacity 8" in sent[0].text.splitlines()
     row = (await bot.fetchall("SELECT display_name, role, status FROM members"))[0]
     assert tuple(row) == ("Anna", "admin", "active")  # the name followed her first message
     await bot.close()

@@ -34,7 +34,7 @@ async def test_cost_add_stores_it_and_costs_lists_the_next_due_date(bot: BotHarn
     assert [tuple(r) for r in rows] == [
         ("Heating", 12050, "EUR", "monthly", 31, "attendance", "2026-11-30")
     ]
-    await bot.say("/cost add Pulizie scale € 1.200 yearly 01-06 shares", as_="Anna")
+    await bot.say("/cost add Pulizie scale € 1.200,00 yearly 01-06 shares", as_="Anna")
     await bot.say("/cost add Caldaia nuova 350 once 2027-01-15", as_="Anna")
     sent = await bot.say("/costs", as_="Bruno")
     assert sent[0].text.splitlines() == [
@@ -50,11 +50,11 @@ async def test_cost_add_stores_it_and_costs_lists_the_next_due_date(bot: BotHarn
 async def test_costs_in_italian_show_money_the_italian_way(bot: BotHarness) -> None:
     await start_space(bot)
     await bot.say("/lang it", as_="Anna")
-    sent = await bot.say("/cost add Internet 1.234,56 monthly 28", as_="Anna")
+    sent = await bot.say("/cost add Internet 1.234,56 monthly 28", as_="Anna", chat="private")
     assert sent[0].text.startswith("Spesa #1 Internet: €\u00a01.234,56, ogni mese il giorno 28")
     assert "Primo addebito il sab 28 nov 2026" in sent[0].text
     assert await bot.fetchval("SELECT amount FROM costs") == 123456
-    sent = await bot.say("/costs", as_="Bruno")  # Bruno speaks English
+    sent = await bot.say("/costs", as_="Bruno", chat="private")  # Bruno speaks English
     assert "€1,234.56" in sent[0].text
 
 
@@ -308,7 +308,7 @@ async def test_paid_refusals_change_nothing(bot: BotHarness) -> None:
         ("Bruno", "/paid 1 11", "That's more than is left to pay for charge #1: €10.00."),
         ("Bruno", "/paid 1 5 Carla", "Only admins can record a payment for someone else."),
         ("Bruno", "/paid x", "“x” isn't a whole number."),
-        ("Bruno", "/paid", "Something's missing."),
+        ("Bruno", "/paid", "Which charge did you pay? /due lists yours with their numbers"),
         ("Anna", "/paid 1 5 Zeno", "Nobody matches “Zeno”."),
         ("Anna", "/paid 1 Dario", "Dario has no share in charge #1."),
     ]
@@ -445,11 +445,10 @@ async def test_reminders_before_and_after_and_the_monthly_summary(bot: BotHarnes
     assert [s.to for s in sent] == ["anna"]
     assert sent[0].text.splitlines() == [
         "Shared costs: November 2026",
-        "Charged: 1 charge, €30.00.",
-        "Payments confirmed: €0.00.",
-        "Still owed: €30.00, by 3 members.",
-        "1 payment is waiting for your confirmation.",
-        "Due this month: Internet on 25 Dec (€30.00).",
+        "Fell due in the month: 1 charge, €30.00.",
+        "Of those, still owed: €30.00, by 3 members.",
+        "1 payment for them is waiting for your confirmation.",
+        "Payments confirmed in the month: €0.00.",
         "Details: /balance.",
     ]
     bot.clock.set(at_rome(2026, 12, 2, 8, 59))

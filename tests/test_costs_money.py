@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from bot.arguments import ArgError
 from handlers.costs.money import (
+    AmbiguousAmount,
     Participant,
     Split,
     allocate,
@@ -36,8 +37,6 @@ from handlers.costs.money import (
         ("1.234,56", 123456),
         ("1,234.56", 123456),
         ("€1.234,56", 123456),
-        ("1.234", 123400),  # Italian thousands: three decimals cannot be cents
-        ("1,234", 123400),  # English thousands
         ("999.999,99", 99999999),
         ("1,000,000", 100000000),
         ("0,01", 1),
@@ -81,8 +80,23 @@ def test_parse_amount_refuses_with_a_reason(text: str, key: str) -> None:
     assert err.value.key == key
 
 
+@pytest.mark.parametrize(
+    ("text", "readings"),
+    [
+        ("12.345", (1234500, 1235)),  # 12,345.00 in Italian; 12.345 (12.35) in English
+        ("1,234", (123400, 123)),
+        ("€999,999", (99999900, 100000)),
+    ],
+)
+def test_an_amount_read_two_ways_is_not_guessed(text: str, readings: tuple[int, int]) -> None:
+    with pytest.raises(AmbiguousAmount) as caught:
+        parse_amount(text, "EUR")
+    assert caught.value.readings == readings
+    assert parse_amount(text, "EUR", ask=False) == readings[0]
+
+
 def test_parse_amount_follows_the_currency_precision() -> None:
-    assert parse_amount("1.500", "JPY") == 1500  # yen have no minor unit
+    assert parse_amount("1.500", "JPY", ask=False) == 1500  # yen have no minor unit
     assert parse_amount("CHF 12.05", "CHF") == 1205
     with pytest.raises(ArgError) as err:
         parse_amount("12,5", "JPY")

@@ -82,8 +82,9 @@ def test_periods_chain_without_gaps_or_overlaps() -> None:
         date(2026, 12, 1), date(2026, 12, 31)
     )
     assert Schedule(Every.YEARLY, day=1, month=6).period(date(2027, 6, 1)).days == 365
+    # A one-off pays for no period before it: its day, shared by the members of that day.
     assert Schedule(Every.ONCE, on=date(2027, 3, 31)).period(date(2027, 3, 31)) == Period(
-        date(2027, 2, 28), date(2027, 3, 30)
+        date(2027, 3, 31), date(2027, 3, 31)
     )
 
 
@@ -105,14 +106,27 @@ def test_monthly_periods_tile_the_calendar(day: int, start: date) -> None:
         due = following
 
 
-def test_period_overlap_counts_days_of_membership() -> None:
+def test_period_covered_counts_days_of_membership() -> None:
     period = Period(date(2027, 1, 31), date(2027, 2, 27))
     assert period.days == 28
-    assert period.overlap(None, None) == 28
-    assert period.overlap(date(2027, 2, 10), None) == 18
-    assert period.overlap(None, date(2027, 2, 1)) == 2
-    assert period.overlap(date(2027, 3, 1), None) == 0
-    assert period.overlap(None, date(2027, 1, 1)) == 0
+    assert period.covered([(date(2026, 1, 1), None)]) == 28
+    assert period.covered([(date(2027, 2, 10), None)]) == 18
+    assert period.covered([(date(2026, 1, 1), date(2027, 2, 1))]) == 2
+    assert period.covered([(date(2027, 3, 1), None)]) == 0
+    assert period.covered([(date(2026, 1, 1), date(2027, 1, 1))]) == 0
+    assert period.covered([]) == 0
+
+
+def test_period_covered_adds_every_stretch_of_membership_each_day_once() -> None:
+    """Left on the 5th, back on the 20th: 5 + 9 days of February; a day in two
+    stretches (left and came back the same day) counts once."""
+    february = Period(date(2027, 2, 1), date(2027, 2, 28))
+    spans = [(date(2027, 1, 10), date(2027, 2, 5)), (date(2027, 2, 20), None)]
+    assert february.covered(spans) == 5 + 9
+    same_day = [(date(2027, 1, 10), date(2027, 2, 5)), (date(2027, 2, 5), date(2027, 2, 6))]
+    assert february.covered(same_day) == 6
+    nested = [(date(2027, 2, 1), date(2027, 2, 28)), (date(2027, 2, 3), date(2027, 2, 4))]
+    assert february.covered(nested) == 28
 
 
 @pytest.mark.parametrize(

@@ -91,7 +91,7 @@ async def test_usage_on_bad_arguments_is_translated(bot: BotHarness) -> None:
     sent = await bot.say("/lang it en", as_="Bruno")
     assert "Too many words" in sent[0].text
     await bot.say("/lang it", as_="Anna")
-    sent = await bot.say("/lang xx", as_="Anna")
+    sent = await bot.say("/lang xx", as_="Anna", chat="private")
     assert "Non parlo “xx”" in sent[0].text and "Uso: /lang [lingua]" in sent[0].text
     assert (await bot.member("Bruno")).language is None
 

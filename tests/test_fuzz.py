@@ -237,11 +237,12 @@ def costs_messages() -> st.SearchStrategy[Say]:
     opt_amount = st.one_of(st.just(""), st.sampled_from(AMOUNTS))
     shares = st.sampled_from(["0", "1", "2", "3", "100", "101", "-1", "two", ""])
     cost_add = st.builds(
-        lambda n, a, sc, sp: f"/cost add {n} {a} {sc} {sp}".rstrip(),
+        lambda n, a, sc, sp, c: f"/cost add {n} {a} {sc} {sp} {c}".rstrip(),
         name,
         amount,
         st.sampled_from(SCHEDULES),
         st.sampled_from(SPLITS),
+        st.sampled_from(["", "confirm"]),  # an outsized cost is asked about first
     )
     paid = st.builds(
         lambda c, a, p: f"/paid {c} {a} {p}".rstrip(), small, opt_amount, st.sampled_from(PAYERS)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +40,30 @@ def test_storage_imports_neither_the_engine_nor_the_capabilities() -> None:
         for path in sorted((ROOT / "storage").rglob("*.py"))
     }
     assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_each_handler_module_imports_on_its_own() -> None:
+    """A fresh interpreter imports each capability package and shared module of
+    handlers/ first (a submodule's import starts with its package's): no import cycle
+    that only the composition root's order hides (a test file importing
+    handlers.presence first failed)."""
+    modules = sorted(
+        f"handlers.{path.parent.name if path.name == '__init__.py' else path.stem}"
+        for path in [*(ROOT / "handlers").glob("*.py"), *(ROOT / "handlers").glob("*/__init__.py")]
+        if path.parent != ROOT / "handlers" or path.name != "__init__.py"
+    )
+    failed = {}
+    for module in modules:
+        result = subprocess.run(
+            [sys.executable, "-c", f"import {module}"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            failed[module] = result.stderr.strip().splitlines()[-1]
+    assert failed == {}
 
 
 def test_test_modules_share_code_only_through_tests_support() -> None:

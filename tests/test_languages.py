@@ -97,6 +97,7 @@ def test_no_word_means_two_choices() -> None:
 
 async def test_italian_words_and_command_names(bot: BotHarness) -> None:
     await bot.setup_space("Anna", members=["Bruno", "Carla"])
+    await bot.say("/set language it", as_="Anna")  # the group reads the space's language
     await bot.say("/lang it", as_="Bruno")
     bot.clock.set(at(9))
     sent = await bot.say("/entro", as_="Bruno")
@@ -108,7 +109,9 @@ async def test_italian_words_and_command_names(bot: BotHarness) -> None:
         "Lo spazio è aperto dalle 09:00.",
     ]
     # The Italian names work for everyone, and the English ones for Italians.
-    assert (await bot.say("/entro", as_="Carla"))[0].text.startswith("Welcome, Carla!")
+    await bot.say("/lang en", as_="Carla")
+    carla = await bot.say("/entro", as_="Carla", chat="private")  # she reads English
+    assert carla[0].text.startswith("Welcome, Carla!")
     assert (await bot.say("/who", as_="Bruno"))[0].text.startswith("2 persone dentro")
     bot.clock.set(at(12))
     sent = await bot.say("/entor", as_="Bruno")
@@ -147,17 +150,17 @@ async def test_italian_words_and_command_names(bot: BotHarness) -> None:
 async def test_italian_help_shows_the_italian_names(bot: BotHarness) -> None:
     await bot.setup_space("Anna", members=["Bruno"])
     await bot.say("/lang it", as_="Bruno")
-    text = (await bot.say("/aiuto", as_="Bruno"))[0].text
-    assert "/entro [nota] — sei allo spazio adesso" in text
+    text = (await bot.say("/aiuto", as_="Bruno", chat="private"))[0].text
+    assert "/entro [HH:MM] [nota] — sei allo spazio, da adesso o da un'ora di oggi" in text
     assert "/chi — chi c'è ora e chi arriva oggi" in text
     assert "/chiedi <competenza>: <domanda>" in text
     assert "/checkin" not in text
     assert text.endswith("Scrivi /aiuto seguito da un comando per vedere come si usa.")
-    detail = (await bot.say("/aiuto checkin", as_="Bruno"))[0].text
-    assert detail.splitlines()[0] == "/entro [nota]"
+    detail = (await bot.say("/aiuto checkin", as_="Bruno", chat="private"))[0].text
+    assert detail.splitlines()[0] == "/entro [HH:MM] [nota]"
     assert detail.splitlines()[-1] == "Anche: /checkin, /in"
     english = (await bot.say("/help entro", as_="Anna"))[0].text
-    assert english.splitlines()[0] == "/checkin [note]"
+    assert english.splitlines()[0] == "/checkin [HH:MM] [note]"
     assert english.splitlines()[-1] == "Also: /in, /entro"
 
 
@@ -174,7 +177,7 @@ async def test_lang_takes_codes_and_names_and_lists_the_languages(bot: BotHarnes
     assert (await bot.say("/lang tedesco", as_="Bruno"))[0].text.startswith("Ich spreche")
     assert (await bot.say("/lang ITALIAN", as_="Bruno"))[0].text == "Ti parlerò in italiano."
     assert await bot.fetchval("SELECT language FROM members WHERE display_name='Bruno'") == "it"
-    sent = await bot.say("/lang klingon", as_="Bruno")
+    sent = await bot.say("/lang klingon", as_="Bruno", chat="private")
     assert sent[0].text.splitlines()[0] == (
         "Non parlo “klingon”. Parlo: Deutsch (de), English (en), italiano (it)."
     )
@@ -184,7 +187,7 @@ async def test_lang_takes_codes_and_names_and_lists_the_languages(bot: BotHarnes
         "The language must be one of: Deutsch (de), English (en), italiano (it)."
     )
     sent = await bot.say("/set language deutsch", as_="Anna")
-    assert sent[0].text == "language is now de."
+    assert sent[0].text == "Erledigt: language de."  # the group reads German from now
 
 
 async def test_a_german_stranger_is_answered_in_german(bot: BotHarness) -> None:
@@ -197,16 +200,15 @@ async def test_german_days_money_and_plurals(bot: BotHarness) -> None:
     await bot.setup_space("Anna", members=["Bruno"])
     await bot.say("/lang de", as_="Bruno")
     bot.clock.set(at(9))
-    sent = await bot.say("/checkin", as_="Bruno")
+    sent = await bot.say("/checkin", as_="Bruno", chat="private")
     assert sent[0].text == "Hallo Bruno, du bist seit 09:00 da. Sonst ist noch niemand da."
-    sent = await bot.say("/going übermorgen", as_="Bruno")
+    sent = await bot.say("/going übermorgen", as_="Bruno", chat="private")
     assert sent[0].text == "Notiert: Du kommst am Fr., 27. Nov. 2026."
     await bot.say("/cost add Heizung 2468,50 once 2026-11-25", as_="Anna")
     sent = await bot.tick()
     notice = next(s for s in sent if s.to == "bruno")
-    assert notice.text.startswith(
-        "Heizung, 25. Okt. – 24. Nov. 2026: Dein Anteil ist 1.234,25\u00a0€"
-        " von 2.468,50\u00a0€ (zu gleichen Teilen unter 2)."
+    assert notice.text.startswith(  # a one-off: no period
+        "Heizung: Dein Anteil ist 1.234,25\u00a0€ von 2.468,50\u00a0€ (zu gleichen Teilen unter 2)."
     )
     assert [b.label for b in notice.buttons] == ["Bezahlt"]
 
@@ -229,7 +231,9 @@ async def test_german_on_telegram(server: FakeTelegram, tmp_path: Path) -> None:
     try:
         # The menu a German Telegram shows: German descriptions, for members and admins.
         menu = dict(server.commands[("default", "de")])
-        assert menu["checkin"] == "einchecken: Du bist jetzt im Space"
+        assert menu["checkin"] == (
+            "einchecken: Du bist im Space, ab jetzt oder ab einer Uhrzeit von heute"
+        )
         assert dict(server.commands[("all_chat_administrators", "de")])["approve"] == (
             "eine Beitrittsanfrage annehmen"
         )
@@ -238,7 +242,7 @@ async def test_german_on_telegram(server: FakeTelegram, tmp_path: Path) -> None:
         group = server.group("Coworking Bozen", creator=anna, members=(jonas,))
         await tg.say(anna, "/setup Bozen", group)
         await tg.say(anna, "/set join open", group)
-        # A newcomer is answered in their Telegram's language (language_code "de").
+        await tg.say(anna, "/set language de", group)  # the group reads German
         hello = await tg.say(jonas, "/join", group)
         assert hello[0].text.startswith("Willkommen bei Bozen, Jonas!")
         switched = await tg.say(jonas, "/lang de", group)
@@ -268,6 +272,7 @@ async def test_german_on_matrix(matrix: MatrixWorld) -> None:
     world.room = await world.open_room()
     await world.setup_space()
     anna = world.anna
+    await world.command(world.bruno, "!set language de")  # the room reads the space's language
     switched = await world.command(anna, "!lang deutsch")
     assert [s.body for s in switched] == ["Ich spreche jetzt Deutsch mit dir."]
     reply = await world.command(anna, "!checkin")
@@ -276,8 +281,8 @@ async def test_german_on_matrix(matrix: MatrixWorld) -> None:
     ]
     help_ = await world.command(anna, "!help checkin")
     assert help_[0].body.splitlines() == [
-        "!checkin [Notiz]",
-        "einchecken: Du bist jetzt im Space",
+        "!checkin [HH:MM] [Notiz]",
+        "einchecken: Du bist im Space, ab jetzt oder ab einer Uhrzeit von heute",
         "Wer: Mitglieder. Wo: überall.",
         "Auch: !in, !entro",
     ]

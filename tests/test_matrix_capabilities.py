@@ -173,10 +173,10 @@ async def test_presence_day_by_matrix_messages_and_the_attendance_file(
     assert file.body == "attendance-2026-11.csv"
     assert file.content["info"]["mimetype"] == "text/csv"
     assert file.content["m.mentions"] == {}
-    assert (await download(bruno, file)).decode() == (
-        "member,date,in,out,minutes,closed_by\r\n"
-        f"{a},2026-11-25,10:00,12:30,150,member\r\n"
-        f"{c},2026-11-25,10:05,,,\r\n"
+    assert (await download(bruno, file)).decode("utf-8-sig") == (
+        "member,date,in,out,minutes,closed_by,changes\r\n"
+        f"{a},2026-11-25,10:00,12:30,150,member,\r\n"
+        f"{c},2026-11-25,10:05,,,,\r\n"
     )
 
 
@@ -373,7 +373,7 @@ async def test_hostile_names_and_notes_are_escaped_and_ping_nobody(matrix: Matri
     refused = await one(world, anna, f"!checkin {long_note}")
     assert body_lines(refused) == [
         "Too long: 200 characters at most (you wrote 4000).",
-        "Usage: !checkin [note]",
+        "Usage: !checkin [HH:MM] [note]",
     ]
     assert await rows(world, "SELECT note FROM visits") == [(note,)]
     assert await rows(world, "SELECT display_name FROM members WHERE id = 3") == [(name,)]

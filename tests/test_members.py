@@ -101,12 +101,28 @@ async def test_member_references(bot: BotHarness) -> None:
     assert (await member_rows(bot))["Bruno"] == ("member", "active")
 
 
-async def test_members_list_is_for_admins(bot: BotHarness) -> None:
-    await bot.setup_space("Anna", members=["Bruno"])
-    sent = await bot.say("/members", as_="Anna")
-    assert "Anna" in sent[0].text and "Bruno" in sent[0].text and "admin" in sent[0].text
-    refused = await bot.say("/members", as_="Bruno")
-    assert "Only the space's admins" in refused[0].text
+async def test_members_see_who_the_members_are_and_admins_see_more(bot: BotHarness) -> None:
+    await bot.setup_space("Anna", members=["Bruno", "Carla"])
+    await bot.say("/leave", as_="Carla")
+    await bot.say("/set join approval", as_="Anna")
+    await bot.say("/join", as_="Dario")
+    sent = await bot.say("/members", as_="Bruno")
+    assert sent[0].text.splitlines() == [
+        "Members of Veglio",
+        "#1 Anna — admin",
+        "#2 Bruno — member",
+    ]
+    sent = await bot.say("/members", as_="Anna", chat="private")
+    assert sent[0].text.splitlines() == [
+        "Members of Veglio",
+        "#1 Anna (@anna) — admin",
+        "#2 Bruno (@bruno) — member",
+        "Waiting for approval",
+        "#4 Dario (@dario)",  # no role: not a member yet
+        "and 1 who left",
+    ]
+    refused = await bot.say("/members", as_="Dario")
+    assert "waiting for an admin's approval" in refused[0].text
 
 
 async def test_leave_and_come_back(bot: BotHarness) -> None:
@@ -125,9 +141,9 @@ async def test_leave_and_come_back(bot: BotHarness) -> None:
 async def test_settings_and_set(bot: BotHarness) -> None:
     await bot.setup_space("Anna", members=["Bruno"])
     sent = await bot.say("/settings", as_="Anna")
-    assert "timezone: Europe/Rome" in sent[0].text
+    assert "timezone Europe/Rome" in sent[0].text.splitlines()
     sent = await bot.say("/set timezone America/New_York", as_="Anna")
-    assert "timezone is now America/New_York" in sent[0].text
+    assert sent[0].text == "Done: timezone America/New_York."
     assert (await bot.space()).timezone == "America/New_York"
     sent = await bot.say("/set closing 19:30", as_="Anna")
     assert (await bot.space()).closing_time == "19:30"
@@ -142,7 +158,7 @@ async def test_settings_and_set(bot: BotHarness) -> None:
         ("/set closing 25:00", "isn't a time"),
         ("/set capacity -3", "whole number from 0"),
         ("/set currency XYZ", "isn't a currency"),
-        ("/set colour red", "isn't one of"),
+        ("/set colour red", "“colour” isn't a setting. The settings are: name, timezone"),
         ("/set timezone", "Something's missing"),
     ]:
         sent = await bot.say(bad, as_="Anna")
@@ -159,9 +175,12 @@ async def test_language_switch_changes_replies(bot: BotHarness) -> None:
     sent = await bot.say("/lang it", as_="Bruno")
     assert sent[0].text == "Ti parlerò in italiano."
     assert (await bot.member("Bruno")).language == "it"
-    sent = await bot.say("/help", as_="Bruno")
+    sent = await bot.say("/help", as_="Bruno", chat="private")
     assert "Cosa puoi fare" in sent[0].text
-    sent = await bot.say("/help", as_="Anna")
+    sent = await bot.say("/help", as_="Anna", chat="private")
+    assert "What you can do" in sent[0].text
+    # The group reads the space's language, whoever asks.
+    sent = await bot.say("/help", as_="Bruno")
     assert "What you can do" in sent[0].text
     sent = await bot.say("/frobnicate", as_="Bruno", chat="private")
     assert "Non conosco il comando /frobnicate" in sent[0].text

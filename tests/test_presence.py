@@ -136,17 +136,21 @@ async def test_me_counts_an_open_visit_and_last_month(bot: BotHarness) -> None:
     ]
 
 
-async def test_double_checkin_changes_nothing(bot: BotHarness) -> None:
+async def test_double_checkin_opens_no_second_visit_and_updates_the_note(
+    bot: BotHarness,
+) -> None:
     await bot.setup_space("Anna", members=["Bruno"])
     bot.clock.set(at(9, 10))
     await bot.say("/checkin first note", as_="Bruno")
     bot.clock.set(at(11, 0))
     sent = await bot.say("/checkin second note", as_="Bruno")
-    assert [s.text for s in sent] == ["You're already checked in, since 09:10."]
+    assert [s.text for s in sent] == [
+        "Note updated: second note. You're already checked in, since 09:10."
+    ]
     sent = await bot.say("/in", as_="Bruno", chat="private")
     assert sent[0].text == "You're already checked in, since 09:10."
     assert await visits(bot) == [
-        ("Bruno", "2026-11-25", "2026-11-25T08:10:00Z", None, None, "first note")
+        ("Bruno", "2026-11-25", "2026-11-25T08:10:00Z", None, None, "second note")
     ]
 
 
@@ -328,9 +332,11 @@ async def test_bad_input_is_refused_and_changes_nothing(bot: BotHarness) -> None
     assert sent[0].text == "That's too far ahead: you can plan up to 90 days ahead."
     sent = await bot.say("/checkin " + "x" * 201, as_="Bruno")
     assert sent[0].text == (
-        "Too long: 200 characters at most (you wrote 201).\nUsage: /checkin [note]"
+        "Too long: 200 characters at most (you wrote 201).\nUsage: /checkin [HH:MM] [note]"
     )
     sent = await bot.say("/checkout now please", as_="Bruno")
+    assert sent[0].text.startswith("“now” isn't a time: write HH:MM, e.g. 18:30.")
+    sent = await bot.say("/checkout 18:30 please", as_="Bruno")
     assert sent[0].text.startswith("Too many words.")
     sent = await bot.say("/export attendance 2026-11", as_="Bruno", chat="private")
     assert sent[0].text == "Only the space's admins can use /export attendance."
@@ -348,7 +354,7 @@ async def test_bad_input_is_refused_and_changes_nothing(bot: BotHarness) -> None
 
 async def test_italian(bot: BotHarness) -> None:
     await bot.setup_space("Anna", members=["Bruno", "Carla"])
-    await bot.say("/lang it", as_="Bruno")
+    await bot.say("/set language it", as_="Anna")
     await bot.say("/set capacity 3", as_="Anna")
     sent = await bot.say("/checkin", as_="Bruno")
     assert sent[0].text == (
@@ -388,7 +394,7 @@ async def test_presence_commands_are_listed_in_help(bot: BotHarness) -> None:
     await bot.setup_space("Anna", members=["Bruno"])
     sent = await bot.say("/help", as_="Bruno")
     for line in (
-        "/checkin [note]",
+        "/checkin [HH:MM] [note]",
         "/checkout",
         "/who",
         "/me",
@@ -402,4 +408,4 @@ async def test_presence_commands_are_listed_in_help(bot: BotHarness) -> None:
         sent[0].text
     )
     sent = await bot.say("/help in", as_="Bruno")
-    assert sent[0].text.startswith("/checkin [note]")
+    assert sent[0].text.startswith("/checkin [HH:MM] [note]")

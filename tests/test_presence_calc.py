@@ -19,8 +19,8 @@ from handlers.presence.calc import (
     due_closings,
     local_instant,
     month_stats,
-    spreadsheet_safe,
 )
+from handlers.spreadsheet import cell
 from storage.presence import ClosedBy, Closing, Visit
 
 ROME = ZoneInfo("Europe/Rome")
@@ -158,12 +158,13 @@ def test_month_stats_average_peak_and_members() -> None:
 def test_csv_quotes_and_defuses_formulas() -> None:
     day = date(2026, 11, 2)
     v = visit(day, utc(2026, 11, 2, 8, 0), utc(2026, 11, 2, 9, 1))
-    content = attendance_csv([v], {1: 'Rossi, "Tino"'}, ROME).decode()
-    assert content.splitlines()[1] == '"Rossi, ""Tino""",2026-11-02,09:00,10:01,61,member'
-    assert spreadsheet_safe("=SUM(A1)") == "'=SUM(A1)"
-    assert spreadsheet_safe("+39 333") == "'+39 333"
-    assert spreadsheet_safe("Anna") == "Anna"
-    assert attendance_csv([v], {}, ROME).decode().splitlines()[1].startswith("#1,")
+    content = attendance_csv([v], [], {1: 'Rossi, "Tino"'}, ROME, "en").decode("utf-8-sig")
+    assert content.splitlines()[1] == '"Rossi, ""Tino""",2026-11-02,09:00,10:01,61,member,'
+    assert cell("=SUM(A1)") == "'=SUM(A1)"
+    assert cell("+39 333") == "'+39 333"
+    assert cell("Anna") == "Anna"
+    rows = attendance_csv([v], [], {}, ROME, "it").decode("utf-8-sig").splitlines()
+    assert rows[1] == "#1;2026-11-02;09:00;10:01;61;member;"  # Italian spreadsheets split on ;
 
 
 def test_defuse_mentions_breaks_pings_not_text() -> None:

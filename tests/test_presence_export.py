@@ -48,13 +48,13 @@ async def test_export_attendance_sends_the_month_as_csv(bot: BotHarness) -> None
     assert document.filename == "attendance-2026-11.csv"
     assert document.mime_type == "text/csv"
     assert document.content.decode("utf-8") == (
-        "member,date,in,out,minutes,closed_by\r\n"
-        "Bruno,2026-11-02,09:00,12:30,210,member\r\n"
-        "Carla,2026-11-02,09:00,20:00,660,closing\r\n"
-        "Bruno,2026-11-02,21:15,23:59,164,midnight\r\n"
-        "'=cmd|calc,2026-11-03,08:45,,,\r\n"
+        "\ufeffmember,date,in,out,minutes,closed_by,changes\r\n"
+        "Bruno,2026-11-02,09:00,12:30,210,member,\r\n"
+        "Carla,2026-11-02,09:00,20:00,660,closing,\r\n"
+        "Bruno,2026-11-02,21:15,23:59,164,midnight,\r\n"
+        "'=cmd|calc,2026-11-03,08:45,,,,\r\n"
     )
-    rows = list(csv.DictReader(io.StringIO(document.content.decode("utf-8"))))
+    rows = list(csv.DictReader(io.StringIO(document.content.decode("utf-8-sig"))))
     assert [r["minutes"] for r in rows] == ["210", "660", "164", ""]
     # The default month is the current one; other months have their own rows.
     sent = await bot.say("/export attendance", as_="Anna", chat="private")
@@ -63,7 +63,7 @@ async def test_export_attendance_sends_the_month_as_csv(bot: BotHarness) -> None
     assert sent[0].text == "Attendance in October 2026: 1 visit."
     assert sent[0].document is not None
     assert sent[0].document.content.decode().splitlines()[1:] == [
-        "Bruno,2026-10-30,09:00,13:00,240,member"
+        "Bruno,2026-10-30,09:00,13:00,240,member,"
     ]
 
 

@@ -166,20 +166,20 @@ async def test_non_members_cannot_use_skills(bot: BotHarness) -> None:
 async def test_skills_in_italian(bot: BotHarness) -> None:
     await bot.setup_space("Anna", members=["Bruno", "Carla"])
     await bot.say("/lang it", as_="Bruno")
-    reply = only(await bot.say("/skills add Contabilità, Excel", as_="Bruno"))
+    reply = only(await bot.say("/skills add Contabilità, Excel", as_="Bruno", chat="private"))
     assert "Aggiunte: Contabilità, Excel." in reply.text
     assert "Ora hai 2 competenze." in reply.text
     await bot.say("/skills add Excel", as_="Carla")
     await check_in(bot, "Carla")
-    reply = only(await bot.say("/whoknows excel", as_="Bruno"))
+    reply = only(await bot.say("/whoknows excel", as_="Bruno", chat="private"))
     assert reply.text.splitlines() == [
         "Chi sa di excel",
         "• Carla — Excel · qui ora",
         "• Bruno — Excel",
     ]
-    reply = only(await bot.say("/skills add ###", as_="Bruno"))
+    reply = only(await bot.say("/skills add ###", as_="Bruno", chat="private"))
     assert "“###” non è una competenza" in reply.text
-    reply = only(await bot.say("/skills add ###, !!", as_="Bruno"))
+    reply = only(await bot.say("/skills add ###, !!", as_="Bruno", chat="private"))
     assert "“###”, “!!” non sono competenze" in reply.text
-    reply = only(await bot.say("/help", as_="Bruno"))
+    reply = only(await bot.say("/help", as_="Bruno", chat="private"))
     assert "Aiuto tra pari" in reply.text and "/whoknows" in reply.text

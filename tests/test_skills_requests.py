@@ -309,8 +309,8 @@ async def test_notifications_follow_each_readers_language(bot: BotHarness, where
         to_carla.text == "🤝 Elena ti aiuterà con la #1 (Excel). Per metterti in contatto: @elena."
     )
     assert [b.label for b in to_carla.buttons] == ["Risolta"]
-    reply = only(await bot.say("/offer 99", as_="Carla"))
+    reply = only(await bot.say("/offer 99", as_="Carla", chat="private"))
     assert "Non c'è nessuna richiesta #99." in reply.text
-    reply = only(await bot.say("/ask Excel senza due punti", as_="Carla"))
+    reply = only(await bot.say("/ask Excel senza due punti", as_="Carla", chat="private"))
     assert "Metti i due punti tra la competenza e la domanda." in reply.text
     assert "Uso: /ask <competenza>: <domanda>" in reply.text

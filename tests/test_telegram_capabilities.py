@@ -181,10 +181,10 @@ async def test_presence_day_by_messages_and_the_attendance_file(tg: TelegramBot)
     assert export.document is not None
     name, content = export.document
     assert name == "attendance-2026-11.csv"
-    assert content.decode() == (
-        "member,date,in,out,minutes,closed_by\r\n"
-        "Bruno,2026-11-25,10:00,12:30,150,member\r\n"
-        "Carla,2026-11-25,10:05,,,\r\n"
+    assert content.decode("utf-8-sig") == (
+        "member,date,in,out,minutes,closed_by,changes\r\n"
+        "Bruno,2026-11-25,10:00,12:30,150,member,\r\n"
+        "Carla,2026-11-25,10:05,,,,\r\n"
     )
     refused = only(await tg.say(c.bruno, "/export attendance"), c.bruno)
     assert refused.text == "Only the space's admins can use /export attendance."

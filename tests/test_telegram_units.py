@@ -292,6 +292,6 @@ def test_the_italian_menu_uses_the_italian_names() -> None:
         assert name in italian and name not in english
     for name in ("checkin", "checkout", "who", "help", "ask", "costs", "paid"):
         assert name in english and name not in italian
-    assert italian["entro"] == "sei allo spazio adesso"
+    assert italian["entro"] == "sei allo spazio, da adesso o da un'ora di oggi"
     assert "join" in italian and "whoknows" in italian  # no Italian name: the English one
     assert "help" in dict(menu.everyone["de"])

@@ -132,27 +132,31 @@ def test_opening_hours_read_and_written_back() -> None:
 async def test_the_settings_in_chat(bot: BotHarness) -> None:
     await bot.setup_space("Anna")
     sent = await bot.say("/set away_after 15 min", as_="Anna")
-    assert sent[0].text == "away_after is now 15 min."
+    assert sent[0].text == "Done: away_after 15."
     sent = await bot.say("/set away_after 0", as_="Anna")
     assert sent[0].text == "away_after must be a whole number from 1 to 240."
     sent = await bot.say("/set hours lun-ven 09:00-19:00; sab 10:00-13:00", as_="Anna")
-    assert sent[0].text == "hours is now mon-fri 09:00-19:00; sat 10:00-13:00."
+    assert sent[0].text == "Done: hours mon-fri 09:00-19:00; sat 10:00-13:00."
     sent = await bot.say("/set hours mon-fri 19:00-09:00", as_="Anna")
     assert sent[0].text == (
         "“mon-fri 19:00-09:00” aren't opening hours: write them like mon-fri "
         "09:00-19:00; sat 10:00-13:00, or off."
     )
+    assert await bot.fetchval("SELECT opening_hours FROM spaces") == (
+        "mon-fri 09:00-19:00; sat 10:00-13:00"
+    )
     sent = await bot.say("/settings", as_="Anna")
-    assert sent[0].text.splitlines()[-3:-1] == [
-        "away_after: 15 min",
-        "hours: mon-fri 09:00-19:00; sat 10:00-13:00",
-    ]
+    lines = sent[0].text.splitlines()
+    assert lines[-3:-1] == ["away_after 15", "hours mon-fri 09:00-19:00; sat 10:00-13:00"]
     # What /settings shows can be written back.
-    sent = await bot.say("/set hours mon-fri 09:00-19:00; sat 10:00-13:00", as_="Anna")
-    assert sent[0].text == "hours is now mon-fri 09:00-19:00; sat 10:00-13:00."
+    sent = await bot.say(f"/set {lines[-2]}", as_="Anna")
+    assert sent[0].text == "Done: hours mon-fri 09:00-19:00; sat 10:00-13:00."
     sent = await bot.say("/set hours off", as_="Anna")
-    assert sent[0].text == "hours is now not set."
+    assert sent[0].text == "Done: hours off."
     assert await bot.fetchval("SELECT opening_hours FROM spaces") == ""
+    assert await bot.fetchval("SELECT away_after_minutes FROM spaces") == 15
+    help_set = (await bot.say("/help set", as_="Anna"))[0].text
+    assert "away_after: minutes a registered device may be gone" in help_set
 
 
 async def test_a_slug_from_the_config_wins_over_one_made_from_a_name(

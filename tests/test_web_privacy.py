@@ -70,13 +70,15 @@ async def test_the_choices_are_typed_in_the_readers_language(
 ) -> None:
     bot = web_bot
     await bot.setup_space("Anna", members=["Bruno", "Dora"])
+    # Typed anywhere; answered privately in their own language (the group reads the
+    # space's).
     await bot.say("/lang it", as_="Bruno")
     sent = await bot.say("/privacy pubblico", as_="Bruno")
-    assert sent[0].text.startswith("Ora la tua presenza è pubblica")
-    sent = await bot.say("/privacy", as_="Bruno")
+    assert sent[0].text.startswith("Your presence is now public")
+    sent = await bot.say("/privacy", as_="Bruno", chat="private")
     assert sent[0].text.endswith("Per mostrarla solo ai membri: /privacy visibile")
     await bot.say("/lang de", as_="Dora")
-    sent = await bot.say("/privacy öffentlich", as_="Dora")
+    sent = await bot.say("/privacy öffentlich", as_="Dora", chat="private")
     assert sent[0].text.startswith("Deine Anwesenheit ist jetzt öffentlich")
     await bot.say("/apri", as_="Bruno")  # the Italian name of /open works for everyone
     spaceapi = (await client.get("/spaces/veglio/spaceapi.json")).json()

@@ -122,12 +122,15 @@ async def test_open_and_close_in_the_chat(bot: BotHarness) -> None:
     assert [(s.to, s.text) for s in sent][1:] == [("group", "The space is open.")]
     await bot.say("/close", as_="Carla")
 
-    # The next morning it shows the day it closed; Italian speakers read it in Italian.
+    # The next morning it shows the day it closed; Italian speakers read it in Italian
+    # in private (the group reads the space's language).
     bot.clock.set(at(7, day=26))
     await bot.say("/lang it", as_="Bruno")
     sent = await bot.say("/who", as_="Bruno")
     reply = next(s for s in sent if s.to == "group")  # Carla is told her visit was closed
-    assert reply.text.splitlines()[-1] == "Lo spazio è chiuso da mer 25 nov 2026, 18:00."
+    assert reply.text.splitlines()[-1] == "The space has been closed since Wed, 25 Nov 2026, 18:00."
+    sent = await bot.say("/who", as_="Bruno", chat="private")
+    assert sent[0].text.splitlines()[-1] == "Lo spazio è chiuso da mer 25 nov 2026, 18:00."
     # Carla's visit ended at closing time; the space had been closed since /close.
     rows = await bot.fetchall("SELECT is_open, changed_at, changed_by FROM space_state")
     assert [tuple(r) for r in rows] == [(0, "2026-11-25T17:00:00Z", "close")]

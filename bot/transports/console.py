@@ -1,22 +1,28 @@
 """A terminal REPL: try the whole bot with no account anywhere.
 
 You type in the space's group; `:private` switches to your private chat with the bot and
-`:as <name>` lets you speak as someone else (to try joins and approvals). Input can be
-piped (`printf '/help\\n' | coworkbot console`): the console answers each line before
-reading the next and exits when its input ends.
+`:as <name>` lets you speak as someone else (to try joins and approvals); `:wait 3d`
+moves the console's clock on and runs what the jobs would have done meanwhile (charges,
+reminders, closing time), to try a month in a minute. Input can be piped
+(`printf '/help\\n' | coworkbot console`): the console answers each line before reading
+the next, writes each line it read before its answers (a transcript), and exits when its
+input ends.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import sys
 import threading
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
+from bot.clock import MovableClock, OffsetClock
 from bot.events import ChatRef, IncomingMessage, OutgoingMessage, Platform, UserRef
 from bot.i18n import to_plain
 from bot.transports.base import Sink
@@ -27,8 +33,12 @@ HELP = """Console commands:
   :group            talk in the space's group (the default)
   :private          talk to the bot privately
   :as <name>        speak as another person (':as me' to come back)
+  :wait <n>d|h|m    move the clock on and run what would have happened meanwhile
   :quit             leave (so does end of input, Ctrl-D)
 Bot commands start with / or ! : try /help"""
+
+_WAIT = re.compile(r"(\d{1,4})\s*([dhm])")
+_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
 
 
 class ConsoleTransport:
@@ -43,6 +53,9 @@ class ConsoleTransport:
         stdin: TextIO | None = None,
         stdout: TextIO | None = None,
         after_input: Callable[[], Awaitable[object]] | None = None,
+        clock: MovableClock | None = None,
+        after_wait: Callable[[], Awaitable[object]] | None = None,
+        timezone: ZoneInfo | None = None,
     ) -> None:
         self.user_id = user_id
         self.display_name = display_name
@@ -50,6 +63,9 @@ class ConsoleTransport:
         self._in = stdin or sys.stdin
         self._out = stdout or sys.stdout
         self._after_input = after_input
+        self.clock: MovableClock = clock or OffsetClock()
+        self._after_wait = after_wait
+        self._tz = timezone or ZoneInfo("UTC")
         self._sink: Sink | None = None
         self._task: asyncio.Task[None] | None = None
         self._counter = 0
@@ -65,6 +81,9 @@ class ConsoleTransport:
 
     def set_after_input(self, hook: Callable[[], Awaitable[object]]) -> None:
         self._after_input = hook
+
+    def set_after_wait(self, hook: Callable[[], Awaitable[object]]) -> None:
+        self._after_wait = hook
 
     async def start(self, sink: Sink) -> None:
         self._sink = sink
@@ -110,34 +129,50 @@ class ConsoleTransport:
         for button in message.buttons:
             lines.append(f"   [{to_plain(button.label)}]  (type /{button.command})")
         if message.document is not None:
-            self.exports_dir.mkdir(parents=True, exist_ok=True)
-            path = self.exports_dir / Path(message.document.filename).name
+            path = self._save(message.chat.chat_id, message.document.filename)
             path.write_bytes(message.document.content)
             lines.append(f"   file saved: {path}")
         self._print("\n".join(lines))
         return f"console-{self._counter}"
 
+    def _save(self, chat_id: str, filename: str) -> Path:
+        """A new file for every document: named after whom it was sent to, never over
+        another (each person's /myexport is theirs)."""
+        self.exports_dir.mkdir(parents=True, exist_ok=True)
+        name = Path(filename).name
+        owner = "".join(ch for ch in chat_id if ch.isalnum() or ch in "-_") or "chat"
+        path = self.exports_dir / f"{owner}-{name}"
+        number = 1
+        while path.exists():
+            number += 1
+            path = self.exports_dir / f"{owner}-{Path(name).stem}-{number}{Path(name).suffix}"
+        return path
+
     def _print(self, text: str) -> None:
         self._out.write(text + "\n")
         self._out.flush()
 
-    def _prompt(self) -> None:
-        if self._in.isatty():
-            where = "private" if self._private else "group"
-            self._out.write(f"{self._speaker.display_name} ({where})> ")
-            self._out.flush()
+    def _prompt(self) -> str:
+        where = "private" if self._private else "group"
+        return f"{self._speaker.display_name} ({where})> "
 
     async def _repl(self) -> None:
+        tty = self._in.isatty()
         try:
             while True:
-                self._prompt()
+                if tty:
+                    self._out.write(self._prompt())
+                    self._out.flush()
                 line = await self._lines.get()
                 if line is None:
                     break
                 text = line.rstrip("\n")
+                if not tty and text.strip():
+                    self._print(self._prompt() + text)  # piped: a readable transcript
                 if text.startswith(":"):
-                    if not self._meta(text):
-                        break
+                    async with self._busy:
+                        if not await self._meta(text):
+                            break
                     continue
                 if text.strip():
                     async with self._busy:
@@ -145,7 +180,17 @@ class ConsoleTransport:
         finally:
             self.finished.set()
 
-    def _meta(self, text: str) -> bool:
+    async def _wait(self, arg: str) -> None:
+        m = _WAIT.fullmatch(arg.strip().lower())
+        if m is None:
+            self._print("(say how long: :wait 3d, :wait 2h, :wait 30m)")
+            return
+        self.clock.advance(timedelta(**{_UNITS[m[2]]: int(m[1])}))
+        self._print(f"(it is now {self.clock.now().astimezone(self._tz):%a %d %b %Y %H:%M})")
+        if self._after_wait is not None:
+            await self._after_wait()
+
+    async def _meta(self, text: str) -> bool:
         word, _, arg = text[1:].strip().partition(" ")
         if word in {"quit", "q", "exit"}:
             return False
@@ -153,6 +198,8 @@ class ConsoleTransport:
             self._private = True
         elif word == "group":
             self._private = False
+        elif word == "wait":
+            await self._wait(arg)
         elif word == "as" and arg.strip():
             name = arg.strip()
             if name.lower() in {"me", self.user_id}:
@@ -173,7 +220,7 @@ class ConsoleTransport:
             if self._private
             else ChatRef(Platform.CONSOLE, GROUP_CHAT, private=False, title="Demo")
         )
-        stamp = datetime.now(UTC)
+        stamp = self.clock.now()
         msg = IncomingMessage(
             update_id=f"{stamp.timestamp():.6f}-{self._counter}",
             chat=chat,

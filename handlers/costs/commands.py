@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+import secrets
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import ClassVar
 
-from bot.arguments import ArgError, YearMonth, parse_date
-from bot.context import ButtonSpec, Context, Letter, MemberContext, Refusal
+from bot.arguments import ArgError, YearMonth, confirmed_words, parse_date, split_words
+from bot.context import ButtonSpec, CommandContext, Context, Letter, MemberContext, Refusal
 from bot.events import Document
 from bot.i18n import Localizer, Markup, escape, join
 from bot.registry import Role, Where
 from handlers.costs import router
 from handlers.costs.export import ledger_csv
-from handlers.costs.money import Split, currency_marks, looks_like_amount, parse_amount
-from handlers.costs.schedules import Every, Schedule, parse_schedule
+from handlers.costs.jobs import charges_up_to_date
+from handlers.costs.money import (
+    AmbiguousAmount,
+    Split,
+    currency_marks,
+    looks_like_amount,
+    parse_amount,
+    plain_amount,
+)
+from handlers.costs.schedules import Every, Schedule, parse_schedule, schedule_words
 from handlers.costs.views import (
     LISTING_BUDGET,
     fit,
@@ -38,23 +47,49 @@ _SHOWN = 32
 # -- arguments ------------------------------------------------------------------------------
 
 
+OUTSIZED = 20  # a new cost this many times the largest so far is asked about
+
+
 @dataclass(frozen=True)
 class CostSpec:
-    """`<name> <amount> <schedule> [split]`, read from the right so names may have spaces."""
+    """`<name> <amount> <schedule> [split] [confirm]`, read from the right so names may
+    have spaces. An amount that reads two ways leaves `amount` 0 and both `readings`;
+    `tail` is what followed the amount, to write the line again with one of them."""
 
     rest: ClassVar[bool] = True
     name: str
     amount: int
     schedule: Schedule
     split: Split
+    confirmed: bool = False
+    readings: tuple[int, ...] = ()
+    typed: str = ""
+    asked: str = ""  # the stored line a button stood for, if it came from one
 
     @classmethod
     async def convert(cls, text: str, ctx: Context) -> CostSpec:
-        return cls.parse(text, ctx.space.currency if ctx.space else "EUR", ctx.today)
+        asked = ""
+        if text.startswith(ASKED_MARK) and ctx.space is not None:
+            asked = ASKED.format(space=ctx.space.id, ref=text[1:].strip()[:16])
+            stored = await ctx.session.kv.get(asked)
+            if stored is None:
+                raise ArgError("cost.asked_gone")
+            text = stored
+        words, confirmed = confirmed_words(text, ctx)
+        currency = ctx.space.currency if ctx.space else "EUR"
+        spec = cls.parse(" ".join(words), currency, ctx.today, confirmed=confirmed)
+        return replace(spec, asked=asked)
+
+    def line(self, amount: int, currency: str, *extra: str) -> str:
+        """This cost as `cost add` takes it again, with `amount` written one way only and
+        the schedule in words that do not move with the day (`once 2026-11-29`)."""
+        split = [] if self.split is Split.EQUAL else [self.split.value]
+        words = [self.name, plain_amount(amount, currency), *schedule_words(self.schedule)]
+        return " ".join(["cost add", *words, *split, *extra])
 
     @classmethod
-    def parse(cls, text: str, currency: str, today: date) -> CostSpec:
-        words = text.split()
+    def parse(cls, text: str, currency: str, today: date, *, confirmed: bool = False) -> CostSpec:
+        words = split_words(text)
         kinds = {e.value for e in Every}
         at = next((i for i in range(len(words) - 1, -1, -1) if words[i].lower() in kinds), None)
         if at is None or at + 1 >= len(words):
@@ -70,12 +105,68 @@ class CostSpec:
         name_words, amount_text = _take_amount(words[:at], currency)
         if not looks_like_amount(amount_text, currency):
             raise ArgError("cost.need_amount")
-        amount = parse_amount(amount_text, currency)
+        amount, readings = read_amount(amount_text, currency)
         schedule = parse_schedule(words[at], after[0], today)
         name = clean_name(" ".join(name_words))
         if not any(ch.isalnum() for ch in name) or len(" ".join(name_words)) > MAX_NAME:
             raise ArgError("cost.bad_name", limit=MAX_NAME)
-        return cls(name, amount, schedule, split)
+        return cls(name, amount, schedule, split, confirmed, readings, amount_text)
+
+
+def read_amount(text: str, currency: str) -> tuple[int, tuple[int, ...]]:
+    """The amount, or 0 and its two readings when it reads differently in Italian and
+    English: the command then asks which one was meant."""
+    try:
+        return parse_amount(text, currency), ()
+    except AmbiguousAmount as ambiguous:
+        return 0, ambiguous.readings
+
+
+# What a button stands for travels with it, and Telegram gives it 64 bytes with its
+# signature (bot/transports/telegram/buttons.py): a longer `cost add` line is kept here,
+# in the space's store, and its button says only where (`cost add ^3f9a2c1b`).
+BUTTON_BUDGET = 44
+ASKED_MARK = "^"
+ASKED = "costs.asked:{space}:{ref}"
+
+
+async def button_line(ctx: MemberContext, line: str) -> str:
+    if len(line.encode()) <= BUTTON_BUDGET or not line.startswith("cost add "):
+        return line
+    ref = secrets.token_hex(4)
+    await ctx.session.kv.set(
+        ASKED.format(space=ctx.space.id, ref=ref), line.removeprefix("cost add ")
+    )
+    return f"cost add {ASKED_MARK}{ref}"
+
+
+async def ask_which_amount(
+    ctx: MemberContext,
+    typed: str,
+    readings: tuple[int, ...],
+    line: Callable[[int], str],
+    *,
+    personal: bool = False,
+) -> None:
+    """`12.345` is 12,345.00 or 12.35: a button for each reading, each running `line`
+    with that amount written so that it reads one way only. A `personal` question (a
+    payment of one's own) gets buttons only in private: in a group anyone could press
+    them, and a press is a command from whoever pressed; there it says what to send."""
+    currency = ctx.space.currency
+    shown = [ctx.fmt.money(minor, currency) for minor in readings]
+    if personal and not ctx.msg.chat.private:
+        one, other = (f"{ctx.prefix}{line(minor)}" for minor in readings)
+        await ctx.say(
+            "amount.which_typed", value=typed, first=shown[0], second=shown[1], one=one, other=other
+        )
+        return
+    buttons = [
+        (Markup(escape(text)), await button_line(ctx, line(minor)))
+        for text, minor in zip(shown, readings, strict=True)
+    ]
+    await ctx.reply(
+        ctx.t("amount.which", value=typed, first=shown[0], second=shown[1]), buttons=buttons
+    )
 
 
 def _take_amount(words: list[str], currency: str) -> tuple[list[str], str]:
@@ -98,21 +189,28 @@ class PaidArgs:
     charge_id: int
     amount: int | None
     member: Member | None
+    readings: tuple[int, ...] = ()
+    typed: str = ""
 
     @classmethod
     async def convert(cls, text: str, ctx: Context) -> PaidArgs:
-        words = text.split()
+        words = split_words(text)
+        if not words:
+            raise ArgError("dispatch.missing_argument")
         head = words[0].removeprefix("#")
         if not (head.isascii() and head.isdigit() and len(head) <= 12):
             raise ArgError("dispatch.not_a_number", value=words[0][:_SHOWN])
         currency = ctx.space.currency if ctx.space else "EUR"
         rest = words[1:]
-        amount = None
+        amount: int | None = None
+        readings: tuple[int, ...] = ()
+        typed = ""
         if rest and looks_like_amount(rest[0], currency):
-            amount = parse_amount(rest[0], currency)
+            typed = rest[0]
+            amount, readings = read_amount(typed, currency)
             rest = rest[1:]
         member = (await MemberArg.convert(" ".join(rest), ctx)).member if rest else None
-        return cls(int(head), amount, member)
+        return cls(int(head), amount, member, readings, typed)
 
 
 # -- commands: costs ------------------------------------------------------------------------
@@ -125,6 +223,28 @@ async def cost_add(ctx: MemberContext, spec: CostSpec) -> None:
         if cost.name.casefold() == spec.name.casefold():
             await ctx.say("cost.duplicate", name=cost.name, id=cost.id)
             return
+    currency = ctx.space.currency
+    if spec.readings:
+        await ask_which_amount(
+            ctx, spec.typed, spec.readings, lambda amount: spec.line(amount, currency)
+        )
+        return
+    largest = await repo.largest_amount(ctx.space.id)
+    if largest and spec.amount > OUTSIZED * largest and not spec.confirmed:
+        line = spec.line(spec.amount, currency, "confirm")
+        await ctx.reply(
+            ctx.t(
+                "cost.outsized",
+                amount=money(ctx.loc, spec.amount, currency),
+                times=OUTSIZED,
+                largest=money(ctx.loc, largest, currency),
+                confirm=f"{ctx.prefix}{line}",
+            ),
+            buttons=[("button.add_anyway", await button_line(ctx, line))],
+        )
+        return
+    if spec.asked:
+        await ctx.session.kv.delete(spec.asked)  # a button's line serves once
     first = spec.schedule.due_from(ctx.today)
     assert first is not None  # parse_schedule refuses one-offs in the past
     cost = await repo.add(
@@ -144,13 +264,19 @@ async def cost_add(ctx: MemberContext, spec: CostSpec) -> None:
         ctx.now,
     )
     period = spec.schedule.period(first)
+    described = {
+        "id": cost.id,
+        "name": cost.name,
+        "amount": money(ctx.loc, cost.amount, cost.currency),
+        "schedule": schedule_text(ctx.loc, spec.schedule),
+        "split": ctx.t(f"split.{spec.split}"),
+    }
+    if spec.schedule.every is Every.ONCE:  # no period: those who are members that day
+        await ctx.say("cost.added_once", **described)
+        return
     await ctx.say(
         "cost.added",
-        id=cost.id,
-        name=cost.name,
-        amount=money(ctx.loc, cost.amount, cost.currency),
-        schedule=schedule_text(ctx.loc, spec.schedule),
-        split=ctx.t(f"split.{spec.split}"),
+        **described,
         first=ctx.fmt.day(first),
         period=period_text(ctx.loc, period.start, period.end),
     )
@@ -197,9 +323,9 @@ async def cost_remove(ctx: MemberContext, cost_id: int) -> None:
         await ctx.say("cost.already_stopped", id=cost.id, name=cost.name)
         return
     await repo.remove(cost.id, ctx.now)
-    await ctx.say(
-        "cost.removed", id=cost.id, name=cost.name, count=await repo.charge_count(cost.id)
-    )
+    made = await repo.charge_count(cost.id)
+    key = "cost.removed" if made else "cost.removed_none"  # "the 0 charges made stay": no
+    await ctx.say(key, id=cost.id, name=cost.name, count=made)
 
 
 @dataclass(frozen=True)
@@ -303,8 +429,28 @@ async def shares(ctx: MemberContext, who: MemberArg | None = None, n: int | None
 # -- commands: paying -----------------------------------------------------------------------
 
 
-@router.command("due", where=Where.PRIVATE)
-async def due(ctx: MemberContext) -> None:
+async def as_payer(ctx: CommandContext) -> MemberContext:
+    """The caller as one who may see and pay shares: a member, or someone who left (or
+    was removed) and still has shares here, since what they owe stays owed and the
+    reminders they get name these commands. Refuses anyone else, as the dispatcher would."""
+    member, prefix = ctx.member, ctx.prefix
+    if ctx.space is None:
+        key = "dispatch.no_membership" if ctx.msg.chat.private else "dispatch.no_space"
+        raise Refusal(key, join=f"{prefix}join", setup=f"{prefix}setup")
+    if member is None or (
+        member.status is MemberStatus.LEFT
+        and not await ctx.session.costs.shares(ctx.space.id, member_id=member.id)
+    ):
+        raise Refusal("dispatch.not_member", join=f"{prefix}join")
+    if member.status is MemberStatus.PENDING:
+        raise Refusal("dispatch.pending")
+    return MemberContext.of(ctx)
+
+
+@router.command("due", role=Role.ANYONE, where=Where.PRIVATE)
+async def due(command: CommandContext) -> None:
+    ctx = await as_payer(command)
+    await charges_up_to_date(ctx)
     lines = await ctx.session.costs.shares(ctx.space.id, member_id=ctx.member.id, unsettled=True)
     if not lines:
         await ctx.say("due.none")
@@ -313,7 +459,7 @@ async def due(ctx: MemberContext) -> None:
     for line in lines:
         charge = line.charge
         text = ctx.t(
-            "due.line",
+            "due.line_once" if charge.one_off else "due.line",
             id=charge.id,
             name=charge.name,
             period=period_text(ctx.loc, charge.period_start, charge.period_end),
@@ -343,8 +489,23 @@ async def due(ctx: MemberContext) -> None:
     await ctx.reply(join(out))
 
 
-@router.command("paid", local={"it": "pagato"})
-async def paid(ctx: MemberContext, args: PaidArgs) -> None:
+@router.command("paid", local={"it": "pagato"}, role=Role.ANYONE)
+async def paid(command: CommandContext, args: PaidArgs | None = None) -> None:
+    ctx = await as_payer(command)
+    if args is None:
+        await ctx.say("paid.which", due=f"{ctx.prefix}due", paid=f"{ctx.prefix}paid")
+        return
+    if args.readings:
+        currency = ctx.space.currency
+        who = f" #{args.member.id}" if args.member else ""
+        await ask_which_amount(
+            ctx,
+            args.typed,
+            args.readings,
+            lambda minor: f"paid {args.charge_id} {plain_amount(minor, currency)}{who}",
+            personal=args.member is None,
+        )
+        return
     payer = args.member or ctx.member
     if payer.id != ctx.member.id and not ctx.member.is_admin:
         await ctx.say("paid.admins_only")
@@ -494,6 +655,7 @@ async def confirm(ctx: MemberContext, payment_id: int) -> None:
 
 @router.command("balance", role=Role.ADMIN, where=Where.PRIVATE)
 async def balance(ctx: MemberContext) -> None:
+    await charges_up_to_date(ctx)
     repo = ctx.session.costs
     open_lines = await repo.shares(ctx.space.id, unsettled=True)
     if not open_lines:
@@ -529,7 +691,7 @@ async def balance(ctx: MemberContext) -> None:
 def _charge_header(loc: Localizer, charge: Charge) -> Markup:
     return paragraph(
         loc.t(
-            "balance.charge",
+            "balance.charge_once" if charge.one_off else "balance.charge",
             id=charge.id,
             name=charge.name,
             period=period_text(loc, charge.period_start, charge.period_end),
@@ -590,7 +752,7 @@ async def export_costs(ctx: MemberContext, month: YearMonth | None = None) -> No
     lines = await repo.shares(space.id, due_between=window)
     payments = await repo.payments(space.id, due_between=window)
     names = {m.id: m.display_name for m in await ctx.session.members.of_space(space.id)}
-    content = ledger_csv(charges, lines, payments, names, ctx.tz)
+    content = ledger_csv(charges, lines, payments, names, ctx.tz, ctx.lang)
     scope = (
         ctx.t("costs.export.all")
         if month is None

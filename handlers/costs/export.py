@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from handlers.costs.money import plain_amount
+from handlers.spreadsheet import cell, decimal, table
 from storage.costs import Charge, Payment, ShareLine
 
 CSV_COLUMNS = (
@@ -38,13 +37,6 @@ CSV_COLUMNS = (
     "confirmed_by",
 )
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def cell(text: str) -> str:
-    """User text as a spreadsheet cell: a leading `=`, `+`, `-` or `@` would be a formula."""
-    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
-
 
 def local_iso(instant: datetime | None, tz: ZoneInfo) -> str:
     return "" if instant is None else instant.astimezone(tz).isoformat(timespec="minutes")
@@ -56,12 +48,12 @@ def ledger_csv(
     payments: Sequence[Payment],
     names: Mapping[int, str],
     tz: ZoneInfo,
+    lang: str,
 ) -> bytes:
     """One flat table: each charge, then its shares, then its payments (a `kind` column).
 
-    Amounts are plain decimals with a dot and times local ISO with their offset, so
-    spreadsheets and scripts read them the same in every language; the UTF-8 BOM makes
-    spreadsheet programs show accented names right.
+    Amounts are plain numbers in the reader's spreadsheet convention
+    (handlers/spreadsheet.py), times local ISO with their offset.
     """
     shares_of: dict[int, list[ShareLine]] = defaultdict(list)
     for line in lines:
@@ -69,13 +61,14 @@ def ledger_csv(
     payments_of: dict[int, list[Payment]] = defaultdict(list)
     for p in payments:
         payments_of[p.charge_id].append(p)
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for charge in charges:
-        for row in _charge_rows(charge, shares_of[charge.id], payments_of[charge.id], names, tz):
-            writer.writerow([row.get(column, "") for column in CSV_COLUMNS])
-    return buf.getvalue().encode("utf-8-sig")
+    rows = [
+        [row.get(column, "") for column in CSV_COLUMNS]
+        for charge in charges
+        for row in _charge_rows(
+            charge, shares_of[charge.id], payments_of[charge.id], names, tz, lang
+        )
+    ]
+    return table(CSV_COLUMNS, rows, lang)
 
 
 def _charge_rows(
@@ -84,9 +77,10 @@ def _charge_rows(
     payments: Sequence[Payment],
     names: Mapping[int, str],
     tz: ZoneInfo,
+    lang: str,
 ) -> list[dict[str, object]]:
     def amount(minor: int) -> str:
-        return plain_amount(minor, charge.currency)
+        return decimal(plain_amount(minor, charge.currency), lang)
 
     base: dict[str, object] = {
         "charge_id": charge.id,

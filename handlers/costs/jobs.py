@@ -11,7 +11,7 @@ restart does each thing exactly once. Everything happens at the space's
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
@@ -30,7 +30,7 @@ from handlers.costs.views import (
 )
 from handlers.fund.payment import PayTo, pay_to
 from storage.costs import Charge, Cost, NewShare, PaymentState, ShareLine
-from storage.members import Member, MemberStatus
+from storage.members import Member, MembershipPeriod, MemberStatus
 
 # The last reached day whose reminders and summary were handled, per space: those only
 # change when the day does, so a tick that finds the same day skips their queries.
@@ -56,13 +56,23 @@ async def run_costs(ctx: SpaceContext) -> None:
     await ctx.session.kv.set(done_key, day.isoformat())
 
 
+async def charges_up_to_date(ctx: SpaceContext) -> None:
+    """Make the charges due by now before a command reads them, as the job would: a
+    charge is there as soon as its time has come (today's after the reminder time),
+    not at the next tick. Each is made once whoever comes first."""
+    await make_charges(ctx, reached_day(ctx.now, ctx.tz, parse_hhmm(ctx.space.reminder_time)))
+
+
 async def make_charges(ctx: SpaceContext, day: date) -> None:
     """Charge every due date up to `day` not charged yet, each once, in order."""
     repo = ctx.session.costs
     due_costs = await repo.due_through(ctx.space.id, day)
     if not due_costs:
         return
-    members = await ctx.session.members.of_space(ctx.space.id)
+    members = Membership(
+        await ctx.session.members.of_space(ctx.space.id),
+        await ctx.session.members.periods(ctx.space.id),
+    )
     pay = await pay_to(ctx.session, ctx.space.id)
     letters: list[Letter] = []
     for cost in due_costs:
@@ -83,18 +93,30 @@ def ended(cost: Cost, due: date) -> bool:
     return cost.ends_on is not None and due > cost.ends_on
 
 
+@dataclass(frozen=True)
+class Membership:
+    """The space's members and every period each of them was one."""
+
+    members: Sequence[Member]
+    periods: Mapping[int, Sequence[MembershipPeriod]]
+
+
 def participants(
-    members: Sequence[Member], period: Period, tz: ZoneInfo, visits: dict[int, int]
+    membership: Membership, period: Period, tz: ZoneInfo, visits: dict[int, int]
 ) -> list[Participant]:
-    """Members active at some time in the period, with their days of membership in it."""
+    """Members at some time in the period, with the days they were members in it: every
+    period of membership counts (left and came back), a day once. An erased member has
+    no periods left, so no share of a new charge."""
     people = []
-    for m in members:
-        if m.status is MemberStatus.PENDING or m.joined_at is None:
-            continue
-        first = m.joined_at.astimezone(tz).date()
-        left = m.left_at if m.status is MemberStatus.LEFT else None
-        last = left.astimezone(tz).date() if left else None
-        days = period.overlap(first, last)
+    for m in membership.members:
+        spans = [
+            (
+                p.joined_at.astimezone(tz).date(),
+                p.left_at.astimezone(tz).date() if p.left_at else None,
+            )
+            for p in membership.periods.get(m.id, ())
+        ]
+        days = period.covered(spans)
         if days:
             people.append(Participant(m.id, days, m.shares, visits.get(m.id, 0)))
     return people
@@ -105,7 +127,7 @@ async def charge_once(
     cost: Cost,
     period: Period,
     due: date,
-    members: Sequence[Member],
+    membership: Membership,
     pay: PayTo | None = None,
 ) -> list[Letter]:
     """Make the charge of `cost` for `due` and return the letters telling each share,
@@ -116,7 +138,8 @@ async def charge_once(
         if cost.split == Split.ATTENDANCE
         else {}
     )
-    people = participants(members, period, ctx.tz, visits)
+    people = participants(membership, period, ctx.tz, visits)
+    members = membership.members
     if not people:
         # Nobody was a member in the period (a cost added in a brand-new space): those
         # who are members now share it equally rather than nobody paying.
@@ -193,7 +216,7 @@ class SplitBasis:
 def _charge_letter(charge: Charge, basis: SplitBasis, share: NewShare, pay: PayTo | None) -> Render:
     def letter(loc: Localizer) -> Markup:
         text = loc.t(
-            "charge.notice",
+            "charge.notice_once" if charge.one_off else "charge.notice",
             name=charge.name,
             period=period_text(loc, charge.period_start, charge.period_end),
             share=money(loc, share.amount, charge.currency),
@@ -312,16 +335,15 @@ def _nag_letter(lines: Sequence[ShareLine]) -> Render:
 
 @dataclass(frozen=True)
 class MonthFigures:
-    """What the admins' monthly summary says about the month just ended."""
+    """The admins' monthly summary: one month, and every number of that month."""
 
     month: date
     charged_count: int
     charged: int
     received: int
-    owed: int
+    owed: int  # of the month's charges, still not confirmed
     debtors: int
-    to_confirm: int
-    upcoming: tuple[Cost, ...]
+    to_confirm: int  # payments declared for the month's charges
 
 
 async def send_summary(ctx: SpaceContext, day: date, at: time) -> None:
@@ -344,20 +366,19 @@ async def send_summary(ctx: SpaceContext, day: date, at: time) -> None:
 
 
 async def month_figures(ctx: SpaceContext, first: date) -> MonthFigures:
+    """The month before `first`: its charges (what fell due in it), the payments
+    confirmed in it, and what of its charges is still owed or waits to be confirmed."""
     repo = ctx.session.costs
     space_id = ctx.space.id
     previous = date(*add_months(first.year, first.month, -1), 1)
-    following = date(*add_months(first.year, first.month, 1), 1)
-    charged = await repo.charges_due_between(space_id, previous, first - timedelta(days=1))
+    month = (previous, first - timedelta(days=1))
+    charged = await repo.charges_due_between(space_id, *month)
     midnight = time(0)
     received = await repo.confirmed_total(
         space_id, moment(previous, midnight, ctx.tz), moment(first, midnight, ctx.tz)
     )
-    open_lines = await repo.shares(space_id, unsettled=True)
-    pending = await repo.payments(space_id, state=PaymentState.DECLARED)
-    upcoming = tuple(
-        c for c in await repo.active(space_id) if c.next_due is not None and c.next_due < following
-    )
+    open_lines = await repo.shares(space_id, unsettled=True, due_between=month)
+    pending = await repo.payments(space_id, state=PaymentState.DECLARED, due_between=month)
     return MonthFigures(
         month=previous,
         charged_count=len(charged),
@@ -366,42 +387,26 @@ async def month_figures(ctx: SpaceContext, first: date) -> MonthFigures:
         owed=sum(line.owed for line in open_lines),
         debtors=len({line.member_id for line in open_lines}),
         to_confirm=len(pending),
-        upcoming=upcoming,
     )
 
 
 def _summary_letter(f: MonthFigures, currency: str) -> Render:
     def letter(loc: Localizer) -> Markup:
-        out = [loc.t("summary.title", month=loc.fmt.month(f.month.year, f.month.month))]
-        if f.charged_count:
-            out.append(
-                loc.t(
-                    "summary.charged", count=f.charged_count, amount=money(loc, f.charged, currency)
-                )
-            )
+        month = loc.fmt.month(f.month.year, f.month.month)
+        out = [loc.t("summary.title", month=month)]
+        if not f.charged_count:
+            out.append(loc.t("summary.nothing_charged", month=month))
         else:
-            out.append(loc.t("summary.nothing_charged"))
+            amount = money(loc, f.charged, currency)
+            out.append(loc.t("summary.charged", count=f.charged_count, amount=amount))
+            if f.owed:
+                owed = money(loc, f.owed, currency)
+                out.append(loc.t("summary.owed", count=f.debtors, amount=owed))
+            else:
+                out.append(loc.t("summary.all_paid"))
+            if f.to_confirm:
+                out.append(loc.t("summary.to_confirm", count=f.to_confirm))
         out.append(loc.t("summary.received", amount=money(loc, f.received, currency)))
-        if f.owed:
-            out.append(loc.t("summary.owed", count=f.debtors, amount=money(loc, f.owed, currency)))
-        else:
-            out.append(loc.t("summary.all_paid"))
-        if f.to_confirm:
-            out.append(loc.t("summary.to_confirm", count=f.to_confirm))
-        if f.upcoming:
-            items = [
-                loc.t(
-                    "summary.upcoming_item",
-                    name=c.name,
-                    day=loc.fmt.short_day(c.next_due or f.month),
-                    amount=money(loc, c.amount, c.currency),
-                )
-                for c in f.upcoming
-            ]
-            shown, left = fit(items, LISTING_BUDGET // 2)
-            if left:
-                shown.append(loc.t("summary.upcoming_more", count=left))
-            out.append(loc.t("summary.upcoming", costs=Markup("; ".join(shown))))
         out.append(loc.t("summary.footer", balance=f"{loc.prefix}balance"))
         return join(out)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from babel.numbers import get_currency_precision, get_currency_symbol
@@ -42,12 +42,23 @@ def currency_marks(currency: str) -> list[str]:
     return sorted(marks, key=len, reverse=True)
 
 
-def parse_amount(text: str, currency: str = "EUR") -> int:
+class AmbiguousAmount(ArgError):
+    """`12.345`, `1,234`: a thousands separator in one language, a decimal one in the
+    other. `readings` are both, in minor units: the thousands reading first, then the
+    decimal one rounded to the currency's precision."""
+
+    def __init__(self, value: str, readings: tuple[int, int]) -> None:
+        super().__init__("amount.ambiguous", value=value)
+        self.readings = readings
+
+
+def parse_amount(text: str, currency: str = "EUR", *, ask: bool = True) -> int:
     """`120`, `120.50`, `120,50`, `€120`, `1.234,56`, `1,234.56` → minor units.
 
-    A lone separator followed by exactly three digits is a thousands separator
-    (`1.234` is 1234 euro in Italian, `1,234` in English): three decimals cannot be
-    cents, so that is the only reading that makes sense for money.
+    A lone separator followed by exactly three digits (`12.345`, `1,234`) reads as
+    thousands in one language and as decimals in the other: AmbiguousAmount says so
+    and gives both readings, so the person is asked, not guessed for. With `ask` False
+    it is the thousands reading (three decimals cannot be cents).
     """
     shown = text.strip()[:_SHOWN]
     body = _strip_marks(text, currency)
@@ -60,14 +71,30 @@ def parse_amount(text: str, currency: str = "EUR") -> int:
     if value is None:
         raise ArgError("amount.bad", value=shown)
     precision = int(get_currency_precision(currency))
+    if ask and _lone_group(body):
+        exact = Decimal(body.replace(",", "."))
+        as_decimal = exact.quantize(Decimal(1).scaleb(-precision), rounding=ROUND_HALF_UP)
+        thousands = _minor(value, precision, shown)
+        if as_decimal > 0 and as_decimal != value:
+            raise AmbiguousAmount(shown, (thousands, int(as_decimal.scaleb(precision))))
     exponent = value.normalize().as_tuple().exponent
     if isinstance(exponent, int) and -exponent > precision:
         raise ArgError("amount.too_precise", value=shown, currency=currency)
+    return _minor(value, precision, shown)
+
+
+def _minor(value: Decimal, precision: int, shown: str) -> int:
     if value <= 0:
         raise ArgError("amount.not_positive")
     if value > MAX_MAJOR:
         raise ArgError("amount.too_big", value=shown)
     return int(value.scaleb(precision))
+
+
+def _lone_group(body: str) -> bool:
+    """One separator, then exactly three digits, after 1-3 digits that are not 0."""
+    m = re.fullmatch(r"([1-9]\d{0,2})[.,](\d{3})", body)
+    return m is not None
 
 
 def looks_like_amount(token: str, currency: str = "EUR") -> bool:

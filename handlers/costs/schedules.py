@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -47,11 +48,20 @@ class Period:
     def days(self) -> int:
         return (self.end - self.start).days + 1
 
-    def overlap(self, first: date | None, last: date | None) -> int:
-        """Days of this period between `first` and `last` (open ends: no limit)."""
-        start = max(self.start, first) if first else self.start
-        end = min(self.end, last) if last else self.end
-        return max(0, (end - start).days + 1)
+    def covered(self, spans: Iterable[tuple[date, date | None]]) -> int:
+        """Days of this period inside at least one of `spans` (first, last; last None:
+        still going), each day once however many spans hold it."""
+        clipped = sorted(
+            (max(self.start, first), min(self.end, last) if last else self.end)
+            for first, last in spans
+        )
+        days, reached = 0, self.start - timedelta(days=1)
+        for start, end in clipped:
+            start = max(start, reached + timedelta(days=1))
+            if start <= end:
+                days += (end - start).days + 1
+                reached = end
+        return days
 
 
 @dataclass(frozen=True)
@@ -82,19 +92,33 @@ class Schedule:
         return None if self.every is Every.ONCE else self.due_from(due + timedelta(days=1))
 
     def due_before(self, due: date) -> date:
-        """The due date before `due`; for a one-off, the same day a month earlier."""
+        """The due date before `due` of a recurring cost."""
         if self.every is Every.YEARLY:
             return clamp_day(due.year - 1, self.month, self.day)
-        day = self.day if self.every is Every.MONTHLY else due.day
-        return clamp_day(*add_months(due.year, due.month, -1), day)
+        return clamp_day(*add_months(due.year, due.month, -1), self.day)
 
     def period(self, due: date) -> Period:
         """What the charge made on `due` pays for: from the previous due date to the eve.
 
         So consecutive charges cover the calendar without a gap or an overlap: for
-        `monthly 31`, 31 Jan pays 31 Dec–30 Jan and 28 Feb pays 31 Jan–27 Feb.
+        `monthly 31`, 31 Jan pays 31 Dec–30 Jan and 28 Feb pays 31 Jan–27 Feb. A one-off
+        pays for nothing before it: its "period" is its day, and those who are members
+        that day share it.
         """
+        if self.every is Every.ONCE:
+            return Period(due, due)
         return Period(self.due_before(due), due - timedelta(days=1))
+
+
+def schedule_words(schedule: Schedule) -> list[str]:
+    """The words of `cost add` that make this schedule again, the same whatever the day:
+    `monthly 31`, `yearly 15-01`, `once 2027-03-28`."""
+    if schedule.every is Every.MONTHLY:
+        return ["monthly", str(schedule.day)]
+    if schedule.every is Every.YEARLY:
+        return ["yearly", f"{schedule.day:02d}-{schedule.month:02d}"]
+    assert schedule.on is not None
+    return ["once", schedule.on.isoformat()]
 
 
 def parse_schedule(every: str, value: str, today: date) -> Schedule:

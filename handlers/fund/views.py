@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -14,11 +12,11 @@ from bot.context import MemberContext, Refusal
 from bot.events import Document
 from bot.i18n import Localizer, Markup, join, to_plain
 from bot.registry import Where
-from handlers.costs.export import cell
 from handlers.costs.money import plain_amount
 from handlers.costs.schedules import moment
 from handlers.costs.views import LISTING_BUDGET, fit, money, paragraph
 from handlers.fund.common import handles_money, router, treasurer_of
+from handlers.spreadsheet import cell, decimal, table
 from storage.fund import Entry, EntryKind, FundPayment, Receipt
 
 LATEST = 8  # movements /fund shows
@@ -242,27 +240,25 @@ def ledger_csv(
 ) -> bytes:
     """The fund's ledger: one row per movement with the running balance.
 
-    Amounts are plain decimals with a dot and the file has a UTF-8 BOM, like the costs
-    export (handlers/costs/export.py): spreadsheets read it the same in every language.
-    A month's ledger starts with the balance brought forward.
+    The file follows the exports' one convention (handlers/spreadsheet.py): UTF-8 with a
+    BOM, and the separators of the reader's language. A month's ledger starts with the
+    balance brought forward.
     """
 
     def amount(minor: int) -> str:
-        return plain_amount(minor, currency)
+        return decimal(plain_amount(minor, currency), loc.lang)
 
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    out: list[list[object]] = []
     balance = opening or 0
     if opening is not None and first_day is not None:
         label = to_plain(loc.t("what.opening"))
         opening_row = [first_day.isoformat(), label, "", "", amount(balance)]
-        writer.writerow([*opening_row, "", "", "opening", ""])
+        out.append([*opening_row, "", "", "opening", ""])
     for m in rows:
         balance += m.cash
         who = ", ".join(names.get(x, f"#{x}") for x in (m.member_id, m.other_id) if x is not None)
         receipt = receipts.get(m.receipt_id) if m.receipt_id else None
-        writer.writerow(
+        out.append(
             [
                 m.day.isoformat(),
                 cell(to_plain(what(loc, m, names))),
@@ -275,7 +271,7 @@ def ledger_csv(
                 m.ref,
             ]
         )
-    return buf.getvalue().encode("utf-8-sig")
+    return table(CSV_COLUMNS, out, loc.lang)
 
 
 @router.command("export fund", where=Where.PRIVATE)

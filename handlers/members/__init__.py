@@ -3,7 +3,8 @@ and settings, and everyone picks their language.
 
 Spaces also come from `[[spaces]]` in the config (`config`, run when the bot starts).
 `commands` holds the commands, `arguments` how a member is named in a command (other
-capabilities use it too); the messages are in locales/.
+capabilities use it too), `settings` the space's settings as `set` reads and `settings`
+shows them; the messages are in locales/.
 """
 
 from __future__ import annotations

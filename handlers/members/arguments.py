@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from bot.arguments import ArgError
+from bot.arguments import ArgError, unquote
 from bot.context import Context
 from bot.i18n import language_name
 from storage.members import Member
@@ -25,6 +25,7 @@ class MemberArg:
     async def convert(cls, text: str, ctx: Context) -> MemberArg:
         if ctx.space is None:
             raise ArgError("dispatch.missing_argument")
+        text = unquote(text)
         found = await ctx.session.members.find(ctx.space.id, text)
         ref = text[:MAX_NAME]
         if not found:

@@ -3,26 +3,26 @@ language, and which space private commands mean."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from dataclasses import dataclass
+from typing import Annotated, ClassVar, Literal
 
-from bot.arguments import ArgError, Rest
-from bot.config import valid_currency, valid_hhmm, valid_timezone
+from bot.arguments import Rest, confirmed_words
 from bot.context import CommandContext, Context, Letter, MemberContext, Refusal, message
 from bot.events import Kind
-from bot.hours import HoursError, format_hours, parse_hours
-from bot.i18n import LANGUAGES, Localizer, Markup, escape, join, language_name
+from bot.i18n import Localizer, Markup, join, language_name
 from bot.registry import Command, Role, Where
 from handlers.members import router
 from handlers.members.arguments import (
     MAX_NAME,
     Language,
+    MemberArg,
     MemberName,
     clean_name,
-    language_code,
     languages_list,
 )
+from handlers.members.settings import SettingKey, setting_line, settings_help, settings_lines
 from storage.members import Member, MemberRole, MemberStatus
-from storage.spaces import Space
+from storage.presence import ClosedBy, Closing
 
 # -- start and help ---------------------------------------------------------------------
 
@@ -50,12 +50,7 @@ def caller_role(ctx: Context) -> Role:
 async def help_(ctx: CommandContext, command: Annotated[str, Rest(64)] = "") -> None:
     registry = ctx.rt.registry
     if command:
-        word, _, rest = command.lstrip("/!").lower().partition(" ")
-        found = registry.lookup(word, rest)
-        if found is None:
-            await ctx.say("help.unknown", command=command)
-            return
-        await ctx.reply(describe(ctx, found[0]))
+        await help_topic(ctx, command)
         return
     role = caller_role(ctx)
     in_unset_group = ctx.msg is not None and not ctx.msg.chat.private and ctx.space is None
@@ -70,12 +65,37 @@ async def help_(ctx: CommandContext, command: Annotated[str, Rest(64)] = "") -> 
         if not visible or not ctx.rt.translator.has(f"section.{section.name}"):
             continue
         lines.append(Markup(f"\n<b>{ctx.t(f'section.{section.name}')}</b>"))
-        for c in visible:
-            mark = f" {ctx.t('help.private_mark')}" if c.where is Where.PRIVATE else ""
-            lines.append(Markup(f"{registry.usage(c, ctx)} — {ctx.t(f'cmd.{c.key}')}{mark}"))
+        lines += [command_line(ctx, c) for c in visible]
     help_name = registry.commands["help"].name_in(ctx.lang)
     lines.append(Markup(f"\n{ctx.t('help.more', help=f'{ctx.prefix}{help_name}')}"))
     await ctx.reply(join(lines))
+
+
+async def help_topic(ctx: Context, topic: str) -> None:
+    """`help <command>`: one command in detail, or the commands of a group (`cost`)."""
+    registry = ctx.rt.registry
+    word, _, rest = topic.lstrip("/!").lower().partition(" ")
+    found = registry.lookup(word, rest)
+    group = registry.group(word)
+    if found is not None:
+        detail = describe(ctx, found[0])
+        if found[0].name == "set":
+            detail = join([detail, settings_help(ctx.loc, ctx.prefix)], "\n\n")
+        await ctx.reply(detail)
+    elif group:
+        lines = [ctx.t("help.group", command=f"{ctx.prefix}{word}")]
+        lines += [command_line(ctx, c) for c in group]
+        await ctx.reply(join(lines))
+    else:
+        help_name = registry.commands["help"].name_in(ctx.lang)
+        await ctx.say("help.unknown", command=topic, help=f"{ctx.prefix}{help_name}")
+
+
+def command_line(ctx: Context, command: Command) -> Markup:
+    """`/cost add <name> … — add a shared cost (private)`: one line of a listing."""
+    mark = f" {ctx.t('help.private_mark')}" if command.where is Where.PRIVATE else ""
+    usage = ctx.rt.registry.usage(command, ctx)
+    return Markup(f"{usage} — {ctx.t(f'cmd.{command.key}')}{mark}")
 
 
 def describe(ctx: Context, command: Command) -> Markup:
@@ -179,12 +199,32 @@ async def is_last_admin(ctx: Context, member: Member) -> bool:
 
 
 @router.command("leave")
-async def leave(ctx: MemberContext) -> None:
+async def leave(
+    ctx: MemberContext,
+    confirm: Literal["confirm"] | None = None,
+    owner: int | None = None,
+) -> None:
+    """`leave [confirm]`; the button adds whose it is, since everyone in a group sees it
+    and a press is a command from whoever pressed."""
+    if owner is not None and owner != ctx.member.id:
+        other = await ctx.session.members.get(owner)
+        name = other.display_name if other else f"#{owner}"
+        raise Refusal("leave.not_yours", name=name, leave=f"{ctx.prefix}leave")
     if await is_last_admin(ctx, ctx.member):
         await ctx.say("leave.last_admin")
         return
-    await ctx.session.members.set_status(ctx.member.id, MemberStatus.LEFT, ctx.now)
-    await ctx.say("leave.done", space=ctx.space.name, join=f"{ctx.prefix}join")
+    if ctx.space.join_policy == "approval" and confirm is None:
+        # Coming back is not up to them: say so before they go.
+        await ctx.reply(
+            ctx.t("leave.ask", space=ctx.space.name, confirm=f"{ctx.prefix}leave confirm"),
+            buttons=[("button.leave", f"leave confirm {ctx.member.id}")],
+        )
+        return
+    await depart(ctx, ctx.member, by=ctx.member)
+    lines = [ctx.t("leave.done", space=ctx.space.name, join=f"{ctx.prefix}join")]
+    if await owed_by(ctx, ctx.member):
+        lines.append(ctx.t("leave.owed", due=f"{ctx.prefix}due"))
+    await ctx.reply(join(lines, " "))
 
 
 @router.on(Kind.MEMBER_LEFT)
@@ -195,10 +235,86 @@ async def left_the_group(ctx: Context) -> None:
         return
     if member.status is MemberStatus.LEFT or await is_last_admin(ctx, member):
         return
-    await ctx.session.members.set_status(member.id, MemberStatus.LEFT, ctx.now)
+    await depart(ctx, member, by=member)
     await ctx.notify_admins(
         message("left.notice_admins", name=member.display_name, space=ctx.space.name)
     )
+
+
+async def depart(ctx: Context, member: Member, *, by: Member) -> int:
+    """Someone stops being a member now: the membership period ends (no share of the days
+    to come), an open visit is closed, planned days are dropped, their open help requests
+    are cancelled and the ones they took given back. What they owe stays owed. Returns how
+    many requests were closed."""
+    await ctx.session.members.set_status(member.id, MemberStatus.LEFT, ctx.now)
+    visit = await ctx.session.presence.open_visit(member.id)
+    if visit is not None:
+        closed_by = ClosedBy.MEMBER if by.id == member.id else ClosedBy.ADMIN
+        await ctx.session.presence.close([Closing(visit.id, ctx.now, closed_by)])
+    await ctx.session.presence.unplan_from(member.id, ctx.today)
+    return await ctx.session.skills.withdraw_member(member.id, by.id, ctx.now)
+
+
+async def owed_by(ctx: Context, member: Member) -> int:
+    """What a member still owes in their space, in minor units (0: nothing)."""
+    lines = await ctx.session.costs.shares(member.space_id, member_id=member.id, unsettled=True)
+    return sum(line.owed for line in lines)
+
+
+@dataclass(frozen=True)
+class Removal:
+    """`remove <member> [confirm]`: the member may be a name with spaces."""
+
+    rest: ClassVar[bool] = True
+    member: Member
+    confirmed: bool
+
+    @classmethod
+    async def convert(cls, text: str, ctx: Context) -> Removal:
+        words, confirmed = confirmed_words(text, ctx)
+        who = " ".join(words)
+        return cls((await MemberArg.convert(who, ctx)).member, confirmed)
+
+
+@router.command("remove", role=Role.ADMIN)
+async def remove(ctx: MemberContext, args: Removal) -> None:
+    target, prefix = args.member, ctx.prefix
+    if target.id == ctx.member.id:
+        await ctx.say("remove.self", leave=f"{prefix}leave")
+    elif target.status is MemberStatus.PENDING:
+        await ctx.say(
+            "remove.pending", name=target.display_name, reject=f"{prefix}reject {target.id}"
+        )
+    elif target.status is MemberStatus.LEFT:
+        await ctx.say("remove.not_member", name=target.display_name)
+    elif await is_last_admin(ctx, target):
+        await ctx.say("demote.last_admin", name=target.display_name)
+    elif not args.confirmed:
+        confirm = f"remove #{target.id} confirm"
+        await ctx.reply(
+            ctx.t(
+                "remove.ask",
+                name=target.display_name,
+                space=ctx.space.name,
+                confirm=f"{prefix}{confirm}",
+            ),
+            buttons=[("button.remove", confirm)],
+        )
+    else:
+        closed = await depart(ctx, target, by=ctx.member)
+        lines = [ctx.t("remove.done", name=target.display_name, space=ctx.space.name)]
+        if closed:
+            lines.append(ctx.t("remove.requests", count=closed))
+        if owed := await owed_by(ctx, target):
+            amount = ctx.fmt.money(owed, ctx.space.currency)
+            lines.append(ctx.t("remove.owed", amount=amount, balance=f"{prefix}balance"))
+        await ctx.reply(join(lines, " "))
+        space_name = ctx.space.name
+
+        def notice(loc: Localizer) -> Markup:
+            return loc.t("remove.notice", space=space_name, due=f"{loc.prefix}due")
+
+        await ctx.send_private([Letter(target, notice)])
 
 
 # -- admins decide ----------------------------------------------------------------------
@@ -229,28 +345,44 @@ async def reject(ctx: MemberContext, who: MemberName) -> None:
     await ctx.session.members.delete_pending(target.id)
 
 
-@router.command("members", role=Role.ADMIN)
+@router.command("members")
 async def members(ctx: MemberContext) -> None:
+    """Everyone sees who the members are and their role; admins also the usernames, who
+    is waiting for approval and how many left."""
+    admin = ctx.member.is_admin
     everyone = await ctx.session.members.of_space(ctx.space.id)
     lines = [ctx.t("members.title", space=ctx.space.name)]
-    lines += [member_line(ctx.loc, m) for m in everyone if m.status is MemberStatus.ACTIVE]
+    lines += [
+        member_line(ctx.loc, m, username=admin) for m in everyone if m.status is MemberStatus.ACTIVE
+    ]
     pending = [m for m in everyone if m.status is MemberStatus.PENDING]
-    if pending:
+    if pending and admin:
         lines.append(ctx.t("members.pending_title"))
-        lines += [member_line(ctx.loc, m) for m in pending]
+        lines += [pending_line(ctx.loc, m) for m in pending]
     gone = sum(1 for m in everyone if m.status is MemberStatus.LEFT)
-    if gone:
+    if gone and admin:
         lines.append(ctx.t("members.left_count", count=gone))
     await ctx.reply(join(lines))
 
 
-def member_line(loc: Localizer, member: Member) -> Markup:
+def username_of(member: Member) -> str:
+    return f" (@{member.username})" if member.username else ""
+
+
+def member_line(loc: Localizer, member: Member, *, username: bool = True) -> Markup:
     return loc.t(
         "members.line",
         id=member.id,
         name=member.display_name,
-        username=f" (@{member.username})" if member.username else "",
+        username=username_of(member) if username else "",
         role=loc.t(f"members.role.{member.role.value}"),
+    )
+
+
+def pending_line(loc: Localizer, member: Member) -> Markup:
+    """A request to join: who, and no role (they have none yet)."""
+    return loc.t(
+        "members.line_pending", id=member.id, name=member.display_name, username=username_of(member)
     )
 
 
@@ -279,130 +411,30 @@ async def demote(ctx: MemberContext, who: MemberName) -> None:
         return
     await ctx.session.members.set_role(target.id, MemberRole.MEMBER)
     await ctx.say("demote.done", name=target.display_name)
+    await ctx.send_private([Letter(target, message("demote.notice", space=ctx.space.name))])
 
 
 # -- settings and language --------------------------------------------------------------
 
-SettingKey = Literal[
-    "name",
-    "timezone",
-    "language",
-    "currency",
-    "capacity",
-    "closing",
-    "reminder",
-    "join",
-    "escalate_after",
-    "expire_after",
-    "remind_days_before",
-    "nag_every_days",
-    "away_after",
-    "hours",
-]
-
-# key -> (column, low, high, stored multiplier) for the numeric settings
-NUMBERS: dict[str, tuple[str, int, int, int]] = {
-    "capacity": ("capacity", 0, 100_000, 1),
-    "escalate_after": ("escalate_after_minutes", 1, 24 * 14, 60),
-    "expire_after": ("expire_after_days", 1, 365, 1),
-    "remind_days_before": ("remind_days_before", 0, 60, 1),
-    "nag_every_days": ("nag_every_days", 1, 90, 1),
-    "away_after": ("away_after_minutes", 1, 240, 1),
-}
-
-
-def validate_setting(key: str, raw: str) -> tuple[str, str | int | None]:
-    """The column and stored value for `set key raw`, or ArgError saying what is wrong."""
-    value = raw.strip()
-    if key == "name":
-        name = clean_name(value)
-        if not any(ch.isalnum() for ch in name) or len(value) > MAX_NAME:
-            raise ArgError("set.bad.name", limit=MAX_NAME)
-        return "name", name
-    if key == "timezone":
-        if not valid_timezone(value):
-            raise ArgError("set.bad.timezone", value=value[:64])
-        return "timezone", value
-    if key == "language":
-        code = language_code(value, LANGUAGES)
-        if code is None:
-            raise ArgError("set.bad.language", languages=languages_list(LANGUAGES))
-        return "language", code
-    if key == "currency":
-        if not valid_currency(value.upper()):
-            raise ArgError("set.bad.currency", value=value[:16])
-        return "currency", value.upper()
-    if key in ("closing", "reminder"):
-        column = "closing_time" if key == "closing" else "reminder_time"
-        if key == "closing" and value.lower() in ("off", "none", "no", "-"):
-            return column, None
-        if not valid_hhmm(value):
-            raise ArgError("set.bad.time", value=value[:16])
-        return column, value
-    if key == "join":
-        if value.lower() not in ("open", "approval"):
-            raise ArgError("set.bad.join")
-        return "join_policy", value.lower()
-    if key == "hours":
-        try:
-            return "opening_hours", format_hours(parse_hours(value))
-        except HoursError as exc:
-            raise ArgError("set.bad.hours", value=value[:64]) from exc
-    if key == "away_after":
-        value = value.lower().removesuffix("min").removesuffix("m").strip()
-    column, low, high, factor = NUMBERS[key]
-    if not (value.isascii() and value.isdigit()) or not low <= int(value) <= high:
-        raise ArgError("set.bad.number", key=key, low=low, high=high)
-    number = int(value) * factor
-    if key == "capacity" and number == 0:
-        return column, None
-    return column, number
-
-
-def settings_view(space: Space, loc: Localizer) -> list[tuple[str, str]]:
-    none = str(loc.t("settings.none"))
-    return [
-        ("name", space.name),
-        ("timezone", space.timezone),
-        ("language", space.language),
-        ("currency", space.currency),
-        ("capacity", str(space.capacity) if space.capacity else none),
-        ("closing", space.closing_time or none),
-        ("reminder", space.reminder_time),
-        ("join", space.join_policy),
-        ("escalate_after", f"{space.escalate_after_minutes // 60} h"),
-        ("expire_after", str(space.expire_after_days)),
-        ("remind_days_before", str(space.remind_days_before)),
-        ("nag_every_days", str(space.nag_every_days)),
-        ("away_after", f"{space.away_after_minutes} min"),
-        ("hours", space.opening_hours or none),
-    ]
-
 
 @router.command("settings", role=Role.ADMIN)
 async def settings(ctx: MemberContext) -> None:
-    lines = [ctx.t("settings.title", space=ctx.space.name)]
-    lines += [
-        Markup(f"<code>{escape(k)}</code>: {escape(v)}")
-        for k, v in settings_view(ctx.space, ctx.loc)
-    ]
-    lines.append(ctx.t("settings.change", set=f"{ctx.prefix}set"))
+    lines = [ctx.t("settings.title", space=ctx.space.name), *settings_lines(ctx.space)]
+    lines.append(ctx.t("settings.change", set=f"{ctx.prefix}set", help=f"{ctx.prefix}help set"))
     await ctx.reply(join(lines))
 
 
 @router.command("set", role=Role.ADMIN)
 async def set_(ctx: MemberContext, key: SettingKey, value: Annotated[str, Rest(160)]) -> None:
-    try:
-        column, stored = validate_setting(key, value)
-    except ArgError as err:
-        await ctx.say(err.key, **err.values)
-        return
-    await ctx.session.spaces.update(ctx.space.id, **{column: stored})
+    setting = key.setting
+    stored = setting.read(value.strip())  # a Refusal (ArgError) says what is wrong
+    await ctx.session.spaces.update(ctx.space.id, **{setting.column: stored})
     updated = await ctx.session.spaces.get(ctx.space.id)
     assert updated is not None
     ctx.space = updated
-    shown = dict(settings_view(updated, ctx.loc))[key]
-    await ctx.say("set.done", key=key, value=shown)
+    if setting.key == "language" and ctx.msg is not None and not ctx.msg.chat.private:
+        ctx.loc = ctx.localizer(updated.language)  # the group reads the new language now
+    await ctx.say("set.done", setting=setting_line(setting, updated))
 
 
 @router.command("lang")

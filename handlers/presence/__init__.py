@@ -6,7 +6,8 @@ still open at the end of its day is closed at 23:59 of that day and flagged, so 
 visit ever spans midnight and the day counts that costs are split by stay honest.
 
 The closing is decided from stored state alone (`closing.settle`). `calc` holds the
-pure calculations, `commands` the commands; the messages are in locales/.
+pure calculations, `commands` the commands, `fixes` the admins' corrections of
+visits; the messages are in locales/.
 """
 
 from __future__ import annotations
@@ -16,6 +17,6 @@ from bot.registry import Router
 router = Router("presence")
 
 # The modules below declare their commands and jobs on `router`.
-from handlers.presence import closing, commands  # noqa: E402
+from handlers.presence import closing, commands, fixes  # noqa: E402
 
-__all__ = ["closing", "commands", "router"]
+__all__ = ["closing", "commands", "fixes", "router"]

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-import io
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -12,10 +11,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from bot.arguments import YearMonth
-from storage.presence import ClosedBy, Closing, Visit
+from handlers.spreadsheet import cell, table
+from storage.presence import ClosedBy, Closing, Visit, VisitChange
 
 END_OF_DAY = time(23, 59)
-CSV_HEADER = ("member", "date", "in", "out", "minutes", "closed_by")
+CSV_HEADER = ("member", "date", "in", "out", "minutes", "closed_by", "changes")
 
 
 def local_instant(day: date, wall: time, tz: ZoneInfo) -> datetime:
@@ -118,29 +118,82 @@ def month_range(month: YearMonth) -> tuple[date, date]:
     return month.first_day, month.next.first_day - timedelta(days=1)
 
 
-def spreadsheet_safe(text: str) -> str:
-    """Keep a name from being run as a formula when the CSV is opened in a spreadsheet."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+def hhmm(moment: datetime, tz: ZoneInfo) -> str:
+    return moment.astimezone(tz).strftime("%H:%M")
 
 
-def attendance_csv(visits: Iterable[Visit], names: Mapping[int, str], tz: ZoneInfo) -> bytes:
-    """One row per visit: member, date, in, out, minutes, closed_by (times local HH:MM).
+def span_text(start: datetime | None, end: datetime | None, tz: ZoneInfo) -> str:
+    """`09:00–18:30`; `09:00–` while open; `—` for no visit at all."""
+    if start is None:
+        return "—"
+    return f"{hhmm(start, tz)}–{hhmm(end, tz) if end else ''}"
+
+
+def change_text(change: VisitChange, names: Mapping[int, str], tz: ZoneInfo) -> str:
+    """`2026-11-29 10:05 Anna: 09:00–23:59 → 09:00–18:30`."""
+    when = change.changed_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    who = names.get(change.changed_by or 0, "?")
+    before = span_text(change.old_in, change.old_out, tz)
+    after = span_text(change.new_in, change.new_out, tz)
+    return f"{when} {who}: {before} → {after}"
+
+
+def attendance_csv(
+    visits: Iterable[Visit],
+    changes: Iterable[VisitChange],
+    names: Mapping[int, str],
+    tz: ZoneInfo,
+    lang: str,
+) -> bytes:
+    """One row per visit: member, date, in, out, minutes, closed_by (times local HH:MM),
+    and the changes made to it; a removed visit is a row of its own, `removed`.
 
     An open visit has no out, minutes or closed_by yet.
     """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
+    history: dict[int, list[VisitChange]] = {}
+    for change in changes:
+        history.setdefault(change.visit_id, []).append(change)
+    rows: list[tuple[date, datetime, list[object]]] = []
     for visit in visits:
         out = visit.checkout_at
-        writer.writerow(
-            (
-                spreadsheet_safe(names.get(visit.member_id, f"#{visit.member_id}")),
-                visit.local_date.isoformat(),
-                visit.checkin_at.astimezone(tz).strftime("%H:%M"),
-                out.astimezone(tz).strftime("%H:%M") if out else "",
-                int((out - visit.checkin_at).total_seconds() // 60) if out else "",
-                visit.closed_by.value if visit.closed_by else "",
-            )
-        )
-    return buffer.getvalue().encode("utf-8")
+        row: list[object] = [
+            cell(names.get(visit.member_id, f"#{visit.member_id}")),
+            visit.local_date.isoformat(),
+            hhmm(visit.checkin_at, tz),
+            hhmm(out, tz) if out else "",
+            int((out - visit.checkin_at).total_seconds() // 60) if out else "",
+            visit.closed_by.value if visit.closed_by else "",
+            "; ".join(change_text(c, names, tz) for c in history.pop(visit.id, [])),
+        ]
+        rows.append((visit.local_date, visit.checkin_at, row))
+    for gone in history.values():  # visits removed: what they were, and why they are not
+        last = gone[-1]
+        if last.new_in is not None or last.old_in is None:
+            continue
+        row = [
+            cell(names.get(last.member_id, f"#{last.member_id}")),
+            last.local_date.isoformat(),
+            hhmm(last.old_in, tz),
+            hhmm(last.old_out, tz) if last.old_out else "",
+            "",
+            "removed",
+            "; ".join(change_text(c, names, tz) for c in gone),
+        ]
+        rows.append((last.local_date, last.old_in, row))
+    rows.sort(key=lambda item: (item[0], item[1]))
+    return table(CSV_HEADER, [row for _, _, row in rows], lang)
+
+
+_CLOCK = re.compile(r"(\d{1,2})[:.](\d{2})")
+
+
+def parse_clock(text: str) -> time | None:
+    """`18:30`, `9:00`, `18.30` as a wall-clock time; None if it is not one."""
+    m = _CLOCK.fullmatch(text.strip())
+    if m is None or int(m[1]) > 23 or int(m[2]) > 59:
+        return None
+    return time(int(m[1]), int(m[2]))
+
+
+def looks_like_clock(text: str) -> bool:
+    return bool(re.fullmatch(r"\d{1,2}[:.]\d+", text.strip()))

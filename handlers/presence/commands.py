@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
-from typing import Annotated, Literal
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, ClassVar, Literal
 
-from bot.arguments import Rest, YearMonth
-from bot.context import MemberContext
+from bot.arguments import ECHO, ArgError, Rest, YearMonth
+from bot.context import Context, Letter, MemberContext, Render, message
 from bot.events import Document
 from bot.i18n import Localizer, Markup, join
 from bot.registry import Role, Where
 from handlers.members import clean_text
 from handlers.mentions import defuse_mentions
 from handlers.presence import router
-from handlers.presence.calc import attendance, attendance_csv, month_range, month_stats
+from handlers.presence.calc import (
+    attendance,
+    attendance_csv,
+    local_instant,
+    looks_like_clock,
+    month_range,
+    month_stats,
+    parse_clock,
+)
 from handlers.presence.closing import settle
 from storage.members import Member, MemberStatus
-from storage.presence import ClosedBy, Closing, Visit
+from storage.presence import ClosedBy, Closing, Visit, VisitChange
 
 MAX_NOTE = 200
 PLAN_DAYS_AHEAD = 90
@@ -31,30 +40,104 @@ def is_hidden(member: Member) -> bool:
     return member.visibility == HIDDEN
 
 
+@dataclass(frozen=True)
+class ClockTime:
+    """A time of day, `HH:MM`."""
+
+    rest: ClassVar[bool] = False
+    at: time
+
+    @classmethod
+    async def convert(cls, text: str, ctx: Context) -> ClockTime:
+        at = parse_clock(text)
+        if at is None:
+            raise ArgError("presence.bad_time", value=text[:ECHO])
+        return cls(at)
+
+
+async def answer(ctx: MemberContext, render: Render) -> None:
+    """Reply where the command came from, but privately to a hidden member writing in a
+    group: what `/privacy hidden` promises is that the group does not see their visits."""
+    member = ctx.member
+    in_group = ctx.msg is not None and not ctx.msg.chat.private
+    hidden = member is not None and in_group and is_hidden(member)
+    if hidden and member is not None and await ctx.send_private([Letter(member, render)]):
+        return
+    await ctx.reply(render(ctx.loc))
+
+
+async def passed_today(
+    ctx: MemberContext, wall: time, not_before: datetime | None
+) -> datetime | None:
+    """The instant of `wall` today if it has passed and is not before `not_before` (the
+    last check-out, or the check-in); otherwise None, after saying why."""
+    at = local_instant(ctx.today, wall, ctx.tz)
+    if at > ctx.now:
+        await answer(ctx, message("presence.time_future", time=wall.strftime("%H:%M")))
+        return None
+    if not_before is not None and at < not_before:
+        limit = ctx.fmt.time(not_before)
+        await answer(
+            ctx, message("presence.time_too_early", time=wall.strftime("%H:%M"), limit=limit)
+        )
+        return None
+    return at
+
+
+async def record(ctx: MemberContext, before: Visit | None, after: Visit | None) -> None:
+    change = VisitChange.of(before, after, ctx.member.id, ctx.now)
+    await ctx.session.presence.record_change(ctx.space.id, change)
+
+
+def last_out(visits: Sequence[Visit], but: Visit | None = None) -> datetime | None:
+    """When the last of these visits ended (an open one has not)."""
+    ends = [v.checkout_at for v in visits if v.checkout_at and (but is None or v.id != but.id)]
+    return max(ends, default=None)
+
+
 @router.command("checkin", aliases=["in"], local={"it": "entro"}, role=Role.MEMBER)
 async def checkin(ctx: MemberContext, note: Annotated[str, Rest(MAX_NOTE)] = "") -> None:
+    """`checkin [HH:MM] [note]`: in now, or since a time today that has passed."""
     space, member = ctx.space, ctx.member
+    first, _, after = note.partition(" ")
+    wall = parse_clock(first)
+    if wall is None and looks_like_clock(first):
+        await answer(ctx, message("presence.bad_time", value=first[:ECHO]))
+        return
+    text = clean_text(after if wall else note)
     await settle(ctx)
+    today = await ctx.session.presence.of_member_on(member.id, ctx.today)
     current = await ctx.session.presence.open_visit(member.id)
     if current is not None:
-        await ctx.say("checkin.already", time=ctx.fmt.time(current.checkin_at))
+        await change_current(ctx, current, today, wall, text)
         return
-    text = clean_text(note)
-    visit = await ctx.session.presence.check_in(space.id, member.id, ctx.today, ctx.now, text)
+    at = ctx.now
+    if wall is not None:
+        stated = await passed_today(ctx, wall, last_out(today))
+        if stated is None:
+            return
+        at = stated
+    visit = await ctx.session.presence.check_in(space.id, member.id, ctx.today, at, text)
+    if wall is not None:
+        await record(ctx, None, visit)
     count = await ctx.session.presence.count_open(space.id)
-    lines = [
-        ctx.t("checkin.done", name=member.display_name, time=ctx.fmt.time(visit.checkin_at)),
-        ctx.t("checkin.count", count=count),
-    ]
-    if space.capacity:
-        left = space.capacity - count
-        if left > 0:
-            lines.append(ctx.t("checkin.desks_left", count=left))
-        elif left == 0:
-            lines.append(ctx.t("checkin.last_desk"))
-        else:
-            lines.append(ctx.t("checkin.full", count=count, capacity=space.capacity))
-    await ctx.reply(join(lines, " "))
+
+    def render(loc: Localizer) -> Markup:
+        lines = [
+            loc.t("checkin.done", name=member.display_name, time=loc.fmt.time(visit.checkin_at)),
+            loc.t("checkin.count", count=count),
+        ]
+        if space.capacity:
+            left = space.capacity - count
+            if left > 0:
+                lines.append(loc.t("checkin.desks_left", count=left))
+            elif left == 0:
+                lines.append(loc.t("checkin.last_desk"))
+            else:
+                lines.append(loc.t("checkin.full", count=count, capacity=space.capacity))
+        return join(lines, " ")
+
+    await answer(ctx, render)
     if not ctx.msg.chat.private and not is_hidden(member):
         # The other group (Telegram <-> Matrix) learns it too; by name only, never a mention.
         key = "presence.announce_note" if text else "presence.announce"
@@ -62,29 +145,100 @@ async def checkin(ctx: MemberContext, note: Annotated[str, Rest(MAX_NOTE)] = "")
         await ctx.post(lambda loc: loc.t(key, name=name, note=quiet_note), exclude=ctx.msg.chat)
 
 
+async def change_current(
+    ctx: MemberContext, current: Visit, today: Sequence[Visit], wall: time | None, text: str
+) -> None:
+    """`checkin` again while in: a time moves the check-in, a note replaces the note."""
+    if wall is None and not text:
+        await answer(ctx, message("checkin.already", time=ctx.fmt.time(current.checkin_at)))
+        return
+    visit = current
+    if wall is not None:
+        at = await passed_today(ctx, wall, last_out(today, but=current))
+        if at is None:
+            return
+        visit = await ctx.session.presence.set_times(current.id, at, None, None)
+        await record(ctx, current, visit)
+    if text:
+        await ctx.session.presence.set_note(current.id, text)
+
+    def render(loc: Localizer) -> Markup:
+        lines = []
+        if wall is not None:
+            old, new = loc.fmt.time(current.checkin_at), loc.fmt.time(visit.checkin_at)
+            lines.append(loc.t("checkin.moved", time=new, old=old))
+        if text:
+            lines.append(loc.t("checkin.note_updated", note=text))
+        if wall is None:
+            lines.append(loc.t("checkin.already", time=loc.fmt.time(visit.checkin_at)))
+        return join(lines, " ")
+
+    await answer(ctx, render)
+
+
 @router.command("checkout", aliases=["out"], local={"it": "esco"}, role=Role.MEMBER)
-async def checkout(ctx: MemberContext) -> None:
+async def checkout(ctx: MemberContext, at: ClockTime | None = None) -> None:
+    """`checkout [HH:MM]`: out now, or at a time today that has passed (which also fixes
+    a visit of today the closing time or the end of the day already ended)."""
     member = ctx.member
-    for closed, closing in await settle(ctx, quiet_for=member.id):
+    settled = await settle(ctx, quiet_for=member.id)
+    if at is not None:
+        await checkout_at(ctx, at.at)
+        return
+    for closed, closing in settled:
         if closed.member_id == member.id:
-            await ctx.say(
-                f"checkout.was_closed.{closing.closed_by.value}",
-                day=ctx.fmt.day(closed.local_date),
-                time=ctx.fmt.time(closing.at),
-                duration=ctx.fmt.duration(closing.at - closed.checkin_at),
+            await answer(
+                ctx,
+                message(
+                    f"checkout.was_closed.{closing.closed_by.value}",
+                    day=ctx.fmt.day(closed.local_date),
+                    time=ctx.fmt.time(closing.at),
+                    duration=ctx.fmt.duration(closing.at - closed.checkin_at),
+                ),
             )
             return
     visit = await ctx.session.presence.open_visit(member.id)
     if visit is None:
-        await ctx.say("checkout.not_in", checkin=f"{ctx.prefix}checkin")
+        await answer(ctx, message("checkout.not_in", checkin=f"{ctx.prefix}checkin"))
         return
     await ctx.session.presence.close([Closing(visit.id, ctx.now, ClosedBy.MEMBER)])
-    await ctx.say(
+    await answer(ctx, checked_out(member, visit.checkin_at, ctx.now))
+
+
+def checked_out(member: Member, start: datetime, end: datetime) -> Render:
+    return lambda loc: loc.t(
         "checkout.done",
         name=member.display_name,
-        duration=ctx.fmt.duration(ctx.now - visit.checkin_at),
-        start=ctx.fmt.time(visit.checkin_at),
-        end=ctx.fmt.time(ctx.now),
+        duration=loc.fmt.duration(end - start),
+        start=loc.fmt.time(start),
+        end=loc.fmt.time(end),
+    )
+
+
+async def checkout_at(ctx: MemberContext, wall: time) -> None:
+    member = ctx.member
+    today = await ctx.session.presence.of_member_on(member.id, ctx.today)
+    if not today:
+        await answer(ctx, message("checkout.not_in", checkin=f"{ctx.prefix}checkin"))
+        return
+    target = today[-1]  # the open one, or the last that ended
+    end = await passed_today(ctx, wall, target.checkin_at)
+    if end is None:
+        return
+    fixed = await ctx.session.presence.set_times(target.id, target.checkin_at, end, ClosedBy.MEMBER)
+    await record(ctx, target, fixed)
+    if target.is_open:
+        await answer(ctx, checked_out(member, fixed.checkin_at, end))
+        return
+    await answer(
+        ctx,
+        message(
+            "checkout.fixed",
+            start=ctx.fmt.time(fixed.checkin_at),
+            end=ctx.fmt.time(end),
+            duration=ctx.fmt.duration(end - fixed.checkin_at),
+            old=ctx.fmt.time(target.checkout_at or end),
+        ),
     )
 
 
@@ -283,9 +437,12 @@ async def stats(ctx: MemberContext, month: YearMonth | None = None) -> None:
 async def export_attendance(ctx: MemberContext, month: YearMonth | None = None) -> None:
     space = ctx.space
     wanted, name, visits = await month_visits(ctx, month)
-    if not visits:
+    first, last = month_range(wanted)
+    changes = await ctx.session.presence.changes(space.id, first, last)
+    if not visits and not changes:
         await ctx.say("export.none", month=name)
         return
     names = {m.id: m.display_name for m in await ctx.session.members.of_space(space.id)}
-    document = Document(f"attendance-{wanted}.csv", attendance_csv(visits, names, space.tz))
+    content = attendance_csv(visits, changes, names, space.tz, ctx.lang)
+    document = Document(f"attendance-{wanted}.csv", content)
     await ctx.reply(ctx.t("export.done", month=name, count=len(visits)), document=document)

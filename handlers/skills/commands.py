@@ -115,9 +115,9 @@ async def skills_remove(ctx: MemberContext, unwanted: SkillList) -> None:
 async def whoknows(ctx: MemberContext, skill: SkillQuery) -> None:
     holders = await ctx.session.skills.holders(ctx.space.id)
     found = rank_matches(skill.tag, holders, public=True)
-    if not found:
+    if not found or [m.member_id for m in found] == [ctx.member.id]:
         await ctx.say(
-            "skills.nobody_knows",
+            "skills.only_you" if found else "skills.nobody_knows",
             skill=skill.label,
             ask=f"{ctx.prefix}ask {skill.label}: …",
         )

@@ -107,11 +107,8 @@ async def ask(ctx: MemberContext, wanted: HelpQuestion) -> None:
     request = await repo.open_request(
         ctx.space.id, me.id, wanted.tag, wanted.label, wanted.question, ctx.now
     )
-    found = [
-        m
-        for m in rank_matches(wanted.tag, await repo.holders(ctx.space.id), public=False)
-        if m.member_id != me.id
-    ]
+    matching = rank_matches(wanted.tag, await repo.holders(ctx.space.id), public=False)
+    found = [m for m in matching if m.member_id != me.id]
     people = await members_by_id(ctx)
     values = request_values(request, me)
     buttons = offer_button(request.number)
@@ -125,7 +122,8 @@ async def ask(ctx: MemberContext, wanted: HelpQuestion) -> None:
     if told:
         status = ctx.t("skills.asked_told", count=len(told), skill=request.skill_label)
     else:
-        status = ctx.t("skills.asked_nobody", skill=request.skill_label)
+        nobody = "skills.asked_only_you" if matching else "skills.asked_nobody"
+        status = ctx.t(nobody, skill=request.skill_label)
     cancel = ctx.t("skills.asked_cancel", cancel=f"{ctx.prefix}cancel {request.number}")
     post = request_post(request, me.display_name)
     if ctx.msg.chat.private:

@@ -28,20 +28,22 @@ SET sql = replace(sql, 'CHECK (visibility IN (''visible'', ''hidden''))',
 WHERE type = 'table' AND name = 'members';
 -- sqlite only
 UPDATE sqlite_master
-SET sql = replace(sql, 'CHECK (closed_by IN (''member'', ''closing'', ''midnight''))',
-                  'CHECK (closed_by IN (''member'', ''closing'', ''midnight'', ''device''))')
+SET sql = replace(sql, 'CHECK (closed_by IN (''member'', ''closing'', ''midnight'', ''admin''))',
+                  'CHECK (closed_by IN (''member'', ''closing'', ''midnight'', ''admin'', ''device''))')
 WHERE type = 'table' AND name = 'visits';
 -- sqlite only
 PRAGMA writable_schema = RESET;
--- PostgreSQL names a column's CHECK <table>_<column>_check and changes it with ALTER TABLE.
+-- PostgreSQL names a column's CHECK <table>_<column>_check when the table is made (visits
+-- was made as visits_new by 0013) and changes it with ALTER TABLE.
 -- postgresql only
 ALTER TABLE members DROP CONSTRAINT members_visibility_check,
     ADD CONSTRAINT members_visibility_check
     CHECK (visibility IN ('visible', 'hidden', 'public'));
 -- postgresql only
-ALTER TABLE visits DROP CONSTRAINT visits_closed_by_check,
+ALTER TABLE visits DROP CONSTRAINT IF EXISTS visits_new_closed_by_check,
+    DROP CONSTRAINT IF EXISTS visits_closed_by_check,
     ADD CONSTRAINT visits_closed_by_check
-    CHECK (closed_by IN ('member', 'closing', 'midnight', 'device'));
+    CHECK (closed_by IN ('member', 'closing', 'midnight', 'admin', 'device'));
 
 -- Open or closed, since when and why: replayed forward from visits by
 -- handlers/web/state.py (a check-in opens, the last check-out closes) and set by
