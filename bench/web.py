@@ -180,7 +180,7 @@ def open_visits(database: Path) -> int:
 
 
 async def run(options: Options) -> Group:
-    group = Group("web", "6. The web server")
+    group = Group("web", "7. The web server")
     work = options.data_dir / "web"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
