@@ -286,17 +286,19 @@ def run_with_kills(workdir: Path, lines: int) -> int:
         # --stay: a bot that has read the whole script waits for more, as a real one
         # does, so a kill near the end of the script still finds it running.
         proc = start_bot(workdir, "--stay")
-        if kind == "after":
-            time.sleep(where)
-        else:
-            deadline = time.monotonic() + RUN_TIMEOUT
-            while received_by(workdir, proc.pid) < where and proc.poll() is None:
-                assert time.monotonic() < deadline, "the bot made no progress"
-                time.sleep(0.005)
-            time.sleep(rng.uniform(0, 0.02))
-        assert proc.poll() is None, "the bot ended before it could be killed"
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        try:
+            if kind == "after":
+                time.sleep(where)
+            else:
+                deadline = time.monotonic() + RUN_TIMEOUT
+                while received_by(workdir, proc.pid) < where and proc.poll() is None:
+                    assert time.monotonic() < deadline, "the bot made no progress"
+                    time.sleep(0.005)
+                time.sleep(rng.uniform(0, 0.02))
+            assert proc.poll() is None, "the bot ended before it could be killed"
+        finally:  # a failed run leaves no bot waiting behind it
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
         kills += 1
     finish(start_bot(workdir))
     return kills
