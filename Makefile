@@ -44,7 +44,7 @@ test: lint typecheck pytest
 # The quick loop while you work: everything but the Synapse, HTTP, crash, fuzz and PostgreSQL tests
 # (pytest markers, see pyproject.toml), with the test databases in memory when the
 # machine has /dev/shm (SQLite's fsyncs cost nothing there). `make test` runs it all.
-FAST_MARKERS := not synapse and not http and not crash and not fuzz and not postgresql
+FAST_MARKERS := not synapse and not http and not crash and not fuzz and not browser and not postgresql
 FAST_TMP := $(if $(wildcard /dev/shm/.),/dev/shm,$(or $(TMPDIR),/tmp))
 
 test-fast: lint typecheck

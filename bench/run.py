@@ -1,4 +1,4 @@
-"""`python -m bench.run`: the five figure groups, or some of them, with a table each.
+"""`python -m bench.run`: the seven figure groups, or some of them, with a table each.
 
 python -m bench.run                      # everything, full sizes
 python -m bench.run --quick              # everything, smaller sizes (a few minutes)
@@ -28,6 +28,7 @@ GROUPS = {
     "memory": "bench.memory",
     "e2ee": "bench.e2ee",
     "replicas": "bench.replicas",
+    "web": "bench.web",
     "fairness": "bench.fairness",
 }
 DEFAULT_DATA = Path(__file__).resolve().parent / ".data"

@@ -34,7 +34,7 @@ from storage.costs import NewCost
 COMMANDS = ("who", "me", "stats", "whoknows", "balance", "fund", "settle")
 ADMIN_PRIVATE = ("balance", "fund", "settle")  # what the admin asks, privately
 SPLIT = "attendance split"
-MINUTE_JOBS = ("presence.closing", "skills.requests", "costs.tick")
+MINUTE_JOBS = ("presence.closing", "skills.requests", "costs.tick", "web.presence")
 NEW_DAY = "costs.tick, first of a day"
 
 

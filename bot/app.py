@@ -1,14 +1,16 @@
-"""The running bot: store, dispatcher, outbox, scheduler and transports, from config.
+"""The running bot: store, dispatcher, outbox, scheduler, transports and the web server,
+from config.
 
 `App` is given the capabilities' routers (the composition root, `coworkbot`, lists
 them); the engine knows no capability by name.
 
 Start order: open and migrate the database, run the routers' startup hooks (the
-members capability applies `[[spaces]]` there), start the transports
-(they learn their own names), then the outbox and the scheduler. Stop order is the
-reverse of what could lose work: stop taking input, let the handler in progress
-finish, stop the jobs, deliver what is queued in the time left, close the database:
-eight seconds in all, so a SIGTERM ends the process before a container's SIGKILL.
+members capability applies `[[spaces]]` there), start the web server (if `[web]` is
+configured) and the transports (they learn their own names), then the outbox and the
+scheduler. Stop order is the reverse of what could lose work: stop taking input, let
+the handler in progress finish, stop the jobs, finish the work left for after commit,
+deliver what is queued in the time left, close the database: eight seconds in all, so a
+SIGTERM ends the process before a container's SIGKILL.
 """
 
 from __future__ import annotations
@@ -27,11 +29,13 @@ from bot.context import Runtime
 from bot.dispatcher import Dispatcher
 from bot.events import ChatRef, IncomingMessage, UserRef
 from bot.i18n import Translator
+from bot.later import Later
 from bot.outbox import FailedHook, OutboxSender
 from bot.registry import Registry, Router
 from bot.scheduler import Scheduler
 from bot.transports.base import Transport
 from bot.undelivered import UndeliveredNotice
+from bot.web import WebServer
 from storage import Session, Store
 
 log = logging.getLogger(__name__)
@@ -85,6 +89,8 @@ class App:
         self._outbox: OutboxSender | None = None
         self._dispatcher: Dispatcher | None = None
         self._scheduler: Scheduler | None = None
+        self._web: WebServer | None = None
+        self.later = Later()
 
     # The parts exist only between start() and stop(); these say so loudly if misused.
     @property
@@ -112,6 +118,11 @@ class App:
         assert self._scheduler is not None, "App.start() first"
         return self._scheduler
 
+    @property
+    def web(self) -> WebServer:
+        assert self._web is not None, "App.start() with [web] configured first"
+        return self._web
+
     async def start(self) -> None:
         self._store = await Store.open(self.config.database_target)
         self._rt = Runtime(
@@ -120,6 +131,9 @@ class App:
             self.translator,
             self.registry,
             self.config.bot.command_prefix_matrix,
+            public_url=self.config.web.base_url if self.config.web else "",
+            data_dir=self.config.bot.data_dir,
+            later=self.later,
         )
         for hook in self.registry.startup:
             await hook(self._rt, self.config)
@@ -138,6 +152,12 @@ class App:
             shared_flood=self.config.cluster.enabled,
         )
         self._scheduler = Scheduler(self.registry.jobs, self._rt, on_done=self._outbox.wake)
+        self.later.on_done = self._outbox.wake
+        if self.config.web is not None:
+            self._web = WebServer(
+                self.config.web, self.registry.routes, self._rt, on_commit=self._outbox.wake
+            )
+            await self._web.start()
         await self._prepare_transports()
         for transport in self.transports.values():
             await transport.start(self._sink)
@@ -180,6 +200,7 @@ class App:
     async def run_jobs(self) -> None:
         """Every scheduled job once, then deliver what they queued (tests, `coworkbot` tools)."""
         await self.scheduler.run_all()
+        await self.later.idle()
         await self.outbox.flush()
 
     async def stop(self) -> None:
@@ -196,6 +217,12 @@ class App:
             return max(0.0, deadline - loop.time() - keep)
 
         try:
+            if self._web is not None:
+                web, self._web = self._web, None
+                try:
+                    await web.stop()
+                except Exception:
+                    log.exception("stopping the web server failed")
             for transport in self.transports.values():
                 try:
                     await transport.stop()
@@ -206,6 +233,7 @@ class App:
             if self._scheduler is not None:
                 await self._scheduler.stop(left(keep=MIN_DELIVERY))
                 await self._scheduler.release()
+            await self.later.stop(left(keep=MIN_DELIVERY))
             if self._outbox is not None:
                 try:
                     await self._outbox.stop(max(MIN_DELIVERY, left()))

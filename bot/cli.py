@@ -261,7 +261,8 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     path = resolve_config_path(args.config)
     config = load_config(path)
     parts = [f"{len(config.spaces)} space(s)"]
-    parts += [name for name, on in (("telegram", config.telegram), ("matrix", config.matrix)) if on]
+    sections = (("telegram", config.telegram), ("matrix", config.matrix), ("web", config.web))
+    parts += [name for name, on in sections if on]
     if config.database.url:
         parts.append("PostgreSQL" + (", replicas" if config.cluster.enabled else ""))
     print(f"{path}: ok ({', '.join(parts)})")

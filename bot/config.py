@@ -6,6 +6,7 @@ wrong, so an admin never has to read a traceback to fix a typo.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tomllib
@@ -17,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.numbers import get_currency_name
 
+from bot.hours import format_hours, parse_hours, valid_hours
 from bot.i18n import LANGUAGES
 
 ONE_OF = ", ".join(LANGUAGES)
@@ -105,6 +107,48 @@ class ClusterSection:
 
 
 @dataclass(frozen=True)
+class WebSection:
+    """The small web server: SpaceAPI, the status page, calendars, the presence hook."""
+
+    listen: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str = ""
+    rate_limit: int = 60
+
+    @property
+    def base_url(self) -> str:
+        """How links to the server are written: `public_url`, else the address it listens on."""
+        return self.public_url or f"http://{self.listen}:{self.port}"
+
+
+# SpaceAPI's contact fields that are plain strings (https://spaceapi.io, schema v15).
+CONTACT_KEYS = frozenset(
+    {
+        "email",
+        "phone",
+        "sip",
+        "irc",
+        "twitter",
+        "mastodon",
+        "facebook",
+        "identica",
+        "foursquare",
+        "ml",
+        "xmpp",
+        "issue_mail",
+        "gopher",
+        "matrix",
+        "mumble",
+    }
+)
+_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
+
+
+def valid_slug(text: str) -> bool:
+    return bool(_SLUG.match(text))
+
+
+@dataclass(frozen=True)
 class SpaceSection:
     name: str
     timezone: str = "Europe/Rome"
@@ -120,10 +164,18 @@ class SpaceSection:
     nag_every_days: int = 7
     chats: Mapping[str, str] = field(default_factory=dict)
     admins: tuple[str, ...] = ()
+    slug: str = ""
+    hours: str = ""
+    away_after: int = 10
+    web: Mapping[str, object] = field(default_factory=dict)
 
     def settings(self) -> dict[str, str | int | None]:
-        """The stored columns this section sets (see storage.spaces.SETTING_COLUMNS)."""
-        return {
+        """The stored columns this section sets (see storage.spaces.SETTING_COLUMNS).
+
+        The slug only when given: otherwise the space keeps the one made from its name.
+        """
+        slug: dict[str, str | int | None] = {"slug": self.slug} if self.slug else {}
+        return slug | {
             "timezone": self.timezone,
             "language": self.language,
             "currency": self.currency,
@@ -135,6 +187,9 @@ class SpaceSection:
             "expire_after_days": self.expire_after_days,
             "remind_days_before": self.remind_days_before,
             "nag_every_days": self.nag_every_days,
+            "away_after_minutes": self.away_after,
+            "opening_hours": self.hours,
+            "web_json": json.dumps(dict(self.web), sort_keys=True) if self.web else None,
         }
 
 
@@ -145,6 +200,7 @@ class Config:
     telegram: TelegramSection | None = None
     matrix: MatrixSection | None = None
     spaces: tuple[SpaceSection, ...] = ()
+    web: WebSection | None = None
     database: DatabaseSection = DatabaseSection()
     cluster: ClusterSection = ClusterSection()
 
@@ -221,6 +277,7 @@ def _kind_name(kind: type) -> str:
         str: "a string",
         int: "an integer",
         list: "a list",
+        dict: "a table",
         bool: "true or false",
     }
     return names.get(kind, kind.__name__)
@@ -250,7 +307,7 @@ def parse_config(
     says and what `run` refuses are the same. `to_run` (a file, which `run` starts) also
     needs a platform to run on."""
     problems = _Problems(path)
-    known = {"bot", "telegram", "matrix", "spaces", "database", "cluster"}
+    known = {"bot", "telegram", "matrix", "spaces", "database", "cluster", "web"}
     for key in raw:
         if key not in known:
             problems.add(key, "unknown section (a typo?); config.example.toml lists them")
@@ -263,6 +320,9 @@ def parse_config(
         matrix = _parse_matrix(table, problems, env)
     if to_run and "telegram" not in raw and "matrix" not in raw:
         problems.add("telegram/matrix", "neither section is present: nothing to run")
+    web = None
+    if (table := _table(raw, "web", problems)) is not None:
+        web = _parse_web(table, problems)
     spaces_raw = raw.get("spaces", [])
     if not isinstance(spaces_raw, list):
         problems.add("spaces", "must be written as [[spaces]] tables")
@@ -272,6 +332,10 @@ def parse_config(
     for i, name in enumerate(names):
         if name and names.index(name) != i:
             problems.add(f"spaces[{i}].name", f"{name!r} is used by two spaces")
+    slugs = [s.slug for s in spaces]
+    for i, slug in enumerate(slugs):
+        if slug and slugs.index(slug) != i:
+            problems.add(f"spaces[{i}].slug", f"{slug!r} is used by two spaces")
     database = _parse_database(_table(raw, "database", problems) or {}, problems, env)
     cluster = _parse_cluster(_table(raw, "cluster", problems) or {}, problems, "cluster" in raw)
     if cluster.enabled:
@@ -295,6 +359,7 @@ def parse_config(
         spaces=spaces,
         database=database,
         cluster=cluster,
+        web=web,
     )
 
 
@@ -414,6 +479,62 @@ def _parse_matrix(
     return MatrixSection(homeserver.rstrip("/"), user_id, password, token, device, encrypt_direct)
 
 
+def _parse_web(data: Mapping[str, Any], problems: _Problems) -> WebSection:
+    s = _Section(problems, "web.", data)
+    listen = s.get("listen", str, "127.0.0.1")
+    port = s.get("port", int, 8080)
+    s.check("port", lambda v: 0 < v < 65536, "must be a TCP port (1-65535)")
+    public_url = s.get("public_url", str, "")
+    s.check(
+        "public_url",
+        lambda v: v == "" or re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", v) is not None,
+        "must be an http:// or https:// address, like https://cowo.example.org",
+    )
+    rate_limit = s.get("rate_limit", int, 60)
+    s.check("rate_limit", lambda v: 1 <= v <= 10_000, "must be from 1 to 10000")
+    s.finish()
+    return WebSection(listen, port, public_url.rstrip("/"), rate_limit)
+
+
+def _parse_space_web(s: _Section) -> dict[str, object]:
+    """The SpaceAPI details of a space: its site, logo, address, position and contacts."""
+    web: dict[str, object] = {}
+    for key in ("website", "logo"):
+        value = s.get(key, str, "")
+        s.check(
+            key,
+            lambda v: v == "" or re.fullmatch(r"https?://\S+", v) is not None,
+            "must be an http:// or https:// address",
+        )
+        if value and key not in s.bad:
+            web[key] = value
+    address = s.get("address", str, "").strip()
+    if address:
+        web["address"] = address
+    for key, limit in (("lat", 90), ("lon", 180)):
+        s.seen.add(key)
+        if key in s.data:
+            value = s.data[key]
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                s.fail(key, f"expected a number, got {value!r}")
+            elif not -limit <= value <= limit:
+                s.fail(key, f"must be from -{limit} to {limit}")
+            else:
+                web[key] = float(value)
+    contact = s.get("contact", dict, {})
+    good: dict[str, str] = {}
+    for key, value in contact.items():
+        if key not in CONTACT_KEYS:
+            s.fail(f"contact.{key}", f"unknown; one of {', '.join(sorted(CONTACT_KEYS))}")
+        elif not isinstance(value, str) or not value.strip():
+            s.fail(f"contact.{key}", "must be a non-empty string")
+        else:
+            good[key] = value.strip()
+    if good:
+        web["contact"] = dict(sorted(good.items()))
+    return web
+
+
 def _parse_space(data: Any, index: int, problems: _Problems) -> SpaceSection:
     if not isinstance(data, dict):
         problems.add(f"spaces[{index}]", "must be a table")
@@ -469,6 +590,17 @@ def _parse_space(data: Any, index: int, problems: _Problems) -> SpaceSection:
             "must be a room id like !abcdef:example.org (not an alias like #room:example.org)",
         )
         chats["matrix"] = room
+    slug = s.get("slug", str, "")
+    s.check(
+        "slug",
+        valid_slug,
+        "must be lowercase letters, digits and dashes (at most 40), like coworking-veglio",
+    )
+    hours = s.get("hours", str, "")
+    s.check("hours", valid_hours, 'must be like "mon-fri 09:00-19:00; sat 10:00-13:00"')
+    away_after = s.get("away_after", int, 10)
+    s.check("away_after", lambda v: 1 <= v <= 240, "must be from 1 to 240 (minutes)")
+    web = _parse_space_web(s)
     admins = s.get("admins", list, [])
     for i, admin in enumerate(admins):
         if not isinstance(admin, str) or not _IDENTITY.match(admin):
@@ -488,6 +620,10 @@ def _parse_space(data: Any, index: int, problems: _Problems) -> SpaceSection:
         join=join,
         chats=chats,
         admins=tuple(admins),
+        slug=slug,
+        hours=format_hours(parse_hours(hours)) if valid_hours(hours) else "",
+        away_after=away_after,
+        web=web,
         **numbers,
     )
 

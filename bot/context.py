@@ -15,12 +15,14 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, Self, runtime_checkable
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.events import ChatRef, Document, IncomingMessage, Kind, Platform
 from bot.i18n import Formatter, Localizer, Markup, Translator, to_plain
+from bot.later import Later, Work
 from storage import Session, Store
 from storage.members import Member
 from storage.outbox import NewOutboxItem
@@ -125,6 +127,11 @@ class Runtime:
     matrix_prefix: str = "!"
     # Each transport's name for the bot on its platform (Telegram's username), once started.
     bot_names: dict[str, str] = field(default_factory=dict)
+    # How links to the web server are written ("" when `[web]` is not configured).
+    public_url: str = ""
+    # Where the bot keeps its files (caches among them), whatever the database.
+    data_dir: Path = Path("data")
+    later: Later = field(default_factory=Later)
 
     def prefix(self, platform: str) -> str:
         return self.matrix_prefix if platform == Platform.MATRIX else "/"
@@ -151,12 +158,14 @@ class Runtime:
         spaces = await self.store.run(lambda session: session.spaces.all())
         for space in spaces:
 
-            async def in_space(session: Session, space: Space = space) -> None:
-                await work(self.space_context(session, space))
+            async def in_space(session: Session, space: Space = space) -> list[Work]:
+                ctx = self.space_context(session, space)
+                await work(ctx)
+                return ctx.after
 
             try:
                 # Run again from the start if another replica's transaction got in the way.
-                await self.store.run(in_space)
+                self.later.submit(await self.store.run(in_space))
             except Exception:
                 log.exception("job failed for space %s", space.id)
 
@@ -182,6 +191,7 @@ class Context:
         self.member = member
         self.msg = msg
         self.now: datetime = rt.clock.now()
+        self.after: list[Work] = []
         wanted = (
             lang or (member.language if member else None) or (space.language if space else None)
         )
@@ -245,6 +255,10 @@ class Context:
         lang = self.rt.translator.language(member.language or space_lang)
         return self.localizer(lang, platform)
 
+    def after_commit(self, work: Work) -> None:
+        """Run `work` once this context's transaction has committed (bot/later.py)."""
+        self.after.append(work)
+
     # -- speaking ------------------------------------------------------------------
 
     async def reply(
@@ -254,8 +268,9 @@ class Context:
         buttons: Sequence[ButtonSpec] = (),
         document: Document | None = None,
         merge: str | None = None,
-    ) -> None:
-        """Answer in the chat (and the thread or topic) the command came from.
+    ) -> int:
+        """Answer in the chat (and the thread or topic) the command came from; returns
+        the outbox row's id.
 
         The first answer to a late command (sent while the bot was down) says when it
         was sent. `merge` names what the answer says, for a group's backlog to go out
@@ -267,7 +282,7 @@ class Context:
             self._late_noted = True
             text = Markup(f"{text}\n<i>{self._late_note()}</i>")
             merge = None  # its note is its own: it does not go into a merged message
-        await self.send(
+        return await self.send(
             self.msg.chat,
             text,
             self.loc,
@@ -366,7 +381,7 @@ class Context:
         reply_to: str = "",
         thread_id: str = "",
         merge: str | None = None,
-    ) -> None:
+    ) -> int:
         item = NewOutboxItem(
             platform=chat.platform,
             chat_id=chat.chat_id,
@@ -382,7 +397,7 @@ class Context:
             thread_id=thread_id,
             merge_kind=merge,
         )
-        await self.session.outbox.enqueue(item, self.now)
+        return await self.session.outbox.enqueue(item, self.now)
 
 
 class SpaceContext(Context):

@@ -19,6 +19,7 @@ from bot.context import CommandContext, MemberContext, Refusal, Runtime
 from bot.events import ChatRef, IncomingMessage, Kind, UserRef
 from bot.flood import FloodGuard
 from bot.i18n import Markup
+from bot.later import Work
 from bot.parsing import ParsedLine, parse_line, without_controls
 from bot.registry import Command, EventFunc, Role, Where
 from storage import Session, Unit
@@ -66,18 +67,21 @@ class Dispatcher:
             return  # an edited command would run twice; people expect edits to be ignored
         ticket = self._line.reserve()  # its turn is its arrival, whatever it awaits below
         try:
-            unit = await self._prepare(msg)
+            prepared = await self._prepare(msg)
         except BaseException:
             self._line.cancel(ticket)
             raise
-        if unit is None:
+        if prepared is None:
             self._line.cancel(ticket)
             return
+        unit, after = prepared
         await self._line.submit(ticket, unit)
         self._on_commit()
+        self.rt.later.submit(after)
 
-    async def _prepare(self, msg: IncomingMessage) -> Unit | None:
-        """What the update asks for, read before its transaction; None if nothing."""
+    async def _prepare(self, msg: IncomingMessage) -> tuple[Unit, list[Work]] | None:
+        """What the update asks for, read before its transaction, and the list its
+        handler fills with what is left for after commit; None if nothing."""
         if msg.kind not in (Kind.MESSAGE, Kind.BUTTON):
             # Something happened to a chat or a member (left, moved, the bot removed…).
             funcs = self.registry.events.get(msg.kind, [])
@@ -87,7 +91,7 @@ class Dispatcher:
                 f"event hook for update {msg.dedupe_key}",
                 lambda session: self._event(session, msg, funcs),
                 _nothing,
-            )
+            ), []
         bot_name = self.bot_names.get(msg.chat.platform, "")
         parsed = parse_line(without_controls(msg.text), self.prefixes(msg.chat.platform), bot_name)
         if parsed is None and not (msg.chat.private and msg.text.strip()):
@@ -100,8 +104,10 @@ class Dispatcher:
         chat_admin = False
         if found and found[0].role is Role.CHAT_ADMIN and not msg.chat.private:
             chat_admin = await self._check_chat_admin(msg)
+        after: list[Work] = []  # what the handler left for after commit (bot/later.py)
 
         async def work(session: Session) -> None:
+            after.clear()  # a unit may run again alone if its batch could not commit
             if not await session.updates.mark_processed(msg.dedupe_key, self.rt.clock.now()):
                 return
             said: Verdict = verdict
@@ -121,12 +127,13 @@ class Dispatcher:
                 await ctx.say("dispatch.not_a_command", help=f"{ctx.prefix}help")
             else:
                 await self._run(ctx, parsed, found, chat_admin)
+            after.extend(ctx.after)  # the narrower contexts share this list
 
-        return Unit(
-            f"handler for update {msg.dedupe_key}",
-            work,
-            lambda session: self._apologise(session, msg),
-        )
+        async def failed(session: Session) -> None:
+            after.clear()  # rolled back: what it left for after commit goes with it
+            await self._apologise(session, msg)
+
+        return Unit(f"handler for update {msg.dedupe_key}", work, failed), after
 
     async def _check_chat_admin(self, msg: IncomingMessage) -> bool:
         if msg.sender_is_chat_admin is not None:

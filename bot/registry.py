@@ -26,6 +26,7 @@ from bot.config import Config
 from bot.context import CommandContext, Context, MemberContext, Runtime
 from bot.events import Kind
 from bot.i18n import Markup, escape
+from bot.web import Fresh, Route, RouteFunc
 
 Handler = Callable[..., Awaitable[None]]
 JobFunc = Callable[[Runtime], Awaitable[None]]
@@ -77,7 +78,8 @@ class Job:
 
 
 class Router:
-    """One per capability: its commands, its jobs, its event and startup hooks.
+    """One per capability: its commands, its jobs, its event and startup hooks, its web
+    routes (bot/web.py).
 
     Its messages are in `locales/` under keys of its own (`section.<name>` titles its
     commands in /help, `cmd.<command>` describes one, `usage.<command>` shows its
@@ -95,6 +97,7 @@ class Router:
         self.jobs: list[Job] = []
         self.events: dict[Kind, list[EventFunc]] = {}
         self.startup: list[StartupFunc] = []
+        self.routes: list[Route] = []
 
     def command(
         self,
@@ -143,6 +146,17 @@ class Router:
 
         return register
 
+    def route(
+        self, method: str, path: str, *, limited: bool = False, fresh: Fresh = None
+    ) -> Callable[[RouteFunc], RouteFunc]:
+        """A web route, served when `[web]` is configured (see bot/web.py)."""
+
+        def register(func: RouteFunc) -> RouteFunc:
+            self.routes.append(Route(method, path, func, limited, fresh))
+            return func
+
+        return register
+
     def on_startup(self, func: StartupFunc) -> StartupFunc:
         """Run `func(rt, config)` once when the app starts, after the database is open and
         before any update is read or any job runs (e.g. applying `[[spaces]]`)."""
@@ -165,6 +179,7 @@ class Registry:
         self.jobs: list[Job] = []
         self.events: dict[Kind, list[EventFunc]] = {}
         self.startup: list[StartupFunc] = []
+        self.routes: list[Route] = []
         for router in self.routers:
             for command in router.commands:
                 for word in (command.name, *command.aliases):
@@ -176,6 +191,10 @@ class Registry:
             self.startup.extend(router.startup)
             for kind, funcs in router.events.items():
                 self.events.setdefault(kind, []).extend(funcs)
+            self.routes.extend(router.routes)
+        paths = [(r.method, r.path) for r in self.routes]
+        if len(paths) != len(set(paths)):
+            raise ValueError(f"a web route is declared twice in {paths}")
         job_ids = [j.id for j in self.jobs]
         if len(job_ids) != len(set(job_ids)):
             raise ValueError(f"duplicate job ids in {job_ids}")

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from bot.app import App
 from bot.clock import FakeClock
-from bot.config import BotSection, Config, DatabaseSection, SpaceSection
+from bot.config import BotSection, Config, DatabaseSection, SpaceSection, WebSection
 from bot.events import (
     Attachment,
     Button,
@@ -104,17 +104,24 @@ class BotHarness:
         clock: FakeClock | None = None,
         spaces: Sequence[SpaceSection] = (),
         default_language: str = "en",
+        web: WebSection | None = None,
         database_url: str = "",
     ) -> BotHarness:
-        """The bot on an SQLite file in `data_dir`, or on the PostgreSQL `database_url`."""
+        """The bot on an SQLite file in `data_dir`, or on the PostgreSQL `database_url`;
+        with `web`, its web server too."""
         config = Config(
             path=None,
             bot=BotSection(data_dir=data_dir, default_language=default_language),
             spaces=tuple(spaces),
+            web=web,
             database=DatabaseSection(database_url),
         )
         harness = cls(config, clock or FakeClock(DEFAULT_START), routers)
-        await harness.app.start()
+        try:
+            await harness.app.start()
+        except BaseException:
+            await harness.app.stop()  # no database thread or server left behind
+            raise
         return harness
 
     async def restart(self) -> None:
@@ -183,6 +190,7 @@ class BotHarness:
     async def receive(self, msg: IncomingMessage) -> list[Sent]:
         before = len(self.transport.sent)
         await self.transport.receive(msg)
+        await self.app.later.idle()
         await self.app.outbox.flush()
         return [Sent.of(m) for m in self.transport.sent[before:]]
 
@@ -202,6 +210,20 @@ class BotHarness:
         before = len(self.transport.sent)
         await self.app.run_jobs()
         return [Sent.of(m) for m in self.transport.sent[before:]]
+
+    async def deliver(self) -> list[Sent]:
+        """Deliver what is queued (after a web request, say); returns what was sent."""
+        before = len(self.transport.sent)
+        await self.app.later.idle()
+        await self.app.outbox.flush()
+        return [Sent.of(m) for m in self.transport.sent[before:]]
+
+    @property
+    def web_url(self) -> str:
+        """The web server's address as a client reaches it (the port it really got)."""
+        web = self.config.web
+        assert web is not None, "start the harness with web=WebSection(...)"
+        return f"http://{web.listen}:{self.app.web.port}"
 
     # -- reading ----------------------------------------------------------------------
     # What the bot sent, and what it stored: `member`, `space` and `count` read state

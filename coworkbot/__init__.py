@@ -13,7 +13,7 @@ from bot.registry import Router
 
 def routers() -> list[Router]:
     """Every capability's router, in the order `help` lists them."""
-    from handlers import chats, costs, fund, invites, members, presence, privacy, skills
+    from handlers import chats, costs, fund, invites, members, presence, privacy, skills, web
 
     return [
         members.router,
@@ -22,6 +22,7 @@ def routers() -> list[Router]:
         costs.router,
         fund.router,
         privacy.router,
+        web.router,
         invites.router,
         chats.router,
     ]

@@ -43,6 +43,7 @@ from storage.privacy import PrivacyRepo
 from storage.skills import SkillsRepo
 from storage.spaces import SpacesRepo
 from storage.updates import UpdatesRepo
+from storage.web import WebRepo
 
 if TYPE_CHECKING:
     from storage.postgres import PgDatabase
@@ -163,6 +164,10 @@ class Session:
     def matrix_crypto(self) -> MatrixCryptoRepo:
         return MatrixCryptoRepo(self.tx)
 
+    @cached_property
+    def web(self) -> WebRepo:
+        return WebRepo(self.tx)
+
 
 class Store:
     def __init__(self, db: Database | PgDatabase) -> None:
@@ -203,6 +208,12 @@ class Store:
     async def transaction(self) -> AsyncIterator[Session]:
         async with self.db.transaction() as tx:
             yield Session(tx)
+
+    @property
+    def version(self) -> int:
+        """A number that moves whenever anything is written: what caches of stored data
+        compare to know they are still true."""
+        return self.db.changes
 
     @asynccontextmanager
     async def _transaction(self, blind: bool) -> AsyncIterator[Session]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -85,19 +86,31 @@ class Migration:
     name: str
     sql: str
 
-    def statements(self) -> list[str]:
-        """Split the script into statements; `complete_statement` keeps triggers whole."""
+    def statements(self, engine: str = "sqlite") -> list[str]:
+        """Split the script into statements; `complete_statement` keeps triggers whole.
+
+        A statement whose comment lines above it include `-- sqlite only` or
+        `-- postgresql only` runs on that engine alone (what one does with a stored
+        schema the other does with ALTER TABLE)."""
         out: list[str] = []
         buf = ""
         for line in self.sql.splitlines(keepends=True):
             buf += line
             if sqlite3.complete_statement(buf):
-                if buf.strip():
+                if buf.strip() and _for_engine(buf, engine):
                     out.append(buf.strip())
                 buf = ""
         if buf.strip() and not buf.strip().startswith("--"):
             out.append(buf.strip())
         return out
+
+
+_ONLY = re.compile(r"^--\s*(sqlite|postgresql) only\s*$", re.MULTILINE)
+
+
+def _for_engine(statement: str, engine: str) -> bool:
+    only = _ONLY.search(statement)
+    return only is None or only.group(1) == engine
 
 
 def load_migrations() -> list[Migration]:
@@ -380,6 +393,11 @@ class Database:
         self._conn.set_trace_callback(callback)
         if self._reader is not None:
             self._reader.set_trace_callback(callback)
+
+    @property
+    def changes(self) -> int:
+        """Rows written through this connection since it opened (SQLite's total_changes)."""
+        return self._conn.total_changes
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:

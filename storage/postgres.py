@@ -241,6 +241,7 @@ class PgTx(Tx):
         self._savepoints = itertools.count(1)
         self._notified: set[tuple[str, str]] = set()
         self.memo = {}
+        self.wrote = False  # an INSERT, UPDATE or DELETE ran (PgDatabase.changes)
 
     async def _args(self, text: str, query: str, params: Sequence[Param]) -> list[Any]:
         """The parameters as the types the server inferred for them: learned once per
@@ -266,11 +267,13 @@ class PgTx(Tx):
                 return await self._conn.fetch(query, *args)
             if want == "row":
                 return await self._conn.fetchrow(query, *args)
+            self.wrote = True
             return _status_count(await self._conn.execute(query, *args))
 
     async def execute(self, sql_text: str, params: Sequence[Param] = ()) -> int:
         found = _INSERT.match(sql_text)
         if found and found.group(1).lower() in self._db.id_tables and "RETURNING" not in sql_text:
+            self.wrote = True
             row = await self._run(sql_text + " RETURNING id", params, want="row")
             return int(row[0]) if row is not None else 0
         await self._run(sql_text, params, want="count")
@@ -418,6 +421,10 @@ class PgDatabase:
         self._schema = "public"
         # Per statement, how to convert each parameter (see `PgTx._args`).
         self.converters: dict[str, tuple[Callable[[Any], Any] | None, ...]] = {}
+        # Transactions that wrote and committed through this process: what the web's
+        # memo compares (SQLite's `Database.changes`). Other replicas' writes do not
+        # move it; their effect shows in a replica's kept web answers the next minute.
+        self.changes = 0
 
     @classmethod
     async def open(
@@ -483,6 +490,8 @@ class PgDatabase:
             except BaseException:
                 await self._rollback(conn)
                 raise
+            if tx.wrote:
+                self.changes += 1
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Tx]:
@@ -583,7 +592,7 @@ class PgDatabase:
                 continue
             log.info("migrating database to version %d (%s)", step.version, step.name)
             async with conn.transaction():
-                for statement in step.statements():
+                for statement in step.statements(self.engine):
                     await conn.execute(ddl(statement))
                     if copied := _MIGRATION_INSERT.match(statement):
                         await _identity_after_rows(conn, copied.group(1))

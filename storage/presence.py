@@ -15,12 +15,14 @@ from storage.db import Row, Tx, date_to_db, from_db, opt_from_db, to_db
 
 
 class ClosedBy(StrEnum):
-    """Who ended a visit: the member, the closing-time job, the end of the day, an admin."""
+    """Who ended a visit: the member, the closing-time job, the end of the day, an admin,
+    or the member's device leaving (handlers/web/devices.py)."""
 
     MEMBER = "member"
     CLOSING = "closing"
     MIDNIGHT = "midnight"
     ADMIN = "admin"
+    DEVICE = "device"
 
 
 @dataclass(frozen=True)
@@ -291,6 +293,34 @@ class PresenceRepo:
             params.append(member_id)
         rows = await self._tx.fetchall(sql + " ORDER BY local_date, checkin_at, id", params)
         return [Visit.from_row(r) for r in rows]
+
+    async def closed_since(self, space_id: int, since: datetime, first_day: date) -> list[Visit]:
+        """Visits closed after `since` (a visit ends on its own day, so their day is
+        `first_day`, the local day of `since`, or later), in order of arrival."""
+        rows = await self._tx.fetchall(
+            f"SELECT {_VISIT_COLUMNS} FROM visits WHERE space_id = ? AND local_date >= ?"
+            " AND checkout_at > ? ORDER BY checkin_at, id",
+            (space_id, date_to_db(first_day), to_db(since)),
+        )
+        return [Visit.from_row(r) for r in rows]
+
+    async def planned_counts(self, space_id: int, first: date, last: date) -> dict[date, int]:
+        """How many active members said they are coming, per day in [first, last]."""
+        rows = await self._tx.fetchall(
+            "SELECT p.local_date, COUNT(*) AS n FROM planned_visits p"
+            " JOIN members m ON m.id = p.member_id AND m.status = 'active'"
+            " WHERE p.space_id = ? AND p.local_date BETWEEN ? AND ? GROUP BY p.local_date",
+            (space_id, date_to_db(first), date_to_db(last)),
+        )
+        return {date.fromisoformat(r["local_date"]): r["n"] for r in rows}
+
+    async def planned_between(self, space_id: int, first: date, last: date) -> list[PlannedVisit]:
+        rows = await self._tx.fetchall(
+            "SELECT member_id, local_date FROM planned_visits"
+            " WHERE space_id = ? AND local_date BETWEEN ? AND ? ORDER BY local_date, id",
+            (space_id, date_to_db(first), date_to_db(last)),
+        )
+        return [PlannedVisit(r["member_id"], date.fromisoformat(r["local_date"])) for r in rows]
 
     # -- planned days ------------------------------------------------------------------
 

@@ -23,6 +23,10 @@ SETTING_COLUMNS = (
     "expire_after_days",
     "remind_days_before",
     "nag_every_days",
+    "slug",
+    "away_after_minutes",
+    "opening_hours",
+    "web_json",
 )
 
 
@@ -43,6 +47,10 @@ class Space:
     nag_every_days: int
     config_json: str | None
     created_at: datetime
+    slug: str | None
+    away_after_minutes: int
+    opening_hours: str
+    web_json: str | None
 
     @cached_property
     def tz(self) -> ZoneInfo:
@@ -66,6 +74,10 @@ class Space:
             nag_every_days=row["nag_every_days"],
             config_json=row["config_json"],
             created_at=from_db(row["created_at"]),
+            slug=row["slug"],
+            away_after_minutes=row["away_after_minutes"],
+            opening_hours=row["opening_hours"],
+            web_json=row["web_json"],
         )
 
 
@@ -87,6 +99,7 @@ class SpacesRepo:
         for column in settings:
             if column not in SETTING_COLUMNS:
                 raise ValueError(f"unknown space setting {column}")
+        await self._free_slug(settings.get("slug"))
         marks = ", ".join("?" for _ in columns)
         space_id = await self._tx.execute(
             f"INSERT INTO spaces ({', '.join(columns)}) VALUES ({marks})",
@@ -95,6 +108,14 @@ class SpacesRepo:
         space = await self.get(space_id)
         assert space is not None
         return space
+
+    async def _free_slug(self, slug: str | int | None, space_id: int = 0) -> None:
+        """A slug given in the config wins over one made from a name: the space that had
+        it gets a new one when next needed (handlers/web/base.py)."""
+        if slug:
+            await self._tx.execute(
+                "UPDATE spaces SET slug = NULL WHERE slug = ? AND id <> ?", (slug, space_id)
+            )
 
     async def get(self, space_id: int) -> Space | None:
         row = await self._tx.fetchone("SELECT * FROM spaces WHERE id = ?", (space_id,))
@@ -112,6 +133,14 @@ class SpacesRepo:
         )
         return None if row is None else Space.from_row(row)
 
+    async def by_slug(self, slug: str) -> Space | None:
+        row = await self._tx.fetchone("SELECT * FROM spaces WHERE slug = ?", (slug,))
+        return None if row is None else Space.from_row(row)
+
+    async def slugs(self) -> dict[int, str | None]:
+        rows = await self._tx.fetchall("SELECT id, slug FROM spaces ORDER BY id")
+        return {r["id"]: r["slug"] for r in rows}
+
     async def all(self) -> list[Space]:
         rows = await self._tx.fetchall("SELECT * FROM spaces ORDER BY id")
         return [Space.from_row(r) for r in rows]
@@ -120,6 +149,7 @@ class SpacesRepo:
         for column in settings:
             if column not in SETTING_COLUMNS and column != "config_json":
                 raise ValueError(f"unknown space setting {column}")
+        await self._free_slug(settings.get("slug"), space_id)
         if settings:
             assignments = ", ".join(f"{column} = ?" for column in settings)
             await self._tx.execute(

@@ -13,12 +13,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 
 import coworkbot
 from bot.testing import BotHarness
 from tests.support.postgres import PostgresServer
 from tests.support.synapse.fixtures import matrix, synapse_server  # noqa: F401 (Matrix tests)
+from tests.support.web import Client, web_section
 
 ENGINES = ("sqlite", "postgresql")
 
@@ -75,6 +77,22 @@ async def make_bot(
     yield start
     for harness in started:
         await harness.close()
+
+
+@pytest.fixture
+async def web_bot(tmp_path: Path, database_url: str) -> AsyncIterator[BotHarness]:
+    """The bot with `[web]` configured, listening on a free port of 127.0.0.1."""
+    harness = await BotHarness.start(
+        tmp_path, routers=coworkbot.routers(), web=web_section(), database_url=database_url
+    )
+    yield harness
+    await harness.close()
+
+
+@pytest.fixture
+async def client(web_bot: BotHarness) -> AsyncIterator[Client]:
+    async with aiohttp.ClientSession() as session:
+        yield Client(web_bot.web_url, session)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -91,6 +91,14 @@ ACCESS: dict[str, tuple[str, str]] = {
     "export fund": ("member", "private"),
     "myexport": ("known", "private"),
     "forgetme": ("known", "private"),
+    "open": ("member", "any"),
+    "close": ("member", "any"),
+    "device add": ("member", "private"),
+    "device list": ("member", "private"),
+    "device remove": ("member", "private"),
+    "presence token": ("admin", "private"),
+    "calendar": ("member", "private"),
+    "stats chart": ("member", "any"),
 }
 PRIVATE_DATA = {
     "due",
@@ -102,6 +110,9 @@ PRIVATE_DATA = {
     "settle",
     "receipt",
     "export fund",
+    "device list",
+    "presence token",
+    "calendar",
 }
 
 CALLERS = ("non-member", "pending", "member", "admin")

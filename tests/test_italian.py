@@ -27,16 +27,28 @@ PERSON_STEMS: dict[str, tuple[str, ...]] = {
     "sicur": (),
     "stanc": (),
     "content": (),
-    "stat": (),
+    "stat": (r"\bpagina di stato\b",),
     "attes": (r"\bin attesa\b", r"\bl'attesa\b"),
     "ultim": (
         r"\bl'ultima postazione\b",
         r"\bl'ultimo del mese\b",
         r"\bultimo (?:giorno|messaggio)\b",
+        r"\bl'ultima volta\b",
+        r"\ball'ultima uscita\b",
+        r"\bultime quattro settimane\b",
     ),
-    "unic": (r"\bl'unica persona\b",),
+    "unic": (r"\bl'unica persona\b", r"\bl'unica volta\b"),
     "stess": (),
-    "nuov": (r"\bdi nuovo\b", r"\buno nuovo\b", r"\bnuovo spazio\b", r"\bstanza nuova\b"),
+    "nuov": (
+        r"\bdi nuovo\b",
+        r"\buno nuovo\b",
+        r"\bnuovo spazio\b",
+        r"\bstanza nuova\b",
+        # the word typed after /presence token and /calendar
+        r"\[nuovo\b",
+        r"\bnuovo\|nuova\b",
+        r"\(nuovo:",
+    ),
 }
 # Participles that are often nouns or about things ("la tua uscita", "hai ringraziato"):
 # they take a person's gender after a form of "essere", where they agree with the subject.

@@ -103,7 +103,11 @@ async def test_italian_words_and_command_names(bot: BotHarness) -> None:
     sent = await bot.say("/entro", as_="Bruno")
     assert sent[0].text == "Ciao Bruno, sei dentro dalle 09:00. Per ora ci sei solo tu."
     sent = await bot.say("/chi", as_="Bruno")
-    assert sent[0].text.splitlines() == ["1 persona dentro", "Bruno — dalle 09:00"]
+    assert sent[0].text.splitlines() == [
+        "1 persona dentro",
+        "Bruno — dalle 09:00",
+        "Lo spazio è aperto dalle 09:00.",
+    ]
     # The Italian names work for everyone, and the English ones for Italians.
     await bot.say("/lang en", as_="Carla")
     carla = await bot.say("/entro", as_="Carla", chat="private")  # she reads English
@@ -125,8 +129,8 @@ async def test_italian_words_and_command_names(bot: BotHarness) -> None:
     )
     sent = await bot.say("/privacy boh", as_="Bruno")
     assert sent[0].text.splitlines() == [
-        "“boh” non è tra: visibile, nascosto.",
-        "Uso: /privacy [visibile|nascosto]",
+        "“boh” non è tra: visibile, nascosto, pubblico.",
+        "Uso: /privacy [visibile|nascosto|pubblico]",
     ]
     await bot.say("/privacy visibile", as_="Bruno")
     assert await bot.fetchval("SELECT visibility FROM members WHERE display_name='Bruno'") == (

@@ -112,11 +112,13 @@ async def test_presence_day_by_matrix_messages_and_the_attendance_file(
         "2 people in",
         f"{a} — since 10:00 — writing <b>a book</b> & more",
         "(1 person prefers not to be named)",
+        "The space has been open since 10:00.",
     ]
     assert who.html == (
         f"<b>2 people in</b><br>{a} — since 10:00 — "
         "<i>writing &lt;b&gt;a book&lt;/b&gt; &amp; more</i><br>"
-        "(1 person prefers not to be named)"
+        "(1 person prefers not to be named)<br>"
+        "The space has been open since 10:00."
     )
 
     clock.set(rome(25, 12, 30, 20))
@@ -482,6 +484,7 @@ async def test_one_space_in_a_telegram_group_and_a_matrix_room(
         "2 people in",
         "Tina — since 10:00 — fixing the <b>printer</b> @\u2060room",
         f"{anna.localpart} — since 10:01 — on the <i>terrace</i>",
+        "The space has been open since 10:00.",
     ]
 
     # Hidden, Tina checks in unannounced: Anna's !who reply, queued after where the
@@ -494,6 +497,7 @@ async def test_one_space_in_a_telegram_group_and_a_matrix_room(
         "2 people in",
         f"{anna.localpart} — since 10:01 — on the <i>terrace</i>",
         "(1 person prefers not to be named)",
+        "The space has been open since 10:00.",
     ]
     assert [s.body[:10] for s in anna.in_room(world.room) if "is in" in s.body] == ["Tina is in"]
 

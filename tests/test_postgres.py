@@ -47,7 +47,7 @@ def test_the_ddl_of_the_migrations() -> None:
     )
     assert "IDENTITY" not in ddl("CREATE TABLE e (member_id INTEGER PRIMARY KEY)")
     for migration in load_migrations():  # every real step translates to something
-        for statement in migration.statements():
+        for statement in migration.statements("postgresql"):
             assert " INTEGER" not in ddl(statement).upper().replace("BIGINT", "")
 
 

@@ -58,6 +58,7 @@ async def test_a_full_day_of_the_space(bot: BotHarness) -> None:
         "Bruno — since 09:00 — writing a book",
         "Carla — since 09:30",
         "Anna — since 10:15",
+        "The space has been open since 09:00.",
     ]
 
     bot.clock.set(at(12, 30))
@@ -70,7 +71,7 @@ async def test_a_full_day_of_the_space(bot: BotHarness) -> None:
     await bot.say("/checkout", as_="Anna")
 
     sent = await bot.say("/who", as_="Bruno")
-    assert sent[0].text == "Nobody's in right now."
+    assert sent[0].text == "Nobody's in right now.\nThe space has been closed since 18:40."
     assert await visits(bot) == [
         (
             "Bruno",
@@ -214,10 +215,11 @@ async def test_hidden_members_are_counted_not_named(bot: BotHarness) -> None:
         "2 people in",
         "Bruno — since 09:00 — at the window",
         "(1 person prefers not to be named)",
+        "The space has been open since 09:00.",
     ]
     await bot.say("/in", as_="Dario")
     sent = await bot.say("/who", as_="Carla")
-    assert sent[0].text.splitlines()[-1] == "(2 people prefer not to be named)"
+    assert sent[0].text.splitlines()[-2] == "(2 people prefer not to be named)"
     assert "Carla" not in sent[0].text and "secret" not in sent[0].text
     # Only Bruno's check-in went to the other chat.
     posts = await matrix_posts(bot)
@@ -229,7 +231,7 @@ async def test_hidden_members_are_counted_not_named(bot: BotHarness) -> None:
     sent = await bot.say("/who", as_="Anna")
     assert "Carla — since 09:00 — secret project" in sent[0].text.splitlines()
     sent = await bot.say("/privacy maybe", as_="Carla")
-    assert sent[0].text.startswith("“maybe” isn't one of: visible, hidden.")
+    assert sent[0].text.startswith("“maybe” isn't one of: visible, hidden, public.")
 
 
 async def test_group_checkin_is_announced_in_the_other_chat_without_mentions(
@@ -288,12 +290,13 @@ async def test_going_plans_a_day_and_who_shows_it(bot: BotHarness) -> None:
 
     # Today nobody planned: who says nothing about it.
     sent = await bot.say("/who", as_="Bruno")
-    assert sent[0].text == "Nobody's in right now."
+    assert sent[0].text == "Nobody's in right now.\nThe space is closed."
     # Tomorrow the plan shows under who, until the person arrives.
     bot.clock.set(at(8, 30, day=26))
     sent = await bot.say("/who", as_="Anna")
     assert sent[0].text.splitlines() == [
         "Nobody's in right now.",
+        "The space is closed.",
         "",
         "Coming today",
         "Bruno, Carla, 1 other person",
@@ -364,6 +367,7 @@ async def test_italian(bot: BotHarness) -> None:
         "2 persone dentro (3 postazioni)",
         "Bruno — dalle 09:00",
         "(1 persona preferisce non comparire per nome)",
+        "Lo spazio è aperto dalle 09:00.",
     ]
     bot.clock.set(at(17, 45))
     sent = await bot.say("/out", as_="Bruno")

@@ -112,7 +112,11 @@ async def test_closing_on_the_spring_forward_day(bot: BotHarness) -> None:
     bot.clock.set(rome(2027, 3, 28, 9, 0))  # CEST
     await bot.say("/in", as_="Carla")
     sent = await bot.say("/who", as_="Anna")
-    assert sent[0].text.splitlines()[1:] == ["Bruno — since 00:30", "Carla — since 09:00"]
+    assert sent[0].text.splitlines()[1:] == [
+        "Bruno — since 00:30",
+        "Carla — since 09:00",
+        "The space has been open since 00:30.",
+    ]
 
     bot.clock.set(utc(2027, 3, 28, 17, 59))  # 19:59 CEST
     assert await bot.tick() == []
@@ -133,6 +137,9 @@ async def test_closing_on_the_spring_forward_day(bot: BotHarness) -> None:
         ("Bruno", "2027-03-28", "2027-03-27T23:30:00Z", "2027-03-28T18:00:00Z", "closing"),
         ("Carla", "2027-03-28", "2027-03-28T07:00:00Z", "2027-03-28T18:00:00Z", "closing"),
     ]
+    # Open and closed follow the visits across the change of hour, in local time.
+    sent = await bot.say("/who", as_="Anna")
+    assert sent[0].text.splitlines()[-1] == "The space has been closed since 20:00."
     assert await bot.tick(timedelta(hours=2)) == []
 
 
@@ -180,7 +187,9 @@ async def test_a_visit_crossing_midnight_is_cut_at_2359_and_flagged(bot: BotHarn
     assert await bot.tick(timedelta(hours=5)) == []
     # The next day is a day of its own.
     sent = await bot.say("/who", as_="Anna")
-    assert sent[0].text == "Nobody's in right now."
+    assert sent[0].text == (
+        "Nobody's in right now.\nThe space has been closed since Wed, 25 Nov 2026, 23:59."
+    )
     sent = await bot.say("/in", as_="Bruno")
     assert sent[0].text.startswith("Welcome, Bruno! You checked in at 05:10.")
     rows = await visit_rows(bot)

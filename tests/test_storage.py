@@ -84,6 +84,29 @@ def test_statements_keep_triggers_whole() -> None:
     assert len(statements) == 2 and statements[1].startswith("CREATE TRIGGER")
 
 
+def test_a_statement_may_be_for_one_engine_only() -> None:
+    sql = (
+        "CREATE TABLE a (x TEXT CHECK (x IN ('a')));\n"
+        "-- widening the check\n-- sqlite only\nPRAGMA writable_schema = ON;\n"
+        "-- postgresql only\nALTER TABLE a DROP CONSTRAINT a_x_check;\n"
+        "CREATE INDEX a_x ON a (x);\n"
+    )
+    step = Migration(1, "t", sql)
+    lasts = {e: [s.splitlines()[-1] for s in step.statements(e)] for e in ("sqlite", "postgresql")}
+    assert lasts == {
+        "sqlite": [
+            "CREATE TABLE a (x TEXT CHECK (x IN ('a')));",
+            "PRAGMA writable_schema = ON;",
+            "CREATE INDEX a_x ON a (x);",
+        ],
+        "postgresql": [
+            "CREATE TABLE a (x TEXT CHECK (x IN ('a')));",
+            "ALTER TABLE a DROP CONSTRAINT a_x_check;",
+            "CREATE INDEX a_x ON a (x);",
+        ],
+    }
+
+
 async def test_transaction_rolls_back_on_error(tmp_path: Path) -> None:
     store = await Store.open(tmp_path / "bot.db")
     now = datetime(2026, 11, 25, tzinfo=UTC)

@@ -122,6 +122,7 @@ async def test_presence_day_by_messages_and_the_attendance_file(tg: TelegramBot)
         "2 people in",
         "Bruno — since 10:00 — writing <b>a book</b> & more",
         "(1 person prefers not to be named)",
+        "The space has been open since 10:00.",
     ]
     note = "writing <b>a book</b> & more"  # shown as written, in italics, tags and all
     italic = {"type": "italic", "offset": who.text.index(note), "length": len(note)}

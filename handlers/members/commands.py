@@ -461,7 +461,7 @@ async def settings(ctx: MemberContext) -> None:
 
 
 @router.command("set", role=Role.ADMIN)
-async def set_(ctx: MemberContext, key: SettingKey, value: Annotated[str, Rest(64)]) -> None:
+async def set_(ctx: MemberContext, key: SettingKey, value: Annotated[str, Rest(160)]) -> None:
     setting = key.setting
     stored = setting.read(value.strip())  # a Refusal (ArgError) says what is wrong
     await ctx.session.spaces.update(ctx.space.id, **{setting.column: stored})

@@ -17,6 +17,7 @@ from typing import ClassVar
 from bot.arguments import ArgError
 from bot.config import valid_currency, valid_hhmm, valid_timezone
 from bot.context import Context
+from bot.hours import HoursError, format_hours, parse_hours
 from bot.i18n import LANGUAGES, Localizer, Markup, escape, join
 from handlers.members.arguments import MAX_NAME, clean_name, language_code, languages_list
 from storage.spaces import Space
@@ -26,6 +27,7 @@ _OFF_WORDS = {"off", "none", "no", "-", "nessuno", "nessuna"}
 _UNITS = {
     "hours": {"h", "hr", "hrs", "hour", "hours", "ora", "ore"},
     "days": {"d", "day", "days", "g", "giorno", "giorni", "gg"},
+    "minutes": {"m", "min", "mins", "minute", "minutes", "minuto", "minuti", "minuten"},
 }
 _NUMBER = re.compile(r"(\d{1,7})\s*([^\d\s]*)")
 
@@ -101,6 +103,17 @@ def _count(
     return read
 
 
+def _hours(value: str) -> Value:
+    """Opening hours as people type them (`mon-fri 09:00-19:00; sat 10:00-13:00`,
+    `lun-ven 9-18`), stored in the one form bot/hours.py writes; off: none."""
+    if value.lower() in _OFF_WORDS:
+        return ""
+    try:
+        return format_hours(parse_hours(value))
+    except HoursError as exc:
+        raise ArgError("set.bad.hours", value=value[:64]) from exc
+
+
 def _capacity(value: str) -> Value:
     if value.lower() in _OFF_WORDS:
         return None
@@ -158,6 +171,22 @@ SETTINGS: dict[str, Setting] = {
             "7",
             _count("nag_every_days", 1, 90, "days"),
             lambda s: str(s.nag_every_days),
+        ),
+        # The web and the building (handlers/web/): when a device that left checks its
+        # member out, and the opening hours the status page and the calendars show.
+        Setting(
+            "away_after",
+            "away_after_minutes",
+            "10",
+            _count("away_after", 1, 240, "minutes"),
+            lambda s: str(s.away_after_minutes),
+        ),
+        Setting(
+            "hours",
+            "opening_hours",
+            "mon-fri 09:00-19:00",
+            _hours,
+            lambda s: s.opening_hours or OFF,
         ),
     )
 }

@@ -314,6 +314,9 @@ async def who(ctx: MemberContext) -> None:
             )
         if hidden:
             lines.append(ctx.t("who.hidden", count=hidden))
+    from handlers.web.state import state_line  # the web capability builds on this one
+
+    lines.append(await state_line(ctx))
     came_today = {
         v.member_id for v in await ctx.session.presence.visits(space.id, ctx.today, ctx.today)
     }
@@ -370,16 +373,13 @@ async def notgoing(ctx: MemberContext, day: date | None = None) -> None:
 
 @router.command("privacy", role=Role.MEMBER, where=Where.ANY)
 async def privacy(
-    ctx: MemberContext, visibility: Literal["visible", "hidden"] | None = None
+    ctx: MemberContext, visibility: Literal["visible", "hidden", "public"] | None = None
 ) -> None:
     if visibility is None:
-        hidden = is_hidden(ctx.member)
-        other = "visible" if hidden else "hidden"
+        now = ctx.member.visibility
+        other = "visible" if now in (HIDDEN, "public") else "hidden"
         word = ctx.rt.translator.word(ctx.lang, f"word.{other}")  # `nascosto` in Italian
-        await ctx.say(
-            "privacy.is_hidden" if hidden else "privacy.is_visible",
-            command=f"{ctx.prefix}privacy {word}",
-        )
+        await ctx.say(f"privacy.is_{now}", command=f"{ctx.prefix}privacy {word}")
         return
     await ctx.session.members.set_visibility(ctx.member.id, visibility)
     await ctx.say(f"privacy.now_{visibility}")

@@ -44,6 +44,7 @@ def personal_data(session: Session) -> list[tuple[str, PersonalData]]:
         ("fund", session.fund),
         ("matrix", session.matrix),
         ("matrix_encryption", session.matrix_crypto),
+        ("web", session.web),
         ("privacy", session.privacy),
         ("member", session.members),
     ]
