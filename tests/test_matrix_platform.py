@@ -102,7 +102,7 @@ async def test_an_upgraded_room_takes_its_space_along(matrix: MatrixWorld) -> No
     for person in (world.bruno, world.carla):
         await person.client.join(new)
     who = await world.command(world.carla, "!who")
-    assert who[0].room_id == new and who[0].body == "Nobody's in right now."
+    assert who[0].room_id == new and who[0].body == "Nobody's in right now.\nThe space is closed."
 
     # Restarted, it sees the tombstone again: the move is not made twice.
     await world.bot.restart()
@@ -166,7 +166,7 @@ async def test_a_command_in_a_thread_is_answered_in_the_thread(matrix: MatrixWor
         "is_falling_back": False,
         "m.in_reply_to": {"event_id": sent.event_id},
     }
-    assert answer.body == "Nobody's in right now."
+    assert answer.body == "Nobody's in right now.\nThe space is closed."
     plain = await world.command(world.carla, "!who")
     assert plain[0].content["m.relates_to"] == {"m.in_reply_to": {"event_id": plain[0].reply_to}}
 
