@@ -502,10 +502,15 @@ class Encryption:
         self, room_id: str, private_to: str | None, addressee: str | None
     ) -> set[str]:
         """Who may read this message of the bot in the room (besides the bot)."""
+        if private_to is not None:
+            # The private room of that person: theirs to read, whether or not the bot has
+            # seen them join. A room the bot opened a moment ago shows them only invited,
+            # or not at all (members load lazily, and /joined_members leaves invitees
+            # out): keyed to the room's members alone, the first message there went out
+            # with a key nobody had.
+            return {private_to}
         room = self.client.rooms[room_id]
         present = set(room.users) - {self.client.user_id}
-        if private_to is not None:
-            return present & {private_to}
         async with self._store().transaction() as session:
             space = await session.spaces.by_chat(Platform.MATRIX, room_id)
             if space is None:
