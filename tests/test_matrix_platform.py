@@ -186,6 +186,8 @@ async def test_a_declined_invite_is_looked_at_again_when_invited_again(
     await world.command(world.bruno, f"!promote {members[0]['id']}")
     await world.carla.client.room_invite(second.room_id, world.bot.user_id)
     await world.wait_for_membership(second.room_id, "join", world.carla)  # now accepted
+    joined = await world.carla.client.joined_members(second.room_id)
+    assert world.bot.user_id in {m.user_id for m in getattr(joined, "members", [])}
 
 
 async def test_kicked_or_banned_the_bot_stays_out_and_the_admins_hear_once(

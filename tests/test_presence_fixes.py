@@ -221,14 +221,16 @@ async def test_the_visits_rebuilt_by_the_upgrade_keep_their_ids_and_new_ones_fol
     each row with its id: on PostgreSQL the id's identity must then go on after the
     largest, or the next check-in collides with a copied visit."""
     if engine == "sqlite":
-        await upgrade_with_visits(tmp_path / "bot.db")
-        return
-    server: PostgresServer = request.getfixturevalue("postgres_server")
-    async with server.fresh_schema() as url:  # from before the step, not the shared one
-        await upgrade_with_visits(url)
+        kept, added = await upgrade_with_visits(tmp_path / "bot.db")
+    else:
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        async with server.fresh_schema() as url:  # from before the step, not the shared one
+            kept, added = await upgrade_with_visits(url)
+    assert kept == [1, 2] and added == 3
 
 
-async def upgrade_with_visits(target: Path | str) -> None:
+async def upgrade_with_visits(target: Path | str) -> tuple[list[int], int]:
+    """The ids of two visits made before migration 13, after it; and the next one's."""
     steps = load_migrations()
     before = next(m.version for m in steps if m.name == "visit_history") - 1
     old = await open_database(target, migrations=steps[:before])
@@ -254,4 +256,4 @@ async def upgrade_with_visits(target: Path | str) -> None:
             (space, anna),
         )
     await new.close()
-    assert kept == [1, 2] and added == 3
+    return kept, added
