@@ -147,6 +147,39 @@ async def test_italian_words_and_command_names(bot: BotHarness) -> None:
     assert [r["local_date"] for r in planned] == ["2026-11-27", "2026-11-30"]
 
 
+async def test_cost_add_in_italian_and_german_words(bot: BotHarness) -> None:
+    """`/cost add` reads its schedule and split words in any language of the catalogs,
+    and a name keeps its own words even when one of them is a schedule word."""
+    await bot.setup_space("Anna", members=["Bruno"])
+    await bot.say("/lang it", as_="Anna")
+    sent = await bot.say(
+        "/cost add Affitto mensile 500 mensile 1 quote", as_="Anna", chat="private"
+    )
+    assert sent[0].text.startswith("Spesa #1 Affitto mensile: €\u00a0500,00, ogni mese")
+    await bot.say("/cost add Assicurazione 300 annuale 15-01 presenze", as_="Anna", chat="private")
+    await bot.say("/cost add Pellet 80 unatantum domani", as_="Anna", chat="private")
+    await bot.say("/cost add Reinigung 90 monatlich 28 anwesenheit", as_="Anna", chat="private")
+    await bot.say("/cost add Wartung 60 einmalig 30.11. gleich", as_="Anna", chat="private")
+    rows = await bot.fetchall(
+        "SELECT name, every, day, month, split, next_due FROM costs ORDER BY id"
+    )
+    assert [tuple(r) for r in rows] == [
+        ("Affitto mensile", "monthly", 1, 0, "shares", "2026-12-01"),
+        ("Assicurazione", "yearly", 15, 1, "attendance", "2027-01-15"),
+        ("Pellet", "once", 0, 0, "equal", "2026-11-26"),
+        ("Reinigung", "monthly", 28, 0, "attendance", "2026-11-28"),
+        ("Wartung", "once", 0, 0, "equal", "2026-11-30"),
+    ]
+    # A wrong split word is answered in the reader's words, and nothing is stored.
+    sent = await bot.say("/cost add Luce 40 mensile 5 boh", as_="Anna", chat="private")
+    assert sent[0].text.startswith("“boh” non è un modo di dividere: usa uguale, presenze o quote.")
+    sent = await bot.say("/cost add Luce 40", as_="Anna", chat="private")
+    assert sent[0].text.startswith(
+        "Di' quando scade: mensile <giorno>, annuale <gg-mm> oppure unatantum <gg/mm/aaaa>."
+    )
+    assert await bot.fetchval("SELECT COUNT(*) FROM costs WHERE name = 'Luce'") == 0
+
+
 async def test_italian_help_shows_the_italian_names(bot: BotHarness) -> None:
     await bot.setup_space("Anna", members=["Bruno"])
     await bot.say("/lang it", as_="Bruno")

@@ -9,10 +9,18 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import ClassVar
 
-from bot.arguments import ArgError, YearMonth, confirmed_words, parse_date, split_words
+from bot.arguments import (
+    ArgError,
+    YearMonth,
+    choose,
+    confirmed_words,
+    date_words,
+    parse_date,
+    split_words,
+)
 from bot.context import ButtonSpec, CommandContext, Context, Letter, MemberContext, Refusal
 from bot.events import Document
-from bot.i18n import Localizer, Markup, escape, join
+from bot.i18n import Localizer, Markup, Translator, escape, join
 from bot.registry import Role, Where
 from handlers.costs import router
 from handlers.costs.export import ledger_csv
@@ -76,8 +84,15 @@ class CostSpec:
                 raise ArgError("cost.asked_gone")
             text = stored
         words, confirmed = confirmed_words(text, ctx)
+        words = plan_in_english(words, ctx.rt.translator)
         currency = ctx.space.currency if ctx.space else "EUR"
-        spec = cls.parse(" ".join(words), currency, ctx.today, confirmed=confirmed)
+        spec = cls.parse(
+            " ".join(words),
+            currency,
+            ctx.today,
+            confirmed=confirmed,
+            days=date_words(ctx.rt.translator),
+        )
         return replace(spec, asked=asked)
 
     def line(self, amount: int, currency: str, *extra: str) -> str:
@@ -88,7 +103,15 @@ class CostSpec:
         return " ".join(["cost add", *words, *split, *extra])
 
     @classmethod
-    def parse(cls, text: str, currency: str, today: date, *, confirmed: bool = False) -> CostSpec:
+    def parse(
+        cls,
+        text: str,
+        currency: str,
+        today: date,
+        *,
+        confirmed: bool = False,
+        days: dict[str, int] | None = None,
+    ) -> CostSpec:
         words = split_words(text)
         kinds = {e.value for e in Every}
         at = next((i for i in range(len(words) - 1, -1, -1) if words[i].lower() in kinds), None)
@@ -106,11 +129,31 @@ class CostSpec:
         if not looks_like_amount(amount_text, currency):
             raise ArgError("cost.need_amount")
         amount, readings = read_amount(amount_text, currency)
-        schedule = parse_schedule(words[at], after[0], today)
+        schedule = parse_schedule(words[at], after[0], today, days)
         name = clean_name(" ".join(name_words))
         if not any(ch.isalnum() for ch in name) or len(" ".join(name_words)) > MAX_NAME:
             raise ArgError("cost.bad_name", limit=MAX_NAME)
         return cls(name, amount, schedule, split, confirmed, readings, amount_text)
+
+
+def plan_in_english(words: list[str], translator: Translator) -> list[str]:
+    """The words of `cost add` with its schedule word, and the split word after it, as
+    the parser reads them, whatever language they were typed in (`mensile` → `monthly`,
+    `presenze` → `attendance`). Only those two: a name keeps its words, so in
+    `Affitto mensile 500 mensile 1` the first `mensile` stays part of the name."""
+    kinds = [every.value for every in Every]
+    at = next(
+        (i for i in range(len(words) - 1, -1, -1) if choose(words[i], kinds, translator)), None
+    )
+    if at is None:
+        return words
+    out = list(words)
+    out[at] = choose(words[at], kinds, translator) or words[at]
+    if at + 2 < len(words):
+        out[at + 2] = (
+            choose(words[at + 2], [split.value for split in Split], translator) or words[at + 2]
+        )
+    return out
 
 
 def read_amount(text: str, currency: str) -> tuple[int, tuple[int, ...]]:

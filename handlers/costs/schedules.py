@@ -121,8 +121,11 @@ def schedule_words(schedule: Schedule) -> list[str]:
     return ["once", schedule.on.isoformat()]
 
 
-def parse_schedule(every: str, value: str, today: date) -> Schedule:
-    """The schedule words of `cost add`, checked: `monthly 31`, `yearly 15-01`, `once …`."""
+def parse_schedule(
+    every: str, value: str, today: date, days: dict[str, int] | None = None
+) -> Schedule:
+    """The schedule words of `cost add`, checked: `monthly 31`, `yearly 15-01`, `once …`
+    (`days`: the words for days counted from today, `tomorrow`, `domani`…)."""
     kind = Every(every.lower())
     shown = value[:_SHOWN]
     if kind is Every.MONTHLY:
@@ -139,7 +142,7 @@ def parse_schedule(every: str, value: str, today: date) -> Schedule:
         except ValueError as exc:
             raise ArgError("schedule.bad_yearly", value=shown) from exc
         return Schedule(kind, day=day, month=month)
-    on = parse_date(value, today)
+    on = parse_date(value, today, days)
     if on < today:
         raise ArgError("schedule.past", value=shown)
     return Schedule(kind, on=on)
