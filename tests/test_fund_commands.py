@@ -255,6 +255,35 @@ async def test_german_words_and_answers(bot: BotHarness) -> None:
     assert refused.startswith("Der Betrag muss größer als null sein.\nVerwendung: /spent <Betrag>")
 
 
+async def test_italian_words_for_whom(bot: BotHarness) -> None:
+    """`per tutti` splits among everyone; `per` before no member is part of what was
+    bought (`pellet per la stufa`), as `for` is in English."""
+    await community(bot)
+    await say(bot, "/spent 30 pellet per la stufa", "Carla")
+    await say(bot, "/spent 12 torta per tutti", "Carla")
+    await say(bot, "/spent 10 caffè per Anna, Bruno", "Carla")
+    entries = await bot.fetchall(
+        "SELECT id, note FROM fund_entries WHERE kind = 'spent' ORDER BY id"
+    )
+    assert [r["note"] for r in entries] == ["pellet per la stufa", "torta", "caffè"]
+    splits = await bot.fetchall(
+        "SELECT entry_id, amount FROM fund_splits ORDER BY entry_id, member_id"
+    )
+    first, cake, coffee = (r["id"] for r in entries)
+    assert [tuple(r) for r in splits] == [(cake, 400)] * 3 + [(coffee, 500)] * 2
+    assert not any(r["entry_id"] == first for r in splits)  # the fund owes it to Carla
+    before = await state(bot)
+    refused = await say(bot, "/spent 4 penne per Bruno,,Anna", "Carla")
+    assert refused.startswith(
+        "Dopo per scrivi tutti oppure i nomi separati da virgole (per Bruno, Carla)."
+    )
+    refused = await say(bot, "/spent 4 per tutti", "Carla")
+    assert refused.startswith(
+        "Scrivi cos'era dopo l'importo, per esempio /spent 18,40 pellet per tutti."
+    )
+    assert await state(bot) == before
+
+
 async def test_without_a_fund_members_settle_directly(bot: BotHarness) -> None:
     """No cost, no treasurer named, no money through a fund: Splitwise among members."""
     lift_flood_guard(bot)

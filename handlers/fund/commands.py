@@ -243,20 +243,24 @@ class SpentArgs:
         amount = parse_amount(first, currency)
         words = rest.split(" ")
         among: tuple[Member, ...] = ()
-        at = next((i for i in range(len(words) - 1, -1, -1) if words[i].lower() == "for"), None)
+        fors = ctx.rt.translator.words("word.for")  # `for`, `per`, `für`
+        at = next((i for i in range(len(words) - 1, -1, -1) if words[i].casefold() in fors), None)
         if at is not None:
             found = await _members_for(" ".join(words[at + 1 :]), ctx)
             if found is not None:
                 among, words = found, words[:at]
         what = clean_text(" ".join(words), MAX_NOTE)
         if not any(ch.isalnum() for ch in what):
-            raise ArgError("spent.need_what", example=f"{ctx.prefix}spent 18,40 pellet for all")
+            word = ctx.rt.translator.word
+            example = f"18,40 pellet {word(ctx.lang, 'word.for')} {word(ctx.lang, 'word.all')}"
+            raise ArgError("spent.need_what", example=f"{ctx.prefix}spent {example}")
         return cls(amount, what, among)
 
 
 async def _members_for(text: str, ctx: Context) -> tuple[Member, ...] | None:
-    """The members after `for`; None if the first is no member (then `for` is a word of
-    the description, as in "cake for the party"); a later unknown name is an error."""
+    """The members after `for` (`per`, `für`); None if the first is no member (then
+    `for` is a word of the description, as in "cake for the party" or "pellet per la
+    stufa"); a later unknown name is an error."""
     if ctx.space is None:
         raise ArgError("dispatch.missing_argument")
     items = [item.strip() for item in text.split(",")]
