@@ -346,6 +346,32 @@ async def test_payment_details_appear_once_iban_and_payee_are_set(bot: BotHarnes
     assert "Pay to" not in plain.text and plain.document is None
 
 
+async def test_italian_words_for_a_new_amount_and_for_off(bot: BotHarness) -> None:
+    """`/cost amount 1 120 dal 01/01/2027` and `/set payee spento`, as an Italian admin
+    writes them; the wrong word is answered with the right one in Italian."""
+    lift_flood_guard(bot)
+    await bot.setup_space("Anna", members=["Bruno"])
+    await bot.say("/lang it", as_="Anna")
+    await bot.say("/cost add Riscaldamento 100 mensile 25", as_="Anna")
+    before = await bot.fetchall("SELECT next_amount, next_amount_from FROM costs")
+    refused = await say(bot, "/cost amount 1 120 from-the 01/01/2027")
+    assert refused.startswith(
+        "Scrivi dal prima della data, per esempio /cost amount 3 130 dal 2027-01-01."
+    )
+    assert [
+        tuple(r) for r in await bot.fetchall("SELECT next_amount, next_amount_from FROM costs")
+    ] == [tuple(r) for r in before]
+    assert (await say(bot, "/cost amount 1 120 dal 01/01/2027")).startswith(
+        "Spesa #1 Riscaldamento: €\u00a0120,00 dall'addebito"
+    )
+    rows = await bot.fetchall("SELECT next_amount, next_amount_from FROM costs")
+    assert [tuple(r) for r in rows] == [(12000, "2027-01-25")]  # the first due date from then
+    await say(bot, "/set payee Spazio Veglio APS")
+    assert await bot.fetchval("SELECT payee FROM fund_settings") == "Spazio Veglio APS"
+    await say(bot, "/set payee spento")
+    assert await bot.fetchval("SELECT payee FROM fund_settings") is None
+
+
 async def test_the_qr_code_is_for_euros_only(bot: BotHarness) -> None:
     lift_flood_guard(bot)
     await bot.setup_space("Anna")

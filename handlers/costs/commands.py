@@ -373,7 +373,7 @@ async def cost_remove(ctx: MemberContext, cost_id: int) -> None:
 
 @dataclass(frozen=True)
 class AmountChange:
-    """`<amount> [from <date>]`."""
+    """`<amount> [from <date>]` (`dal`, `ab`)."""
 
     rest: ClassVar[bool] = True
     amount: int
@@ -383,10 +383,14 @@ class AmountChange:
     async def convert(cls, text: str, ctx: Context) -> AmountChange:
         words = text.split()
         currency = ctx.space.currency if ctx.space else "EUR"
-        if len(words) not in (1, 3) or (len(words) == 3 and words[1].lower() != "from"):
-            example = f"{ctx.prefix}cost amount 3 130 from 2027-01-01"
-            raise ArgError("cost.amount_from_word", example=example)
-        start = parse_date(words[2], ctx.today) if len(words) == 3 else None
+        translator = ctx.rt.translator
+        if len(words) not in (1, 3) or (
+            len(words) == 3 and words[1].casefold() not in translator.words("word.from")
+        ):
+            word = translator.word(ctx.lang, "word.from")  # `dal` in Italian
+            example = f"{ctx.prefix}cost amount 3 130 {word} 2027-01-01"
+            raise ArgError("cost.amount_from_word", word=word, example=example)
+        start = parse_date(words[2], ctx.today, date_words(translator)) if len(words) == 3 else None
         return cls(parse_amount(words[0], currency), start)
 
 
