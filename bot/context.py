@@ -244,6 +244,12 @@ class Context:
     def t(self, key: str, /, **values: object) -> Markup:
         return self.loc.t(key, **values)
 
+    def command(self, name: str) -> str:
+        """A command as the caller writes it: prefix and, where it has one, its name in
+        the caller's language (`/aiuto` for an Italian, `/help` otherwise)."""
+        found = self.rt.registry.commands.get(name)
+        return f"{self.prefix}{found.name_in(self.lang) if found else name}"
+
     def localizer(self, lang: str, platform: str | None = None) -> Localizer:
         """A reader's localizer: the caller's prefix, or that of `platform` if given."""
         currency = self.space.currency if self.space else "EUR"

@@ -124,7 +124,7 @@ class Dispatcher:
             if said == "warn":
                 await ctx.say("flood.slow_down")
             elif parsed is None:
-                await ctx.say("dispatch.not_a_command", help=f"{ctx.prefix}help")
+                await ctx.say("dispatch.not_a_command", help=ctx.command("help"))
             else:
                 await self._run(ctx, parsed, found, chat_admin)
             after.extend(ctx.after)  # the narrower contexts share this list
@@ -232,7 +232,7 @@ class Dispatcher:
         elif ctx.msg.chat.private or parsed.addressed or ctx.msg.chat.platform == "console":
             # In a real group an unknown command may belong to another bot: stay quiet.
             await ctx.say(
-                "dispatch.unknown", command=f"{ctx.prefix}{shown}", help=f"{ctx.prefix}help"
+                "dispatch.unknown", command=f"{ctx.prefix}{shown}", help=ctx.command("help")
             )
 
     async def _allowed(self, ctx: CommandContext, command: Command, chat_admin: bool) -> bool:

@@ -118,6 +118,12 @@ async def test_italian_words_and_command_names(bot: BotHarness) -> None:
     assert sent[0].text == "Non conosco il comando /entor. Forse intendevi /entro?"
     sent = await bot.say("/esco", as_="Bruno")
     assert sent[0].text == "Ciao Bruno, hai passato 3 h allo spazio (09:00–12:00)."
+    # Commands named in a reply are named as the reader's menu names them.
+    sent = await bot.say("/esco", as_="Bruno")
+    assert sent[0].text == "Non risulti dentro. Scrivi /entro quando arrivi."
+    await bot.say("/checkout", as_="Carla", chat="private")
+    sent = await bot.say("/checkout", as_="Carla", chat="private")  # she reads English
+    assert sent[0].text == "You're not checked in. Send /checkin when you arrive."
 
     assert (await bot.say("/privacy", as_="Bruno"))[0].text == (
         "La tua presenza è mostrata con il tuo nome. Per nasconderla: /privacy nascosto"

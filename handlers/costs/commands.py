@@ -360,7 +360,7 @@ async def cost_remove(ctx: MemberContext, cost_id: int) -> None:
     repo = ctx.session.costs
     cost = await repo.get(ctx.space.id, cost_id)
     if cost is None:
-        await ctx.say("cost.not_found", id=cost_id, costs=f"{ctx.prefix}costs")
+        await ctx.say("cost.not_found", id=cost_id, costs=ctx.command("costs"))
         return
     if cost.removed_at is not None or cost.next_due is None:
         await ctx.say("cost.already_stopped", id=cost.id, name=cost.name)
@@ -398,7 +398,7 @@ async def _running_cost(ctx: MemberContext, cost_id: int) -> Cost:
     """The cost, if it still makes charges."""
     cost = await ctx.session.costs.get(ctx.space.id, cost_id)
     if cost is None:
-        raise Refusal("cost.not_found", id=cost_id, costs=f"{ctx.prefix}costs")
+        raise Refusal("cost.not_found", id=cost_id, costs=ctx.command("costs"))
     if cost.removed_at is not None or cost.next_due is None:
         raise Refusal("cost.already_stopped", id=cost.id, name=cost.name)
     return cost
@@ -528,7 +528,7 @@ async def due(command: CommandContext) -> None:
             ctx.t(
                 "due.total",
                 total=money(ctx.loc, to_pay, ctx.space.currency),
-                paid=f"{ctx.prefix}paid",
+                paid=ctx.command("paid"),
             )
         )
     else:
@@ -540,7 +540,7 @@ async def due(command: CommandContext) -> None:
 async def paid(command: CommandContext, args: PaidArgs | None = None) -> None:
     ctx = await as_payer(command)
     if args is None:
-        await ctx.say("paid.which", due=f"{ctx.prefix}due", paid=f"{ctx.prefix}paid")
+        await ctx.say("paid.which", due=f"{ctx.prefix}due", paid=ctx.command("paid"))
         return
     if args.readings:
         currency = ctx.space.currency
@@ -729,7 +729,7 @@ async def balance(ctx: MemberContext) -> None:
     if charges_left:
         export = f"{ctx.prefix}export costs"
         charges.append(paragraph(ctx.t("balance.more", count=charges_left, export=export)))
-    hint = f"{ctx.prefix}paid {ctx.t('balance.hint_args')}"
+    hint = f"{ctx.command('paid')} {ctx.t('balance.hint_args')}"
     out = [ctx.t("balance.title"), *charges, paragraph(ctx.t("balance.totals")), *totals]
     out.append(paragraph(ctx.t("balance.hint", paid=Markup(f"<code>{escape(hint)}</code>"))))
     await ctx.reply(join(out))

@@ -162,7 +162,7 @@ class BillArgs:
                 break
         else:
             ref = " ".join(words[: spots[0]])[:_SHOWN]
-            raise ArgError("bill.no_cost", ref=ref, costs=f"{ctx.prefix}costs")
+            raise ArgError("bill.no_cost", ref=ref, costs=ctx.command("costs"))
         amount = parse_amount(words[spot], currency)
         rest = words[spot + 1 :]
         day = None

@@ -38,7 +38,7 @@ async def start(ctx: CommandContext, payload: Annotated[str, Rest(64)] = "") -> 
             "start.member",
             name=ctx.member.display_name,
             space=ctx.space.name,
-            help=f"{ctx.prefix}help",
+            help=ctx.command("help"),
         )
     else:
         await ctx.say("start.stranger", join=f"{ctx.prefix}join")
@@ -75,8 +75,7 @@ async def help_(ctx: CommandContext, command: Annotated[str, Rest(64)] = "") -> 
             continue
         title = Markup(f"<b>{ctx.t(f'section.{section.name}')}</b>")
         blocks.append(join([title, *(command_line(ctx, c) for c in visible)]))
-    help_name = registry.commands["help"].name_in(ctx.lang)
-    blocks.append(ctx.t("help.more", help=f"{ctx.prefix}{help_name}"))
+    blocks.append(ctx.t("help.more", help=ctx.command("help")))
     for part in packed(blocks, HELP_BUDGET):
         await ctx.reply(join(part, "\n\n"))
 
@@ -113,8 +112,7 @@ async def help_topic(ctx: Context, topic: str) -> None:
         lines += [command_line(ctx, c) for c in group]
         await ctx.reply(join(lines))
     else:
-        help_name = registry.commands["help"].name_in(ctx.lang)
-        await ctx.say("help.unknown", command=topic, help=f"{ctx.prefix}{help_name}")
+        await ctx.say("help.unknown", command=topic, help=ctx.command("help"))
 
 
 def command_line(ctx: Context, command: Command) -> Markup:
@@ -208,7 +206,7 @@ async def join_(ctx: CommandContext, invitation: Annotated[str, Rest(64)] = "") 
         await ctx.session.members.set_status(member.id, status, ctx.now)
     if status is MemberStatus.ACTIVE:
         # Many joining at once (a new group) make a backlog: their welcomes go out merged.
-        welcome = ctx.t("join.welcome", space=space.name, name=name, help=f"{ctx.prefix}help")
+        welcome = ctx.t("join.welcome", space=space.name, name=name, help=ctx.command("help"))
         await ctx.reply(welcome, merge="welcome")
         return
     await ctx.say("join.asked", space=space.name, name=name)
@@ -456,7 +454,9 @@ async def demote(ctx: MemberContext, who: MemberName) -> None:
 @router.command("settings", role=Role.ADMIN)
 async def settings(ctx: MemberContext) -> None:
     lines = [ctx.t("settings.title", space=ctx.space.name), *settings_lines(ctx.space)]
-    lines.append(ctx.t("settings.change", set=f"{ctx.prefix}set", help=f"{ctx.prefix}help set"))
+    lines.append(
+        ctx.t("settings.change", set=f"{ctx.prefix}set", help=f"{ctx.command('help')} set")
+    )
     await ctx.reply(join(lines))
 
 

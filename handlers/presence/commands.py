@@ -227,7 +227,7 @@ async def checkout(ctx: MemberContext, at: ClockTime | None = None) -> None:
             return
     visit = await ctx.session.presence.open_visit(member.id)
     if visit is None:
-        await answer(ctx, message("checkout.not_in", checkin=f"{ctx.prefix}checkin"))
+        await answer(ctx, message("checkout.not_in", checkin=ctx.command("checkin")))
         return
     await ctx.session.presence.close([Closing(visit.id, ctx.now, ClosedBy.MEMBER)])
     await answer(ctx, checked_out(member, visit.checkin_at, ctx.now))
@@ -247,7 +247,7 @@ async def checkout_at(ctx: MemberContext, wall: time) -> None:
     member = ctx.member
     today = await ctx.session.presence.of_member_on(member.id, ctx.today)
     if not today:
-        await answer(ctx, message("checkout.not_in", checkin=f"{ctx.prefix}checkin"))
+        await answer(ctx, message("checkout.not_in", checkin=ctx.command("checkin")))
         return
     target = today[-1]  # the open one, or the last that ended
     end = await passed_today(ctx, wall, target.checkin_at)

@@ -119,7 +119,7 @@ async def whoknows(ctx: MemberContext, skill: SkillQuery) -> None:
         await ctx.say(
             "skills.only_you" if found else "skills.nobody_knows",
             skill=skill.label,
-            ask=f"{ctx.prefix}ask {skill.label}: …",
+            ask=f"{ctx.command('ask')} {skill.label}: …",
         )
         return
     lines = [ctx.t("skills.whoknows_title", skill=skill.label)]

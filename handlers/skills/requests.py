@@ -310,7 +310,7 @@ def preview(text: str) -> str:
 async def requests(ctx: MemberContext) -> None:
     active = await ctx.session.skills.active(ctx.space.id)
     if not active:
-        await ctx.say("skills.requests_none", ask=f"{ctx.prefix}ask")
+        await ctx.say("skills.requests_none", ask=ctx.command("ask"))
         return
     people = await members_by_id(ctx)
     lines = [ctx.t("skills.requests_title")]

@@ -220,9 +220,9 @@ async def member_calendar(rt: Runtime, request: web.Request) -> web.Response:
 async def calendar_(ctx: MemberContext, action: Literal["new", "off"] | None = None) -> None:
     require_web(ctx)
     commands = {
-        "new": f"{ctx.prefix}calendar {ctx.rt.translator.word(ctx.lang, 'word.new')}",
-        "off": f"{ctx.prefix}calendar {ctx.rt.translator.word(ctx.lang, 'word.off')}",
-        "calendar": f"{ctx.prefix}calendar",
+        "new": f"{ctx.command('calendar')} {ctx.rt.translator.word(ctx.lang, 'word.new')}",
+        "off": f"{ctx.command('calendar')} {ctx.rt.translator.word(ctx.lang, 'word.off')}",
+        "calendar": ctx.command("calendar"),
     }
     if action == "off":
         dropped = await ctx.session.web.drop_feed(ctx.member.id)

@@ -178,7 +178,7 @@ async def open_(ctx: MemberContext) -> None:
         await ctx.reply(state_text(ctx.loc, found.state, ctx.now))
         return
     await ctx.session.web.set_state(ctx.space.id, SpaceState(True, ctx.now, OPENED, ctx.member.id))
-    await ctx.say("open.done", close=f"{ctx.prefix}close")
+    await ctx.say("open.done", close=ctx.command("close"))
     await announce(ctx, "open")
 
 
