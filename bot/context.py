@@ -67,12 +67,13 @@ class ForReader(Protocol):
 
 @dataclass(frozen=True)
 class Cmd:
-    """A command inside a message, written with the reader's own prefix (/ or !)."""
+    """A command inside a message, written with the reader's own prefix (/ or !) and
+    name (`/pagato` for an Italian)."""
 
     line: str
 
     def for_reader(self, loc: Localizer) -> object:
-        return f"{loc.prefix}{self.line}"
+        return loc.command(self.line)
 
 
 @dataclass(frozen=True)
@@ -244,17 +245,16 @@ class Context:
     def t(self, key: str, /, **values: object) -> Markup:
         return self.loc.t(key, **values)
 
-    def command(self, name: str) -> str:
-        """A command as the caller writes it: prefix and, where it has one, its name in
-        the caller's language (`/aiuto` for an Italian, `/help` otherwise)."""
-        found = self.rt.registry.commands.get(name)
-        return f"{self.prefix}{found.name_in(self.lang) if found else name}"
+    def command(self, line: str) -> str:
+        """A command as the caller writes it (`/aiuto` for an Italian, `/help` otherwise)."""
+        return self.loc.command(line)
 
     def localizer(self, lang: str, platform: str | None = None) -> Localizer:
         """A reader's localizer: the caller's prefix, or that of `platform` if given."""
         currency = self.space.currency if self.space else "EUR"
         prefix = self.prefix if platform is None else self.rt.prefix(platform)
-        return Localizer(self.rt.translator, Formatter(lang, self.tz, currency), prefix)
+        names = self.rt.registry.local_names.get(lang)
+        return Localizer(self.rt.translator, Formatter(lang, self.tz, currency), prefix, names)
 
     def loc_for(self, member: Member, platform: str | None = None) -> Localizer:
         space_lang = self.space.language if self.space else None

@@ -313,10 +313,23 @@ class Localizer:
     """One reader's language: `t()` for messages and `fmt` for values; `prefix` is how
     commands start where the reader reads (`/` on Telegram, `!` on Matrix)."""
 
-    def __init__(self, translator: Translator, fmt: Formatter, prefix: str = "/") -> None:
+    def __init__(
+        self,
+        translator: Translator,
+        fmt: Formatter,
+        prefix: str = "/",
+        names: Mapping[str, str] | None = None,
+    ) -> None:
         self.translator = translator
         self.fmt = fmt
         self.prefix = prefix
+        self.names = names or {}  # commands' names in this reader's language
+
+    def command(self, line: str) -> str:
+        """A command as this reader writes it: their prefix, and the command's name in
+        their language where it has one (`paid 3` → `/pagato 3` for an Italian)."""
+        word, sep, rest = line.partition(" ")
+        return f"{self.prefix}{self.names.get(word, word)}{sep}{rest}"
 
     @property
     def lang(self) -> str:

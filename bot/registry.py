@@ -176,6 +176,8 @@ class Registry:
         self.routers = list(routers)
         self.commands: dict[str, Command] = {}
         self._names: dict[str, str] = {}
+        # language → command → its name there (`it`: `checkin` → `entro`), for replies.
+        self.local_names: dict[str, dict[str, str]] = {}
         self.jobs: list[Job] = []
         self.events: dict[Kind, list[EventFunc]] = {}
         self.startup: list[StartupFunc] = []
@@ -187,6 +189,8 @@ class Registry:
                         raise ValueError(f"command {word!r} is registered twice")
                     self._names[word] = command.name
                 self.commands[command.name] = command
+                for lang, local in command.local:
+                    self.local_names.setdefault(lang, {})[command.name] = local
             self.jobs.extend(router.jobs)
             self.startup.extend(router.startup)
             for kind, funcs in router.events.items():

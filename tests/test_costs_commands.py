@@ -222,6 +222,24 @@ async def test_attendance_split_weighs_days_with_a_visit(bot: BotHarness) -> Non
     assert await bot.fetchval("SELECT split FROM charges") == "attendance"
 
 
+async def test_attendance_split_when_one_member_alone_came(bot: BotHarness) -> None:
+    """Not "1 day, out of 1 days of presence": the only one who came is told so."""
+    bot.clock.set(at_rome(2026, 10, 2, 10, 0))
+    await start_space(bot, ["Bruno"])
+    await bot.say("/lang it", as_="Bruno")
+    await bot.say("/cost add Heating 100 monthly 1 attendance", as_="Anna")
+    await add_visits(bot, "Bruno", [date(2026, 10, 7)])
+    bot.clock.set(at_rome(2026, 11, 1))
+    sent = [s for s in await bot.tick() if s.text.startswith("Heating")]
+    assert [s.to for s in sent] == ["bruno"]
+    assert sent[0].text.startswith(
+        "Heating, 1 ott – 31 ott 2026: la tua quota è €\u00a0100,00 su €\u00a0100,00"
+        " (per presenze: c'eri solo tu, 1 giorno)."
+    )
+    rows = await bot.fetchall("SELECT member_id, amount, units FROM charge_shares")
+    assert [tuple(r) for r in rows] == [(await member_id(bot, "Bruno"), 10000, 1)]
+
+
 async def test_paying_with_the_button_and_confirming(bot: BotHarness) -> None:
     bot.clock.set(at_rome(2026, 11, 1, 10, 0))
     await start_space(bot)

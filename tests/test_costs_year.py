@@ -322,8 +322,10 @@ async def check_shares(year: Year) -> None:
     }
     carla = [s for _, s in year.received("Carla", "Internet, 28 gen – 27 feb 2027")]
     assert len(carla) == 1 and "la tua quota è €\u00a08,35 su €\u00a029,90" in carla[0].text
+    assert "scrivi /pagato " in carla[0].text  # the command as her Italian menu names it
     dario = [s for _, s in year.received("Dario", "Internet, 28 Jan – 27 Feb 2027")]
     assert "(split equally among 4, for your 18 days as a member out of 31)" in dario[0].text
+    assert "send /paid " in dario[0].text
 
 
 async def check_reminders_and_summaries(year: Year) -> None:

@@ -63,7 +63,7 @@ async def test_each_reader_gets_their_language_and_prefix_and_the_erased_are_ski
     assert answer == ["I told 3 members who know excel, privately."]
     assert [s.text for s in mx.inbox("Carla")][-1] == (
         "🙋 Ancora nessun aiuto dopo 4 ore: Carla chiede di excel (richiesta #1):\nPivot?\n"
-        "Puoi aiutare? /who"
+        "Puoi aiutare? /chi"  # the command as her Italian menu names it
     )
     to_bruno = [m for m in mx.matrix.sent if m.chat.chat_id == "@bruno:example.org"]
     assert to_bruno[-1].html.endswith(

@@ -623,7 +623,7 @@ async def _declare(ctx: MemberContext, charge: Charge, amount: int, left: int) -
             name=charge.name,
             id=charge.id,
             payment=payment.id,
-            confirm=f"{loc.prefix}confirm {payment.id}",
+            confirm=loc.command(f"confirm {payment.id}"),
         )
 
     admins = [a for a in await ctx.session.members.admins(ctx.space.id) if a.id != caller.id]

@@ -201,6 +201,8 @@ class SplitBasis:
     def how(self, loc: Localizer, share: NewShare) -> Markup:
         """Why a member's share is what it is, in a few words."""
         if self.method is Split.ATTENDANCE:
+            if share.units == self.total_units:  # not "1 day out of 1 days"
+                return loc.t("charge.how.attendance_alone", count=share.units)
             return loc.t("charge.how.attendance", count=share.units, total=self.total_units)
         if self.asked is Split.ATTENDANCE:
             how = loc.t("charge.how.nobody_came")
@@ -223,7 +225,7 @@ def _charge_letter(charge: Charge, basis: SplitBasis, share: NewShare, pay: PayT
             total=money(loc, charge.amount, charge.currency),
             how=basis.how(loc, share),
             id=charge.id,
-            paid=f"{loc.prefix}paid {charge.id}",
+            paid=loc.command(f"paid {charge.id}"),
         )
         return pay.with_details(text, loc, charge.id, share.member_id) if pay else text
 
@@ -323,11 +325,11 @@ def _nag_letter(lines: Sequence[ShareLine]) -> Render:
         out, left = fit(out, LISTING_BUDGET)
         out.insert(0, loc.t("nag.title"))
         if left:
-            out.append(loc.t("nag.more", count=left, due=f"{loc.prefix}due"))
+            out.append(loc.t("nag.more", count=left, due=loc.command("due")))
         if len(lines) == 1:
-            out.append(loc.t("nag.footer_one", paid=f"{loc.prefix}paid {lines[0].charge.id}"))
+            out.append(loc.t("nag.footer_one", paid=loc.command(f"paid {lines[0].charge.id}")))
         else:
-            out.append(loc.t("nag.footer_many", paid=f"{loc.prefix}paid"))
+            out.append(loc.t("nag.footer_many", paid=loc.command("paid")))
         return join(out)
 
     return letter
@@ -407,7 +409,7 @@ def _summary_letter(f: MonthFigures, currency: str) -> Render:
             if f.to_confirm:
                 out.append(loc.t("summary.to_confirm", count=f.to_confirm))
         out.append(loc.t("summary.received", amount=money(loc, f.received, currency)))
-        out.append(loc.t("summary.footer", balance=f"{loc.prefix}balance"))
+        out.append(loc.t("summary.footer", balance=loc.command("balance")))
         return join(out)
 
     return letter

@@ -346,7 +346,7 @@ async def remove(ctx: MemberContext, args: Removal) -> None:
         space_name = ctx.space.name
 
         def notice(loc: Localizer) -> Markup:
-            return loc.t("remove.notice", space=space_name, due=f"{loc.prefix}due")
+            return loc.t("remove.notice", space=space_name, due=loc.command("due"))
 
         await ctx.send_private([Letter(target, notice)])
 
