@@ -87,6 +87,6 @@ async def test_the_choices_are_typed_in_the_readers_language(
     sent = await bot.say("/calendario", as_="Bruno", chat="private")
     assert sent[0].text.startswith("Il tuo calendario\n")
     sent = await bot.say("/calendario", as_="Bruno", chat="private")
-    assert "/calendar nuovo ne crea uno nuovo" in sent[0].text
+    assert "/calendario nuovo ne crea uno nuovo" in sent[0].text  # her menu's name
     sent = await bot.say("/calendar nuovo", as_="Bruno", chat="private")
     assert sent[0].text.startswith("Il tuo calendario\n")
