@@ -217,6 +217,20 @@ class FundRepo:
         assert entry is not None
         return entry
 
+    async def remove_entry(self, entry: Entry) -> None:
+        """An entry recorded by mistake, gone with its split and, if nothing else shows
+        it, its receipt: every balance is computed from the entries, so they follow."""
+        await self._tx.execute("DELETE FROM fund_splits WHERE entry_id = ?", (entry.id,))
+        await self._tx.execute(
+            "DELETE FROM fund_entries WHERE space_id = ? AND id = ?", (entry.space_id, entry.id)
+        )
+        if entry.receipt_id is not None:
+            await self._tx.execute(
+                "DELETE FROM receipts WHERE id = ?"
+                " AND NOT EXISTS (SELECT 1 FROM fund_entries WHERE receipt_id = ?)",
+                (entry.receipt_id, entry.receipt_id),
+            )
+
     async def add_splits(self, entry_id: int, parts: dict[int, int]) -> None:
         await self._tx.executemany(
             "INSERT INTO fund_splits (entry_id, member_id, amount) VALUES (?, ?, ?)",

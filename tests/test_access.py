@@ -81,6 +81,8 @@ ACCESS: dict[str, tuple[str, str]] = {
     "treasurer": ("member", "any"),
     "bill": ("member", "any"),
     "spent": ("member", "any"),
+    "bill remove": ("member", "any"),  # the handler says who: treasurer or admin
+    "spent remove": ("member", "any"),  # who fronted it, the treasurer or an admin
     "reimburse": ("member", "any"),
     "settle": ("member", "private"),
     "settled": ("member", "any"),

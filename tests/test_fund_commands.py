@@ -415,3 +415,47 @@ async def test_costs_change_from_a_date_and_end_without_touching_charges_made(
     ]
     assert await bot.fetchval("SELECT amount FROM costs") == 12000
     assert "No shared costs yet" in await say(bot, "/costs", "Bruno")
+
+
+async def test_a_bill_or_an_expense_recorded_by_mistake_is_taken_back(bot: BotHarness) -> None:
+    """`bill remove` (treasurer or admin) and `spent remove` (who fronted it, or they)
+    take an entry back whole, its split and receipt with it; anyone else, a number of
+    another kind or of nothing is refused and changes nothing."""
+    await community(bot)
+    await say(bot, "/spent 30 pellet per tutti", "Carla")  # #1, split among three
+    await say(bot, "/spent 12 pens", "Bruno")  # #2, the fund owes it to Bruno
+    pdf = Attachment("heating.pdf", "application/pdf", len(PDF), PDF)
+    await bot.say("/bill Heating 90", as_="Anna", chat="private", attachment=pdf)  # #3
+    kinds = await bot.fetchall("SELECT id, kind FROM fund_entries ORDER BY id")
+    assert [tuple(r) for r in kinds] == [(1, "spent"), (2, "spent"), (3, "bill")]
+
+    before = await state(bot)
+    only = "Only the treasurer (Anna) or an admin can do that."
+    assert (await say(bot, "/spent remove 1", "Bruno")).startswith(only)
+    assert (await say(bot, "/bill remove 3", "Bruno")).startswith(only)
+    assert (await say(bot, "/spent remove 3", "Bruno")).startswith(
+        "There's no expense #3: its number is in the message that noted it and in /export fund."
+    )
+    assert (await say(bot, "/bill remove #9")).startswith("There's no bill #9")
+    assert (await say(bot, "/bill remove nine")).startswith("“nine” isn't a whole number.")
+    assert await state(bot) == before
+
+    assert await say(bot, "/spent remove 2", "Bruno") == (
+        "Removed expense #2: €12.00 for pens. Nobody owes anything for it now."
+    )
+    sent = await bot.say("/spent remove #1", as_="Anna", chat="private")
+    assert sent[0].text == "Removed expense #1: €30.00 for pellet. Nobody owes anything for it now."
+    assert [s.text for s in sent if s.to == "carla"] == [
+        "Anna ha annullato la tua spesa #1 (€\u00a030,00 per pellet) perché registrata per"
+        " errore. Se era giusta, registrala di nuovo con /spent."
+    ]
+    assert await bot.fetchval("SELECT COUNT(*) FROM fund_splits") == 0
+    assert await say(bot, "/bill remove 3") == (
+        "Removed bill #3: €90.00 of Wed, 25 Nov 2026, with its receipt if it had one."
+        " Fund balance: €0.00."
+    )
+    assert await bot.fetchval("SELECT COUNT(*) FROM fund_entries") == 0
+    assert await bot.fetchval("SELECT COUNT(*) FROM receipts") == 0
+    # What is left is what there was before the three: each one's €30 of heating.
+    plan = (await say(bot, "/settle", "Carla")).splitlines()
+    assert plan[1] == "3. Carla → la cassa (Anna): €\u00a030,00"

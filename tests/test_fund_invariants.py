@@ -123,6 +123,7 @@ steps = st.one_of(
     st.tuples(st.just("bill"), members, st.integers(1, 4), amounts),
     st.tuples(st.just("spent"), members, amounts, st.sampled_from(["", "all", "two"])),
     st.tuples(st.just("reimburse"), members, st.one_of(st.none(), amounts)),
+    st.tuples(st.just("remove"), members, st.integers(1, 12)),
     st.tuples(st.just("settle"), st.integers(0, 5), st.booleans()),
     st.tuples(st.just("treasurer"), members),
     st.tuples(st.just("forget"), st.sampled_from(["Carla", "Dario"])),
@@ -203,6 +204,24 @@ async def play(c: Community, step: tuple[object, ...]) -> None:
         if await c.snapshot() != before:
             world.pocket[ids[str(who)]] -= int(amount)
             world.suppliers += int(amount)
+        return
+    if kind == "remove":  # `bill remove` / `spent remove`: as if it had never been
+        _, who, number = step
+        if who in world.forgotten:
+            return
+        async with bot.app.store.transaction() as s:
+            entry = await s.fund.entry(1, int(number))
+        word = entry.kind.value if entry and entry.kind.value in ("bill", "spent") else "spent"
+        await c.say(str(who), f"/{word} remove {number}")
+        if await c.snapshot() != before:
+            assert entry is not None and entry.kind.value == word
+            event(f"took back a {word}")
+            world.suppliers -= entry.amount
+            if word == "bill":
+                world.fund += entry.amount
+            else:
+                assert entry.member_id is not None
+                world.pocket[entry.member_id] += entry.amount
         return
     if kind == "reimburse":
         _, who, amount = step

@@ -75,7 +75,8 @@ async def help_(ctx: CommandContext, command: Annotated[str, Rest(64)] = "") -> 
             continue
         title = Markup(f"<b>{ctx.t(f'section.{section.name}')}</b>")
         blocks.append(join([title, *(command_line(ctx, c) for c in visible)]))
-    blocks.append(ctx.t("help.more", help=ctx.command("help")))
+    # The footer goes with the last section: never a message of its own.
+    blocks[-1] = join([blocks[-1], ctx.t("help.more", help=ctx.command("help"))], "\n\n")
     for part in packed(blocks, HELP_BUDGET):
         await ctx.reply(join(part, "\n\n"))
 
