@@ -49,6 +49,64 @@ async def test_upgrade_from_an_earlier_migration_list_keeps_data(tmp_path: Path)
     await new.close()
 
 
+async def test_fund_ids_are_never_reused_and_the_rebuild_keeps_every_row(tmp_path: Path) -> None:
+    """Migration 17 rebuilds the fund's tables with AUTOINCREMENT: an entry taken back
+    (`bill remove`) must not give its number to the next one, and the rebuild keeps
+    entries, splits, receipts and the links between them."""
+    path = tmp_path / "bot.db"
+    steps = load_migrations()
+    assert steps[16].name == "fund_ids"
+    old = await Database.open(path, migrations=steps[:16])
+    now = "2026-11-25T09:00:00Z"
+    async with old.transaction() as tx:
+        await tx.execute("INSERT INTO spaces (id, name, created_at) VALUES (1, 'V', ?)", (now,))
+        for member in (1, 2):
+            await tx.execute(
+                "INSERT INTO members (id, space_id, display_name, created_at) VALUES (?, 1, ?, ?)",
+                (member, f"m{member}", now),
+            )
+        await tx.execute(
+            "INSERT INTO receipts (id, space_id, filename, mime_type, size, sha256, content,"
+            " created_at) VALUES (5, 1, 'r.pdf', 'application/pdf', 3, 'x', X'414243', ?)",
+            (now,),
+        )
+        await tx.execute(
+            "INSERT INTO fund_entries (id, space_id, kind, amount, currency, member_id,"
+            " on_date, receipt_id, created_at)"
+            " VALUES (7, 1, 'spent', 900, 'EUR', 1, '2026-11-25', 5, ?)",
+            (now,),
+        )
+        await tx.execute(
+            "INSERT INTO fund_splits (entry_id, member_id, amount) VALUES (7, 1, 450), (7, 2, 450)"
+        )
+    await old.close()
+
+    new = await Database.open(path)
+    async with new.transaction() as tx:
+        entry = await tx.fetchall("SELECT id, amount, receipt_id FROM fund_entries")
+        assert [tuple(r) for r in entry] == [(7, 900, 5)]
+        splits = await tx.fetchall("SELECT entry_id, member_id, amount FROM fund_splits")
+        assert sorted(tuple(r) for r in splits) == [(7, 1, 450), (7, 2, 450)]
+        assert await tx.fetchval("SELECT content FROM receipts WHERE id = 5") == b"ABC"
+        assert await tx.fetchall("PRAGMA foreign_key_check") == []
+        # The newest entry and receipt taken back: the next ones get new numbers.
+        await tx.execute("DELETE FROM fund_entries WHERE id = 7")  # its splits cascade
+        assert await tx.fetchval("SELECT COUNT(*) FROM fund_splits") == 0
+        await tx.execute("DELETE FROM receipts WHERE id = 5")
+        receipt = await tx.execute(
+            "INSERT INTO receipts (space_id, filename, mime_type, size, sha256, content,"
+            " created_at) VALUES (1, 'r.pdf', 'application/pdf', 3, 'x', X'414243', ?)",
+            (now,),
+        )
+        entry_id = await tx.execute(
+            "INSERT INTO fund_entries (space_id, kind, amount, currency, on_date, created_at)"
+            " VALUES (1, 'bill', 100, 'EUR', '2026-11-25', ?)",
+            (now,),
+        )
+    assert (receipt, entry_id) == (6, 8)
+    await new.close()
+
+
 async def test_a_failing_step_is_rolled_back_whole(tmp_path: Path) -> None:
     path = tmp_path / "bot.db"
     steps = load_migrations()[:1]
