@@ -18,6 +18,7 @@ import pytest
 
 import coworkbot
 from bot.testing import BotHarness
+from tests.support.fake_telegram import SPEED, FakeLimits, FakeTelegram
 from tests.support.postgres import PostgresServer
 from tests.support.synapse.fixtures import matrix, synapse_server  # noqa: F401 (Matrix tests)
 from tests.support.web import Client, web_section
@@ -93,6 +94,16 @@ async def web_bot(tmp_path: Path, database_url: str) -> AsyncIterator[BotHarness
 async def client(web_bot: BotHarness) -> AsyncIterator[Client]:
     async with aiohttp.ClientSession() as session:
         yield Client(web_bot.web_url, session)
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FakeTelegram]:
+    """The fake Bot API server at the platform tests' SPEED (a module that needs other
+    limits defines its own `server`)."""
+    fake = FakeTelegram(limits=FakeLimits().faster(SPEED))
+    await fake.start()
+    yield fake
+    await fake.close()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

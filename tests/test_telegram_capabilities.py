@@ -18,10 +18,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.clock import FakeClock
-from bot.flood import FloodGuard
 from tests.support.fake_telegram import (
+    SPEED,
     FakeChat,
-    FakeLimits,
     FakeTelegram,
     FakeUser,
     Sent,
@@ -33,7 +32,6 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning"),
 ]
 
-SPEED = 20  # Telegram's limits, with periods 20 times shorter, on both sides
 ROME = ZoneInfo("Europe/Rome")
 
 
@@ -42,18 +40,9 @@ def rome(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[FakeTelegram]:
-    fake = FakeTelegram(limits=FakeLimits().faster(SPEED))
-    await fake.start()
-    yield fake
-    await fake.close()
-
-
-@pytest.fixture
 async def tg(server: FakeTelegram, tmp_path: Path) -> AsyncIterator[TelegramBot]:
-    bot = await TelegramBot(server, tmp_path, clock=FakeClock(rome(25, 9)), speed=SPEED).start()
-    # The flood guard counts real seconds; a scripted day sends more than 20 in 10 s.
-    bot.app.dispatcher.flood = FloodGuard(limit=1_000_000)
+    clock = FakeClock(rome(25, 9))
+    bot = await TelegramBot(server, tmp_path, clock=clock, speed=SPEED, scripted=True).start()
     yield bot
     await bot.stop()
 

@@ -21,7 +21,7 @@ from bot.events import IncomingMessage
 from bot.transports.telegram.transport import TelegramTransport
 from storage.members import MemberStatus
 from tests.support.fake_telegram import (
-    FakeLimits,
+    SPEED,
     FakeTelegram,
     FakeUser,
     Sent,
@@ -33,16 +33,6 @@ pytestmark = [
     pytest.mark.http,
     pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning"),
 ]
-
-SPEED = 20  # Telegram's limits, with periods 20 times shorter, on both sides
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[FakeTelegram]:
-    fake = FakeTelegram(limits=FakeLimits().faster(SPEED))
-    await fake.start()
-    yield fake
-    await fake.close()
 
 
 @pytest.fixture

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.flood import FloodGuard
 from tests.support.fake_telegram import (
+    SPEED,
     FakeChat,
-    FakeLimits,
     FakeTelegram,
     FakeUser,
     Sent,
@@ -29,30 +28,15 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning"),
 ]
 
-SPEED = 20
 CANNOT_READ = "I cannot see the messages of the group of Veglio"
 REMOVED = "I was removed from the group of Veglio"
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[FakeTelegram]:
-    fake = FakeTelegram(limits=FakeLimits().faster(SPEED))
-    await fake.start()
-    yield fake
-    await fake.close()
-
-
-@pytest.fixture
 async def tg(server: FakeTelegram, tmp_path: Path) -> AsyncIterator[TelegramBot]:
-    bot = await start(TelegramBot(server, tmp_path, speed=SPEED))
+    bot = await TelegramBot(server, tmp_path, speed=SPEED, scripted=True).start()
     yield bot
     await bot.stop()
-
-
-async def start(bot: TelegramBot) -> TelegramBot:
-    await bot.start()
-    bot.app.dispatcher.flood = FloodGuard(limit=1_000_000)
-    return bot
 
 
 async def handled(tg: TelegramBot, *update_ids: int) -> None:
@@ -163,7 +147,7 @@ async def test_a_group_the_bot_cannot_read_is_reported_to_its_admins_once(
     anna, bruno = server.user("Anna"), server.user("Bruno")
     # A plain member with privacy mode on (BotFather's default).
     group = server.group("Veglio", creator=anna, members=(bruno,), bot_status="member")
-    tg = await start(TelegramBot(server, tmp_path, speed=SPEED))
+    tg = await TelegramBot(server, tmp_path, speed=SPEED, scripted=True).start()
     try:
         await veglio(tg, group, anna)
         await tg.say(bruno, "/join", group)
@@ -177,7 +161,7 @@ async def test_a_group_the_bot_cannot_read_is_reported_to_its_admins_once(
 
     # At each start the bot looks at its groups: told once, not at every start.
     for looks in (1, 2):
-        tg = await start(TelegramBot(server, tmp_path, speed=SPEED))
+        tg = await TelegramBot(server, tmp_path, speed=SPEED, scripted=True).start()
         try:
             await looked(tg, looks)
             await until_told(tg, anna, CANNOT_READ)
@@ -186,7 +170,7 @@ async def test_a_group_the_bot_cannot_read_is_reported_to_its_admins_once(
     assert len(saying(server, anna, CANNOT_READ)) == 1
     assert saying(server, bruno, CANNOT_READ) == []  # the space's admins only
 
-    tg = await start(TelegramBot(server, tmp_path, speed=SPEED))
+    tg = await TelegramBot(server, tmp_path, speed=SPEED, scripted=True).start()
     try:
         await handled(tg, server.promote_bot(group, anna))  # made admin: it reads all
         assert await tg.fetchval("SELECT COUNT(*) FROM kv WHERE key LIKE 'cannot_read:%'") == 0
@@ -220,14 +204,14 @@ async def test_a_group_set_up_where_the_bot_cannot_read_is_reported_after_setup(
 ) -> None:
     anna = server.user("Anna")
     group = server.group("Veglio", creator=anna, bot_status="left")
-    tg = await start(TelegramBot(server, tmp_path, speed=SPEED))
+    tg = await TelegramBot(server, tmp_path, speed=SPEED, scripted=True).start()
     try:
         await handled(tg, server.add_bot(group, anna, "member"))  # greeted, with the advice
         await veglio(tg, group, anna)
         assert saying(server, anna, CANNOT_READ) == []  # no space yet when it was found
     finally:
         await tg.stop()
-    tg = await start(TelegramBot(server, tmp_path, speed=SPEED))
+    tg = await TelegramBot(server, tmp_path, speed=SPEED, scripted=True).start()
     try:
         await looked(tg, 2)  # when it was added, and at this start
         await until_told(tg, anna, CANNOT_READ)

@@ -19,11 +19,10 @@ import pytest
 from bot.clock import FakeClock
 from bot.config import ConfigError, TelegramSection
 from bot.events import IncomingMessage
-from bot.flood import FloodGuard
 from bot.transports.telegram.transport import TelegramTransport
 from tests.support.fake_telegram import (
+    SPEED,
     FakeChat,
-    FakeLimits,
     FakeTelegram,
     FakeUser,
     Sent,
@@ -36,7 +35,6 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning"),
 ]
 
-SPEED = 20  # Telegram's limits, with periods 20 times shorter, on both sides
 ROME = ZoneInfo("Europe/Rome")
 UPGRADED = "group chat was upgraded to a supergroup chat"
 NOT_A_THREAD = "message thread not found"
@@ -47,24 +45,11 @@ def rome(day: int, hour: int, minute: int = 0) -> datetime:
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[FakeTelegram]:
-    fake = FakeTelegram(limits=FakeLimits().faster(SPEED))
-    await fake.start()
-    yield fake
-    await fake.close()
-
-
-@pytest.fixture
 async def tg(server: FakeTelegram, tmp_path: Path) -> AsyncIterator[TelegramBot]:
-    bot = await start(TelegramBot(server, tmp_path, clock=FakeClock(rome(25, 9)), speed=SPEED))
+    clock = FakeClock(rome(25, 9))
+    bot = await TelegramBot(server, tmp_path, clock=clock, speed=SPEED, scripted=True).start()
     yield bot
     await bot.stop()
-
-
-async def start(bot: TelegramBot) -> TelegramBot:
-    await bot.start()
-    bot.app.dispatcher.flood = FloodGuard(limit=1_000_000)  # scripted people are fast
-    return bot
 
 
 def to(sent: list[Sent], where: FakeUser | FakeChat) -> list[Sent]:
@@ -164,7 +149,7 @@ async def test_an_upgrade_while_the_bot_was_away_is_found_at_start(
     await tg.say(anna, "/setup Veglio", group)
     await tg.stop()
     new = server.upgrade(group, by=anna, tell=False)  # more than a day ago: updates gone
-    await start(tg)
+    await tg.start()
 
     async def moved() -> bool:
         return await rows(tg, "SELECT chat_id FROM space_chats") == [(str(new.id),)]
@@ -264,7 +249,7 @@ async def while_down(
         tg.server.say(person, group, text)
     tg.clock.set(back)
     before = len(tg.server.sent)
-    await start(tg)
+    await tg.start()
     await handled(tg, [tg.server.updates[-1]["update_id"]])
     return [s.text for s in to(tg.server.sent[before:], group)]
 
