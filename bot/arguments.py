@@ -238,6 +238,13 @@ def default_date_words() -> dict[str, int]:
     return date_words(Translator(SOURCE_LANGUAGE))
 
 
+@cache
+def off_words() -> frozenset[str]:
+    """What people type to switch a setting off or leave it empty, in any language of
+    the catalogs (`word.off`: `off`, `spento`, `nessuno`, `aus`), and `none`, `no`, `-`."""
+    return frozenset({"none", "no", "-"}) | Translator(SOURCE_LANGUAGE).words("word.off")
+
+
 def _plain(word: str) -> str:
     """Without accents: `lunedi` for `lunedì`, as people type on a phone."""
     return "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c))

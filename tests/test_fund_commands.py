@@ -370,6 +370,11 @@ async def test_italian_words_for_a_new_amount_and_for_off(bot: BotHarness) -> No
     assert await bot.fetchval("SELECT payee FROM fund_settings") == "Spazio Veglio APS"
     await say(bot, "/set payee spento")
     assert await bot.fetchval("SELECT payee FROM fund_settings") is None
+    # The same words switch every setting off (one list: bot/arguments.off_words).
+    await say(bot, "/set closing_time spento")
+    await say(bot, "/set capacity nessuno")
+    row = await bot.fetchall("SELECT closing_time, capacity FROM spaces")
+    assert [tuple(r) for r in row] == [(None, None)]
 
 
 async def test_the_qr_code_is_for_euros_only(bot: BotHarness) -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, ClassVar
 
-from bot.arguments import ArgError, Rest, parse_date
+from bot.arguments import ArgError, Rest, off_words, parse_date
 from bot.context import Cmd, Context, Letter, MemberContext, Refusal, message
 from bot.events import Document
 from bot.i18n import join
@@ -78,15 +78,9 @@ async def treasurer(ctx: MemberContext, who: MemberArg | None = None) -> None:
 # -- payment details ----------------------------------------------------------------------
 
 
-def _off(text: str, ctx: MemberContext) -> bool:
-    """Whether a setting's value says to remove it: `off` (`spento`, `aus`), `none`, `-`."""
-    word = text.strip().casefold()
-    return word in {"none", "-"} or word in ctx.rt.translator.words("word.off")
-
-
 @router.command("set iban", role=Role.ADMIN)
 async def set_iban(ctx: MemberContext, text: Annotated[str, Rest(64)]) -> None:
-    if _off(text, ctx):
+    if text.strip().casefold() in off_words():
         await ctx.session.fund.update_settings(ctx.space.id, iban=None, epc_qr=0)
         await ctx.say("iban.off")
         return
@@ -108,7 +102,7 @@ async def set_iban(ctx: MemberContext, text: Annotated[str, Rest(64)]) -> None:
 
 @router.command("set payee", role=Role.ADMIN)
 async def set_payee(ctx: MemberContext, text: Annotated[str, Rest(MAX_PAYEE * 2)]) -> None:
-    if _off(text, ctx):
+    if text.strip().casefold() in off_words():
         await ctx.session.fund.update_settings(ctx.space.id, payee=None, epc_qr=0)
         await ctx.say("payee.off")
         return

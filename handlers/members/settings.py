@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
-from bot.arguments import ArgError
+from bot.arguments import ArgError, off_words
 from bot.config import valid_currency, valid_hhmm, valid_timezone
 from bot.context import Context
 from bot.hours import HoursError, format_hours, parse_hours
@@ -23,7 +23,6 @@ from handlers.members.arguments import MAX_NAME, clean_name, language_code, lang
 from storage.spaces import Space
 
 OFF = "off"
-_OFF_WORDS = {"off", "none", "no", "-", "nessuno", "nessuna"}
 _UNITS = {
     "hours": {"h", "hr", "hrs", "hour", "hours", "ora", "ore"},
     "days": {"d", "day", "days", "g", "giorno", "giorni", "gg"},
@@ -70,7 +69,7 @@ def _currency(value: str) -> Value:
 
 
 def _hhmm(value: str, *, off: bool) -> Value:
-    if off and value.lower() in _OFF_WORDS:
+    if off and value.strip().casefold() in off_words():
         return None
     text = value.replace(".", ":")
     if re.fullmatch(r"\d:\d\d", text):
@@ -106,7 +105,7 @@ def _count(
 def _hours(value: str) -> Value:
     """Opening hours as people type them (`mon-fri 09:00-19:00; sat 10:00-13:00`,
     `lun-ven 9-18`), stored in the one form bot/hours.py writes; off: none."""
-    if value.lower() in _OFF_WORDS:
+    if value.strip().casefold() in off_words():
         return ""
     try:
         return format_hours(parse_hours(value))
@@ -115,7 +114,7 @@ def _hours(value: str) -> Value:
 
 
 def _capacity(value: str) -> Value:
-    if value.lower() in _OFF_WORDS:
+    if value.strip().casefold() in off_words():
         return None
     number = _count("capacity", 0, 100_000)(value)
     return number or None
