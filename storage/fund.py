@@ -220,8 +220,7 @@ class FundRepo:
     async def remove_entry(self, entry: Entry) -> None:
         """An entry recorded by mistake, gone with its split and, if nothing else shows
         it, its receipt: every balance is computed from the entries, so they follow."""
-        await self._tx.execute("DELETE FROM fund_splits WHERE entry_id = ?", (entry.id,))
-        await self._tx.execute(
+        await self._tx.execute(  # its split goes with it (ON DELETE CASCADE)
             "DELETE FROM fund_entries WHERE space_id = ? AND id = ?", (entry.space_id, entry.id)
         )
         if entry.receipt_id is not None:

@@ -202,9 +202,6 @@ class OutboxRepo:
             (to_db(next_attempt_at), error[:500], row_id),
         )
 
-    async def mark_failed(self, row_id: int, error: str) -> None:
-        await self.mark_failed_many([row_id], error)
-
     async def mark_failed_many(self, row_ids: Sequence[int], error: str) -> None:
         await self._tx.executemany(
             "UPDATE outbox SET state = 'failed', attempts = attempts + 1, error = ? WHERE id = ?",

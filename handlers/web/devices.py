@@ -32,6 +32,7 @@ from bot.arguments import Rest
 from bot.context import MemberContext, Runtime, SpaceContext
 from bot.i18n import Markup, join
 from bot.registry import Role, Where
+from handlers.members import clean_text
 from handlers.mentions import defuse_mentions
 from handlers.presence.closing import settle
 from handlers.presence.commands import is_hidden
@@ -265,7 +266,7 @@ async def device_add(
     if len(mine) >= MAX_DEVICES:
         await ctx.say("device.too_many", limit=MAX_DEVICES)
         return
-    clean = " ".join("".join(c if c.isprintable() else " " for c in label).split())
+    clean = clean_text(label, MAX_LABEL)
     if not await ctx.session.web.add_device(ctx.space.id, ctx.member.id, found, clean, ctx.now):
         await ctx.say("device.taken", device=found)
         return
