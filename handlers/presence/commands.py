@@ -285,9 +285,11 @@ def named_list(loc: Localizer, members: Sequence[Member]) -> Markup:
 
 @router.command("who", local={"it": "chi"}, role=Role.MEMBER)
 async def who(ctx: MemberContext) -> None:
+    from handlers.web.state import state_text, sync  # the web capability builds on this one
+
     space = ctx.space
-    await settle(ctx)
-    present = await ctx.session.presence.open_visits(space.id)
+    found = await sync(ctx)  # closes what is due, and knows who is still in
+    present = found.inside
     members = {m.id: m for m in await ctx.session.members.of_space(space.id)}
     lines: list[Markup] = []
     if not present:
@@ -314,9 +316,7 @@ async def who(ctx: MemberContext) -> None:
             )
         if hidden:
             lines.append(ctx.t("who.hidden", count=hidden))
-    from handlers.web.state import state_line  # the web capability builds on this one
-
-    lines.append(await state_line(ctx))
+    lines.append(state_text(ctx.loc, found.state, ctx.now))
     came_today = {
         v.member_id for v in await ctx.session.presence.visits(space.id, ctx.today, ctx.today)
     }

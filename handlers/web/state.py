@@ -42,6 +42,7 @@ class Now:
 
     state: SpaceState
     inside: tuple[Visit, ...]
+    stored: SpaceState | None = None  # as it was stored when read (None: never yet)
 
 
 # -- the replay: pure ------------------------------------------------------------------------
@@ -125,7 +126,7 @@ async def current(session: Session, space: Space, now: datetime) -> Now:
     """
     open_visits = await session.presence.open_visits(space.id)
     due = {v.id: c for v, c in due_closings(open_visits, space.closing_time, space.tz, now)}
-    stored = await session.web.state(space.id)
+    stored = kept = await session.web.state(space.id)
     if stored is None:
         # Never stored yet: closed from just before the space was made (or a day ago),
         # and before anyone still in arrived.
@@ -143,14 +144,14 @@ async def current(session: Session, space: Space, now: datetime) -> Now:
             visits.append(replace(visit, checkout_at=closing.at, closed_by=closing.closed_by))
     state = replay(stored, visits, now, cut_off(space))
     inside = tuple(v for v in open_visits if v.id not in due)
-    return Now(state, inside)
+    return Now(state, inside, kept)
 
 
 async def sync(ctx: SpaceContext) -> Now:
     """Close what is due, replay, and store the state if it changed."""
     await settle(ctx)
     found = await current(ctx.session, ctx.space, ctx.now)
-    if found.state != await ctx.session.web.state(ctx.space.id):
+    if found.state != found.stored:
         await ctx.session.web.set_state(ctx.space.id, found.state)
     return found
 
@@ -160,12 +161,6 @@ def state_text(loc: Localizer, state: SpaceState, now: datetime) -> Markup:
     if not state.changed_by and not state.is_open:
         return loc.t("state.closed_never")
     return when_text(loc, "state.open" if state.is_open else "state.closed", state.changed_at, now)
-
-
-async def state_line(ctx: SpaceContext) -> Markup:
-    """The line `who` shows: open or closed, since when."""
-    found = await sync(ctx)
-    return state_text(ctx.loc, found.state, ctx.now)
 
 
 # -- commands and the job ---------------------------------------------------------------------
