@@ -27,6 +27,7 @@ from handlers.presence.calc import (
     parse_clock,
 )
 from handlers.presence.closing import settle
+from storage import Session
 from storage.members import Member, MemberStatus
 from storage.presence import ClosedBy, Closing, Visit, VisitChange
 
@@ -283,6 +284,18 @@ def named_list(loc: Localizer, members: Sequence[Member]) -> Markup:
     return Markup(", ".join(names))
 
 
+async def coming_today(session: Session, space_id: int, today: date) -> list[Member]:
+    """Active members who said they are coming today and have not come yet (`who`, and
+    the count on the web page)."""
+    came = {v.member_id for v in await session.presence.visits(space_id, today, today)}
+    active = {m.id: m for m in await session.members.of_space(space_id, MemberStatus.ACTIVE)}
+    return [
+        active[p.member_id]
+        for p in await session.presence.planned(space_id, today)
+        if p.member_id in active and p.member_id not in came
+    ]
+
+
 @router.command("who", local={"it": "chi"}, role=Role.MEMBER)
 async def who(ctx: MemberContext) -> None:
     from handlers.web.state import state_text, sync  # the web capability builds on this one
@@ -317,16 +330,7 @@ async def who(ctx: MemberContext) -> None:
         if hidden:
             lines.append(ctx.t("who.hidden", count=hidden))
     lines.append(state_text(ctx.loc, found.state, ctx.now))
-    came_today = {
-        v.member_id for v in await ctx.session.presence.visits(space.id, ctx.today, ctx.today)
-    }
-    coming = [
-        members[p.member_id]
-        for p in await ctx.session.presence.planned(space.id, ctx.today)
-        if p.member_id in members
-        and p.member_id not in came_today
-        and members[p.member_id].status is MemberStatus.ACTIVE
-    ]
+    coming = await coming_today(ctx.session, space.id, ctx.today)
     if coming:
         lines.append(Markup(f"\n{ctx.t('who.planned_title')}"))
         lines.append(named_list(ctx.loc, coming))

@@ -8,7 +8,7 @@ with a plain `refresh`), and nothing private: counts only, no names.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from aiohttp import web
 
@@ -16,11 +16,10 @@ from bot.context import Runtime
 from bot.hours import HoursRange, parse_hours
 from bot.i18n import Localizer, escape
 from handlers.presence.calc import local_instant, parse_hhmm
+from handlers.presence.commands import coming_today
 from handlers.web.base import router, space_by_slug, when_text
 from handlers.web.charts import weekday_names
 from handlers.web.state import Now, current
-from storage import Session
-from storage.members import MemberStatus
 from storage.spaces import Space
 
 REFRESH_SECONDS = 60
@@ -150,24 +149,14 @@ def render(space: Space, loc: Localizer, found: Now, coming: int, now: datetime)
 # -- the routes -------------------------------------------------------------------------------
 
 
-async def coming_today(session: Session, space: Space, today: date) -> int:
-    """Active members who said they are coming today and have not come yet."""
-    came = {v.member_id for v in await session.presence.visits(space.id, today, today)}
-    active = {m.id for m in await session.members.of_space(space.id, MemberStatus.ACTIVE)}
-    return sum(
-        1
-        for p in await session.presence.planned(space.id, today)
-        if p.member_id in active and p.member_id not in came
-    )
-
-
 @router.route("GET", "/spaces/{slug}/", fresh="data")
 async def status_page(rt: Runtime, request: web.Request) -> web.Response:
     now = rt.clock.now()
     async with rt.store.transaction() as session:
         space = await space_by_slug(session, request.match_info["slug"])
         found = await current(session, space, now)
-        coming = await coming_today(session, space, now.astimezone(space.tz).date())
+        today = now.astimezone(space.tz).date()
+        coming = len(await coming_today(session, space.id, today))
         loc = rt.context(session, space).loc
     html = render(space, loc, found, coming, now)
     return web.Response(text=html, content_type="text/html", charset="utf-8")
