@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
@@ -141,6 +142,15 @@ class MembersRepo:
     async def get(self, member_id: int) -> Member | None:
         row = await self._tx.fetchone("SELECT * FROM members WHERE id = ?", (member_id,))
         return None if row is None else Member.from_row(row)
+
+    async def many(self, member_ids: Collection[int]) -> dict[int, Member]:
+        """Members by id, in one query (ids of no member are left out)."""
+        if not member_ids:
+            return {}
+        ids = sorted(member_ids)
+        marks = ", ".join("?" for _ in ids)
+        rows = await self._tx.fetchall(f"SELECT * FROM members WHERE id IN ({marks})", ids)
+        return {r["id"]: Member.from_row(r) for r in rows}
 
     async def by_identity(self, space_id: int, identity: str) -> Member | None:
         row = await self._tx.fetchone(

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Annotated, Any, Literal
@@ -171,16 +170,13 @@ async def apply_reports(ctx: SpaceContext, reports: list[Report]) -> None:
     named = await ctx.session.web.devices_in(
         ctx.space.id, devices=sorted({r.device for r in reports})
     )
-    owners = {d.member_id for d in named}
-    members = {
-        m.id: m
-        for m in [await ctx.session.members.get(member_id) for member_id in sorted(owners)]
-        if m is not None and m.status is MemberStatus.ACTIVE
-    }
+    owners = await ctx.session.members.many({d.member_id for d in named})
+    members = {i: m for i, m in owners.items() if m.status is MemberStatus.ACTIVE}
     if not members:
         return  # only unknown devices, or no active member's: nothing, and nobody is told
-    await depart(ctx, set(members))
-    devices = {d.device: d for d in await ctx.session.web.devices_in(ctx.space.id, members=members)}
+    theirs = await ctx.session.web.devices_in(ctx.space.id, members=members)
+    await depart(ctx, theirs)
+    devices = {d.device: d for d in theirs}
     away = away_after(ctx)
     for report in reports:
         device = devices.get(report.device)
@@ -210,26 +206,25 @@ async def arrive(ctx: SpaceContext, member: Member) -> None:
         await ctx.post(lambda loc: loc.t("presence.announce", name=name))
 
 
-async def depart(ctx: SpaceContext, members: Collection[int] | None = None) -> None:
-    """Close the visit of each member (of `members`, or all) whose devices have all been
-    away for `away_after`, at the time one was last seen (a visit begun after that, by
-    hand, stays open)."""
+async def depart(ctx: SpaceContext, devices: list[Device] | None = None) -> None:
+    """Close the visit of each member (of these devices, or every device's) whose
+    devices have all been away for `away_after`, at the time one was last seen (a visit
+    begun after that, by hand, stays open)."""
     away = away_after(ctx)
     by_member: dict[int, list[Device]] = {}
-    for device in await ctx.session.web.devices_in(ctx.space.id, members=members):
+    if devices is None:
+        devices = await ctx.session.web.devices_in(ctx.space.id)
+    for device in devices:
         by_member.setdefault(device.member_id, []).append(device)
     if not by_member:
         return
-    if members is None:
-        visits = await ctx.session.presence.open_visits(ctx.space.id)
-    else:
-        found = [await ctx.session.presence.open_visit(m) for m in sorted(by_member)]
-        visits = [v for v in found if v is not None]
     closings = []
-    for visit in visits:
-        devices = by_member.get(visit.member_id, [])
-        seen = [d.last_seen_at for d in devices if d.last_seen_at is not None]
-        if not seen or around(devices, ctx, away):
+    for visit in await ctx.session.presence.open_visits(ctx.space.id):  # who is in
+        if visit.member_id not in by_member:
+            continue
+        mine = by_member[visit.member_id]
+        seen = [d.last_seen_at for d in mine if d.last_seen_at is not None]
+        if not seen or around(mine, ctx, away):
             continue
         if visit.checkin_at <= max(seen):
             closings.append(Closing(visit.id, max(seen), ClosedBy.DEVICE))
