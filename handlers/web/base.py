@@ -14,6 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.config import valid_slug
 from bot.context import CommandContext, Context, Refusal, Runtime
 from bot.i18n import Localizer, Markup
 from bot.registry import Router
@@ -66,20 +67,18 @@ async def assign_slugs(session: Session) -> None:
     Once given, a slug stays when the space is renamed: scripts and calendars keep
     working. Spaces from the config with `slug` have theirs already.
     """
-    slugs = await session.spaces.slugs()
-    taken = {s for s in slugs.values() if s}
-    for space_id, slug in slugs.items():
-        if slug:
+    spaces = await session.spaces.all()
+    taken = {space.slug for space in spaces if space.slug}
+    for space in spaces:
+        if space.slug:
             continue
-        space = await session.spaces.get(space_id)
-        assert space is not None
         base = slugify(space.name)
         candidate, n = base, 1
         while candidate in taken:
             n += 1
             candidate = f"{base[: SLUG_MAX - len(str(n)) - 1]}-{n}"
         taken.add(candidate)
-        await session.spaces.update(space_id, slug=candidate)
+        await session.spaces.update(space.id, slug=candidate)
 
 
 async def slug_of(session: Session, space: Space) -> str:
@@ -93,7 +92,7 @@ async def slug_of(session: Session, space: Space) -> str:
 
 async def space_by_slug(session: Session, slug: str) -> Space:
     """The space a URL names, or 404 (a space made in chat gets its slug on first need)."""
-    if not re.fullmatch(r"[a-z0-9-]{1,40}", slug):
+    if not valid_slug(slug):  # the shape every slug has, from the config or slugify
         raise web.HTTPNotFound(text="No such space.\n")
     space = await session.spaces.by_slug(slug)
     if space is None and None in (await session.spaces.slugs()).values():
